@@ -1,0 +1,24 @@
+//===- HrmAttrs.h - hrm enums and attributes --------------------*- C++ -*-===//
+#ifndef HRM_HRMATTRS_H
+#define HRM_HRMATTRS_H
+
+#include "mlir/IR/Attributes.h"
+#include "mlir/IR/BuiltinAttributes.h"
+
+#include "hrm/HrmEnums.h.inc"
+
+#define GET_ATTRDEF_CLASSES
+#include "hrm/HrmAttrs.h.inc"
+
+namespace mlir::hrm {
+/// Why an unroll/gradient schedule cannot drive a loop of `cycles`
+/// iterations (called `cyclesName` in the message) of `cycleLength` steps
+/// each and `applications` module applications in all; empty when it can.
+/// Shared by the loop verifiers and the front end.
+std::string diagnoseLoopSchedule(UnrollKind unroll, int64_t unrollFactor,
+                                 GradKind grad, int64_t gradSteps,
+                                 int64_t cycles, llvm::StringRef cyclesName,
+                                 int64_t cycleLength, int64_t applications);
+} // namespace mlir::hrm
+
+#endif // HRM_HRMATTRS_H

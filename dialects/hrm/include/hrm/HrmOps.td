@@ -1,0 +1,506 @@
+//===- HrmOps.td - hrm operations --------------------------*- tablegen -*-===//
+#ifndef HRM_OPS_TD
+#define HRM_OPS_TD
+
+include "hrm/HrmDialect.td"
+include "hrm/HrmAttrs.td"
+include "mlir/IR/OpAsmInterface.td"
+include "mlir/IR/SymbolInterfaces.td"
+include "mlir/Interfaces/CallInterfaces.td"
+include "mlir/Interfaces/ControlFlowInterfaces.td"
+include "mlir/Interfaces/FunctionInterfaces.td"
+include "mlir/Interfaces/InferTypeOpInterface.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+
+// Activations are [batch, seq, d] float tensors; batch and seq may be dynamic.
+def Hrm_Activation : TensorRankOf<[AnyFloat], [3]>;
+def Hrm_Tokens : TensorRankOf<[AnySignlessInteger], [2]>;
+def Hrm_Matrix : TensorRankOf<[AnyFloat], [2]>;
+def Hrm_Vector : TensorRankOf<[AnyFloat], [1]>;
+
+//===----------------------------------------------------------------------===//
+// Structure: model, parameters, modules
+//===----------------------------------------------------------------------===//
+
+def Hrm_ModelOp : Hrm_Op<"model", [
+    Symbol, SymbolTable, IsolatedFromAbove, NoTerminator, SingleBlock,
+    NoRegionArguments]> {
+  let summary = "a model: its shared parameters, modules and entry points";
+  let description = [{
+    A symbol table that holds the parameters (`hrm.param`), the modules
+    (`hrm.module`) and the graph entry points (`func.func`) of one model.
+    `max_seq_len` bounds the sequence length the model is built for.
+
+    ```mlir
+    hrm.model @tiny attributes {max_seq_len = 64 : i64} {
+      hrm.param @embed : tensor<256x32xf32> init <normal(0.17)>
+      func.func @logits(%tokens: tensor<?x?xi32>) -> tensor<?x?x256xf32> { ... }
+    }
+    ```
+  }];
+  let arguments = (ins SymbolNameAttr:$sym_name,
+                       OptionalAttr<I64Attr>:$max_seq_len);
+  let regions = (region SizedRegion<1>:$body);
+  let assemblyFormat = "$sym_name attr-dict-with-keyword $body";
+  let hasVerifier = 1;
+  let skipDefaultBuilders = 1;
+  let builders = [OpBuilder<(ins "StringRef":$name)>];
+  let extraClassDeclaration = [{
+    /// Total number of parameter elements.
+    int64_t getParameterCount();
+  }];
+}
+
+def Hrm_ParamOp : Hrm_Op<"param", [Symbol, HasParent<"ModelOp">]> {
+  let summary = "a trainable parameter shared by every use";
+  let description = [{
+    Declares one parameter tensor with a static shape and its initialisation.
+    Uses read it with `hrm.weight`; the name is also its tensor name in
+    checkpoints (see docs/parameters.md).
+
+    ```mlir
+    hrm.param @fast.blocks.0.attn.wq : tensor<64x64xf32> init <trunc_normal(0.125)>
+    ```
+  }];
+  let arguments = (ins SymbolNameAttr:$sym_name,
+                       TypeAttrOf<AnyStaticShapeTensor>:$type,
+                       Hrm_InitAttr:$init);
+  let assemblyFormat = "$sym_name `:` $type `init` $init attr-dict";
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    RankedTensorType getTensorType() {
+      return ::llvm::cast<RankedTensorType>(getType());
+    }
+  }];
+}
+
+def Hrm_WeightOp : Hrm_Op<"weight", [
+    Pure, DeclareOpInterfaceMethods<SymbolUserOpInterface>]> {
+  let summary = "reads a shared parameter";
+  let description = [{
+    Yields the value of the parameter named by `param`. Every step of a loop,
+    rolled or unrolled, reads the same symbol.
+
+    ```mlir
+    %wq = hrm.weight @fast.blocks.0.attn.wq : tensor<64x64xf32>
+    ```
+  }];
+  let arguments = (ins FlatSymbolRefAttr:$param);
+  let results = (outs AnyStaticShapeTensor:$result);
+  let assemblyFormat = "$param attr-dict `:` type($result)";
+}
+
+def Hrm_ModuleDefOp : Hrm_Op<"module", [
+    FunctionOpInterface, IsolatedFromAbove, HasParent<"ModelOp">,
+    OpAsmOpInterface]> {
+  let summary = "a named, reusable stack of transformer blocks";
+  let description = [{
+    A module is applied with `hrm.apply`. Its first argument is the state it
+    refines; further arguments are injections (the module adds or mixes them
+    at entry), per-layer query sources or other inputs. Its body reads the
+    shared parameters through `hrm.weight` and ends with `hrm.yield`.
+    `norm` records the norm placement its blocks were built with (`pre`,
+    `post`, `sandwich`) and `layers` their count; both are informational.
+
+    ```mlir
+    hrm.module @fast(%z: tensor<?x?x64xf32>, %inj: tensor<?x?x64xf32>)
+        -> tensor<?x?x64xf32> attributes {layers = 2 : i64, norm = "pre"} {
+      %h = hrm.add %z, %inj : tensor<?x?x64xf32>, tensor<?x?x64xf32>
+      ...
+      hrm.yield %out : tensor<?x?x64xf32>
+    }
+    ```
+  }];
+  let arguments = (ins SymbolNameAttr:$sym_name,
+                       TypeAttrOf<FunctionType>:$function_type,
+                       OptionalAttr<DictArrayAttr>:$arg_attrs,
+                       OptionalAttr<DictArrayAttr>:$res_attrs);
+  let regions = (region SizedRegion<1>:$body);
+  let hasCustomAssemblyFormat = 1;
+  let hasVerifier = 1;
+  let skipDefaultBuilders = 1;
+  let builders = [OpBuilder<(ins "StringRef":$name, "FunctionType":$type)>];
+  let extraClassDeclaration = [{
+    ::mlir::Region *getCallableRegion() { return &getBody(); }
+    ArrayRef<Type> getArgumentTypes() { return getFunctionType().getInputs(); }
+    ArrayRef<Type> getResultTypes() { return getFunctionType().getResults(); }
+    static StringRef getDefaultDialect() { return "hrm"; }
+  }];
+}
+
+def Hrm_ApplyOp : Hrm_Op<"apply", [
+    CallOpInterface, DeclareOpInterfaceMethods<SymbolUserOpInterface>]> {
+  let summary = "applies a module to its inputs";
+  let description = [{
+    One module application. The optional `memory` policy, set by unrolling a
+    loop, says whether the backward pass keeps or recomputes its
+    activations.
+
+    ```mlir
+    %z1 = hrm.apply @fast(%z0, %inj) : (tensor<?x?x64xf32>, tensor<?x?x64xf32>) -> tensor<?x?x64xf32>
+    ```
+  }];
+  let arguments = (ins FlatSymbolRefAttr:$callee,
+                       Variadic<AnyType>:$inputs,
+                       OptionalAttr<DictArrayAttr>:$arg_attrs,
+                       OptionalAttr<DictArrayAttr>:$res_attrs,
+                       OptionalAttr<Hrm_MemoryPolicyAttr>:$memory);
+  let results = (outs Variadic<AnyType>:$results);
+  let assemblyFormat = [{
+    $callee `(` $inputs `)` attr-dict `:` functional-type($inputs, results)
+  }];
+  let extraClassDeclaration = [{
+    operand_range getArgOperands() { return getInputs(); }
+    MutableOperandRange getArgOperandsMutable() { return getInputsMutable(); }
+    CallInterfaceCallable getCallableForCallee() { return getCalleeAttr(); }
+    void setCalleeFromCallable(CallInterfaceCallable callee) {
+      (*this)->setAttr("callee", ::llvm::cast<SymbolRefAttr>(callee));
+    }
+  }];
+}
+
+def Hrm_YieldOp : Hrm_Op<"yield", [
+    Pure, Terminator, ReturnLike,
+    ParentOneOf<["ModuleDefOp", "HierLoopOp", "LoopOp"]>]> {
+  let summary = "ends a module body or a loop step";
+  let arguments = (ins Variadic<AnyType>:$values);
+  let assemblyFormat = "attr-dict ($values^ `:` type($values))?";
+  let builders = [OpBuilder<(ins), [{ build($_builder, $_state, ValueRange()); }]>];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Transformer ops
+//===----------------------------------------------------------------------===//
+
+def Hrm_EmbedOp : Hrm_Op<"embed", [Pure]> {
+  let summary = "token embedding lookup, multiplied by `scale`";
+  let description = [{
+    `result[b, s, :] = scale * table[tokens[b, s], :]`.
+
+    ```mlir
+    %x = hrm.embed %tokens, %table scale 8.0 : tensor<?x?xi32>, tensor<256x64xf32> -> tensor<?x?x64xf32>
+    ```
+  }];
+  let arguments = (ins Hrm_Tokens:$tokens, Hrm_Matrix:$table,
+                       DefaultValuedAttr<F64Attr, "1.0">:$scale);
+  let results = (outs Hrm_Activation:$result);
+  let assemblyFormat = [{
+    $tokens `,` $table `scale` $scale attr-dict `:` type($tokens) `,` type($table) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Hrm_RMSNormOp : Hrm_Op<"rmsnorm", [Pure, AllTypesMatch<["input", "result"]>]> {
+  let summary = "root-mean-square normalisation over the last dimension";
+  let description = [{
+    `x / sqrt(mean(x^2) + eps)`, times `weight` when given, computed in f32.
+
+    ```mlir
+    %n = hrm.rmsnorm %h eps 1.0e-05 : tensor<?x?x64xf32>
+    %m = hrm.rmsnorm %h weight %g eps 1.0e-05 : tensor<?x?x64xf32>, tensor<64xf32>
+    ```
+  }];
+  let arguments = (ins Hrm_Activation:$input, Optional<Hrm_Vector>:$weight,
+                       DefaultValuedAttr<F64Attr, "1e-5">:$eps);
+  let results = (outs Hrm_Activation:$result);
+  let assemblyFormat = [{
+    $input (`weight` $weight^)? `eps` $eps attr-dict `:` type($input) (`,` type($weight)^)?
+  }];
+  let hasVerifier = 1;
+}
+
+def Hrm_AttentionOp : Hrm_Op<"attention", [Pure,
+    AllTypesMatch<["input", "result"]>,
+    AllTypesMatch<["wq", "wk", "wv", "wo"]>]> {
+  let summary = "multi-head self-attention with optional RoPE and query injection";
+  let description = [{
+    `softmax(mask(Q K^T / sqrt(head_dim))) V Wo` with `Q = q_src Wq`,
+    `K = input Wk`, `V = input Wv`, split into `heads` heads. `q_src` is
+    `query` when given (the attention injection of the fully looped
+    transformer) and `input` otherwise. With `rope` the rotary embedding of
+    that base frequency is applied to Q and K (pairs of adjacent features).
+    `mask` is `causal`, `bidirectional`, or `prefix` (bidirectional over the
+    first `prefix_len` positions, causal after them). No bias.
+
+    ```mlir
+    %a = hrm.attention %x weights(%wq, %wk, %wv, %wo) heads 4 mask causal rope 1.0e+04
+         : tensor<?x?x64xf32>, tensor<64x64xf32>
+    ```
+  }];
+  let arguments = (ins Hrm_Activation:$input,
+                       Hrm_Matrix:$wq, Hrm_Matrix:$wk, Hrm_Matrix:$wv, Hrm_Matrix:$wo,
+                       Optional<Hrm_Activation>:$query,
+                       I64Attr:$heads, Hrm_MaskKind:$mask,
+                       OptionalAttr<I64Attr>:$prefix_len,
+                       OptionalAttr<F64Attr>:$rope_theta);
+  let results = (outs Hrm_Activation:$result);
+  let assemblyFormat = [{
+    $input `weights` `(` $wq `,` $wk `,` $wv `,` $wo `)` (`query` $query^)?
+    `heads` $heads `mask` $mask (`prefix` $prefix_len^)? (`rope` $rope_theta^)?
+    attr-dict `:` type($input) `,` type($wq) (`,` type($query)^)?
+  }];
+  let hasVerifier = 1;
+}
+
+def Hrm_MlpOp : Hrm_Op<"mlp", [Pure, AllTypesMatch<["input", "result"]>]> {
+  let summary = "feed-forward block: SwiGLU or GELU";
+  let description = [{
+    `swiglu`: `(silu(x Wg) * (x Wu)) Wd`; `gelu`: `gelu(x Wu) Wd` (tanh
+    approximation). No bias.
+
+    ```mlir
+    %y = hrm.mlp swiglu %x gate %wg up %wu down %wd
+         : tensor<?x?x64xf32>, tensor<64x256xf32>, tensor<256x64xf32>
+    ```
+  }];
+  let arguments = (ins Hrm_MlpKind:$kind, Hrm_Activation:$input,
+                       Optional<Hrm_Matrix>:$gate, Hrm_Matrix:$up,
+                       Hrm_Matrix:$down);
+  let results = (outs Hrm_Activation:$result);
+  let assemblyFormat = [{
+    $kind $input (`gate` $gate^)? `up` $up `down` $down attr-dict
+    `:` type($input) `,` type($up) `,` type($down) (`,` type($gate)^)?
+  }];
+  let hasVerifier = 1;
+}
+
+def Hrm_LinearOp : Hrm_Op<"linear", [Pure]> {
+  let summary = "matrix product over the last dimension, without bias";
+  let description = [{
+    ```mlir
+    %y = hrm.linear %x, %w : tensor<?x?x128xf32>, tensor<128x64xf32> -> tensor<?x?x64xf32>
+    ```
+  }];
+  let arguments = (ins Hrm_Activation:$input, Hrm_Matrix:$weight);
+  let results = (outs Hrm_Activation:$result);
+  let assemblyFormat = [{
+    $input `,` $weight attr-dict `:` type($input) `,` type($weight) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Hrm_AddOp : Hrm_Op<"add", [Pure, Commutative, AllTypesMatch<["lhs", "result"]>]> {
+  let summary = "elementwise sum; a vector rhs broadcasts over batch and sequence";
+  let description = [{
+    Residual connections, injections and step embeddings.
+
+    ```mlir
+    %s = hrm.add %a, %b : tensor<?x?x64xf32>, tensor<?x?x64xf32>
+    %t = hrm.add %a, %step : tensor<?x?x64xf32>, tensor<64xf32>
+    ```
+  }];
+  let arguments = (ins Hrm_Activation:$lhs,
+                       AnyTypeOf<[Hrm_Activation, Hrm_Vector]>:$rhs);
+  let results = (outs Hrm_Activation:$result);
+  let assemblyFormat = "$lhs `,` $rhs attr-dict `:` type($lhs) `,` type($rhs)";
+  let hasVerifier = 1;
+}
+
+def Hrm_ConcatOp : Hrm_Op<"concat", [Pure]> {
+  let summary = "concatenation over the last dimension";
+  let description = [{
+    The first half of a concat-and-linear injection.
+
+    ```mlir
+    %c = hrm.concat %s, %e : tensor<?x?x64xf32>, tensor<?x?x64xf32> -> tensor<?x?x128xf32>
+    ```
+  }];
+  let arguments = (ins Hrm_Activation:$lhs, Hrm_Activation:$rhs);
+  let results = (outs Hrm_Activation:$result);
+  let assemblyFormat = [{
+    $lhs `,` $rhs attr-dict `:` type($lhs) `,` type($rhs) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Hrm_LMHeadOp : Hrm_Op<"lm_head", [Pure]> {
+  let summary = "projection to vocabulary logits";
+  let description = [{
+    `logits = x W` with `W : [d, vocab]`, or `x E^T` with the embedding table
+    `E : [vocab, d]` when `tied`.
+
+    ```mlir
+    %l = hrm.lm_head %h, %w : tensor<?x?x64xf32>, tensor<64x256xf32> -> tensor<?x?x256xf32>
+    ```
+  }];
+  let arguments = (ins Hrm_Activation:$input, Hrm_Matrix:$weight, UnitAttr:$tied);
+  let results = (outs Hrm_Activation:$result);
+  let assemblyFormat = [{
+    $input `,` $weight (`tied` $tied^)? attr-dict `:` type($input) `,` type($weight) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Hrm_CrossEntropyOp : Hrm_Op<"cross_entropy", [Pure]> {
+  let summary = "mean next-token cross-entropy in nats";
+  let description = [{
+    `mean over (b, s) of logsumexp(logits[b, s]) - logits[b, s, targets[b, s]]`.
+
+    ```mlir
+    %loss = hrm.cross_entropy %logits, %targets : tensor<?x?x256xf32>, tensor<?x?xi32> -> tensor<f32>
+    ```
+  }];
+  let arguments = (ins Hrm_Activation:$logits, Hrm_Tokens:$targets);
+  let results = (outs 0DTensorOf<[AnyFloat]>:$result);
+  let assemblyFormat = [{
+    $logits `,` $targets attr-dict `:` type($logits) `,` type($targets) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// States and gradients
+//===----------------------------------------------------------------------===//
+
+def Hrm_BroadcastOp : Hrm_Op<"broadcast", [Pure, AllTypesMatch<["like", "result"]>]> {
+  let summary = "broadcasts a vector to the shape of an activation";
+  let description = [{
+    Initial states from a fixed learned or sampled vector.
+
+    ```mlir
+    %z0 = hrm.broadcast %v like %x : tensor<64xf32>, tensor<?x?x64xf32>
+    ```
+  }];
+  let arguments = (ins Hrm_Vector:$vector, Hrm_Activation:$like);
+  let results = (outs Hrm_Activation:$result);
+  let assemblyFormat = "$vector `like` $like attr-dict `:` type($vector) `,` type($like)";
+  let hasVerifier = 1;
+}
+
+def Hrm_ZerosLikeOp : Hrm_Op<"zeros_like", [Pure, SameOperandsAndResultType]> {
+  let summary = "a zero state shaped like its operand";
+  let arguments = (ins Hrm_Activation:$like);
+  let results = (outs Hrm_Activation:$result);
+  let assemblyFormat = "$like attr-dict `:` type($like)";
+}
+
+def Hrm_RandomNormalLikeOp : Hrm_Op<"random_normal_like", [SameOperandsAndResultType]> {
+  let summary = "a state of independent normal samples shaped like its operand";
+  let description = [{
+    The random initial state of a recurrent-depth core. Samples come from a
+    counter-based generator keyed by `seed` and the call count.
+
+    ```mlir
+    %s0 = hrm.random_normal_like %e std 1.0 seed 7 : tensor<?x?x64xf32>
+    ```
+  }];
+  let arguments = (ins Hrm_Activation:$like, F64Attr:$std, I64Attr:$seed);
+  let results = (outs Hrm_Activation:$result);
+  let assemblyFormat = "$like `std` $std `seed` $seed attr-dict `:` type($like)";
+  let hasVerifier = 1;
+}
+
+def Hrm_StepEmbeddingOp : Hrm_Op<"step_embedding", [Pure]> {
+  let summary = "row `step` of a step-embedding table";
+  let description = [{
+    ```mlir
+    %e = hrm.step_embedding %table[%i] : tensor<12x64xf32> -> tensor<64xf32>
+    ```
+  }];
+  let arguments = (ins Hrm_Matrix:$table, Index:$step);
+  let results = (outs Hrm_Vector:$result);
+  let assemblyFormat = "$table `[` $step `]` attr-dict `:` type($table) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+def Hrm_DetachOp : Hrm_Op<"detach", [Pure, SameOperandsAndResultType]> {
+  let summary = "identity whose gradient is zero";
+  let description = [{
+    Marks where a gradient window begins: values computed before it carry no
+    gradient to what comes after. Unrolling a loop with a truncated or
+    one-step gradient schedule places these on the carried states.
+
+    ```mlir
+    %z = hrm.detach %z0 : tensor<?x?x64xf32>
+    ```
+  }];
+  let arguments = (ins AnyTensor:$input);
+  let results = (outs AnyTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+}
+
+//===----------------------------------------------------------------------===//
+// Loops
+//===----------------------------------------------------------------------===//
+
+def Hrm_HierLoopOp : Hrm_Op<"hier_loop", [
+    AllTypesMatch<["fast_init", "fast_result"]>,
+    AllTypesMatch<["slow_init", "slow_result"]>,
+    RecursiveMemoryEffects]> {
+  let summary = "the two-speed loop: a fast step every step, a slow step every T";
+  let description = [{
+    Runs N cycles; each cycle runs the `fast` region T times and then the
+    `slow` region once (M = N x T fast steps in all):
+
+    ```
+    for i in 0..N-1:
+      for j in 0..T-1: zf = fast(i*T + j, zf, zs)
+      zs = slow(i, zf, zs)
+    ```
+
+    Both regions take `(step: index, fast_state, slow_state)` and yield their
+    own new state; injections are ordinary ops in the regions. The regions may
+    use values defined above the loop (the input embedding). The results are
+    the final fast and slow states.
+
+    ```mlir
+    %zf, %zs = hrm.hier_loop N 2 T 3 init(%zf0, %zs0) : tensor<?x?x64xf32>, tensor<?x?x64xf32>
+        schedule <unroll = rolled, grad = one_step, memory = keep>
+      fast {
+      ^bb0(%k: index, %f: tensor<?x?x64xf32>, %s: tensor<?x?x64xf32>):
+        ...
+        hrm.yield %f1 : tensor<?x?x64xf32>
+      } slow {
+      ^bb0(%i: index, %f: tensor<?x?x64xf32>, %s: tensor<?x?x64xf32>):
+        ...
+        hrm.yield %s1 : tensor<?x?x64xf32>
+      }
+    ```
+  }];
+  let arguments = (ins AnyTensor:$fast_init, AnyTensor:$slow_init,
+                       I64Attr:$n, I64Attr:$t, Hrm_ScheduleAttr:$schedule);
+  let results = (outs AnyTensor:$fast_result, AnyTensor:$slow_result);
+  let regions = (region SizedRegion<1>:$fast, SizedRegion<1>:$slow);
+  let assemblyFormat = [{
+    `N` $n `T` $t `init` `(` $fast_init `,` $slow_init `)` `:` type($fast_init) `,` type($slow_init)
+    `schedule` $schedule attr-dict-with-keyword `fast` $fast `slow` $slow
+  }];
+  let hasVerifier = 1;
+  let hasRegionVerifier = 1;
+  let extraClassDeclaration = [{
+    /// Fast plus slow module applications: N*T + N.
+    int64_t getNumSteps() { return getN() * getT() + getN(); }
+  }];
+}
+
+def Hrm_LoopOp : Hrm_Op<"loop", [RecursiveMemoryEffects]> {
+  let summary = "a flat loop over shared weights";
+  let description = [{
+    Runs `body` `steps` times over the carried values. The body takes
+    `(step: index, carried...)` and yields the next carried values; the
+    results are the last ones. Universal, looped, fully looped and
+    recurrent-depth transformers are built from it.
+
+    ```mlir
+    %h = hrm.loop steps 12 iter(%x0 : tensor<?x?x64xf32>) -> tensor<?x?x64xf32>
+        schedule <unroll = rolled, grad = full, memory = keep> {
+    ^bb0(%i: index, %h: tensor<?x?x64xf32>):
+      ...
+      hrm.yield %h1 : tensor<?x?x64xf32>
+    }
+    ```
+  }];
+  let arguments = (ins Variadic<AnyTensor>:$inits, I64Attr:$steps,
+                       Hrm_ScheduleAttr:$schedule);
+  let results = (outs Variadic<AnyTensor>:$results);
+  let regions = (region SizedRegion<1>:$body);
+  let assemblyFormat = [{
+    `steps` $steps `iter` `(` $inits `:` type($inits) `)` `->` type($results)
+    `schedule` $schedule attr-dict-with-keyword $body
+  }];
+  let hasVerifier = 1;
+  let hasRegionVerifier = 1;
+}
+
+#endif // HRM_OPS_TD

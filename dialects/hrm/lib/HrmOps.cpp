@@ -1,0 +1,396 @@
+//===- HrmOps.cpp - hrm operations ----------------------------------------===//
+#include "hrm/HrmOps.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/OpImplementation.h"
+#include "mlir/Interfaces/FunctionImplementation.h"
+
+using namespace mlir;
+using namespace mlir::hrm;
+
+//===----------------------------------------------------------------------===//
+// Shape helpers
+//===----------------------------------------------------------------------===//
+
+static RankedTensorType tensorType(Value v) {
+  return cast<RankedTensorType>(v.getType());
+}
+
+/// Dimensions agree when equal or when either is dynamic.
+static bool dimsAgree(int64_t a, int64_t b) {
+  return ShapedType::isDynamic(a) || ShapedType::isDynamic(b) || a == b;
+}
+
+static std::string dimStr(int64_t d) {
+  return ShapedType::isDynamic(d) ? std::string("?") : std::to_string(d);
+}
+
+/// Checks `actual` against `expected` and names both in the error.
+static LogicalResult expectDim(Operation *op, StringRef what, int64_t actual,
+                               int64_t expected) {
+  if (dimsAgree(actual, expected))
+    return success();
+  return op->emitOpError() << what << " is " << dimStr(actual)
+                           << ", expected " << dimStr(expected);
+}
+
+static int64_t lastDim(Value v) { return tensorType(v).getShape().back(); }
+
+/// Batch and sequence dimensions of two activations must agree.
+static LogicalResult expectSameTokens(Operation *op, StringRef what, Value a,
+                                      Value b) {
+  ArrayRef<int64_t> sa = tensorType(a).getShape(), sb = tensorType(b).getShape();
+  for (unsigned i = 0; i < 2; ++i)
+    if (!dimsAgree(sa[i], sb[i]))
+      return op->emitOpError()
+             << what << " dimension " << i << " is " << dimStr(sb[i])
+             << ", expected " << dimStr(sa[i]);
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// ModelOp, ParamOp, WeightOp
+//===----------------------------------------------------------------------===//
+
+void ModelOp::build(OpBuilder &builder, OperationState &state, StringRef name) {
+  state.addAttribute(mlir::SymbolTable::getSymbolAttrName(),
+                     builder.getStringAttr(name));
+  Region *body = state.addRegion();
+  body->push_back(new Block());
+}
+
+LogicalResult ModelOp::verify() {
+  if (std::optional<int64_t> len = getMaxSeqLen(); len && *len < 1)
+    return emitOpError() << "max_seq_len must be >= 1, got " << *len;
+  return success();
+}
+
+int64_t ModelOp::getParameterCount() {
+  int64_t count = 0;
+  for (ParamOp param : getBody().getOps<ParamOp>())
+    count += param.getTensorType().getNumElements();
+  return count;
+}
+
+LogicalResult ParamOp::verify() {
+  if (!isa<FloatType>(getTensorType().getElementType()))
+    return emitOpError() << "parameter '" << getSymName()
+                         << "' must have a float element type, got "
+                         << getTensorType().getElementType();
+  return success();
+}
+
+LogicalResult WeightOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
+  auto param =
+      symbolTable.lookupNearestSymbolFrom<ParamOp>(*this, getParamAttr());
+  if (!param)
+    return emitOpError() << "'" << getParam()
+                         << "' does not name an hrm.param in the enclosing "
+                            "hrm.model";
+  if (param.getType() != getType())
+    return emitOpError() << "type " << getType() << " does not match "
+                         << param.getType() << " of parameter '"
+                         << getParam() << "'";
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// ModuleDefOp, ApplyOp, YieldOp
+//===----------------------------------------------------------------------===//
+
+void ModuleDefOp::build(OpBuilder &builder, OperationState &state,
+                        StringRef name, FunctionType type) {
+  state.addAttribute(SymbolTable::getSymbolAttrName(),
+                     builder.getStringAttr(name));
+  state.addAttribute(getFunctionTypeAttrName(state.name), TypeAttr::get(type));
+  Region *body = state.addRegion();
+  auto *entry = new Block();
+  for (Type input : type.getInputs())
+    entry->addArgument(input, state.location);
+  body->push_back(entry);
+}
+
+ParseResult ModuleDefOp::parse(OpAsmParser &parser, OperationState &result) {
+  auto buildFuncType =
+      [](Builder &builder, ArrayRef<Type> argTypes, ArrayRef<Type> results,
+         function_interface_impl::VariadicFlag,
+         std::string &) { return builder.getFunctionType(argTypes, results); };
+  return function_interface_impl::parseFunctionOp(
+      parser, result, /*allowVariadic=*/false,
+      getFunctionTypeAttrName(result.name), buildFuncType,
+      getArgAttrsAttrName(result.name), getResAttrsAttrName(result.name));
+}
+
+void ModuleDefOp::print(OpAsmPrinter &printer) {
+  function_interface_impl::printFunctionOp(
+      printer, *this, /*isVariadic=*/false, getFunctionTypeAttrName(),
+      getArgAttrsAttrName(), getResAttrsAttrName());
+}
+
+LogicalResult ModuleDefOp::verify() {
+  if (getFunctionType().getNumInputs() < 1)
+    return emitOpError() << "module '" << getSymName()
+                         << "' needs at least one argument (the state)";
+  if (getFunctionType().getNumResults() < 1)
+    return emitOpError() << "module '" << getSymName()
+                         << "' must return at least the new state";
+  return success();
+}
+
+LogicalResult ApplyOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
+  auto module =
+      symbolTable.lookupNearestSymbolFrom<ModuleDefOp>(*this, getCalleeAttr());
+  if (!module)
+    return emitOpError() << "'" << getCallee()
+                         << "' does not name an hrm.module";
+  FunctionType type = module.getFunctionType();
+  if (type.getNumInputs() != getInputs().size())
+    return emitOpError() << "module '" << getCallee() << "' takes "
+                         << type.getNumInputs() << " inputs, got "
+                         << getInputs().size();
+  for (auto [i, expected, actual] :
+       llvm::enumerate(type.getInputs(), getInputs().getTypes()))
+    if (expected != actual)
+      return emitOpError() << "input " << i << " has type " << actual
+                           << ", module '" << getCallee() << "' expects "
+                           << expected;
+  if (TypeRange(type.getResults()) != TypeRange(getResultTypes()))
+    return emitOpError() << "result types do not match module '"
+                         << getCallee() << "'";
+  return success();
+}
+
+LogicalResult YieldOp::verify() {
+  Operation *parent = (*this)->getParentOp();
+  SmallVector<Type> expected;
+  if (auto module = dyn_cast<ModuleDefOp>(parent)) {
+    llvm::append_range(expected, module.getResultTypes());
+  } else if (auto loop = dyn_cast<HierLoopOp>(parent)) {
+    bool inFast = (*this)->getParentRegion() == &loop.getFast();
+    expected.push_back(inFast ? loop.getFastInit().getType()
+                              : loop.getSlowInit().getType());
+  } else if (auto loop = dyn_cast<LoopOp>(parent)) {
+    llvm::append_range(expected, loop.getInits().getTypes());
+  }
+  if (TypeRange(getValues()) != TypeRange(expected)) {
+    InFlightDiagnostic diag = emitOpError() << "yields " << getValues().size()
+                                            << " values of types (";
+    llvm::interleaveComma(getValues().getTypes(), diag);
+    diag << "), expected (";
+    llvm::interleaveComma(expected, diag);
+    return diag << ")";
+  }
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Transformer ops
+//===----------------------------------------------------------------------===//
+
+LogicalResult EmbedOp::verify() {
+  RankedTensorType table = tensorType(getTable());
+  if (failed(expectDim(*this, "result feature size", lastDim(getResult()),
+                       table.getShape()[1])))
+    return failure();
+  ArrayRef<int64_t> tok = tensorType(getTokens()).getShape();
+  ArrayRef<int64_t> res = tensorType(getResult()).getShape();
+  for (unsigned i = 0; i < 2; ++i)
+    if (!dimsAgree(tok[i], res[i]))
+      return emitOpError() << "result dimension " << i << " is "
+                           << dimStr(res[i]) << ", tokens have "
+                           << dimStr(tok[i]);
+  if (!(getScale().convertToDouble() > 0.0))
+    return emitOpError() << "scale must be positive";
+  return success();
+}
+
+LogicalResult RMSNormOp::verify() {
+  if (!(getEps().convertToDouble() > 0.0))
+    return emitOpError() << "eps must be positive";
+  if (getWeight())
+    return expectDim(*this, "weight size", tensorType(getWeight()).getShape()[0],
+                     lastDim(getInput()));
+  return success();
+}
+
+LogicalResult AttentionOp::verify() {
+  int64_t d = lastDim(getInput());
+  ArrayRef<int64_t> w = tensorType(getWq()).getShape();
+  if (failed(expectDim(*this, "projection rows", w[0], d)) ||
+      failed(expectDim(*this, "projection columns", w[1], d)))
+    return failure();
+  int64_t heads = getHeadsAttr().getInt();
+  if (heads < 1)
+    return emitOpError() << "heads must be >= 1, got " << heads;
+  if (!ShapedType::isDynamic(d) && d % heads != 0)
+    return emitOpError() << "model width " << d
+                         << " is not divisible by heads = " << heads;
+  if (getRopeTheta()) {
+    if (!(getRopeTheta()->convertToDouble() > 0.0))
+      return emitOpError() << "rope theta must be positive";
+    if (!ShapedType::isDynamic(d) && (d / heads) % 2 != 0)
+      return emitOpError() << "RoPE needs an even head size, got " << d / heads;
+  }
+  bool isPrefix = getMask() == MaskKind::prefix;
+  if (isPrefix != getPrefixLen().has_value())
+    return emitOpError() << (isPrefix ? "a prefix mask needs a prefix length"
+                                      : "only a prefix mask takes a prefix length");
+  if (isPrefix && getPrefixLenAttr().getInt() < 0)
+    return emitOpError() << "prefix length must be >= 0";
+  if (getQuery() && getQuery().getType() != getInput().getType())
+    return emitOpError() << "query type " << getQuery().getType()
+                         << " differs from input type " << getInput().getType();
+  return success();
+}
+
+LogicalResult MlpOp::verify() {
+  bool isSwiglu = getKind() == MlpKind::swiglu;
+  if (isSwiglu != static_cast<bool>(getGate()))
+    return emitOpError() << (isSwiglu ? "swiglu needs a gate projection"
+                                      : "gelu takes no gate projection");
+  int64_t d = lastDim(getInput());
+  ArrayRef<int64_t> up = tensorType(getUp()).getShape();
+  ArrayRef<int64_t> down = tensorType(getDown()).getShape();
+  if (failed(expectDim(*this, "up projection rows", up[0], d)) ||
+      failed(expectDim(*this, "down projection rows", down[0], up[1])) ||
+      failed(expectDim(*this, "down projection columns", down[1], d)))
+    return failure();
+  if (getGate() && getGate().getType() != getUp().getType())
+    return emitOpError() << "gate projection type " << getGate().getType()
+                         << " differs from up projection type "
+                         << getUp().getType();
+  return success();
+}
+
+LogicalResult LinearOp::verify() {
+  ArrayRef<int64_t> w = tensorType(getWeight()).getShape();
+  if (failed(expectDim(*this, "weight rows", w[0], lastDim(getInput()))) ||
+      failed(expectDim(*this, "result feature size", lastDim(getResult()), w[1])))
+    return failure();
+  return expectSameTokens(*this, "result", getInput(), getResult());
+}
+
+LogicalResult AddOp::verify() {
+  RankedTensorType rhs = tensorType(getRhs());
+  if (rhs.getRank() == 1)
+    return expectDim(*this, "broadcast vector size", rhs.getShape()[0],
+                     lastDim(getLhs()));
+  if (rhs != getLhs().getType())
+    return emitOpError() << "operand types differ: " << getLhs().getType()
+                         << " and " << rhs;
+  return success();
+}
+
+LogicalResult ConcatOp::verify() {
+  int64_t a = lastDim(getLhs()), b = lastDim(getRhs());
+  int64_t sum = ShapedType::isDynamic(a) || ShapedType::isDynamic(b)
+                    ? ShapedType::kDynamic
+                    : a + b;
+  if (failed(expectDim(*this, "result feature size", lastDim(getResult()), sum)))
+    return failure();
+  if (failed(expectSameTokens(*this, "rhs", getLhs(), getRhs())))
+    return failure();
+  return expectSameTokens(*this, "result", getLhs(), getResult());
+}
+
+LogicalResult LMHeadOp::verify() {
+  ArrayRef<int64_t> w = tensorType(getWeight()).getShape();
+  int64_t dIdx = getTied() ? 1 : 0;
+  if (failed(expectDim(*this, getTied() ? "tied table width" : "weight rows",
+                       w[dIdx], lastDim(getInput()))) ||
+      failed(expectDim(*this, "vocabulary size", lastDim(getResult()),
+                       w[1 - dIdx])))
+    return failure();
+  return expectSameTokens(*this, "result", getInput(), getResult());
+}
+
+LogicalResult CrossEntropyOp::verify() {
+  ArrayRef<int64_t> l = tensorType(getLogits()).getShape();
+  ArrayRef<int64_t> t = tensorType(getTargets()).getShape();
+  for (unsigned i = 0; i < 2; ++i)
+    if (!dimsAgree(l[i], t[i]))
+      return emitOpError() << "targets dimension " << i << " is "
+                           << dimStr(t[i]) << ", logits have " << dimStr(l[i]);
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// State ops
+//===----------------------------------------------------------------------===//
+
+LogicalResult BroadcastOp::verify() {
+  return expectDim(*this, "vector size", tensorType(getVector()).getShape()[0],
+                   lastDim(getLike()));
+}
+
+LogicalResult RandomNormalLikeOp::verify() {
+  if (!(getStd().convertToDouble() > 0.0))
+    return emitOpError() << "std must be positive";
+  return success();
+}
+
+LogicalResult StepEmbeddingOp::verify() {
+  return expectDim(*this, "result size", tensorType(getResult()).getShape()[0],
+                   tensorType(getTable()).getShape()[1]);
+}
+
+//===----------------------------------------------------------------------===//
+// Loops
+//===----------------------------------------------------------------------===//
+
+/// Checks that `region` takes (index, types...).
+static LogicalResult verifyStepRegion(Operation *op, Region &region,
+                                      StringRef name, TypeRange carried) {
+  Block &block = region.front();
+  SmallVector<Type> expected{IndexType::get(op->getContext())};
+  llvm::append_range(expected, carried);
+  if (TypeRange(block.getArgumentTypes()) != TypeRange(expected)) {
+    InFlightDiagnostic diag = op->emitOpError()
+                              << name << " region must take (";
+    llvm::interleaveComma(expected, diag);
+    return diag << ")";
+  }
+  return success();
+}
+
+LogicalResult HierLoopOp::verify() {
+  if (getNAttr().getInt() < 1)
+    return emitOpError() << "N must be >= 1, got " << getN();
+  if (getTAttr().getInt() < 1)
+    return emitOpError() << "T must be >= 1, got " << getT();
+  std::string problem =
+      getSchedule().diagnoseLoop(getN(), "N", getT(), getNumSteps());
+  if (!problem.empty())
+    return emitOpError() << problem;
+  return success();
+}
+
+LogicalResult HierLoopOp::verifyRegions() {
+  SmallVector<Type> states{getFastInit().getType(), getSlowInit().getType()};
+  if (failed(verifyStepRegion(*this, getFast(), "fast", states)) ||
+      failed(verifyStepRegion(*this, getSlow(), "slow", states)))
+    return failure();
+  return success();
+}
+
+LogicalResult LoopOp::verify() {
+  if (getStepsAttr().getInt() < 1)
+    return emitOpError() << "steps must be >= 1, got " << getSteps();
+  if (getInits().empty())
+    return emitOpError() << "needs at least one carried value";
+  if (getInits().getTypes() != getResultTypes())
+    return emitOpError() << "result types must match the carried values";
+  std::string problem =
+      getSchedule().diagnoseLoop(getSteps(), "steps", 1, getSteps());
+  if (!problem.empty())
+    return emitOpError() << problem;
+  return success();
+}
+
+LogicalResult LoopOp::verifyRegions() {
+  return verifyStepRegion(*this, getBody(), "body", getInits().getTypes());
+}
+
+#define GET_OP_CLASSES
+#include "hrm/HrmOps.cpp.inc"

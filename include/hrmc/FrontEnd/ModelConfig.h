@@ -1,0 +1,89 @@
+//===- ModelConfig.h - model descriptions -----------------------*- C++ -*-===//
+//
+// A model description (JSON, in the spirit of a Hugging Face config.json)
+// parsed and checked. Every key is documented in docs/model-description.md.
+//
+//===----------------------------------------------------------------------===//
+#ifndef HRMC_FRONTEND_MODELCONFIG_H
+#define HRMC_FRONTEND_MODELCONFIG_H
+
+#include "hrm/HrmAttrs.h"
+#include "llvm/Support/Error.h"
+
+#include <string>
+
+namespace hrmc {
+
+enum class Architecture {
+  HRM,            // fast/slow hierarchical recurrence
+  Transformer,    // independent layers, no loop
+  Universal,      // one shared stack looped, step embeddings
+  Looped,         // shared stack, input injection norm(x0 + h)
+  FullyLooped,    // restart from norm(x0), attention-query injection
+  RecurrentDepth, // prelude / looped core / coda
+};
+
+enum class NormPlacement { Pre, Post, Sandwich };
+/// How a module mixes its injection into its state at entry.
+enum class Injection { Add, ConcatLinear, None };
+enum class StateInit { Zeros, Fixed, Embedding, Noise };
+
+struct LoopSchedule {
+  mlir::hrm::UnrollKind unroll = mlir::hrm::UnrollKind::rolled;
+  int64_t unrollFactor = 0;
+  mlir::hrm::GradKind grad = mlir::hrm::GradKind::full;
+  int64_t gradSteps = 0;
+  mlir::hrm::MemoryPolicy memory = mlir::hrm::MemoryPolicy::keep;
+};
+
+struct ModelConfig {
+  std::string name = "model";
+  Architecture architecture = Architecture::HRM;
+
+  int64_t vocabSize = 0, dModel = 0, nHeads = 0, maxSeqLen = 0;
+  mlir::hrm::MlpKind mlp = mlir::hrm::MlpKind::swiglu;
+  double mlpExpansion = 4.0;
+  int64_t mlpMultipleOf = 256;
+  NormPlacement norm = NormPlacement::Pre;
+  bool finalNorm = true, normWeight = false;
+  double normEps = 1e-5;
+  mlir::hrm::MaskKind mask = mlir::hrm::MaskKind::causal;
+  int64_t prefixLen = 0;
+  bool rope = true;
+  double ropeTheta = 10000.0;
+  bool embedScale = true, tieEmbeddings = false;
+  double initStd = 0.0; // 0: 1/sqrt(fan_in) per matrix
+
+  // hrm
+  int64_t fastLayers = 0, slowLayers = 0, n = 0, t = 0;
+  Injection injection = Injection::Add;
+  StateInit fastInit = StateInit::Zeros, slowInit = StateInit::Embedding;
+  // transformer, universal, looped, fully_looped
+  int64_t layers = 0, steps = 0;
+  bool stepEmbedding = true;
+  // recurrent_depth
+  int64_t preludeLayers = 0, coreLayers = 0, codaLayers = 0;
+  StateInit stateInit = StateInit::Noise;
+  double stateStd = 1.0;
+  int64_t stateSeed = 0;
+
+  LoopSchedule schedule;
+
+  /// Hidden width of the MLP: expansion * d (times 2/3 for SwiGLU), rounded
+  /// up to a multiple of mlp_multiple_of.
+  int64_t mlpHidden() const;
+  /// Whether the architecture has a loop (and so takes a schedule).
+  bool hasLoop() const { return architecture != Architecture::Transformer; }
+};
+
+/// Parses a model description. Errors name `source` and the offending key.
+llvm::Expected<ModelConfig> parseModelConfig(llvm::StringRef json,
+                                             llvm::StringRef source);
+/// Reads and parses the description in `path`.
+llvm::Expected<ModelConfig> loadModelConfig(llvm::StringRef path);
+
+llvm::StringRef stringifyArchitecture(Architecture arch);
+
+} // namespace hrmc
+
+#endif // HRMC_FRONTEND_MODELCONFIG_H

@@ -1,0 +1,353 @@
+//===- ModelStats.cpp - parameter, FLOP and memory counts -----------------===//
+#include "hrmc/Analysis/ModelStats.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/SymbolTable.h"
+#include "llvm/ADT/SmallPtrSet.h"
+#include "llvm/Support/Format.h"
+
+#include <algorithm>
+
+using namespace mlir;
+using namespace mlir::hrm;
+using hrmc::GradientPlan;
+using hrmc::ModelStats;
+using hrmc::PlanStats;
+
+namespace {
+
+/// Work and storage of a piece of IR, per sequence.
+struct Cost {
+  double fwd = 0, bwd = 0, recompute = 0;
+  double kept = 0;     // activations stored for backward (keep)
+  double boundary = 0; // step inputs stored under recompute
+  double peak = 0;     // largest working set re-created under recompute
+  double apps = 0, gradApps = 0;
+
+  void add(const Cost &o) {
+    fwd += o.fwd;
+    bwd += o.bwd;
+    recompute += o.recompute;
+    kept += o.kept;
+    boundary += o.boundary;
+    peak = std::max(peak, o.peak);
+    apps += o.apps;
+    gradApps += o.gradApps;
+  }
+  double stored() const { return kept + boundary + peak; }
+  double train() const { return fwd + bwd + recompute; }
+};
+
+class CostModel {
+public:
+  CostModel(int64_t seqLen, std::optional<GradientPlan> plan)
+      : s(double(seqLen)), plan(plan) {}
+
+  Cost block(Block &block, bool grad, std::optional<MemoryPolicy> memory);
+
+private:
+  Cost op(Operation *op, bool grad, std::optional<MemoryPolicy> memory);
+  Cost leaf(Operation *op, bool grad);
+  template <typename Callable>
+  Cost body(Callable callee, bool grad, std::optional<MemoryPolicy> memory) {
+    return block(callee.getBody().front(), grad, memory);
+  }
+  /// Runs `step(p, inWindow)` over `total` applications, the last `g` of
+  /// which carry gradient.
+  Cost window(int64_t total, int64_t g,
+              llvm::function_ref<Cost(int64_t, bool)> step) {
+    Cost c;
+    for (int64_t p = 0; p < total; ++p)
+      c.add(step(p, p >= total - g));
+    return c;
+  }
+  double tokens(Value v) {
+    auto type = dyn_cast<RankedTensorType>(v.getType());
+    if (!type || type.getRank() != 3)
+      return 0;
+    return s * double(type.getShape().back());
+  }
+  int64_t gradApplications(ScheduleAttr schedule, int64_t total,
+                           int64_t distinct) {
+    if (!plan)
+      return schedule.gradientApplications(total, distinct);
+    return ScheduleAttr::get(schedule.getContext(), schedule.getUnroll(),
+                             schedule.getUnrollFactor(), plan->grad,
+                             plan->gradSteps, plan->memory)
+        .gradientApplications(total, distinct);
+  }
+  MemoryPolicy memoryOf(ScheduleAttr schedule) {
+    return plan ? plan->memory : schedule.getMemory();
+  }
+
+  double s;
+  std::optional<GradientPlan> plan;
+  SymbolTableCollection symbols;
+};
+
+} // namespace
+
+Cost CostModel::block(Block &block, bool grad,
+                      std::optional<MemoryPolicy> memory) {
+  // With gradient, only ops whose results reach the block's results
+  // without passing a detach take part in the backward pass.
+  llvm::SmallPtrSet<Operation *, 32> reached;
+  if (grad) {
+    SmallVector<Value> work(block.getTerminator()->getOperands());
+    auto push = [&](Operation *user) {
+      user->walk([&](Operation *nested) {
+        for (Value v : nested->getOperands())
+          work.push_back(v);
+      });
+    };
+    while (!work.empty()) {
+      Operation *def = work.pop_back_val().getDefiningOp();
+      if (!def || def->getBlock() != &block || isa<DetachOp>(def) ||
+          !reached.insert(def).second)
+        continue;
+      push(def);
+    }
+  }
+  Cost total;
+  for (Operation &o : block.without_terminator())
+    total.add(op(&o, grad && reached.contains(&o), memory));
+  return total;
+}
+
+Cost CostModel::op(Operation *o, bool grad,
+                   std::optional<MemoryPolicy> memory) {
+  if (auto apply = dyn_cast<ApplyOp>(o)) {
+    auto callee = symbols.lookupNearestSymbolFrom<ModuleDefOp>(
+        o, apply.getCalleeAttr());
+    Cost inner = body(callee, grad, memory);
+    Cost c = inner;
+    c.apps += 1;
+    c.gradApps += grad;
+    MemoryPolicy policy = MemoryPolicy::keep;
+    if (plan)
+      policy = memory.value_or(MemoryPolicy::keep);
+    else if (apply.getMemory())
+      policy = *apply.getMemory();
+    else if (memory)
+      policy = *memory;
+    if (grad && policy == MemoryPolicy::recompute) {
+      c.kept = 0;
+      c.boundary = 0;
+      for (Value in : apply.getInputs())
+        c.boundary += tokens(in);
+      c.peak = inner.stored();
+      c.recompute += inner.fwd;
+    }
+    return c;
+  }
+  if (auto call = dyn_cast<func::CallOp>(o)) {
+    auto callee = symbols.lookupNearestSymbolFrom<func::FuncOp>(
+        o, call.getCalleeAttr());
+    return body(callee, grad, memory);
+  }
+  if (auto loop = dyn_cast<HierLoopOp>(o)) {
+    int64_t n = loop.getNAttr().getInt(), t = loop.getTAttr().getInt();
+    int64_t total = n * t + n;
+    int64_t g = grad ? gradApplications(loop.getSchedule(), total, 2) : 0;
+    MemoryPolicy mem = memoryOf(loop.getSchedule());
+    Cost fast[2] = {block(loop.getFast().front(), false, mem),
+                    block(loop.getFast().front(), true, mem)};
+    Cost slow[2] = {block(loop.getSlow().front(), false, mem),
+                    block(loop.getSlow().front(), true, mem)};
+    return window(total, g, [&](int64_t p, bool in) {
+      return (p % (t + 1) == t) ? slow[in] : fast[in];
+    });
+  }
+  if (auto loop = dyn_cast<LoopOp>(o)) {
+    int64_t steps = loop.getStepsAttr().getInt();
+    int64_t g = grad ? gradApplications(loop.getSchedule(), steps, 1) : 0;
+    MemoryPolicy mem = memoryOf(loop.getSchedule());
+    Cost step[2] = {block(loop.getBody().front(), false, mem),
+                    block(loop.getBody().front(), true, mem)};
+    return window(steps, g, [&](int64_t, bool in) { return step[in]; });
+  }
+  return leaf(o, grad);
+}
+
+Cost CostModel::leaf(Operation *o, bool grad) {
+  auto dim = [](Value v, unsigned i) {
+    return double(cast<RankedTensorType>(v.getType()).getShape()[i]);
+  };
+  double fwd = 0, stored = 0;
+  if (auto op = dyn_cast<LinearOp>(o)) {
+    fwd = 2 * dim(op.getWeight(), 0) * dim(op.getWeight(), 1) * s;
+    stored = tokens(op.getInput());
+  } else if (auto op = dyn_cast<AttentionOp>(o)) {
+    double d = dim(op.getWq(), 0);
+    double pairs = s * s; // bidirectional
+    if (op.getMask() == MaskKind::causal) {
+      pairs = s * (s + 1) / 2;
+    } else if (op.getMask() == MaskKind::prefix) {
+      double p = std::min(s, double(op.getPrefixLenAttr().getInt()));
+      pairs = p * p + s * (s + 1) / 2 - p * (p + 1) / 2;
+    }
+    // Four projections, then Q K^T and P V over the attended pairs.
+    fwd = 8 * d * d * s + 4 * d * pairs;
+    // Input, Q, K, V, the attention output and a log-sum-exp per head.
+    stored = 5 * tokens(op.getInput()) +
+             s * double(op.getHeadsAttr().getInt());
+    if (op.getQuery())
+      stored += tokens(op.getQuery());
+  } else if (auto op = dyn_cast<MlpOp>(o)) {
+    double d = dim(op.getUp(), 0), h = dim(op.getUp(), 1);
+    bool swiglu = op.getKind() == MlpKind::swiglu;
+    fwd = (swiglu ? 6 : 4) * d * h * s;
+    stored = tokens(op.getInput()) + (swiglu ? 3 : 2) * h * s;
+  } else if (auto op = dyn_cast<RMSNormOp>(o)) {
+    stored = tokens(op.getInput()) + s; // input and 1/rms
+  } else if (auto op = dyn_cast<LMHeadOp>(o)) {
+    fwd = 2 * tokens(op.getInput()) * tokens(op.getResult()) / s;
+    stored = tokens(op.getInput());
+  } else if (auto op = dyn_cast<CrossEntropyOp>(o)) {
+    stored = tokens(op.getLogits());
+  }
+  Cost c;
+  c.fwd = fwd;
+  if (grad) {
+    c.bwd = 2 * fwd;
+    c.kept = stored;
+  }
+  return c;
+}
+
+std::string GradientPlan::name() const {
+  std::string g = stringifyGradKind(grad).str();
+  if (grad == GradKind::truncated)
+    g += "(" + std::to_string(gradSteps) + ")";
+  return g + ", " + stringifyMemoryPolicy(memory).str();
+}
+
+static PlanStats evaluate(func::FuncOp entry, int64_t seqLen,
+                          std::optional<GradientPlan> plan) {
+  CostModel model(seqLen, plan);
+  Cost c = model.block(entry.getBody().front(), /*grad=*/true,
+                       plan ? std::optional(plan->memory) : std::nullopt);
+  PlanStats stats;
+  stats.plan = plan ? plan->name() : "own";
+  stats.applications = c.apps;
+  stats.gradApplications = c.gradApps;
+  stats.trainFlops = c.train();
+  stats.activationElems = c.stored();
+  return stats;
+}
+
+FailureOr<ModelStats> hrmc::computeModelStats(ModelOp model, int64_t seqLen,
+                                              int64_t batch, int64_t window) {
+  auto entry = model.lookupSymbol<func::FuncOp>("loss");
+  if (!entry)
+    entry = model.lookupSymbol<func::FuncOp>("logits");
+  if (!entry || entry.isExternal())
+    return model.emitError() << "model '" << model.getSymName()
+                             << "' has no @loss or @logits entry point";
+  if (seqLen <= 0)
+    seqLen = model.getMaxSeqLen().value_or(0);
+  if (seqLen <= 0)
+    return model.emitError()
+           << "no sequence length: give one or set max_seq_len";
+
+  ModelStats stats;
+  stats.name = model.getSymName().str();
+  stats.seqLen = seqLen;
+  stats.batch = batch;
+  for (ParamOp param : model.getBody().getOps<ParamOp>()) {
+    RankedTensorType type = param.getTensorType();
+    stats.parameters += type.getNumElements();
+    stats.parameterBytes +=
+        type.getNumElements() * type.getElementTypeBitWidth() / 8;
+  }
+  std::vector<std::string> schedules;
+  model.walk([&](Operation *op) {
+    ScheduleAttr schedule;
+    if (auto loop = dyn_cast<HierLoopOp>(op))
+      schedule = loop.getSchedule();
+    else if (auto loop = dyn_cast<LoopOp>(op))
+      schedule = loop.getSchedule();
+    if (!schedule)
+      return;
+    std::string text;
+    llvm::raw_string_ostream os(text);
+    os << schedule;
+    schedules.push_back(text);
+  });
+  stats.schedule = schedules.empty() ? "none (no loop)"
+                                     : llvm::join(schedules, "; ");
+
+  stats.own = evaluate(entry, seqLen, std::nullopt);
+  stats.forwardFlops =
+      CostModel(seqLen, std::nullopt)
+          .block(entry.getBody().front(), /*grad=*/false, std::nullopt)
+          .fwd;
+  for (auto [grad, steps] : {std::pair{GradKind::full, int64_t(0)},
+                             std::pair{GradKind::truncated, window},
+                             std::pair{GradKind::one_step, int64_t(0)}})
+    for (MemoryPolicy memory : {MemoryPolicy::keep, MemoryPolicy::recompute})
+      stats.plans.push_back(
+          evaluate(entry, seqLen, GradientPlan{grad, steps, memory}));
+  return stats;
+}
+
+/// Whole numbers exactly, others to two decimals.
+static std::string num(double v) {
+  if (v == double(int64_t(v)))
+    return std::to_string(int64_t(v));
+  std::string text;
+  llvm::raw_string_ostream(text) << llvm::format("%.2f", v);
+  return text;
+}
+
+void ModelStats::print(llvm::raw_ostream &os) const {
+  auto bytesPerToken = [&](const PlanStats &p) {
+    return perToken(p.activationElems * activationBytes);
+  };
+  os << "model: " << name << "\n"
+     << "parameters: " << parameters << " (" << parameterBytes << " bytes)\n"
+     << "sequence length: " << seqLen << ", batch: " << batch << "\n"
+     << "schedule: " << schedule << "\n"
+     << "forward FLOPs per token: " << num(perToken(forwardFlops)) << "\n"
+     << "module applications: " << num(own.applications) << " ("
+     << num(own.gradApplications) << " with gradient)\n"
+     << "training FLOPs per token: " << num(perToken(own.trainFlops)) << "\n"
+     << "activation memory: " << num(bytesPerToken(own))
+     << " bytes per token, "
+     << num(own.activationElems * activationBytes * batch)
+     << " bytes per batch\n"
+     << "gradient plans (applications with gradient, training FLOPs per "
+        "token, activation bytes per token):\n";
+  for (const PlanStats &p : plans)
+    os << "  " << llvm::left_justify(p.plan, 24) << " "
+       << llvm::right_justify(num(p.gradApplications), 6) << " "
+       << llvm::right_justify(num(perToken(p.trainFlops)), 16) << " "
+       << llvm::right_justify(num(bytesPerToken(p)), 14) << "\n";
+}
+
+llvm::json::Value ModelStats::toJSON() const {
+  llvm::json::Array planArray;
+  auto planJSON = [&](const PlanStats &p) {
+    return llvm::json::Object{
+        {"plan", p.plan},
+        {"applications", p.applications},
+        {"grad_applications", p.gradApplications},
+        {"train_flops_per_token", perToken(p.trainFlops)},
+        {"activation_bytes_per_token",
+         perToken(p.activationElems * activationBytes)},
+        {"activation_bytes_per_batch",
+         p.activationElems * activationBytes * batch}};
+  };
+  for (const PlanStats &p : plans)
+    planArray.push_back(planJSON(p));
+  return llvm::json::Object{
+      {"model", name},
+      {"parameters", parameters},
+      {"parameter_bytes", parameterBytes},
+      {"seq_len", seqLen},
+      {"batch", batch},
+      {"schedule", schedule},
+      {"forward_flops_per_token", perToken(forwardFlops)},
+      {"own", planJSON(own)},
+      {"plans", std::move(planArray)}};
+}

@@ -1,0 +1,452 @@
+//===- ModelBuilder.cpp - model description -> hrm IR ---------------------===//
+//
+// Parameter names follow docs/parameters.md; they are also the tensor names
+// in checkpoints, so they must not change silently.
+//
+//===----------------------------------------------------------------------===//
+#include "hrmc/FrontEnd/ModelBuilder.h"
+
+#include "hrm/HrmOps.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/Verifier.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace mlir::hrm;
+using hrmc::Architecture;
+using hrmc::Injection;
+using hrmc::ModelConfig;
+using hrmc::NormPlacement;
+using hrmc::StateInit;
+
+namespace {
+
+class ModelBuilder {
+public:
+  ModelBuilder(const ModelConfig &config, MLIRContext &context)
+      : c(config), ctx(context), b(&context),
+        loc(FileLineColLoc::get(&context, config.name, 1, 1)) {
+    f32 = b.getF32Type();
+    act = RankedTensorType::get(
+        {ShapedType::kDynamic, ShapedType::kDynamic, c.dModel}, f32);
+  }
+
+  OwningOpRef<ModuleOp> build();
+
+private:
+  // Parameters.
+  Value weight(StringRef name, ArrayRef<int64_t> shape, InitAttr init);
+  InitAttr matrixInit(int64_t fanIn) {
+    double std = c.initStd > 0 ? c.initStd : 1.0 / std::sqrt(double(fanIn));
+    return InitAttr::get(&ctx, InitKind::trunc_normal, llvm::APFloat(std));
+  }
+  InitAttr fill(InitKind kind) {
+    return InitAttr::get(&ctx, kind, llvm::APFloat(0.0));
+  }
+
+  // Layers.
+  Value rmsnorm(Value x, const std::string &weightName);
+  Value attention(Value x, Value query, const std::string &prefix);
+  Value mlp(Value x, const std::string &prefix);
+  Value block(Value h, Value query, const std::string &prefix);
+  /// Mixes `injection` into `state` at module entry.
+  Value enter(Value state, Value injection, const std::string &prefix);
+  Value initialState(StateInit init, const std::string &name, Value x);
+
+  /// Defines module `name` taking `numInputs` activations and returning
+  /// `numResults`; `body` fills it from its arguments.
+  ModuleDefOp
+  defineModule(StringRef name, unsigned numInputs, unsigned numResults,
+               llvm::function_ref<SmallVector<Value>(ValueRange)> body);
+  /// A module of `layers` blocks: state (+ injection) -> state.
+  ModuleDefOp defineStack(StringRef name, int64_t layers, bool injected,
+                          bool finalNorm);
+  Value apply(ModuleDefOp module, ValueRange inputs) {
+    return applyAll(module, inputs).front();
+  }
+  ValueRange applyAll(ModuleDefOp module, ValueRange inputs) {
+    return ApplyOp::create(b, loc, module.getResultTypes(),
+                           FlatSymbolRefAttr::get(module.getSymNameAttr()),
+                           inputs, nullptr, nullptr, nullptr)
+        .getResults();
+  }
+  ScheduleAttr schedule() {
+    const hrmc::LoopSchedule &s = c.schedule;
+    return ScheduleAttr::get(&ctx, s.unroll, s.unrollFactor, s.grad,
+                             s.gradSteps, s.memory);
+  }
+  /// A flat loop over `inits` whose body `step` maps (index, carried) to
+  /// the next carried values.
+  ValueRange flatLoop(ValueRange inits,
+                      llvm::function_ref<SmallVector<Value>(Value, ValueRange)>
+                          step);
+
+  // Architectures: embedded input -> final hidden state.
+  Value buildHRM(Value x);
+  Value buildTransformer(Value x);
+  Value buildUniversal(Value x);
+  Value buildLooped(Value x);
+  Value buildFullyLooped(Value x);
+  Value buildRecurrentDepth(Value x);
+
+  const ModelConfig &c;
+  MLIRContext &ctx;
+  OpBuilder b;
+  Location loc;
+  Type f32;
+  RankedTensorType act;
+  ModelOp model;
+  SmallVector<ParamOp> params;
+  llvm::StringMap<ParamOp> paramsByName;
+};
+
+} // namespace
+
+Value ModelBuilder::weight(StringRef name, ArrayRef<int64_t> shape,
+                           InitAttr init) {
+  auto type = RankedTensorType::get(shape, f32);
+  auto it = paramsByName.find(name);
+  if (it == paramsByName.end()) {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToEnd(&model.getBody().front());
+    auto param = ParamOp::create(b, loc, b.getStringAttr(name),
+                                 TypeAttr::get(type), init);
+    params.push_back(param);
+    paramsByName[name] = param;
+  } else {
+    assert(it->second.getType() == type && "one name, two shapes");
+  }
+  return WeightOp::create(b, loc, type, FlatSymbolRefAttr::get(&ctx, name));
+}
+
+Value ModelBuilder::rmsnorm(Value x, const std::string &weightName) {
+  Value w;
+  if (c.normWeight)
+    w = weight(weightName, {c.dModel}, fill(InitKind::ones));
+  return RMSNormOp::create(b, loc, x.getType(), x, w,
+                           b.getF64FloatAttr(c.normEps));
+}
+
+Value ModelBuilder::attention(Value x, Value query, const std::string &p) {
+  int64_t d = c.dModel;
+  Value wq = weight(p + ".wq", {d, d}, matrixInit(d));
+  Value wk = weight(p + ".wk", {d, d}, matrixInit(d));
+  Value wv = weight(p + ".wv", {d, d}, matrixInit(d));
+  Value wo = weight(p + ".wo", {d, d}, matrixInit(d));
+  IntegerAttr prefix =
+      c.mask == MaskKind::prefix ? b.getI64IntegerAttr(c.prefixLen) : nullptr;
+  FloatAttr rope = c.rope ? b.getF64FloatAttr(c.ropeTheta) : nullptr;
+  return AttentionOp::create(b, loc, act, x, wq, wk, wv, wo, query,
+                             b.getI64IntegerAttr(c.nHeads),
+                             MaskKindAttr::get(&ctx, c.mask), prefix, rope);
+}
+
+Value ModelBuilder::mlp(Value x, const std::string &p) {
+  int64_t d = c.dModel, h = c.mlpHidden();
+  Value gate;
+  if (c.mlp == MlpKind::swiglu)
+    gate = weight(p + ".gate", {d, h}, matrixInit(d));
+  Value up = weight(p + ".up", {d, h}, matrixInit(d));
+  Value down = weight(p + ".down", {h, d}, matrixInit(h));
+  return MlpOp::create(b, loc, act, MlpKindAttr::get(&ctx, c.mlp), x, gate, up,
+                       down);
+}
+
+Value ModelBuilder::block(Value h, Value query, const std::string &p) {
+  auto add = [&](Value a, Value r) { return AddOp::create(b, loc, act, a, r); };
+  switch (c.norm) {
+  case NormPlacement::Pre: {
+    Value q = query ? rmsnorm(query, p + ".attn_norm") : Value();
+    h = add(h, attention(rmsnorm(h, p + ".attn_norm"), q, p + ".attn"));
+    return add(h, mlp(rmsnorm(h, p + ".mlp_norm"), p + ".mlp"));
+  }
+  case NormPlacement::Post:
+    h = rmsnorm(add(h, attention(h, query, p + ".attn")), p + ".attn_norm");
+    return rmsnorm(add(h, mlp(h, p + ".mlp")), p + ".mlp_norm");
+  case NormPlacement::Sandwich: {
+    Value q = query ? rmsnorm(query, p + ".attn_norm") : Value();
+    Value a = attention(rmsnorm(h, p + ".attn_norm"), q, p + ".attn");
+    h = add(h, rmsnorm(a, p + ".attn_post_norm"));
+    Value m = mlp(rmsnorm(h, p + ".mlp_norm"), p + ".mlp");
+    return add(h, rmsnorm(m, p + ".mlp_post_norm"));
+  }
+  }
+  llvm_unreachable("unknown norm placement");
+}
+
+Value ModelBuilder::enter(Value state, Value injection, const std::string &p) {
+  switch (c.injection) {
+  case Injection::Add:
+    return AddOp::create(b, loc, act, state, injection);
+  case Injection::ConcatLinear: {
+    auto wide = RankedTensorType::get(
+        {ShapedType::kDynamic, ShapedType::kDynamic, 2 * c.dModel}, f32);
+    Value both = ConcatOp::create(b, loc, wide, state, injection);
+    Value w = weight(p + ".inject", {2 * c.dModel, c.dModel},
+                     matrixInit(2 * c.dModel));
+    return LinearOp::create(b, loc, act, both, w);
+  }
+  case Injection::None:
+    return state;
+  }
+  llvm_unreachable("unknown injection");
+}
+
+Value ModelBuilder::initialState(StateInit init, const std::string &name,
+                                 Value x) {
+  switch (init) {
+  case StateInit::Zeros:
+    return ZerosLikeOp::create(b, loc, x);
+  case StateInit::Embedding:
+    return x;
+  case StateInit::Fixed: {
+    Value v = weight(name, {c.dModel},
+                     InitAttr::get(&ctx, InitKind::trunc_normal,
+                                   llvm::APFloat(1.0)));
+    return BroadcastOp::create(b, loc, act, v, x);
+  }
+  case StateInit::Noise:
+    return RandomNormalLikeOp::create(b, loc, x, b.getF64FloatAttr(c.stateStd),
+                                      b.getI64IntegerAttr(c.stateSeed));
+  }
+  llvm_unreachable("unknown state init");
+}
+
+ModuleDefOp ModelBuilder::defineModule(
+    StringRef name, unsigned numInputs, unsigned numResults,
+    llvm::function_ref<SmallVector<Value>(ValueRange)> body) {
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToEnd(&model.getBody().front());
+  SmallVector<Type> inputs(numInputs, act), results(numResults, act);
+  auto module =
+      ModuleDefOp::create(b, loc, name, b.getFunctionType(inputs, results));
+  b.setInsertionPointToStart(&module.getBody().front());
+  SmallVector<Value> outs = body(module.getBody().getArguments());
+  YieldOp::create(b, loc, outs);
+  return module;
+}
+
+ModuleDefOp ModelBuilder::defineStack(StringRef name, int64_t layers,
+                                      bool injected, bool finalNorm) {
+  std::string prefix = name.str();
+  return defineModule(name, injected ? 2 : 1, 1, [&](ValueRange args) {
+    Value h = injected ? enter(args[0], args[1], prefix) : args[0];
+    for (int64_t l = 0; l < layers; ++l)
+      h = block(h, Value(), prefix + ".blocks." + std::to_string(l));
+    if (finalNorm)
+      h = rmsnorm(h, prefix + ".final_norm");
+    return SmallVector<Value>{h};
+  });
+}
+
+ValueRange ModelBuilder::flatLoop(
+    ValueRange inits,
+    llvm::function_ref<SmallVector<Value>(Value, ValueRange)> step) {
+  auto loop = LoopOp::create(b, loc, inits.getTypes(), inits,
+                             b.getI64IntegerAttr(c.steps), schedule());
+  OpBuilder::InsertionGuard guard(b);
+  SmallVector<Type> argTypes{b.getIndexType()};
+  llvm::append_range(argTypes, inits.getTypes());
+  Block *body = b.createBlock(&loop.getBody(), {}, argTypes,
+                              SmallVector<Location>(argTypes.size(), loc));
+  YieldOp::create(b, loc,
+                  step(body->getArgument(0), body->getArguments().drop_front()));
+  return loop.getResults();
+}
+
+Value ModelBuilder::buildHRM(Value x) {
+  bool injected = c.injection != Injection::None;
+  ModuleDefOp fast = defineStack("fast", c.fastLayers, injected, c.finalNorm);
+  ModuleDefOp slow = defineStack("slow", c.slowLayers, injected, c.finalNorm);
+  Value fast0 = initialState(c.fastInit, "fast.init", x);
+  Value slow0 = initialState(c.slowInit, "slow.init", x);
+  auto loop = HierLoopOp::create(b, loc, act, act, fast0, slow0,
+                                 b.getI64IntegerAttr(c.n),
+                                 b.getI64IntegerAttr(c.t), schedule());
+  OpBuilder::InsertionGuard guard(b);
+  Type types[] = {b.getIndexType(), act, act};
+  Location locs[] = {loc, loc, loc};
+  // The fast module sees the slow state plus the input; the slow module
+  // sees the fast state.
+  Block *fastBody = b.createBlock(&loop.getFast(), {}, types, locs);
+  Value f = fastBody->getArgument(1), s = fastBody->getArgument(2);
+  Value newFast =
+      injected ? apply(fast, {f, AddOp::create(b, loc, act, s, x)})
+               : apply(fast, {f});
+  YieldOp::create(b, loc, newFast);
+  Block *slowBody = b.createBlock(&loop.getSlow(), {}, types, locs);
+  f = slowBody->getArgument(1);
+  s = slowBody->getArgument(2);
+  YieldOp::create(b, loc, injected ? apply(slow, {s, f}) : apply(slow, {s}));
+  return loop.getSlowResult();
+}
+
+Value ModelBuilder::buildTransformer(Value x) {
+  return apply(defineStack("blocks", c.layers, false, false), {x});
+}
+
+Value ModelBuilder::buildUniversal(Value x) {
+  ModuleDefOp shared = defineStack("shared", c.layers, false, false);
+  Value table;
+  if (c.stepEmbedding)
+    table = weight("step_embedding", {c.steps, c.dModel},
+                   matrixInit(c.dModel));
+  auto vec = RankedTensorType::get({c.dModel}, f32);
+  return flatLoop({x}, [&](Value i, ValueRange h) {
+    Value in = h[0];
+    if (table)
+      in = AddOp::create(b, loc, act, in,
+                         StepEmbeddingOp::create(b, loc, vec, table, i));
+    return SmallVector<Value>{apply(shared, {in})};
+  })[0];
+}
+
+Value ModelBuilder::buildLooped(Value x) {
+  // Every loop reads norm(x0 + h): input injection with a norm at entry.
+  ModuleDefOp stack = defineModule("stack", 2, 1, [&](ValueRange args) {
+    Value h = rmsnorm(AddOp::create(b, loc, act, args[0], args[1]),
+                      "stack.inject_norm");
+    for (int64_t l = 0; l < c.layers; ++l)
+      h = block(h, Value(), "stack.blocks." + std::to_string(l));
+    return SmallVector<Value>{h};
+  });
+  Value h0 = ZerosLikeOp::create(b, loc, x);
+  return flatLoop({h0}, [&](Value, ValueRange h) {
+    return SmallVector<Value>{apply(stack, {h[0], x})};
+  })[0];
+}
+
+Value ModelBuilder::buildFullyLooped(Value x) {
+  // Every loop restarts from norm(x0); layer l's queries come from layer l's
+  // output in the previous loop. ASSUMED: the first loop, having no previous
+  // one, takes its queries from norm(x0).
+  ModuleDefOp stack =
+      defineModule("stack", c.layers + 1, c.layers, [&](ValueRange args) {
+        Value h = args[0];
+        SmallVector<Value> outs;
+        for (int64_t l = 0; l < c.layers; ++l) {
+          h = block(h, args[l + 1], "stack.blocks." + std::to_string(l));
+          outs.push_back(h);
+        }
+        return outs;
+      });
+  Value x0 = rmsnorm(x, "stack.input_norm");
+  SmallVector<Value> prev(c.layers, x0);
+  ValueRange last = flatLoop(prev, [&](Value, ValueRange p) {
+    SmallVector<Value> inputs{x0};
+    llvm::append_range(inputs, p);
+    return llvm::to_vector(applyAll(stack, inputs));
+  });
+  return last.back();
+}
+
+Value ModelBuilder::buildRecurrentDepth(Value x) {
+  ModuleDefOp prelude = defineStack("prelude", c.preludeLayers, false, false);
+  ModuleDefOp core = defineModule("core", 2, 1, [&](ValueRange args) {
+    auto wide = RankedTensorType::get(
+        {ShapedType::kDynamic, ShapedType::kDynamic, 2 * c.dModel}, f32);
+    Value both = ConcatOp::create(b, loc, wide, args[0], args[1]);
+    Value h = LinearOp::create(
+        b, loc, act, both,
+        weight("core.inject", {2 * c.dModel, c.dModel},
+               matrixInit(2 * c.dModel)));
+    for (int64_t l = 0; l < c.coreLayers; ++l)
+      h = block(h, Value(), "core.blocks." + std::to_string(l));
+    return SmallVector<Value>{h};
+  });
+  ModuleDefOp coda = defineStack("coda", c.codaLayers, false, false);
+  Value e = apply(prelude, {x});
+  Value s0 = initialState(c.stateInit, "core.init", e);
+  Value s = flatLoop({s0}, [&](Value, ValueRange st) {
+    return SmallVector<Value>{apply(core, {st[0], e})};
+  })[0];
+  return apply(coda, {s});
+}
+
+OwningOpRef<ModuleOp> ModelBuilder::build() {
+  OwningOpRef<ModuleOp> top = ModuleOp::create(loc);
+  b.setInsertionPointToEnd(top->getBody());
+  model = ModelOp::create(b, loc, c.name);
+  model.setMaxSeqLenAttr(b.getI64IntegerAttr(c.maxSeqLen));
+
+  b.setInsertionPointToEnd(&model.getBody().front());
+  auto tokens = RankedTensorType::get(
+      {ShapedType::kDynamic, ShapedType::kDynamic}, b.getI32Type());
+  auto logitsType = RankedTensorType::get(
+      {ShapedType::kDynamic, ShapedType::kDynamic, c.vocabSize}, f32);
+  auto logitsFn = func::FuncOp::create(
+      b, loc, "logits", b.getFunctionType({tokens}, {logitsType}));
+  auto lossFn = func::FuncOp::create(
+      b, loc, "loss",
+      b.getFunctionType({tokens, tokens}, {RankedTensorType::get({}, f32)}));
+
+  b.setInsertionPointToStart(logitsFn.addEntryBlock());
+  Value table = weight("embed", {c.vocabSize, c.dModel},
+                       matrixInit(c.dModel));
+  double scale = c.embedScale ? std::sqrt(double(c.dModel)) : 1.0;
+  Value x = EmbedOp::create(b, loc, act, logitsFn.getArgument(0), table,
+                            b.getF64FloatAttr(scale));
+  Value h;
+  switch (c.architecture) {
+  case Architecture::HRM:
+    h = buildHRM(x);
+    break;
+  case Architecture::Transformer:
+    h = buildTransformer(x);
+    break;
+  case Architecture::Universal:
+    h = buildUniversal(x);
+    break;
+  case Architecture::Looped:
+    h = buildLooped(x);
+    break;
+  case Architecture::FullyLooped:
+    h = buildFullyLooped(x);
+    break;
+  case Architecture::RecurrentDepth:
+    h = buildRecurrentDepth(x);
+    break;
+  }
+  // HRM modules end in their own norm; the others normalise once here.
+  if (c.architecture != Architecture::HRM && c.finalNorm)
+    h = rmsnorm(h, "final_norm");
+  Value head = c.tieEmbeddings
+                   ? table
+                   : weight("lm_head", {c.dModel, c.vocabSize},
+                            matrixInit(c.dModel));
+  Value logits = LMHeadOp::create(b, loc, logitsType, h, head,
+                                  c.tieEmbeddings ? b.getUnitAttr() : nullptr);
+  func::ReturnOp::create(b, loc, logits);
+
+  b.setInsertionPointToStart(lossFn.addEntryBlock());
+  Value l = func::CallOp::create(b, loc, logitsFn, lossFn.getArgument(0))
+                .getResult(0);
+  Value loss = CrossEntropyOp::create(b, loc, RankedTensorType::get({}, f32),
+                                      l, lossFn.getArgument(1));
+  func::ReturnOp::create(b, loc, loss);
+
+  // Parameters first, in the order the layers asked for them, then the
+  // modules, then the entry points.
+  Block &body = model.getBody().front();
+  for (ModuleDefOp module :
+       llvm::make_early_inc_range(model.getBody().getOps<ModuleDefOp>()))
+    module->moveBefore(logitsFn);
+  for (ParamOp param : llvm::reverse(params))
+    param->moveBefore(&body, body.begin());
+
+  if (failed(verify(*top)))
+    return nullptr;
+  return top;
+}
+
+void hrmc::loadFrontEndDialects(MLIRContext &context) {
+  context.loadDialect<HrmDialect, func::FuncDialect, arith::ArithDialect>();
+}
+
+OwningOpRef<ModuleOp> hrmc::buildModel(const ModelConfig &config,
+                                       MLIRContext &context) {
+  loadFrontEndDialects(context);
+  return ModelBuilder(config, context).build();
+}

@@ -1,0 +1,372 @@
+//===- ModelConfig.cpp - model descriptions -------------------------------===//
+#include "hrmc/FrontEnd/ModelConfig.h"
+
+#include "llvm/ADT/StringSet.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/JSON.h"
+#include "llvm/Support/MemoryBuffer.h"
+
+#include <cmath>
+#include <optional>
+
+using namespace hrmc;
+using namespace mlir::hrm;
+namespace json = llvm::json;
+
+namespace {
+
+/// Reads typed keys from one JSON object, remembering which keys were asked
+/// for so that any other key can be reported as unknown. Keeps the first
+/// error only: one clear message beats a cascade.
+class ObjectReader {
+public:
+  ObjectReader(const json::Object &object, std::string prefix,
+               std::optional<std::string> &error, llvm::StringRef source)
+      : object(object), prefix(std::move(prefix)), error(error),
+        source(source) {}
+
+  bool fail(llvm::StringRef key, const llvm::Twine &message) {
+    if (!error)
+      error = (source + ": key '" + prefix + key + "': " + message).str();
+    return false;
+  }
+
+  const json::Value *get(llvm::StringRef key, bool required) {
+    known.insert(key);
+    const json::Value *value = object.get(key);
+    if (!value && required)
+      fail(key, "is required but missing");
+    return value;
+  }
+
+  void integer(llvm::StringRef key, int64_t &out, bool required,
+               int64_t min = 1) {
+    const json::Value *value = get(key, required);
+    if (!value)
+      return;
+    std::optional<int64_t> v = value->getAsInteger();
+    if (!v)
+      fail(key, llvm::formatv("expected an integer, got {0}", *value));
+    else if (*v < min)
+      fail(key, llvm::formatv("must be >= {0}, got {1}", min, *v));
+    else
+      out = *v;
+  }
+
+  void positiveNumber(llvm::StringRef key, double &out) {
+    const json::Value *value = get(key, false);
+    if (!value)
+      return;
+    std::optional<double> v = value->getAsNumber();
+    if (!v)
+      fail(key, llvm::formatv("expected a number, got {0}", *value));
+    else if (!(*v > 0.0) || !std::isfinite(*v))
+      fail(key, llvm::formatv("must be a positive number, got {0}", *v));
+    else
+      out = *v;
+  }
+
+  void boolean(llvm::StringRef key, bool &out) {
+    const json::Value *value = get(key, false);
+    if (!value)
+      return;
+    if (std::optional<bool> v = value->getAsBoolean())
+      out = *v;
+    else
+      fail(key, llvm::formatv("expected true or false, got {0}", *value));
+  }
+
+  std::optional<llvm::StringRef> string(llvm::StringRef key, bool required) {
+    const json::Value *value = get(key, required);
+    if (!value)
+      return std::nullopt;
+    std::optional<llvm::StringRef> v = value->getAsString();
+    if (!v)
+      fail(key, llvm::formatv("expected a string, got {0}", *value));
+    return v;
+  }
+
+  template <typename E>
+  void choice(llvm::StringRef key, E &out,
+              llvm::ArrayRef<std::pair<llvm::StringRef, E>> choices,
+              bool required = false) {
+    std::optional<llvm::StringRef> v = string(key, required);
+    if (!v)
+      return;
+    for (const auto &[name, value] : choices)
+      if (name == *v) {
+        out = value;
+        return;
+      }
+    std::string names;
+    for (const auto &[name, value] : choices)
+      names += (names.empty() ? "" : ", ") + name.str();
+    fail(key, llvm::formatv("unknown value \"{0}\", expected one of: {1}", *v,
+                            names));
+  }
+
+  const json::Object *object_(llvm::StringRef key) {
+    const json::Value *value = get(key, false);
+    if (!value)
+      return nullptr;
+    const json::Object *v = value->getAsObject();
+    if (!v)
+      fail(key, llvm::formatv("expected an object, got {0}", *value));
+    return v;
+  }
+
+  /// Reports the first key that no read asked for.
+  void rejectUnknown(llvm::StringRef context) {
+    for (const auto &entry : object)
+      if (!known.contains(entry.first))
+        fail(entry.first, "unknown key for " + context);
+  }
+
+private:
+  const json::Object &object;
+  std::string prefix;
+  std::optional<std::string> &error;
+  llvm::StringRef source;
+  llvm::StringSet<> known;
+};
+
+/// Splits "kind(3)" into ("kind", 3); "kind" into ("kind", nullopt).
+/// Returns false on malformed text.
+bool splitKindCount(llvm::StringRef text, llvm::StringRef &kind,
+                    std::optional<int64_t> &count) {
+  count.reset();
+  size_t open = text.find('(');
+  if (open == llvm::StringRef::npos) {
+    kind = text;
+    return true;
+  }
+  kind = text.take_front(open);
+  llvm::StringRef digits = text.drop_front(open + 1);
+  if (!digits.consume_back(")"))
+    return false;
+  int64_t value;
+  if (digits.getAsInteger(10, value))
+    return false;
+  count = value;
+  return true;
+}
+
+void readSchedule(ObjectReader &parent, const json::Object &object,
+                  LoopSchedule &schedule, std::optional<std::string> &error,
+                  llvm::StringRef source) {
+  ObjectReader reader(object, "schedule.", error, source);
+  llvm::StringRef kind;
+  std::optional<int64_t> count;
+  if (std::optional<llvm::StringRef> unroll = reader.string("unroll", false)) {
+    if (!splitKindCount(*unroll, kind, count))
+      reader.fail("unroll", "malformed value \"" + *unroll + "\"");
+    else if (kind == "rolled" && !count)
+      schedule.unroll = UnrollKind::rolled;
+    else if (kind == "full" && !count)
+      schedule.unroll = UnrollKind::full;
+    else if (kind == "factor" && count && *count >= 1)
+      schedule = {UnrollKind::factor, *count, schedule.grad,
+                  schedule.gradSteps, schedule.memory};
+    else
+      reader.fail("unroll", "unknown value \"" + *unroll +
+                                "\", expected rolled, full or factor(k) "
+                                "with k >= 1");
+  }
+  if (std::optional<llvm::StringRef> grad = reader.string("grad", false)) {
+    if (!splitKindCount(*grad, kind, count))
+      reader.fail("grad", "malformed value \"" + *grad + "\"");
+    else if (kind == "full" && !count)
+      schedule.grad = GradKind::full;
+    else if (kind == "one_step" && !count)
+      schedule.grad = GradKind::one_step;
+    else if (kind == "truncated" && count && *count >= 1) {
+      schedule.grad = GradKind::truncated;
+      schedule.gradSteps = *count;
+    } else
+      reader.fail("grad", "unknown value \"" + *grad +
+                              "\", expected full, one_step or truncated(k) "
+                              "with k >= 1");
+  }
+  reader.choice<MemoryPolicy>(
+      "memory", schedule.memory,
+      {{"keep", MemoryPolicy::keep}, {"recompute", MemoryPolicy::recompute}});
+  reader.rejectUnknown("a schedule (unroll, grad, memory)");
+}
+
+} // namespace
+
+llvm::StringRef hrmc::stringifyArchitecture(Architecture arch) {
+  switch (arch) {
+  case Architecture::HRM:
+    return "hrm";
+  case Architecture::Transformer:
+    return "transformer";
+  case Architecture::Universal:
+    return "universal";
+  case Architecture::Looped:
+    return "looped";
+  case Architecture::FullyLooped:
+    return "fully_looped";
+  case Architecture::RecurrentDepth:
+    return "recurrent_depth";
+  }
+  llvm_unreachable("unknown architecture");
+}
+
+int64_t ModelConfig::mlpHidden() const {
+  double width = mlpExpansion * static_cast<double>(dModel);
+  if (mlp == MlpKind::swiglu)
+    width = width * 2.0 / 3.0;
+  auto hidden = static_cast<int64_t>(std::ceil(width - 1e-9));
+  return (hidden + mlpMultipleOf - 1) / mlpMultipleOf * mlpMultipleOf;
+}
+
+llvm::Expected<ModelConfig> hrmc::parseModelConfig(llvm::StringRef text,
+                                                   llvm::StringRef source) {
+  llvm::Expected<json::Value> parsed = json::parse(text);
+  if (!parsed)
+    return llvm::createStringError(
+        llvm::inconvertibleErrorCode(), "%s: invalid JSON: %s",
+        source.str().c_str(), llvm::toString(parsed.takeError()).c_str());
+  const json::Object *root = parsed->getAsObject();
+  if (!root)
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   "%s: a model description must be a JSON "
+                                   "object",
+                                   source.str().c_str());
+
+  ModelConfig c;
+  std::optional<std::string> error;
+  ObjectReader r(*root, "", error, source);
+
+  if (std::optional<llvm::StringRef> name = r.string("name", false))
+    c.name = name->str();
+  r.choice<Architecture>("architecture", c.architecture,
+                         {{"hrm", Architecture::HRM},
+                          {"transformer", Architecture::Transformer},
+                          {"universal", Architecture::Universal},
+                          {"looped", Architecture::Looped},
+                          {"fully_looped", Architecture::FullyLooped},
+                          {"recurrent_depth", Architecture::RecurrentDepth}},
+                         /*required=*/true);
+  if (error)
+    return llvm::createStringError(llvm::inconvertibleErrorCode(), *error);
+
+  r.integer("vocab_size", c.vocabSize, true, 2);
+  r.integer("d_model", c.dModel, true);
+  r.integer("n_heads", c.nHeads, true);
+  r.integer("max_seq_len", c.maxSeqLen, true);
+  r.choice<MlpKind>("mlp", c.mlp,
+                    {{"swiglu", MlpKind::swiglu}, {"gelu", MlpKind::gelu}});
+  r.positiveNumber("mlp_expansion", c.mlpExpansion);
+  r.integer("mlp_multiple_of", c.mlpMultipleOf, false);
+  r.choice<NormPlacement>("norm", c.norm,
+                          {{"pre", NormPlacement::Pre},
+                           {"post", NormPlacement::Post},
+                           {"sandwich", NormPlacement::Sandwich}});
+  r.boolean("final_norm", c.finalNorm);
+  r.boolean("norm_weight", c.normWeight);
+  r.positiveNumber("norm_eps", c.normEps);
+  r.choice<MaskKind>("attention_mask", c.mask,
+                     {{"causal", MaskKind::causal},
+                      {"bidirectional", MaskKind::bidirectional},
+                      {"prefix", MaskKind::prefix}});
+  if (c.mask == MaskKind::prefix)
+    r.integer("prefix_len", c.prefixLen, true, 0);
+  r.boolean("rope", c.rope);
+  r.positiveNumber("rope_theta", c.ropeTheta);
+  r.boolean("embed_scale", c.embedScale);
+  r.boolean("tie_embeddings", c.tieEmbeddings);
+  r.positiveNumber("init_std", c.initStd);
+
+  switch (c.architecture) {
+  case Architecture::HRM:
+    r.integer("fast_layers", c.fastLayers, true);
+    r.integer("slow_layers", c.slowLayers, true);
+    r.integer("N", c.n, true);
+    r.integer("T", c.t, true);
+    r.choice<Injection>("injection", c.injection,
+                        {{"add", Injection::Add},
+                         {"concat_linear", Injection::ConcatLinear},
+                         {"none", Injection::None}});
+    r.choice<StateInit>("fast_init", c.fastInit,
+                        {{"zeros", StateInit::Zeros},
+                         {"fixed", StateInit::Fixed},
+                         {"embedding", StateInit::Embedding}});
+    r.choice<StateInit>("slow_init", c.slowInit,
+                        {{"zeros", StateInit::Zeros},
+                         {"fixed", StateInit::Fixed},
+                         {"embedding", StateInit::Embedding}});
+    break;
+  case Architecture::Transformer:
+    r.integer("n_layers", c.layers, true);
+    break;
+  case Architecture::Universal:
+    c.layers = 1;
+    r.integer("n_layers", c.layers, false);
+    r.integer("steps", c.steps, true);
+    r.boolean("step_embedding", c.stepEmbedding);
+    break;
+  case Architecture::Looped:
+  case Architecture::FullyLooped:
+    r.integer("n_layers", c.layers, true);
+    r.integer("loops", c.steps, true);
+    break;
+  case Architecture::RecurrentDepth:
+    r.integer("prelude_layers", c.preludeLayers, true);
+    r.integer("core_layers", c.coreLayers, true);
+    r.integer("coda_layers", c.codaLayers, true);
+    r.integer("steps", c.steps, true);
+    r.choice<StateInit>("state_init", c.stateInit,
+                        {{"noise", StateInit::Noise},
+                         {"zeros", StateInit::Zeros}});
+    r.positiveNumber("state_std", c.stateStd);
+    r.integer("state_seed", c.stateSeed, false, 0);
+    break;
+  }
+
+  if (c.hasLoop()) {
+    if (const json::Object *schedule = r.object_("schedule"))
+      readSchedule(r, *schedule, c.schedule, error, source);
+  }
+  r.rejectUnknown(("a '" + stringifyArchitecture(c.architecture) +
+                   "' description")
+                      .str());
+  if (error)
+    return llvm::createStringError(llvm::inconvertibleErrorCode(), *error);
+
+  // Constraints between keys.
+  if (c.dModel % c.nHeads != 0)
+    r.fail("n_heads", llvm::formatv("d_model = {0} is not divisible by "
+                                    "n_heads = {1}",
+                                    c.dModel, c.nHeads));
+  else if (c.rope && (c.dModel / c.nHeads) % 2 != 0)
+    r.fail("n_heads", llvm::formatv("RoPE needs an even head size; d_model / "
+                                    "n_heads = {0}",
+                                    c.dModel / c.nHeads));
+  if (c.mask == MaskKind::prefix && c.prefixLen > c.maxSeqLen)
+    r.fail("prefix_len", llvm::formatv("{0} exceeds max_seq_len = {1}",
+                                       c.prefixLen, c.maxSeqLen));
+  if (c.hasLoop()) {
+    bool hrm = c.architecture == Architecture::HRM;
+    const LoopSchedule &s = c.schedule;
+    std::string problem = diagnoseLoopSchedule(
+        s.unroll, s.unrollFactor, s.grad, s.gradSteps, hrm ? c.n : c.steps,
+        hrm ? "N" : "steps", hrm ? c.t : 1, hrm ? c.n * c.t + c.n : c.steps);
+    if (!problem.empty())
+      r.fail("schedule", problem);
+  }
+  if (error)
+    return llvm::createStringError(llvm::inconvertibleErrorCode(), *error);
+  return c;
+}
+
+llvm::Expected<ModelConfig> hrmc::loadModelConfig(llvm::StringRef path) {
+  llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> buffer =
+      llvm::MemoryBuffer::getFile(path, /*IsText=*/true);
+  if (!buffer)
+    return llvm::createStringError(buffer.getError(), "%s: cannot read: %s",
+                                   path.str().c_str(),
+                                   buffer.getError().message().c_str());
+  return parseModelConfig((*buffer)->getBuffer(), path);
+}

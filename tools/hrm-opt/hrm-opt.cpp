@@ -1,0 +1,27 @@
+//===- hrm-opt.cpp - the hrm optimizer driver -----------------------------===//
+//
+// mlir-opt with the hrm dialect and passes registered beside every upstream
+// dialect and pass the pipelines use.
+//
+//===----------------------------------------------------------------------===//
+#include "hrm/HrmDialect.h"
+#include "hrmc/Transforms/Passes.h"
+
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/InitAllDialects.h"
+#include "mlir/InitAllExtensions.h"
+#include "mlir/InitAllPasses.h"
+#include "mlir/Tools/mlir-opt/MlirOptMain.h"
+
+int main(int argc, char **argv) {
+  mlir::registerAllPasses();
+  mlir::hrm::registerHrmPasses();
+
+  mlir::DialectRegistry registry;
+  registry.insert<mlir::hrm::HrmDialect>();
+  mlir::registerAllDialects(registry);
+  mlir::registerAllExtensions(registry);
+
+  return mlir::asMainReturnCode(
+      mlir::MlirOptMain(argc, argv, "hrm optimizer driver\n", registry));
+}

@@ -1,0 +1,126 @@
+//===- hrmc.cpp - the hrmc compiler driver --------------------------------===//
+//
+//   hrmc import MODEL.json [-o OUT.mlir]   model description -> hrm IR
+//   hrmc stats  MODEL.json|MODEL.mlir [--seq-len N] [--batch B] [--json]
+//
+//===----------------------------------------------------------------------===//
+#include "hrm/HrmOps.h"
+#include "hrmc/Analysis/ModelStats.h"
+#include "hrmc/FrontEnd/ModelBuilder.h"
+
+#include "mlir/IR/AsmState.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Support/FileUtilities.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/ToolOutputFile.h"
+#include "llvm/Support/raw_ostream.h"
+
+using namespace llvm;
+
+static cl::SubCommand importCmd("import", "Model description (JSON) -> hrm IR");
+static cl::SubCommand statsCmd(
+    "stats", "Parameter, FLOP and activation-memory counts of a model");
+
+static cl::opt<std::string> importInput(cl::Positional, cl::Required,
+                                        cl::desc("<model.json>"),
+                                        cl::sub(importCmd));
+static cl::opt<std::string> importOutput("o", cl::desc("Output file"),
+                                         cl::init("-"), cl::sub(importCmd));
+
+static cl::opt<std::string> statsInput(cl::Positional, cl::Required,
+                                       cl::desc("<model.json|model.mlir>"),
+                                       cl::sub(statsCmd));
+static cl::opt<int64_t> statsSeqLen(
+    "seq-len", cl::desc("Sequence length (default: max_seq_len)"),
+    cl::init(0), cl::sub(statsCmd));
+static cl::opt<int64_t> statsBatch("batch", cl::desc("Batch size"),
+                                   cl::init(1), cl::sub(statsCmd));
+static cl::opt<int64_t> statsWindow(
+    "window", cl::desc("k of the truncated(k) plan in the table"),
+    cl::init(2), cl::sub(statsCmd));
+static cl::opt<bool> statsJSON("json", cl::desc("Print JSON"),
+                               cl::sub(statsCmd));
+
+/// Loads a model from a description (.json) or from hrm IR (anything else).
+static mlir::OwningOpRef<mlir::ModuleOp> loadModel(StringRef path,
+                                                   mlir::MLIRContext &context) {
+  hrmc::loadFrontEndDialects(context);
+  if (path.ends_with(".json")) {
+    Expected<hrmc::ModelConfig> config = hrmc::loadModelConfig(path);
+    if (!config) {
+      errs() << "error: " << toString(config.takeError()) << "\n";
+      return nullptr;
+    }
+    return hrmc::buildModel(*config, context);
+  }
+  std::string message;
+  std::unique_ptr<MemoryBuffer> file = mlir::openInputFile(path, &message);
+  if (!file) {
+    errs() << "error: " << message << "\n";
+    return nullptr;
+  }
+  SourceMgr sourceMgr;
+  sourceMgr.AddNewSourceBuffer(std::move(file), SMLoc());
+  return mlir::parseSourceFile<mlir::ModuleOp>(sourceMgr, &context);
+}
+
+static int runImport(mlir::MLIRContext &context) {
+  mlir::OwningOpRef<mlir::ModuleOp> module = loadModel(importInput, context);
+  if (!module)
+    return 1;
+  std::string message;
+  std::unique_ptr<ToolOutputFile> out =
+      mlir::openOutputFile(importOutput, &message);
+  if (!out) {
+    errs() << "error: " << message << "\n";
+    return 1;
+  }
+  module->print(out->os());
+  out->os() << "\n";
+  out->keep();
+  return 0;
+}
+
+static int runStats(mlir::MLIRContext &context) {
+  mlir::OwningOpRef<mlir::ModuleOp> module = loadModel(statsInput, context);
+  if (!module)
+    return 1;
+  int status = 0, models = 0;
+  module->walk([&](mlir::hrm::ModelOp model) {
+    ++models;
+    FailureOr<hrmc::ModelStats> stats =
+        hrmc::computeModelStats(model, statsSeqLen, statsBatch, statsWindow);
+    if (failed(stats)) {
+      status = 1;
+      return;
+    }
+    if (statsJSON)
+      outs() << formatv("{0:2}", stats->toJSON()) << "\n";
+    else
+      stats->print(outs());
+  });
+  if (models == 0) {
+    errs() << "error: " << statsInput << ": no hrm.model found\n";
+    return 1;
+  }
+  return status;
+}
+
+int main(int argc, char **argv) {
+  InitLLVM init(argc, argv);
+  mlir::registerAsmPrinterCLOptions();
+  mlir::registerMLIRContextCLOptions();
+  cl::ParseCommandLineOptions(argc, argv, "hrmc: the hrm compiler driver\n");
+  mlir::MLIRContext context;
+  if (importCmd)
+    return runImport(context);
+  if (statsCmd)
+    return runStats(context);
+  errs() << "error: give a subcommand: import or stats (see --help)\n";
+  return 1;
+}
