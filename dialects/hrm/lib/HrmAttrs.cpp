@@ -46,11 +46,10 @@ ParseResult parseCount(AsmParser &parser, bool required, StringRef kind,
   count = 0;
   if (!required)
     return success();
-  if (parser.parseLParen() || parser.parseInteger(count) ||
-      parser.parseRParen())
+  if (failed(parser.parseOptionalLParen()))
     return parser.emitError(parser.getCurrentLocation())
            << "'" << kind << "' takes a step count in parentheses";
-  return success();
+  return failure(parser.parseInteger(count) || parser.parseRParen());
 }
 } // namespace
 

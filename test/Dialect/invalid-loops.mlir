@@ -1,0 +1,250 @@
+// Loop and schedule errors.
+// RUN: hrm-opt %s -split-input-file -verify-diagnostics
+
+!act = tensor<?x?x8xf32>
+
+func.func @f(%x: !act) {
+  // expected-error @+1 {{N must be >= 1, got 0}}
+  %a, %b = hrm.hier_loop N 0 T 3 init(%x, %x) : !act, !act
+      schedule <unroll = rolled, grad = full, memory = keep>
+    fast {
+    ^bb0(%k: index, %f: !act, %s: !act):
+      hrm.yield %f : !act
+    } slow {
+    ^bb0(%i: index, %f: !act, %s: !act):
+      hrm.yield %s : !act
+    }
+  return
+}
+
+// -----
+
+!act = tensor<?x?x8xf32>
+func.func @f(%x: !act) {
+  // expected-error @+1 {{T must be >= 1, got 0}}
+  %a, %b = hrm.hier_loop N 2 T 0 init(%x, %x) : !act, !act
+      schedule <unroll = rolled, grad = full, memory = keep>
+    fast {
+    ^bb0(%k: index, %f: !act, %s: !act):
+      hrm.yield %f : !act
+    } slow {
+    ^bb0(%i: index, %f: !act, %s: !act):
+      hrm.yield %s : !act
+    }
+  return
+}
+
+// -----
+
+!act = tensor<?x?x8xf32>
+func.func @f(%x: !act) {
+  // expected-error @+1 {{unroll factor 4 is not a multiple of T = 3 (an unrolled step must hold whole slow cycles)}}
+  %a, %b = hrm.hier_loop N 2 T 3 init(%x, %x) : !act, !act
+      schedule <unroll = factor(4), grad = full, memory = keep>
+    fast {
+    ^bb0(%k: index, %f: !act, %s: !act):
+      hrm.yield %f : !act
+    } slow {
+    ^bb0(%i: index, %f: !act, %s: !act):
+      hrm.yield %s : !act
+    }
+  return
+}
+
+// -----
+
+!act = tensor<?x?x8xf32>
+func.func @f(%x: !act) {
+  // expected-error @+1 {{unroll factor 6 does not divide N = 3}}
+  %a, %b = hrm.hier_loop N 3 T 3 init(%x, %x) : !act, !act
+      schedule <unroll = factor(6), grad = full, memory = keep>
+    fast {
+    ^bb0(%k: index, %f: !act, %s: !act):
+      hrm.yield %f : !act
+    } slow {
+    ^bb0(%i: index, %f: !act, %s: !act):
+      hrm.yield %s : !act
+    }
+  return
+}
+
+// -----
+
+!act = tensor<?x?x8xf32>
+func.func @f(%x: !act) {
+  // expected-error @+1 {{truncated gradient window 9 exceeds the 8 module applications of the loop}}
+  %a, %b = hrm.hier_loop N 2 T 3 init(%x, %x) : !act, !act
+      schedule <unroll = rolled, grad = truncated(9), memory = keep>
+    fast {
+    ^bb0(%k: index, %f: !act, %s: !act):
+      hrm.yield %f : !act
+    } slow {
+    ^bb0(%i: index, %f: !act, %s: !act):
+      hrm.yield %s : !act
+    }
+  return
+}
+
+// -----
+
+!act = tensor<?x?x8xf32>
+func.func @f(%x: !act) {
+  // expected-error @+1 {{fast region must take ('index', 'tensor<?x?x8xf32>', 'tensor<?x?x8xf32>')}}
+  %a, %b = hrm.hier_loop N 2 T 3 init(%x, %x) : !act, !act
+      schedule <unroll = rolled, grad = full, memory = keep>
+    fast {
+    ^bb0(%f: !act, %s: !act):
+      hrm.yield %f : !act
+    } slow {
+    ^bb0(%i: index, %f: !act, %s: !act):
+      hrm.yield %s : !act
+    }
+  return
+}
+
+// -----
+
+!act = tensor<?x?x8xf32>
+func.func @f(%x: !act, %y: tensor<?x?x4xf32>) {
+  %a, %b = hrm.hier_loop N 2 T 3 init(%x, %x) : !act, !act
+      schedule <unroll = rolled, grad = full, memory = keep>
+    fast {
+    ^bb0(%k: index, %f: !act, %s: !act):
+      // expected-error @+1 {{yields 1 values of types ('tensor<?x?x4xf32>'), expected ('tensor<?x?x8xf32>')}}
+      hrm.yield %y : tensor<?x?x4xf32>
+    } slow {
+    ^bb0(%i: index, %f: !act, %s: !act):
+      hrm.yield %s : !act
+    }
+  return
+}
+
+// -----
+
+!act = tensor<?x?x8xf32>
+func.func @f(%x: !act) {
+  // expected-error @+1 {{steps must be >= 1, got 0}}
+  %h = hrm.loop steps 0 iter(%x : !act) -> !act
+      schedule <unroll = rolled, grad = full, memory = keep> {
+  ^bb0(%i: index, %a: !act):
+    hrm.yield %a : !act
+  }
+  return
+}
+
+// -----
+
+!act = tensor<?x?x8xf32>
+func.func @f(%x: !act) {
+  // expected-error @+1 {{unroll factor 5 does not divide steps = 12}}
+  %h = hrm.loop steps 12 iter(%x : !act) -> !act
+      schedule <unroll = factor(5), grad = full, memory = keep> {
+  ^bb0(%i: index, %a: !act):
+    hrm.yield %a : !act
+  }
+  return
+}
+
+// -----
+
+!act = tensor<?x?x8xf32>
+func.func @f(%x: !act) {
+  // expected-error @+1 {{truncated gradient window 13 exceeds the 12 module applications of the loop}}
+  %h = hrm.loop steps 12 iter(%x : !act) -> !act
+      schedule <unroll = rolled, grad = truncated(13), memory = keep> {
+  ^bb0(%i: index, %a: !act):
+    hrm.yield %a : !act
+  }
+  return
+}
+
+// -----
+
+!act = tensor<?x?x8xf32>
+func.func @f(%x: !act) {
+  // expected-error @+1 {{result types must match the carried values}}
+  %h = hrm.loop steps 12 iter(%x : !act) -> tensor<?x?x4xf32>
+      schedule <unroll = rolled, grad = full, memory = keep> {
+  ^bb0(%i: index, %a: !act):
+    hrm.yield %a : !act
+  }
+  return
+}
+
+// -----
+
+!act = tensor<?x?x8xf32>
+func.func @f(%x: !act) {
+  // expected-error @+1 {{body region must take ('index', 'tensor<?x?x8xf32>')}}
+  %h = hrm.loop steps 12 iter(%x : !act) -> !act
+      schedule <unroll = rolled, grad = full, memory = keep> {
+  ^bb0(%a: !act):
+    hrm.yield %a : !act
+  }
+  return
+}
+
+// -----
+
+!act = tensor<?x?x8xf32>
+func.func @f(%x: !act) {
+  // expected-error @+1 {{unroll factor must be >= 1, got 0}}
+  %h = hrm.loop steps 12 iter(%x : !act) -> !act
+      schedule <unroll = factor(0), grad = full, memory = keep> {
+  ^bb0(%i: index, %a: !act):
+    hrm.yield %a : !act
+  }
+  return
+}
+
+// -----
+
+!act = tensor<?x?x8xf32>
+func.func @f(%x: !act) {
+  // expected-error @+1 {{truncated gradient window must be >= 1, got 0}}
+  %h = hrm.loop steps 12 iter(%x : !act) -> !act
+      schedule <unroll = rolled, grad = truncated(0), memory = keep> {
+  ^bb0(%i: index, %a: !act):
+    hrm.yield %a : !act
+  }
+  return
+}
+
+// -----
+
+!act = tensor<?x?x8xf32>
+func.func @f(%x: !act) {
+  %h = hrm.loop steps 12 iter(%x : !act) -> !act
+      // expected-error @+1 {{unknown unroll schedule 'some', expected one of: rolled, factor(k), full}}
+      schedule <unroll = some, grad = full, memory = keep> {
+  ^bb0(%i: index, %a: !act):
+    hrm.yield %a : !act
+  }
+  return
+}
+
+// -----
+
+!act = tensor<?x?x8xf32>
+func.func @f(%x: !act) {
+  %h = hrm.loop steps 12 iter(%x : !act) -> !act
+      // expected-error @+1 {{'truncated' takes a step count in parentheses}}
+      schedule <unroll = rolled, grad = truncated, memory = keep> {
+  ^bb0(%i: index, %a: !act):
+    hrm.yield %a : !act
+  }
+  return
+}
+
+// -----
+
+!act = tensor<?x?x8xf32>
+func.func @f(%x: !act) {
+  %h = hrm.loop steps 12 iter(%x : !act) -> !act
+      // expected-error @+1 {{unknown memory policy 'spill', expected one of: keep, recompute}}
+      schedule <unroll = rolled, grad = full, memory = spill> {
+  ^bb0(%i: index, %a: !act):
+    hrm.yield %a : !act
+  }
+  return
+}

@@ -1,0 +1,124 @@
+// Every op and attribute survives print -> parse -> print, in the custom and
+// in the generic form.
+// RUN: hrm-opt %s | hrm-opt | FileCheck %s
+// RUN: hrm-opt %s --mlir-print-op-generic | hrm-opt | FileCheck %s
+
+!act = tensor<?x?x8xf32>
+
+// CHECK-LABEL: hrm.model @everything attributes {max_seq_len = 16 : i64}
+hrm.model @everything attributes {max_seq_len = 16 : i64} {
+  // CHECK: hrm.param @embed : tensor<16x8xf32> init <normal(5.000000e-01)>
+  hrm.param @embed : tensor<16x8xf32> init <normal(0.5)>
+  // CHECK: hrm.param @wq : tensor<8x8xf32> init <trunc_normal(1.250000e-01)>
+  hrm.param @wq : tensor<8x8xf32> init <trunc_normal(0.125)>
+  hrm.param @wk : tensor<8x8xf32> init <trunc_normal(0.125)>
+  hrm.param @wv : tensor<8x8xf32> init <trunc_normal(0.125)>
+  hrm.param @wo : tensor<8x8xf32> init <trunc_normal(0.125)>
+  // CHECK: hrm.param @norm : tensor<8xf32> init <ones>
+  hrm.param @norm : tensor<8xf32> init <ones>
+  // CHECK: hrm.param @bias_like : tensor<8xf32> init <zeros>
+  hrm.param @bias_like : tensor<8xf32> init <zeros>
+  hrm.param @gate : tensor<8x16xf32> init <trunc_normal(0.125)>
+  hrm.param @up : tensor<8x16xf32> init <trunc_normal(0.125)>
+  hrm.param @down : tensor<16x8xf32> init <trunc_normal(0.25)>
+  hrm.param @inject : tensor<16x8xf32> init <trunc_normal(0.25)>
+  hrm.param @steps : tensor<4x8xf32> init <trunc_normal(0.25)>
+  hrm.param @head : tensor<8x16xf32> init <trunc_normal(0.25)>
+
+  // CHECK-LABEL: hrm.module @block(%{{.*}}: tensor<?x?x8xf32>, %{{.*}}: tensor<?x?x8xf32>) -> tensor<?x?x8xf32>
+  hrm.module @block(%h: !act, %q: !act) -> !act {
+    %wq = hrm.weight @wq : tensor<8x8xf32>
+    %wk = hrm.weight @wk : tensor<8x8xf32>
+    %wv = hrm.weight @wv : tensor<8x8xf32>
+    %wo = hrm.weight @wo : tensor<8x8xf32>
+    %g = hrm.weight @norm : tensor<8xf32>
+    // CHECK: rmsnorm %{{.*}} eps 1.000000e-05 : tensor<?x?x8xf32>
+    %n = hrm.rmsnorm %h eps 1.0e-5 : !act
+    // CHECK: rmsnorm %{{.*}} weight %{{.*}} eps 5.000000e-01 : tensor<?x?x8xf32>, tensor<8xf32>
+    %n2 = hrm.rmsnorm %h weight %g eps 0.5 : !act, tensor<8xf32>
+    // CHECK: attention %{{.*}} weights(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}) heads 2 mask causal rope 1.000000e+04 : tensor<?x?x8xf32>, tensor<8x8xf32>
+    %a = hrm.attention %n weights(%wq, %wk, %wv, %wo) heads 2 mask causal rope 1.0e4 : !act, tensor<8x8xf32>
+    // CHECK: attention %{{.*}} query %{{.*}} heads 4 mask bidirectional : tensor<?x?x8xf32>, tensor<8x8xf32>, tensor<?x?x8xf32>
+    %b = hrm.attention %n2 weights(%wq, %wk, %wv, %wo) query %q heads 4 mask bidirectional : !act, tensor<8x8xf32>, !act
+    // CHECK: heads 2 mask prefix prefix 3 : tensor<?x?x8xf32>
+    %c = hrm.attention %n weights(%wq, %wk, %wv, %wo) heads 2 mask prefix prefix 3 : !act, tensor<8x8xf32>
+    %wg = hrm.weight @gate : tensor<8x16xf32>
+    %wu = hrm.weight @up : tensor<8x16xf32>
+    %wd = hrm.weight @down : tensor<16x8xf32>
+    // CHECK: mlp swiglu %{{.*}} gate %{{.*}} up %{{.*}} down %{{.*}} : tensor<?x?x8xf32>, tensor<8x16xf32>, tensor<16x8xf32>, tensor<8x16xf32>
+    %m = hrm.mlp swiglu %a gate %wg up %wu down %wd : !act, tensor<8x16xf32>, tensor<16x8xf32>, tensor<8x16xf32>
+    // CHECK: mlp gelu %{{.*}} up %{{.*}} down %{{.*}} : tensor<?x?x8xf32>, tensor<8x16xf32>, tensor<16x8xf32>
+    %m2 = hrm.mlp gelu %b up %wu down %wd : !act, tensor<8x16xf32>, tensor<16x8xf32>
+    %s1 = hrm.add %m, %m2 : !act, !act
+    %s2 = hrm.add %s1, %c : !act, !act
+    // CHECK: yield %{{.*}} : tensor<?x?x8xf32>
+    hrm.yield %s2 : !act
+  }
+
+  // CHECK-LABEL: hrm.module @mix
+  hrm.module @mix(%s: !act, %e: !act) -> !act {
+    // CHECK: concat %{{.*}}, %{{.*}} : tensor<?x?x8xf32>, tensor<?x?x8xf32> -> tensor<?x?x16xf32>
+    %c = hrm.concat %s, %e : !act, !act -> tensor<?x?x16xf32>
+    %w = hrm.weight @inject : tensor<16x8xf32>
+    // CHECK: linear %{{.*}}, %{{.*}} : tensor<?x?x16xf32>, tensor<16x8xf32> -> tensor<?x?x8xf32>
+    %l = hrm.linear %c, %w : tensor<?x?x16xf32>, tensor<16x8xf32> -> !act
+    hrm.yield %l : !act
+  }
+
+  // CHECK-LABEL: func.func @logits
+  func.func @logits(%tokens: tensor<?x?xi32>) -> tensor<?x?x16xf32> {
+    %table = hrm.weight @embed : tensor<16x8xf32>
+    // CHECK: hrm.embed %{{.*}}, %{{.*}} scale 2.000000e+00 : tensor<?x?xi32>, tensor<16x8xf32> -> tensor<?x?x8xf32>
+    %x = hrm.embed %tokens, %table scale 2.0 : tensor<?x?xi32>, tensor<16x8xf32> -> !act
+    // CHECK: hrm.zeros_like %{{.*}} : tensor<?x?x8xf32>
+    %z = hrm.zeros_like %x : !act
+    %v = hrm.weight @norm : tensor<8xf32>
+    // CHECK: hrm.broadcast %{{.*}} like %{{.*}} : tensor<8xf32>, tensor<?x?x8xf32>
+    %f0 = hrm.broadcast %v like %x : tensor<8xf32>, !act
+    // CHECK: hrm.random_normal_like %{{.*}} std 1.000000e+00 seed 7 : tensor<?x?x8xf32>
+    %r = hrm.random_normal_like %x std 1.0 seed 7 : !act
+    // CHECK: hrm.hier_loop N 2 T 3 init(%{{.*}}, %{{.*}}) : tensor<?x?x8xf32>, tensor<?x?x8xf32> schedule <unroll = factor(3), grad = truncated(4), memory = recompute> fast {
+    %zf, %zs = hrm.hier_loop N 2 T 3 init(%f0, %x) : !act, !act
+        schedule <unroll = factor(3), grad = truncated(4), memory = recompute>
+      fast {
+      ^bb0(%k: index, %f: !act, %s: !act):
+        %inj = hrm.add %s, %x : !act, !act
+        // CHECK: hrm.apply @block(%{{.*}}, %{{.*}}) : (tensor<?x?x8xf32>, tensor<?x?x8xf32>) -> tensor<?x?x8xf32>
+        %f1 = hrm.apply @block(%f, %inj) : (!act, !act) -> !act
+        hrm.yield %f1 : !act
+      } slow {
+      ^bb0(%i: index, %f: !act, %s: !act):
+        // CHECK: hrm.apply @mix(%{{.*}}, %{{.*}}) {memory = #hrm.memory<recompute>}
+        %s1 = hrm.apply @mix(%s, %f) {memory = #hrm.memory<recompute>} : (!act, !act) -> !act
+        hrm.yield %s1 : !act
+      }
+    // CHECK: hrm.loop steps 4 iter(%{{.*}}, %{{.*}} : tensor<?x?x8xf32>, tensor<?x?x8xf32>) -> tensor<?x?x8xf32>, tensor<?x?x8xf32> schedule <unroll = full, grad = one_step, memory = keep>
+    %h:2 = hrm.loop steps 4 iter(%zs, %r : !act, !act) -> !act, !act
+        schedule <unroll = full, grad = one_step, memory = keep> {
+    ^bb0(%i: index, %a: !act, %b: !act):
+      %table2 = hrm.weight @steps : tensor<4x8xf32>
+      // CHECK: hrm.step_embedding %{{.*}}[%{{.*}}] : tensor<4x8xf32> -> tensor<8xf32>
+      %e = hrm.step_embedding %table2[%i] : tensor<4x8xf32> -> tensor<8xf32>
+      // CHECK: hrm.add %{{.*}}, %{{.*}} : tensor<?x?x8xf32>, tensor<8xf32>
+      %a1 = hrm.add %a, %e : !act, tensor<8xf32>
+      // CHECK: hrm.detach %{{.*}} : tensor<?x?x8xf32>
+      %d = hrm.detach %b : !act
+      hrm.yield %a1, %d : !act, !act
+    }
+    %head = hrm.weight @head : tensor<8x16xf32>
+    // CHECK: hrm.lm_head %{{.*}}, %{{.*}} : tensor<?x?x8xf32>, tensor<8x16xf32> -> tensor<?x?x16xf32>
+    %logits = hrm.lm_head %h#0, %head : !act, tensor<8x16xf32> -> tensor<?x?x16xf32>
+    // CHECK: hrm.lm_head %{{.*}}, %{{.*}} tied : tensor<?x?x8xf32>, tensor<16x8xf32> -> tensor<?x?x16xf32>
+    %tied = hrm.lm_head %zf, %table tied : !act, tensor<16x8xf32> -> tensor<?x?x16xf32>
+    %sum = hrm.add %logits, %tied : tensor<?x?x16xf32>, tensor<?x?x16xf32>
+    return %sum : tensor<?x?x16xf32>
+  }
+
+  // CHECK-LABEL: func.func @loss
+  func.func @loss(%tokens: tensor<?x?xi32>, %targets: tensor<?x?xi32>) -> tensor<f32> {
+    %l = func.call @logits(%tokens) : (tensor<?x?xi32>) -> tensor<?x?x16xf32>
+    // CHECK: hrm.cross_entropy %{{.*}}, %{{.*}} : tensor<?x?x16xf32>, tensor<?x?xi32> -> tensor<f32>
+    %loss = hrm.cross_entropy %l, %targets : tensor<?x?x16xf32>, tensor<?x?xi32> -> tensor<f32>
+    return %loss : tensor<f32>
+  }
+}

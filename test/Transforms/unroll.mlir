@@ -1,0 +1,199 @@
+// RUN: hrm-opt %s -split-input-file -hrm-unroll | FileCheck %s
+// RUN: hrm-opt %s -split-input-file -hrm-unroll=force=rolled | FileCheck %s --check-prefix=ROLLED
+
+!act = tensor<?x?x8xf32>
+
+// Full unroll of N=2, T=2 under the one-step gradient: 4 fast and 2 slow
+// applications; the carried states are detached before the last fast step,
+// and only the last fast and slow applications carry a memory policy.
+// CHECK-LABEL: hrm.model @one_step
+// ROLLED-LABEL: hrm.model @one_step
+// ROLLED: hrm.hier_loop N 2 T 2
+hrm.model @one_step {
+  hrm.param @w : tensor<8xf32> init <ones>
+  hrm.module @f(%a: !act, %b: !act) -> !act {
+    %w = hrm.weight @w : tensor<8xf32>
+    %s = hrm.add %a, %w : !act, tensor<8xf32>
+    hrm.yield %s : !act
+  }
+  hrm.module @s(%a: !act, %b: !act) -> !act {
+    hrm.yield %b : !act
+  }
+  // CHECK-LABEL: func.func @g
+  func.func @g(%x: !act) -> !act {
+    // CHECK-NOT: hrm.hier_loop
+    // CHECK: %[[F0:.*]] = hrm.apply @f(%arg0, %{{.*}}) :
+    // CHECK: %[[F1:.*]] = hrm.apply @f(%[[F0]], %{{.*}}) :
+    // CHECK: %[[S0:.*]] = hrm.apply @s(%arg0, %[[F1]]) :
+    // CHECK: %[[F2:.*]] = hrm.apply @f(%[[F1]], %{{.*}}) :
+    // CHECK: %[[DF:.*]] = hrm.detach %[[F2]]
+    // CHECK: %[[DS:.*]] = hrm.detach %[[S0]]
+    // CHECK: %[[F3:.*]] = hrm.apply @f(%[[DF]], %{{.*}}) {memory = #hrm.memory<keep>}
+    // CHECK: %[[S1:.*]] = hrm.apply @s(%[[DS]], %[[F3]]) {memory = #hrm.memory<keep>}
+    // CHECK-NOT: hrm.apply
+    // CHECK: return %[[S1]]
+    %zf, %zs = hrm.hier_loop N 2 T 2 init(%x, %x) : !act, !act
+        schedule <unroll = full, grad = one_step, memory = keep>
+      fast {
+      ^bb0(%k: index, %f: !act, %s: !act):
+        %inj = hrm.add %s, %x : !act, !act
+        %f1 = hrm.apply @f(%f, %inj) : (!act, !act) -> !act
+        hrm.yield %f1 : !act
+      } slow {
+      ^bb0(%i: index, %f: !act, %s: !act):
+        %s1 = hrm.apply @s(%s, %f) : (!act, !act) -> !act
+        hrm.yield %s1 : !act
+      }
+    return %zs : !act
+  }
+}
+
+// -----
+
+!act = tensor<?x?x8xf32>
+
+// Full gradient: no detach, every application carries the memory policy;
+// the step index becomes a constant.
+// CHECK-LABEL: hrm.model @full_grad
+hrm.model @full_grad {
+  hrm.param @t : tensor<3x8xf32> init <zeros>
+  hrm.module @f(%a: !act) -> !act {
+    hrm.yield %a : !act
+  }
+  func.func @g(%x: !act) -> !act {
+    // CHECK-NOT: hrm.detach
+    // CHECK: %[[C0:.*]] = arith.constant 0 : index
+    // CHECK: hrm.step_embedding %{{.*}}[%[[C0]]]
+    // CHECK: hrm.apply @f({{.*}}) {memory = #hrm.memory<recompute>}
+    // CHECK: %[[C1:.*]] = arith.constant 1 : index
+    // CHECK: hrm.step_embedding %{{.*}}[%[[C1]]]
+    // CHECK: hrm.apply @f({{.*}}) {memory = #hrm.memory<recompute>}
+    // CHECK: %[[C2:.*]] = arith.constant 2 : index
+    // CHECK: hrm.apply @f({{.*}}) {memory = #hrm.memory<recompute>}
+    // CHECK-NOT: hrm.apply
+    %h = hrm.loop steps 3 iter(%x : !act) -> !act
+        schedule <unroll = full, grad = full, memory = recompute> {
+    ^bb0(%i: index, %a: !act):
+      %t = hrm.weight @t : tensor<3x8xf32>
+      %e = hrm.step_embedding %t[%i] : tensor<3x8xf32> -> tensor<8xf32>
+      %b = hrm.add %a, %e : !act, tensor<8xf32>
+      %c = hrm.apply @f(%b) : (!act) -> !act
+      hrm.yield %c : !act
+    }
+    return %h : !act
+  }
+}
+
+// -----
+
+!act = tensor<?x?x8xf32>
+
+// Truncated(2) on a flat loop of 4 steps: detach before step 2.
+// CHECK-LABEL: hrm.model @truncated
+hrm.model @truncated {
+  hrm.module @f(%a: !act) -> !act {
+    hrm.yield %a : !act
+  }
+  func.func @g(%x: !act) -> !act {
+    // CHECK: hrm.apply @f
+    // CHECK-NEXT: arith.constant 1
+    // CHECK-NEXT: %[[A1:.*]] = hrm.apply @f
+    // CHECK-NEXT: %[[D:.*]] = hrm.detach %[[A1]]
+    // CHECK-NEXT: arith.constant 2
+    // CHECK-NEXT: hrm.apply @f(%[[D]]) {memory = #hrm.memory<keep>}
+    // CHECK: hrm.apply @f({{.*}}) {memory = #hrm.memory<keep>}
+    // CHECK-NOT: hrm.apply
+    %h = hrm.loop steps 4 iter(%x : !act) -> !act
+        schedule <unroll = full, grad = truncated(2), memory = keep> {
+    ^bb0(%i: index, %a: !act):
+      %c = hrm.apply @f(%a) : (!act) -> !act
+      hrm.yield %c : !act
+    }
+    return %h : !act
+  }
+}
+
+// -----
+
+!act = tensor<?x?x8xf32>
+
+// factor(4) on N=4, T=2: a flat loop of 2 iterations, each holding two
+// whole cycles (2 fast + 1 slow, twice); its schedule is now rolled.
+// CHECK-LABEL: hrm.model @factor_hier
+// ROLLED-LABEL: hrm.model @factor_hier
+// ROLLED: hrm.hier_loop N 4 T 2
+hrm.model @factor_hier {
+  hrm.module @f(%a: !act, %b: !act) -> !act {
+    hrm.yield %a : !act
+  }
+  func.func @g(%x: !act) -> !act {
+    // CHECK: %{{.*}}:2 = hrm.loop steps 2 iter(%arg0, %arg0 : {{.*}}) -> {{.*}} schedule <unroll = rolled, grad = full, memory = keep> {
+    // CHECK-NEXT: ^bb0(%[[I:.*]]: index, %{{.*}}: tensor<?x?x8xf32>, %{{.*}}: tensor<?x?x8xf32>):
+    // CHECK-COUNT-2: hrm.apply @f(
+    // CHECK: hrm.apply @f(%{{.*}}, %{{.*}}) {slow}
+    // CHECK-COUNT-2: hrm.apply @f(
+    // CHECK: hrm.apply @f(%{{.*}}, %{{.*}}) {slow}
+    // CHECK-NEXT: hrm.yield
+    %zf, %zs = hrm.hier_loop N 4 T 2 init(%x, %x) : !act, !act
+        schedule <unroll = factor(4), grad = full, memory = keep>
+      fast {
+      ^bb0(%k: index, %f: !act, %s: !act):
+        %f1 = hrm.apply @f(%f, %s) : (!act, !act) -> !act
+        hrm.yield %f1 : !act
+      } slow {
+      ^bb0(%i: index, %f: !act, %s: !act):
+        %s1 = hrm.apply @f(%s, %f) {slow} : (!act, !act) -> !act
+        hrm.yield %s1 : !act
+      }
+    return %zs : !act
+  }
+}
+
+// -----
+
+!act = tensor<?x?x8xf32>
+
+// factor(3) on a flat loop of 6 steps: 2 iterations of 3 bodies; step index
+// i*3 + j.
+// CHECK-LABEL: hrm.model @factor_flat
+hrm.model @factor_flat {
+  hrm.param @t : tensor<6x8xf32> init <zeros>
+  func.func @g(%x: !act) -> !act {
+    // CHECK: hrm.loop steps 2 iter
+    // CHECK-NEXT: ^bb0(%[[I:.*]]: index, %{{.*}}: tensor<?x?x8xf32>):
+    // CHECK: %[[C3:.*]] = arith.constant 3 : index
+    // CHECK-NEXT: arith.muli %[[I]], %[[C3]]
+    // CHECK: %[[C2:.*]] = arith.constant 2 : index
+    // CHECK-NEXT: %[[K:.*]] = arith.addi %{{.*}}, %[[C2]]
+    // CHECK: hrm.step_embedding %{{.*}}[%[[K]]]
+    // CHECK-NEXT: hrm.add
+    // CHECK-NEXT: hrm.yield
+    %h = hrm.loop steps 6 iter(%x : !act) -> !act
+        schedule <unroll = factor(3), grad = full, memory = keep> {
+    ^bb0(%i: index, %a: !act):
+      %t = hrm.weight @t : tensor<6x8xf32>
+      %e = hrm.step_embedding %t[%i] : tensor<6x8xf32> -> tensor<8xf32>
+      %b = hrm.add %a, %e : !act, tensor<8xf32>
+      hrm.yield %b : !act
+    }
+    return %h : !act
+  }
+}
+
+// -----
+
+!act = tensor<?x?x8xf32>
+
+// A rolled loop stays as it is.
+// CHECK-LABEL: hrm.model @rolled
+// CHECK: hrm.loop steps 5
+hrm.model @rolled {
+  func.func @g(%x: !act) -> !act {
+    %h = hrm.loop steps 5 iter(%x : !act) -> !act
+        schedule <unroll = rolled, grad = full, memory = keep> {
+    ^bb0(%i: index, %a: !act):
+      hrm.yield %a : !act
+    }
+    return %h : !act
+  }
+}

@@ -1,0 +1,25 @@
+# -*- Python -*-
+import os
+
+import lit.formats
+from lit.llvm import llvm_config
+from lit.llvm.subst import ToolSubst
+
+config.name = "HRM"
+config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
+config.suffixes = [".mlir", ".test"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.hrm_obj_root, "test")
+config.excludes = ["Inputs", "CMakeLists.txt", "lit.cfg.py", "unittests"]
+
+config.substitutions.append(("%PATH%", config.environment["PATH"]))
+config.substitutions.append(("%hrm_src", config.hrm_src_root))
+config.substitutions.append(("%hrm_obj", config.hrm_obj_root))
+config.substitutions.append(("%examples", os.path.join(config.hrm_src_root, "examples")))
+
+llvm_config.use_default_substitutions()
+llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
+llvm_config.with_environment("PATH", config.hrm_tools_dir, append_path=True)
+
+tool_dirs = [config.hrm_tools_dir, config.llvm_tools_dir]
+llvm_config.add_tool_substitutions(["hrm-opt", "hrmc"], tool_dirs)

@@ -1,0 +1,156 @@
+//===- FrontEndTest.cpp - model descriptions and the IR builder -----------===//
+#include "hrm/HrmOps.h"
+#include "hrmc/FrontEnd/ModelBuilder.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/MLIRContext.h"
+#include "gtest/gtest.h"
+
+#include <set>
+
+using namespace hrmc;
+using namespace mlir::hrm;
+
+namespace {
+
+const char *kTinyHRM = R"({
+  "name": "tiny", "architecture": "hrm",
+  "vocab_size": 16, "d_model": 8, "n_heads": 2, "max_seq_len": 4,
+  "mlp_multiple_of": 8, "fast_layers": 1, "slow_layers": 2, "N": 3, "T": 4
+})";
+
+std::string errorOf(llvm::StringRef json) {
+  llvm::Expected<ModelConfig> config = parseModelConfig(json, "m.json");
+  if (config)
+    return "";
+  return llvm::toString(config.takeError());
+}
+
+TEST(ModelConfig, DefaultsAndRequiredKeys) {
+  llvm::Expected<ModelConfig> config = parseModelConfig(kTinyHRM, "m.json");
+  ASSERT_TRUE(static_cast<bool>(config)) << llvm::toString(config.takeError());
+  EXPECT_EQ(config->architecture, Architecture::HRM);
+  EXPECT_EQ(config->n, 3);
+  EXPECT_EQ(config->t, 4);
+  EXPECT_EQ(config->slowLayers, 2);
+  EXPECT_EQ(config->norm, NormPlacement::Pre);
+  EXPECT_EQ(config->injection, Injection::Add);
+  EXPECT_EQ(config->slowInit, StateInit::Embedding);
+  EXPECT_EQ(config->schedule.unroll, UnrollKind::rolled);
+  EXPECT_EQ(config->schedule.grad, GradKind::full);
+  // SwiGLU: 4 * 8 * 2/3 = 21.3 -> 22, rounded up to a multiple of 8.
+  EXPECT_EQ(config->mlpHidden(), 24);
+}
+
+TEST(ModelConfig, ErrorsNameTheKey) {
+  EXPECT_EQ(errorOf(R"({"architecture": "hrm"})"),
+            "m.json: key 'vocab_size': is required but missing");
+  EXPECT_EQ(errorOf(R"({"architecture": "rnn"})"),
+            "m.json: key 'architecture': unknown value \"rnn\", expected one "
+            "of: hrm, transformer, universal, looped, fully_looped, "
+            "recurrent_depth");
+  std::string typo = kTinyHRM;
+  typo.insert(1, "\"d_modle\": 8,");
+  EXPECT_EQ(errorOf(typo),
+            "m.json: key 'd_modle': unknown key for a 'hrm' description");
+  std::string wrongType = kTinyHRM;
+  wrongType.insert(1, "\"norm_eps\": \"small\",");
+  EXPECT_EQ(errorOf(wrongType),
+            "m.json: key 'norm_eps': expected a number, got \"small\"");
+  std::string heads = kTinyHRM;
+  heads.replace(heads.find("\"n_heads\": 2"), 12, "\"n_heads\": 3");
+  EXPECT_EQ(errorOf(heads), "m.json: key 'n_heads': d_model = 8 is not "
+                            "divisible by n_heads = 3");
+  std::string negative = kTinyHRM;
+  negative.replace(negative.find("\"N\": 3"), 6, "\"N\": -1");
+  EXPECT_EQ(errorOf(negative), "m.json: key 'N': must be >= 1, got -1");
+}
+
+TEST(ModelConfig, ScheduleErrors) {
+  std::string factor = kTinyHRM;
+  factor.insert(1, R"j("schedule": {"unroll": "factor(6)"},)j");
+  EXPECT_EQ(errorOf(factor),
+            "m.json: key 'schedule': unroll factor 6 is not a multiple of "
+            "T = 4 (an unrolled step must hold whole slow cycles)");
+  std::string window = kTinyHRM;
+  window.insert(1, R"j("schedule": {"grad": "truncated(16)"},)j");
+  EXPECT_EQ(errorOf(window), "m.json: key 'schedule': truncated gradient "
+                             "window 16 exceeds the 15 module applications "
+                             "of the loop");
+  std::string unknown = kTinyHRM;
+  unknown.insert(1, R"("schedule": {"grad": "sometimes"},)");
+  EXPECT_NE(errorOf(unknown).find("key 'schedule.grad': unknown value"),
+            std::string::npos);
+}
+
+TEST(ModelConfig, InvalidJSONAndMissingFile) {
+  EXPECT_NE(errorOf("{\"architecture\": }").find("m.json: invalid JSON"),
+            std::string::npos);
+  llvm::Expected<ModelConfig> missing =
+      loadModelConfig("/nonexistent/model.json");
+  ASSERT_FALSE(static_cast<bool>(missing));
+  EXPECT_NE(llvm::toString(missing.takeError())
+                .find("/nonexistent/model.json: cannot read"),
+            std::string::npos);
+}
+
+TEST(ModelBuilder, HRMSharesOneSetOfParameters) {
+  llvm::Expected<ModelConfig> config = parseModelConfig(kTinyHRM, "m.json");
+  ASSERT_TRUE(static_cast<bool>(config));
+  mlir::MLIRContext context;
+  mlir::OwningOpRef<mlir::ModuleOp> module = buildModel(*config, context);
+  ASSERT_TRUE(module);
+
+  ModelOp model = *module->getOps<ModelOp>().begin();
+  std::set<std::string> names;
+  for (ParamOp param : model.getBody().getOps<ParamOp>())
+    EXPECT_TRUE(names.insert(param.getSymName().str()).second);
+  // embed + lm_head + 3 blocks of (4 attention + 3 MLP) matrices.
+  EXPECT_EQ(names.size(), 2u + 3 * 7);
+  EXPECT_TRUE(names.count("slow.blocks.1.mlp.down"));
+  // 16*8 (embed) + 8*16 (head) + 3 * (4*64 + 3*8*24).
+  EXPECT_EQ(model.getParameterCount(), 128 + 128 + 3 * (256 + 576));
+
+  int loops = 0;
+  model.walk([&](HierLoopOp loop) {
+    ++loops;
+    EXPECT_EQ(loop.getNAttr().getInt(), 3);
+    EXPECT_EQ(loop.getTAttr().getInt(), 4);
+  });
+  EXPECT_EQ(loops, 1);
+  EXPECT_TRUE(model.lookupSymbol<mlir::func::FuncOp>("loss"));
+  EXPECT_TRUE(model.lookupSymbol<ModuleDefOp>("fast"));
+}
+
+TEST(ModelBuilder, EveryArchitectureVerifies) {
+  const char *bodies[] = {
+      R"("architecture": "transformer", "n_layers": 3)",
+      R"("architecture": "universal", "steps": 5)",
+      R"("architecture": "looped", "n_layers": 2, "loops": 3)",
+      R"("architecture": "fully_looped", "n_layers": 2, "loops": 3)",
+      R"("architecture": "recurrent_depth", "prelude_layers": 1,
+         "core_layers": 1, "coda_layers": 1, "steps": 4)",
+      R"("architecture": "hrm", "fast_layers": 1, "slow_layers": 1, "N": 2,
+         "T": 2, "injection": "concat_linear", "fast_init": "fixed",
+         "norm": "sandwich", "norm_weight": true)"};
+  for (const char *body : bodies) {
+    std::string json = std::string("{") + body +
+                       R"(, "vocab_size": 16, "d_model": 8, "n_heads": 2,
+                          "max_seq_len": 4, "mlp_multiple_of": 8})";
+    llvm::Expected<ModelConfig> config = parseModelConfig(json, "m.json");
+    ASSERT_TRUE(static_cast<bool>(config))
+        << body << ": " << llvm::toString(config.takeError());
+    mlir::MLIRContext context;
+    EXPECT_TRUE(buildModel(*config, context)) << body;
+  }
+}
+
+TEST(ModelBuilder, TransformerTakesNoSchedule) {
+  EXPECT_EQ(errorOf(R"({"architecture": "transformer", "n_layers": 2,
+      "vocab_size": 16, "d_model": 8, "n_heads": 2, "max_seq_len": 4,
+      "schedule": {"unroll": "full"}})"),
+            "m.json: key 'schedule': unknown key for a 'transformer' "
+            "description");
+}
+
+} // namespace
