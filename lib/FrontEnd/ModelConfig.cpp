@@ -151,7 +151,7 @@ bool splitKindCount(llvm::StringRef text, llvm::StringRef &kind,
   return true;
 }
 
-void readSchedule(ObjectReader &parent, const json::Object &object,
+void readSchedule(const json::Object &object,
                   LoopSchedule &schedule, std::optional<std::string> &error,
                   llvm::StringRef source) {
   ObjectReader reader(object, "schedule.", error, source);
@@ -327,7 +327,7 @@ llvm::Expected<ModelConfig> hrmc::parseModelConfig(llvm::StringRef text,
 
   if (c.hasLoop()) {
     if (const json::Object *schedule = r.object_("schedule"))
-      readSchedule(r, *schedule, c.schedule, error, source);
+      readSchedule(*schedule, c.schedule, error, source);
   }
   r.rejectUnknown(("a '" + stringifyArchitecture(c.architecture) +
                    "' description")

@@ -66,7 +66,7 @@ SmallVector<Value> unrollWithWindow(OpBuilder &b, Location loc,
 void unrollFully(HierLoopOp loop) {
   OpBuilder b(loop);
   Location loc = loop.getLoc();
-  int64_t n = loop.getNAttr().getInt(), t = loop.getTAttr().getInt();
+  int64_t t = loop.getTAttr().getInt();
   int64_t total = loop.getNumSteps();
   ScheduleAttr schedule = loop.getSchedule();
   SmallVector<Value> states{loop.getFastInit(), loop.getSlowInit()};
@@ -83,7 +83,6 @@ void unrollFully(HierLoopOp loop) {
         }
         return s;
       });
-  (void)n;
   loop.replaceAllUsesWith(states);
   loop.erase();
 }

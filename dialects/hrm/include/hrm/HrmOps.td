@@ -98,13 +98,13 @@ def Hrm_ModuleDefOp : Hrm_Op<"module", [
     A module is applied with `hrm.apply`. Its first argument is the state it
     refines; further arguments are injections (the module adds or mixes them
     at entry), per-layer query sources or other inputs. Its body reads the
-    shared parameters through `hrm.weight` and ends with `hrm.yield`.
-    `norm` records the norm placement its blocks were built with (`pre`,
-    `post`, `sandwich`) and `layers` their count; both are informational.
+    shared parameters through `hrm.weight` and ends with `hrm.yield`. Norm
+    placement (pre, post, sandwich) and a final norm are the order of the
+    `hrm.rmsnorm`, `hrm.attention`, `hrm.mlp` and `hrm.add` ops in the body.
 
     ```mlir
     hrm.module @fast(%z: tensor<?x?x64xf32>, %inj: tensor<?x?x64xf32>)
-        -> tensor<?x?x64xf32> attributes {layers = 2 : i64, norm = "pre"} {
+        -> tensor<?x?x64xf32> {
       %h = hrm.add %z, %inj : tensor<?x?x64xf32>, tensor<?x?x64xf32>
       ...
       hrm.yield %out : tensor<?x?x64xf32>
