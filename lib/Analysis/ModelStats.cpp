@@ -71,10 +71,8 @@ private:
                            int64_t distinct) {
     if (!plan)
       return schedule.gradientApplications(total, distinct);
-    return ScheduleAttr::get(schedule.getContext(), schedule.getUnroll(),
-                             schedule.getUnrollFactor(), plan->grad,
-                             plan->gradSteps, plan->memory)
-        .gradientApplications(total, distinct);
+    return mlir::hrm::gradientApplications(plan->grad, plan->gradSteps, total,
+                                           distinct);
   }
   MemoryPolicy memoryOf(ScheduleAttr schedule) {
     return plan ? plan->memory : schedule.getMemory();
@@ -254,12 +252,10 @@ FailureOr<ModelStats> hrmc::computeModelStats(ModelOp model, int64_t seqLen,
   stats.name = model.getSymName().str();
   stats.seqLen = seqLen;
   stats.batch = batch;
-  for (ParamOp param : model.getBody().getOps<ParamOp>()) {
-    RankedTensorType type = param.getTensorType();
-    stats.parameters += type.getNumElements();
-    stats.parameterBytes +=
-        type.getNumElements() * type.getElementTypeBitWidth() / 8;
-  }
+  stats.parameters = model.getParameterCount();
+  for (ParamOp param : model.getBody().getOps<ParamOp>())
+    stats.parameterBytes += param.getTensorType().getNumElements() *
+                            param.getTensorType().getElementTypeBitWidth() / 8;
   std::vector<std::string> schedules;
   model.walk([&](Operation *op) {
     ScheduleAttr schedule;

@@ -105,7 +105,7 @@ public:
                             names));
   }
 
-  const json::Object *object_(llvm::StringRef key) {
+  const json::Object *nestedObject(llvm::StringRef key) {
     const json::Value *value = get(key, false);
     if (!value)
       return nullptr;
@@ -326,7 +326,7 @@ llvm::Expected<ModelConfig> hrmc::parseModelConfig(llvm::StringRef text,
   }
 
   if (c.hasLoop()) {
-    if (const json::Object *schedule = r.object_("schedule"))
+    if (const json::Object *schedule = r.nestedObject("schedule"))
       readSchedule(*schedule, c.schedule, error, source);
   }
   r.rejectUnknown(("a '" + stringifyArchitecture(c.architecture) +

@@ -55,7 +55,7 @@ SmallVector<Value> unrollWithWindow(OpBuilder &b, Location loc,
   auto memory = MemoryPolicyAttr::get(b.getContext(), schedule.getMemory());
   for (int64_t p = 0; p < total; ++p) {
     bool inWindow = p >= total - window;
-    if (inWindow && window < total && p == total - window)
+    if (window < total && p == total - window)
       for (Value &v : carried)
         v = DetachOp::create(b, loc, v);
     carried = step(p, carried, inWindow ? memory : MemoryPolicyAttr());
@@ -126,7 +126,7 @@ LoopOp rebuildAsLoop(
   return loop;
 }
 
-LogicalResult unrollByFactor(HierLoopOp loop, int64_t k) {
+void unrollByFactor(HierLoopOp loop, int64_t k) {
   int64_t n = loop.getNAttr().getInt(), t = loop.getTAttr().getInt();
   int64_t cycles = k / t; // per iteration of the new loop
   OpBuilder b(loop);
@@ -146,10 +146,9 @@ LogicalResult unrollByFactor(HierLoopOp loop, int64_t k) {
       });
   loop.replaceAllUsesWith(flat.getResults());
   loop.erase();
-  return success();
 }
 
-LogicalResult unrollByFactor(LoopOp loop, int64_t k) {
+void unrollByFactor(LoopOp loop, int64_t k) {
   OpBuilder b(loop);
   Location loc = loop.getLoc();
   LoopOp flat = rebuildAsLoop(
@@ -162,7 +161,6 @@ LogicalResult unrollByFactor(LoopOp loop, int64_t k) {
       });
   loop.replaceAllUsesWith(flat.getResults());
   loop.erase();
-  return success();
 }
 
 struct HrmUnrollPass : public mlir::hrm::impl::HrmUnrollBase<HrmUnrollPass> {
@@ -211,8 +209,10 @@ struct HrmUnrollPass : public mlir::hrm::impl::HrmUnrollBase<HrmUnrollPass> {
              << ") under a " << stringifyGradKind(schedule.getGrad())
              << " gradient schedule; unroll fully or keep the loop rolled";
     if (auto loop = dyn_cast<HierLoopOp>(op))
-      return unrollByFactor(loop, schedule.getUnrollFactor());
-    return unrollByFactor(cast<LoopOp>(op), schedule.getUnrollFactor());
+      unrollByFactor(loop, schedule.getUnrollFactor());
+    else
+      unrollByFactor(cast<LoopOp>(op), schedule.getUnrollFactor());
+    return success();
   }
 };
 

@@ -187,15 +187,22 @@ std::string ScheduleAttr::diagnoseLoop(int64_t cycles, StringRef cyclesName,
                               applications);
 }
 
-int64_t ScheduleAttr::gradientApplications(int64_t total,
-                                           int64_t distinctModules) const {
-  switch (getGrad()) {
+int64_t mlir::hrm::gradientApplications(GradKind grad, int64_t gradSteps,
+                                        int64_t total,
+                                        int64_t distinctModules) {
+  switch (grad) {
   case GradKind::full:
     return total;
   case GradKind::truncated:
-    return std::min(getGradSteps(), total);
+    return std::min(gradSteps, total);
   case GradKind::one_step:
     return std::min(distinctModules, total);
   }
   llvm_unreachable("unknown gradient schedule");
+}
+
+int64_t ScheduleAttr::gradientApplications(int64_t total,
+                                           int64_t distinctModules) const {
+  return mlir::hrm::gradientApplications(getGrad(), getGradSteps(), total,
+                                         distinctModules);
 }

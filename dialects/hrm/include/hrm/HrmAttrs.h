@@ -19,6 +19,11 @@ std::string diagnoseLoopSchedule(UnrollKind unroll, int64_t unrollFactor,
                                  GradKind grad, int64_t gradSteps,
                                  int64_t cycles, llvm::StringRef cyclesName,
                                  int64_t cycleLength, int64_t applications);
+
+/// Module applications, out of `total` (of `distinctModules` kinds), that
+/// carry gradient under `grad` with window `gradSteps`.
+int64_t gradientApplications(GradKind grad, int64_t gradSteps, int64_t total,
+                             int64_t distinctModules);
 } // namespace mlir::hrm
 
 #endif // HRM_HRMATTRS_H
