@@ -22,4 +22,10 @@ llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.with_environment("PATH", config.hrm_tools_dir, append_path=True)
 
 tool_dirs = [config.hrm_tools_dir, config.llvm_tools_dir]
-llvm_config.add_tool_substitutions(["hrm-opt", "hrmc"], tool_dirs)
+llvm_config.add_tool_substitutions(["hrm-opt", "hrmc", "hrm-run"], tool_dirs)
+
+# The oracle runs under Debian's interpreter, which has python3-torch; the
+# python3 on PATH may be another one.
+config.substitutions.append(("%oracle", "/usr/bin/python3 " + os.path.join(
+    config.hrm_src_root, "test", "oracle", "check.py")))
+config.substitutions.append(("%text", "/usr/share/common-licenses/GPL-3"))

@@ -5,6 +5,8 @@
 //
 //===----------------------------------------------------------------------===//
 #include "hrm/HrmDialect.h"
+#include "hrmc/Conversion/Passes.h"
+#include "hrmc/Pipelines/Pipelines.h"
 #include "hrmc/Transforms/Passes.h"
 
 #include "mlir/IR/DialectRegistry.h"
@@ -16,6 +18,8 @@
 int main(int argc, char **argv) {
   mlir::registerAllPasses();
   mlir::hrm::registerHrmPasses();
+  mlir::hrm::registerHrmConversionPasses();
+  hrmc::registerHrmPipelines();
 
   mlir::DialectRegistry registry;
   registry.insert<mlir::hrm::HrmDialect>();

@@ -2,11 +2,20 @@
 //
 //   hrmc import MODEL.json [-o OUT.mlir]   model description -> hrm IR
 //   hrmc stats  MODEL.json|MODEL.mlir [--seq-len N] [--batch B] [--json]
+//   hrmc compile MODEL.json|MODEL.mlir -o DIR [--batch B] [--seq-len N]
 //
 //===----------------------------------------------------------------------===//
 #include "hrm/HrmOps.h"
 #include "hrmc/Analysis/ModelStats.h"
+#include "hrmc/Conversion/Passes.h"
 #include "hrmc/FrontEnd/ModelBuilder.h"
+#include "hrmc/Pipelines/Pipelines.h"
+#include "hrmc/Target/Artifact.h"
+#include "hrmc/Transforms/Passes.h"
+
+#include "mlir/InitAllDialects.h"
+#include "mlir/InitAllExtensions.h"
+#include "mlir/InitAllPasses.h"
 
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/MLIRContext.h"
@@ -45,6 +54,29 @@ static cl::opt<int64_t> statsWindow(
     cl::init(2), cl::sub(statsCmd));
 static cl::opt<bool> statsJSON("json", cl::desc("Print JSON"),
                                cl::sub(statsCmd));
+
+static cl::SubCommand compileCmd(
+    "compile", "Model -> compiled artifact (shared object + manifest)");
+static cl::opt<std::string> compileInput(cl::Positional, cl::Required,
+                                         cl::desc("<model.json|model.mlir>"),
+                                         cl::sub(compileCmd));
+static cl::opt<std::string> compileOutput("o", cl::desc("Artifact directory"),
+                                          cl::sub(compileCmd));
+static cl::opt<int64_t> compileBatch("batch", cl::desc("Batch size"),
+                                     cl::init(1), cl::sub(compileCmd));
+static cl::opt<int64_t> compileSeqLen(
+    "seq-len", cl::desc("Sequence length (default: max_seq_len)"),
+    cl::init(0), cl::sub(compileCmd));
+static cl::opt<std::string> compileCPU(
+    "cpu", cl::desc("Target CPU (default: this machine's)"),
+    cl::sub(compileCmd));
+static cl::opt<bool> compileKeep(
+    "keep-intermediates", cl::desc("Also write the LLVM IR (model.ll)"),
+    cl::sub(compileCmd));
+static cl::opt<bool> compilePrintPipeline(
+    "print-pipeline",
+    cl::desc("Print the pass pipeline (for hrm-opt) and exit"),
+    cl::sub(compileCmd));
 
 /// Loads a model from a description (.json) or from hrm IR (anything else).
 static mlir::OwningOpRef<mlir::ModuleOp> loadModel(StringRef path,
@@ -111,16 +143,51 @@ static int runStats(mlir::MLIRContext &context) {
   return status;
 }
 
+static int runCompile(mlir::MLIRContext &context) {
+  hrmc::CompileShape shape{compileBatch, compileSeqLen};
+  if (compilePrintPipeline) {
+    outs() << "builtin.module(" << hrmc::hrmToCPUPipeline(shape) << ")\n";
+    return 0;
+  }
+  if (compileOutput.empty()) {
+    errs() << "error: give the artifact directory with -o\n";
+    return 1;
+  }
+  mlir::DialectRegistry registry;
+  mlir::registerAllDialects(registry);
+  mlir::registerAllExtensions(registry);
+  context.appendDialectRegistry(registry);
+  mlir::OwningOpRef<mlir::ModuleOp> module = loadModel(compileInput, context);
+  if (!module)
+    return 1;
+  hrmc::ArtifactOptions options;
+  options.shape = shape;
+  options.cpu = compileCPU;
+  options.keepIntermediates = compileKeep;
+  if (Error e = hrmc::compileCPUArtifact(*module, options, compileOutput)) {
+    errs() << "error: " << compileInput << ": " << toString(std::move(e))
+           << "\n";
+    return 1;
+  }
+  return 0;
+}
+
 int main(int argc, char **argv) {
   InitLLVM init(argc, argv);
   mlir::registerAsmPrinterCLOptions();
   mlir::registerMLIRContextCLOptions();
   cl::ParseCommandLineOptions(argc, argv, "hrmc: the hrm compiler driver\n");
+  mlir::registerAllPasses();
+  mlir::hrm::registerHrmPasses();
+  mlir::hrm::registerHrmConversionPasses();
   mlir::MLIRContext context;
+  if (compileCmd)
+    return runCompile(context);
   if (importCmd)
     return runImport(context);
   if (statsCmd)
     return runStats(context);
-  errs() << "error: give a subcommand: import or stats (see --help)\n";
+  errs() << "error: give a subcommand: import, stats or compile (see "
+            "--help)\n";
   return 1;
 }

@@ -1,0 +1,99 @@
+//===- Passes.td - hrm conversion passes -------------------*- tablegen -*-===//
+#ifndef HRMC_CONVERSION_PASSES_TD
+#define HRMC_CONVERSION_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def HrmSpecializeShapes : Pass<"hrm-specialize-shapes", "::mlir::ModuleOp"> {
+  let summary = "Fixes the batch and sequence dimensions of every tensor";
+  let description = [{
+    Activations and tokens carry a dynamic batch (dimension 0) and sequence
+    (dimension 1). The CPU and GPU backends compile for one shape: this pass
+    rewrites every tensor type inside each `hrm.model` (values, block
+    arguments, function and module signatures) with `batch` and `seq-len`.
+    A dynamic dimension elsewhere, or a `seq-len` above the model's
+    `max_seq_len`, is an error.
+  }];
+  let options = [
+    Option<"batch", "batch", "int64_t", /*default=*/"1", "Batch size">,
+    Option<"seqLen", "seq-len", "int64_t", /*default=*/"0",
+           "Sequence length (default: the model's max_seq_len)">
+  ];
+}
+
+def ConvertHrmLoopsToSCF : Pass<"convert-hrm-loops-to-scf"> {
+  let summary = "Lowers rolled hrm.hier_loop and hrm.loop to scf.for";
+  let description = [{
+    `hrm.hier_loop N T` becomes an `scf.for` over the N cycles holding an
+    `scf.for` over the T fast steps followed by the slow step; `hrm.loop`
+    becomes one `scf.for`. The carried states are the `iter_args`; the step
+    index passed to a fast region is `i*T + j`. The loop body is emitted
+    once, whatever N and T: code size does not grow with the trip count.
+    Loops still marked `factor(k)` or `full` should be unrolled first
+    (`hrm-unroll`); this pass lowers whatever loops remain as they are.
+  }];
+  let dependentDialects = ["::mlir::scf::SCFDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
+def ConvertHrmToFunc : Pass<"convert-hrm-to-func", "::mlir::ModuleOp"> {
+  let summary = "Turns an hrm.model into functions that take the parameters as arguments";
+  let description = [{
+    Every function of the model (its `func.func` entry points and its
+    `hrm.module`s) becomes a `func.func` in the enclosing module whose
+    leading arguments are all the model's parameters, in declaration order,
+    each tagged with `hrm.param = "<name>"`. `hrm.weight` becomes a use of
+    that argument, `hrm.apply` a `func.call` of `hrm.module.<name>`. Entry
+    points keep their names and get `hrm.entry` and `llvm.emit_c_interface`;
+    module functions are private. The module gets `hrm.model = "<name>"`.
+    One model per module.
+  }];
+  let dependentDialects = ["::mlir::func::FuncDialect"];
+}
+
+def ConvertHrmToLinalg : Pass<"convert-hrm-to-linalg"> {
+  let summary = "Lowers hrm compute ops to linalg, tensor, arith and math";
+  let description = [{
+    Matrix products become `linalg.matmul` / `linalg.batch_matmul` (over the
+    flattened batch and sequence), reductions and elementwise work
+    (RMSNorm, softmax, RoPE, SwiGLU, GELU, cross-entropy) `linalg.generic`.
+    Attention is computed as `QK^T`, a masked, scaled softmax, and `PV` per
+    head. `hrm.detach` is the identity in the forward graph. Shapes must be
+    static (run `hrm-specialize-shapes` first).
+
+    `hrm.random_normal_like` draws a Box-Muller normal from a 32-bit integer
+    hash of `seed` and the element's flat index, so the same seed gives the
+    same sample on every call and on every backend (the oracle re-implements
+    the hash; see docs/lowering.md).
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect",
+                           "::mlir::tensor::TensorDialect",
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::math::MathDialect"];
+}
+
+def HrmStridedCopyToLinalg : Pass<"hrm-strided-copy-to-linalg"> {
+  let summary = "Rewrites memref.copy between strided buffers as linalg.copy";
+  let description = [{
+    `finalize-memref-to-llvm` turns a copy between contiguous buffers into
+    `memcpy`, but a copy with a strided layout into a call to `memrefCopy`
+    from MLIR's C runner utilities, a library compiled artifacts must not
+    depend on. This pass makes those copies `linalg.copy`, which
+    `convert-linalg-to-loops` turns into plain loops.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
+def HrmPackedEntries : Pass<"hrm-packed-entries", "::mlir::ModuleOp"> {
+  let summary = "Adds `void hrm_entry_<name>(void **args)` wrappers for the runtime";
+  let description = [{
+    Runs on the LLVM dialect. For each `_mlir_ciface_<name>` function (made by
+    `llvm.emit_c_interface`), adds an externally visible
+    `hrm_entry_<name>(ptr)` that reads argument i, a pointer to a memref
+    descriptor, from slot i of the array and calls it. The runtime can then
+    call any entry point through one C signature.
+  }];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
+}
+
+#endif // HRMC_CONVERSION_PASSES_TD

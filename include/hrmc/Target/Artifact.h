@@ -1,0 +1,42 @@
+//===- Artifact.h - compiled artifacts: shared object + manifest -*- C++ -*-===//
+#ifndef HRMC_TARGET_ARTIFACT_H
+#define HRMC_TARGET_ARTIFACT_H
+
+#include "hrmc/Pipelines/Pipelines.h"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "llvm/Support/Error.h"
+#include "llvm/Support/JSON.h"
+
+#include <string>
+
+namespace hrmc {
+
+struct ArtifactOptions {
+  CompileShape shape;
+  /// Target CPU for the host code ("" : the host's).
+  std::string cpu;
+  /// Write the LLVM dialect and LLVM IR next to the library.
+  bool keepIntermediates = false;
+};
+
+/// The manifest of `model` (one hrm.model, shapes not yet specialized):
+/// its parameters with init specs, and each entry point's inputs and
+/// outputs at `shape`. Runs on a clone; `model` is left as it is.
+llvm::Expected<llvm::json::Object> describeArtifact(mlir::ModuleOp module,
+                                                    const CompileShape &shape);
+
+/// Compiles `module` (hrm IR) for the host CPU into `dir`: model.so,
+/// manifest.json and the source as model.mlir. Files are written to
+/// temporaries and renamed, so a failed compile leaves `dir` as it was.
+llvm::Error compileCPUArtifact(mlir::ModuleOp module,
+                               const ArtifactOptions &options,
+                               llvm::StringRef dir);
+
+/// Writes `contents` to `path` through a temporary file and a rename.
+llvm::Error writeFileAtomically(llvm::StringRef path,
+                                llvm::StringRef contents);
+
+} // namespace hrmc
+
+#endif // HRMC_TARGET_ARTIFACT_H

@@ -1,0 +1,115 @@
+//===- HrmToFunc.cpp - hrm.model -> functions over parameters -------------===//
+#include "hrm/HrmOps.h"
+#include "hrmc/Conversion/Passes.h"
+
+#include "mlir/IR/PatternMatch.h"
+
+namespace mlir::hrm {
+#define GEN_PASS_DEF_CONVERTHRMTOFUNC
+#include "hrmc/Conversion/Passes.h.inc"
+} // namespace mlir::hrm
+
+using namespace mlir;
+using namespace mlir::hrm;
+
+namespace {
+
+std::string moduleFunctionName(StringRef module) {
+  return ("hrm.module." + module).str();
+}
+
+struct ConvertHrmToFuncPass
+    : public mlir::hrm::impl::ConvertHrmToFuncBase<ConvertHrmToFuncPass> {
+  SmallVector<ParamOp> params;
+  llvm::StringMap<unsigned> paramIndex;
+
+  /// Prepends one argument per parameter to `fn` and rewires the weights,
+  /// applications and calls of its body.
+  void lowerBody(RewriterBase &rewriter, func::FuncOp fn) {
+    Block &entry = fn.getBody().front();
+    SmallVector<Type> paramTypes;
+    for (ParamOp param : params) {
+      unsigned i = paramTypes.size();
+      paramTypes.push_back(param.getTensorType());
+      entry.insertArgument(i, param.getTensorType(), param.getLoc());
+    }
+    fn.setType(FunctionType::get(fn.getContext(), entry.getArgumentTypes(),
+                                 fn.getResultTypes()));
+    for (auto [i, param] : llvm::enumerate(params))
+      fn.setArgAttr(i, "hrm.param",
+                    rewriter.getStringAttr(param.getSymName()));
+    ValueRange paramArgs = entry.getArguments().take_front(params.size());
+
+    fn.walk([&](Operation *op) {
+      rewriter.setInsertionPoint(op);
+      if (auto weight = dyn_cast<WeightOp>(op)) {
+        rewriter.replaceOp(weight,
+                           paramArgs[paramIndex.lookup(weight.getParam())]);
+      } else if (auto apply = dyn_cast<ApplyOp>(op)) {
+        SmallVector<Value> operands(paramArgs);
+        llvm::append_range(operands, apply.getInputs());
+        rewriter.replaceOpWithNewOp<func::CallOp>(
+            apply, moduleFunctionName(apply.getCallee()),
+            apply.getResultTypes(), operands);
+      } else if (auto call = dyn_cast<func::CallOp>(op)) {
+        SmallVector<Value> operands(paramArgs);
+        llvm::append_range(operands, call.getOperands());
+        rewriter.modifyOpInPlace(
+            call, [&] { call.getOperandsMutable().assign(operands); });
+      } else if (auto yield = dyn_cast<YieldOp>(op);
+                 yield && yield->getParentOp() == fn) {
+        rewriter.replaceOpWithNewOp<func::ReturnOp>(yield, yield.getValues());
+      }
+    });
+  }
+
+  LogicalResult lowerModel(ModelOp model) {
+    MLIRContext *context = &getContext();
+    IRRewriter rewriter(context);
+    params = llvm::to_vector(model.getBody().getOps<ParamOp>());
+    paramIndex.clear();
+    for (auto [i, param] : llvm::enumerate(params))
+      paramIndex[param.getSymName()] = i;
+
+    SmallVector<func::FuncOp> functions;
+    rewriter.setInsertionPoint(model);
+    for (Operation &op : llvm::make_early_inc_range(model.getBody().front())) {
+      if (auto module = dyn_cast<ModuleDefOp>(op)) {
+        auto fn = func::FuncOp::create(
+            rewriter, module.getLoc(),
+            moduleFunctionName(module.getSymName()), module.getFunctionType());
+        fn.setPrivate();
+        rewriter.inlineRegionBefore(module.getBody(), fn.getBody(),
+                                    fn.getBody().end());
+        rewriter.eraseOp(module);
+        functions.push_back(fn);
+      } else if (auto fn = dyn_cast<func::FuncOp>(op)) {
+        fn->moveBefore(model);
+        fn->setAttr("hrm.entry", rewriter.getUnitAttr());
+        fn->setAttr("llvm.emit_c_interface", rewriter.getUnitAttr());
+        functions.push_back(fn);
+      } else if (!isa<ParamOp>(op)) {
+        return op.emitError("cannot lower '")
+               << op.getName() << "' at the top level of an hrm.model";
+      }
+    }
+    for (func::FuncOp fn : functions)
+      lowerBody(rewriter, fn);
+    getOperation()->setAttr("hrm.model", model.getSymNameAttr());
+    rewriter.eraseOp(model);
+    return success();
+  }
+
+  void runOnOperation() override {
+    auto models = llvm::to_vector(getOperation().getOps<ModelOp>());
+    if (models.size() > 1) {
+      models[1].emitError("convert-hrm-to-func lowers one hrm.model per "
+                          "module; found another here");
+      return signalPassFailure();
+    }
+    if (!models.empty() && failed(lowerModel(models.front())))
+      signalPassFailure();
+  }
+};
+
+} // namespace

@@ -1,0 +1,736 @@
+//===- HrmToLinalg.cpp - hrm compute ops -> linalg on tensors -------------===//
+//
+// Shapes are static here (hrm-specialize-shapes runs first), which keeps
+// every lowering a fixed composition of named linalg ops and generics.
+//
+//===----------------------------------------------------------------------===//
+#include "hrm/HrmOps.h"
+#include "hrmc/Conversion/Passes.h"
+
+#include "mlir/Dialect/Utils/StructuredOpsUtils.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/DialectConversion.h"
+
+#include <cmath>
+
+namespace mlir::hrm {
+#define GEN_PASS_DEF_CONVERTHRMTOLINALG
+#include "hrmc/Conversion/Passes.h.inc"
+} // namespace mlir::hrm
+
+using namespace mlir;
+using namespace mlir::hrm;
+
+namespace {
+
+using utils::IteratorType;
+constexpr IteratorType kPar = IteratorType::parallel;
+constexpr IteratorType kRed = IteratorType::reduction;
+using BodyFn = function_ref<void(OpBuilder &, Location, ValueRange)>;
+
+/// Builds the linalg/tensor pieces the lowerings share.
+class Emitter {
+public:
+  Emitter(OpBuilder &b, Location loc) : b(b), loc(loc) {}
+
+  static RankedTensorType tensorOf(Value v) {
+    return cast<RankedTensorType>(v.getType());
+  }
+
+  Value empty(ArrayRef<int64_t> shape, Type element) {
+    return tensor::EmptyOp::create(b, loc, shape, element);
+  }
+  Value constant(Type type, double value) {
+    return arith::ConstantOp::create(b, loc, b.getFloatAttr(type, value));
+  }
+  Value filled(ArrayRef<int64_t> shape, Type element, double value) {
+    return linalg::FillOp::create(b, loc, ValueRange{constant(element, value)},
+                                  ValueRange{empty(shape, element)})
+        .getResult(0);
+  }
+
+  AffineMap map(unsigned dims, ArrayRef<unsigned> results) {
+    SmallVector<AffineExpr> exprs;
+    for (unsigned d : results)
+      exprs.push_back(b.getAffineDimExpr(d));
+    return AffineMap::get(dims, 0, exprs, b.getContext());
+  }
+  AffineMap identity(unsigned dims) {
+    return AffineMap::getMultiDimIdentityMap(dims, b.getContext());
+  }
+
+  /// A generic whose last map is its single output `init`.
+  Value generic(ValueRange inputs, Value init, ArrayRef<AffineMap> maps,
+                ArrayRef<IteratorType> iterators, BodyFn body) {
+    return linalg::GenericOp::create(b, loc, TypeRange{init.getType()},
+                                     inputs, ValueRange{init}, maps, iterators,
+                                     body)
+        .getResult(0);
+  }
+  /// An elementwise map over tensors shaped like `like`.
+  Value elementwise(ValueRange inputs, Value like, BodyFn body) {
+    RankedTensorType type = tensorOf(like);
+    unsigned rank = type.getRank();
+    SmallVector<AffineMap> maps(inputs.size() + 1, identity(rank));
+    return generic(inputs, empty(type.getShape(), type.getElementType()), maps,
+                   SmallVector<IteratorType>(rank, kPar), body);
+  }
+
+  /// [B, S, K] x [K, N] -> [B, S, N] through one linalg.matmul.
+  Value linear(Value x, Value w, bool transposeW = false) {
+    RankedTensorType xt = tensorOf(x);
+    Type element = xt.getElementType();
+    int64_t bs = xt.getDimSize(0), s = xt.getDimSize(1), k = xt.getDimSize(2);
+    if (transposeW) {
+      ArrayRef<int64_t> ws = tensorOf(w).getShape();
+      w = linalg::TransposeOp::create(b, loc, w, empty({ws[1], ws[0]}, element),
+                                      ArrayRef<int64_t>{1, 0})
+              .getResult()[0];
+    }
+    int64_t n = tensorOf(w).getDimSize(1);
+    Value flat = tensor::CollapseShapeOp::create(
+        b, loc, RankedTensorType::get({bs * s, k}, element), x,
+        ArrayRef<ReassociationIndices>{{0, 1}, {2}});
+    Value product =
+        linalg::MatmulOp::create(b, loc, ValueRange{flat, w},
+                                 ValueRange{filled({bs * s, n}, element, 0.0)})
+            .getResult(0);
+    return tensor::ExpandShapeOp::create(
+        b, loc, RankedTensorType::get({bs, s, n}, element), product,
+        ArrayRef<ReassociationIndices>{{0, 1}, {2}});
+  }
+
+  /// Reduces the last dimension of a rank-3 tensor into a rank-2 one.
+  Value reduceLast(Value x, double init, BodyFn body,
+                   ValueRange extra = {}) {
+    RankedTensorType t = tensorOf(x);
+    SmallVector<Value> inputs{x};
+    SmallVector<AffineMap> maps{identity(3)};
+    for (Value e : extra) {
+      inputs.push_back(e);
+      maps.push_back(map(3, {0, 1}));
+    }
+    maps.push_back(map(3, {0, 1}));
+    return generic(inputs,
+                   filled({t.getDimSize(0), t.getDimSize(1)},
+                          t.getElementType(), init),
+                   maps, {kPar, kPar, kRed}, body);
+  }
+
+  Value index(unsigned dim) { return linalg::IndexOp::create(b, loc, dim); }
+  Value toFloat(Value index, Type type) {
+    Value i64 = arith::IndexCastOp::create(b, loc, b.getI64Type(), index);
+    return arith::SIToFPOp::create(b, loc, type, i64);
+  }
+
+  OpBuilder &b;
+  Location loc;
+};
+
+void yieldValue(OpBuilder &b, Location loc, Value v) {
+  linalg::YieldOp::create(b, loc, ValueRange{v});
+}
+Value add(OpBuilder &b, Location loc, Value x, Value y) {
+  return arith::AddFOp::create(b, loc, x, y);
+}
+Value mul(OpBuilder &b, Location loc, Value x, Value y) {
+  return arith::MulFOp::create(b, loc, x, y);
+}
+
+//===----------------------------------------------------------------------===//
+// Patterns
+//===----------------------------------------------------------------------===//
+
+struct LowerEmbed : OpRewritePattern<EmbedOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(EmbedOp op,
+                                PatternRewriter &rewriter) const override {
+    Emitter e(rewriter, op.getLoc());
+    RankedTensorType type = op.getType();
+    Value table = op.getTable();
+    double scale = op.getScale().convertToDouble();
+    Value result = e.generic(
+        op.getTokens(), e.empty(type.getShape(), type.getElementType()),
+        {e.map(3, {0, 1}), e.identity(3)}, {kPar, kPar, kPar},
+        [&](OpBuilder &b, Location loc, ValueRange args) {
+          Value row = arith::IndexCastOp::create(b, loc, b.getIndexType(),
+                                                 args[0]);
+          Value col = linalg::IndexOp::create(b, loc, 2);
+          Value v = tensor::ExtractOp::create(b, loc, table,
+                                              ValueRange{row, col});
+          Value s = arith::ConstantOp::create(
+              b, loc, b.getFloatAttr(args[1].getType(), scale));
+          yieldValue(b, loc, mul(b, loc, v, s));
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+struct LowerRMSNorm : OpRewritePattern<RMSNormOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(RMSNormOp op,
+                                PatternRewriter &rewriter) const override {
+    Emitter e(rewriter, op.getLoc());
+    RankedTensorType type = op.getType();
+    Type element = type.getElementType();
+    int64_t d = type.getDimSize(2);
+    double eps = op.getEps().convertToDouble();
+    Value sumSq = e.reduceLast(
+        op.getInput(), 0.0, [&](OpBuilder &b, Location loc, ValueRange args) {
+          yieldValue(
+              b, loc, add(b, loc, args[1], mul(b, loc, args[0], args[0])));
+        });
+    SmallVector<Value> inputs{op.getInput(), sumSq};
+    SmallVector<AffineMap> maps{e.identity(3), e.map(3, {0, 1})};
+    if (Value w = op.getWeight()) {
+      inputs.push_back(w);
+      maps.push_back(e.map(3, {2}));
+    }
+    maps.push_back(e.identity(3));
+    Value result = e.generic(
+        inputs, e.empty(type.getShape(), element), maps, {kPar, kPar, kPar},
+        [&](OpBuilder &b, Location loc, ValueRange args) {
+          Value mean = arith::DivFOp::create(
+              b, loc, args[1],
+              arith::ConstantOp::create(b, loc, b.getFloatAttr(element, d)));
+          Value inv = math::RsqrtOp::create(
+              b, loc,
+              add(b, loc, mean,
+                  arith::ConstantOp::create(b, loc,
+                                            b.getFloatAttr(element, eps))));
+          Value v = mul(b, loc, args[0], inv);
+          if (inputs.size() == 3)
+            v = mul(b, loc, v, args[2]);
+          yieldValue(b, loc, v);
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+struct LowerLinear : OpRewritePattern<LinearOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(LinearOp op,
+                                PatternRewriter &rewriter) const override {
+    Emitter e(rewriter, op.getLoc());
+    rewriter.replaceOp(op, e.linear(op.getInput(), op.getWeight()));
+    return success();
+  }
+};
+
+struct LowerLMHead : OpRewritePattern<LMHeadOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(LMHeadOp op,
+                                PatternRewriter &rewriter) const override {
+    Emitter e(rewriter, op.getLoc());
+    rewriter.replaceOp(op,
+                       e.linear(op.getInput(), op.getWeight(), op.getTied()));
+    return success();
+  }
+};
+
+struct LowerAdd : OpRewritePattern<AddOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(AddOp op,
+                                PatternRewriter &rewriter) const override {
+    Emitter e(rewriter, op.getLoc());
+    RankedTensorType type = op.getType();
+    bool vector = Emitter::tensorOf(op.getRhs()).getRank() == 1;
+    Value result = e.generic(
+        {op.getLhs(), op.getRhs()},
+        e.empty(type.getShape(), type.getElementType()),
+        {e.identity(3), vector ? e.map(3, {2}) : e.identity(3), e.identity(3)},
+        {kPar, kPar, kPar}, [&](OpBuilder &b, Location loc, ValueRange args) {
+          yieldValue(b, loc, add(b, loc, args[0], args[1]));
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+struct LowerConcat : OpRewritePattern<ConcatOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(ConcatOp op,
+                                PatternRewriter &rewriter) const override {
+    Emitter e(rewriter, op.getLoc());
+    RankedTensorType type = op.getType();
+    Value result = e.empty(type.getShape(), type.getElementType());
+    int64_t offset = 0;
+    for (Value part : {op.getLhs(), op.getRhs()}) {
+      ArrayRef<int64_t> shape = Emitter::tensorOf(part).getShape();
+      SmallVector<OpFoldResult> offsets{rewriter.getIndexAttr(0),
+                                        rewriter.getIndexAttr(0),
+                                        rewriter.getIndexAttr(offset)};
+      SmallVector<OpFoldResult> sizes = getAsIndexOpFoldResult(
+          rewriter.getContext(), shape);
+      SmallVector<OpFoldResult> strides(3, rewriter.getIndexAttr(1));
+      result = tensor::InsertSliceOp::create(rewriter, op.getLoc(), part,
+                                             result, offsets, sizes, strides);
+      offset += shape[2];
+    }
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+struct LowerMlp : OpRewritePattern<MlpOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(MlpOp op,
+                                PatternRewriter &rewriter) const override {
+    Emitter e(rewriter, op.getLoc());
+    Value up = e.linear(op.getInput(), op.getUp());
+    Value hidden;
+    if (op.getKind() == MlpKind::swiglu) {
+      Value gate = e.linear(op.getInput(), op.getGate());
+      hidden = e.elementwise(
+          {gate, up}, up, [&](OpBuilder &b, Location loc, ValueRange args) {
+            Type t = args[0].getType();
+            Value one = arith::ConstantOp::create(b, loc, b.getFloatAttr(t, 1));
+            Value neg = arith::NegFOp::create(b, loc, args[0]);
+            Value sig = arith::DivFOp::create(
+                b, loc, one,
+                add(b, loc, one, math::ExpOp::create(b, loc, neg)));
+            yieldValue(
+                b, loc, mul(b, loc, mul(b, loc, args[0], sig), args[1]));
+          });
+    } else {
+      hidden = e.elementwise(
+          {up}, up, [&](OpBuilder &b, Location loc, ValueRange args) {
+            Type t = args[0].getType();
+            auto c = [&](double v) -> Value {
+              return arith::ConstantOp::create(b, loc, b.getFloatAttr(t, v));
+            };
+            Value x = args[0];
+            Value cube = mul(b, loc, mul(b, loc, x, x), x);
+            Value inner = mul(b, loc, c(std::sqrt(2.0 / M_PI)),
+                              add(b, loc, x, mul(b, loc, c(0.044715), cube)));
+            Value t1 = add(b, loc, c(1.0), math::TanhOp::create(b, loc, inner));
+            yieldValue(b, loc,
+                                    mul(b, loc, mul(b, loc, c(0.5), x), t1));
+          });
+    }
+    rewriter.replaceOp(op, e.linear(hidden, op.getDown()));
+    return success();
+  }
+};
+
+/// Attention: per-head QK^T, masked and scaled softmax, PV, output
+/// projection.
+struct LowerAttention : OpRewritePattern<AttentionOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  /// cos and sin of `pos * theta^(-2i/hd)`, [S, hd/2], computed in f64.
+  static std::pair<Value, Value> ropeTables(Emitter &e, int64_t s, int64_t hd,
+                                            double theta, Type element) {
+    SmallVector<Value> tables;
+    for (bool sine : {false, true}) {
+      Value t = e.generic(
+          {}, e.empty({s, hd / 2}, element), {e.identity(2)}, {kPar, kPar},
+          [&](OpBuilder &b, Location loc, ValueRange) {
+            Type f64 = b.getF64Type();
+            auto idx = [&](unsigned d) -> Value {
+              Value i = linalg::IndexOp::create(b, loc, d);
+              Value i64 = arith::IndexCastOp::create(b, loc, b.getI64Type(), i);
+              return arith::SIToFPOp::create(b, loc, f64, i64);
+            };
+            // theta^(-2i/hd) = exp(i * (-2 ln(theta) / hd))
+            Value rate = arith::ConstantOp::create(
+                b, loc, b.getF64FloatAttr(-2.0 * std::log(theta) / hd));
+            Value freq = math::ExpOp::create(b, loc, mul(b, loc, idx(1), rate));
+            Value angle = mul(b, loc, idx(0), freq);
+            Value v = sine ? Value(math::SinOp::create(b, loc, angle))
+                           : Value(math::CosOp::create(b, loc, angle));
+            yieldValue(b, loc,
+                                    arith::TruncFOp::create(b, loc, element, v));
+          });
+      tables.push_back(t);
+    }
+    return {tables[0], tables[1]};
+  }
+
+  /// [B, S, H*hd] -> [B*H, S, hd], rotated by RoPE when tables are given.
+  static Value headsFirst(Emitter &e, Value x, int64_t heads,
+                          std::optional<std::pair<Value, Value>> rope) {
+    RankedTensorType t = Emitter::tensorOf(x);
+    int64_t bs = t.getDimSize(0), s = t.getDimSize(1), d = t.getDimSize(2);
+    int64_t hd = d / heads;
+    Type element = t.getElementType();
+    Value out = e.generic(
+        {}, e.empty({bs, heads, s, hd}, element), {e.identity(4)},
+        {kPar, kPar, kPar, kPar},
+        [&](OpBuilder &b, Location loc, ValueRange) {
+          Value bi = linalg::IndexOp::create(b, loc, 0);
+          Value h = linalg::IndexOp::create(b, loc, 1);
+          Value si = linalg::IndexOp::create(b, loc, 2);
+          Value c = linalg::IndexOp::create(b, loc, 3);
+          Value hdV = arith::ConstantIndexOp::create(b, loc, hd);
+          Value col =
+              arith::AddIOp::create(b, loc, arith::MulIOp::create(b, loc, h, hdV), c);
+          Value own = tensor::ExtractOp::create(b, loc, x, ValueRange{bi, si, col});
+          if (!rope) {
+            yieldValue(b, loc, own);
+            return;
+          }
+          Value oneIdx = arith::ConstantIndexOp::create(b, loc, 1);
+          Value partnerCol = arith::XOrIOp::create(b, loc, col, oneIdx);
+          Value partner =
+              tensor::ExtractOp::create(b, loc, x, ValueRange{bi, si, partnerCol});
+          Value pair = arith::DivUIOp::create(
+              b, loc, c, arith::ConstantIndexOp::create(b, loc, 2));
+          Value cosV = tensor::ExtractOp::create(b, loc, rope->first,
+                                                 ValueRange{si, pair});
+          Value sinV = tensor::ExtractOp::create(b, loc, rope->second,
+                                                 ValueRange{si, pair});
+          // (a, b) -> (a cos - b sin, a sin + b cos) on each adjacent pair.
+          Value odd = arith::CmpIOp::create(
+              b, loc, arith::CmpIPredicate::ne,
+              arith::AndIOp::create(b, loc, c, oneIdx),
+              arith::ConstantIndexOp::create(b, loc, 0));
+          Value rotated = mul(b, loc, partner, sinV);
+          Value signedRot = arith::SelectOp::create(
+              b, loc, odd, rotated, arith::NegFOp::create(b, loc, rotated));
+          yieldValue(b, loc,
+                                  add(b, loc, mul(b, loc, own, cosV), signedRot));
+        });
+    return tensor::CollapseShapeOp::create(
+        e.b, e.loc, RankedTensorType::get({bs * heads, s, hd}, element), out,
+        ArrayRef<ReassociationIndices>{{0, 1}, {2}, {3}});
+  }
+
+  LogicalResult matchAndRewrite(AttentionOp op,
+                                PatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Emitter e(rewriter, loc);
+    RankedTensorType type = op.getType();
+    Type element = type.getElementType();
+    int64_t bs = type.getDimSize(0), s = type.getDimSize(1),
+            d = type.getDimSize(2);
+    int64_t heads = op.getHeads(), hd = d / heads, bh = bs * heads;
+
+    Value qSrc = op.getQuery() ? op.getQuery() : op.getInput();
+    Value q = e.linear(qSrc, op.getWq());
+    Value k = e.linear(op.getInput(), op.getWk());
+    Value v = e.linear(op.getInput(), op.getWv());
+    std::optional<std::pair<Value, Value>> rope;
+    if (std::optional<APFloat> theta = op.getRopeTheta())
+      rope = ropeTables(e, s, hd, theta->convertToDouble(), element);
+    q = headsFirst(e, q, heads, rope);
+    k = headsFirst(e, k, heads, rope);
+    v = headsFirst(e, v, heads, std::nullopt);
+
+    Value kT = linalg::TransposeOp::create(rewriter, loc, k,
+                                           e.empty({bh, hd, s}, element),
+                                           ArrayRef<int64_t>{0, 2, 1})
+                   .getResult()[0];
+    Value scores = linalg::BatchMatmulOp::create(
+                       rewriter, loc, ValueRange{q, kT},
+                       ValueRange{e.filled({bh, s, s}, element, 0.0)})
+                       .getResult(0);
+
+    // Scale and mask: key j is hidden from query i when j > i, except
+    // inside the bidirectional prefix.
+    MaskKind mask = op.getMask();
+    int64_t prefix = op.getPrefixLen().value_or(0);
+    double scale = 1.0 / std::sqrt(static_cast<double>(hd));
+    double negInf = -std::numeric_limits<double>::infinity();
+    Value masked = e.elementwise(
+        {scores}, scores, [&](OpBuilder &b, Location l, ValueRange args) {
+          Value x = mul(b, l, args[0],
+                        arith::ConstantOp::create(b, l,
+                                                  b.getFloatAttr(element, scale)));
+          if (mask != MaskKind::bidirectional) {
+            Value i = linalg::IndexOp::create(b, l, 1);
+            Value j = linalg::IndexOp::create(b, l, 2);
+            Value hidden =
+                arith::CmpIOp::create(b, l, arith::CmpIPredicate::ugt, j, i);
+            if (mask == MaskKind::prefix) {
+              Value outside = arith::CmpIOp::create(
+                  b, l, arith::CmpIPredicate::uge, j,
+                  arith::ConstantIndexOp::create(b, l, prefix));
+              hidden = arith::AndIOp::create(b, l, hidden, outside);
+            }
+            x = arith::SelectOp::create(
+                b, l, hidden,
+                arith::ConstantOp::create(b, l, b.getFloatAttr(element, negInf)),
+                x);
+          }
+          yieldValue(b, l, x);
+        });
+    Value rowMax = e.reduceLast(
+        masked, negInf, [&](OpBuilder &b, Location l, ValueRange args) {
+          yieldValue(
+              b, l, arith::MaximumFOp::create(b, l, args[0], args[1]));
+        });
+    Value exps = e.generic(
+        {masked, rowMax}, e.empty({bh, s, s}, element),
+        {e.identity(3), e.map(3, {0, 1}), e.identity(3)}, {kPar, kPar, kPar},
+        [&](OpBuilder &b, Location l, ValueRange args) {
+          yieldValue(
+              b, l,
+              math::ExpOp::create(b, l,
+                                  arith::SubFOp::create(b, l, args[0], args[1])));
+        });
+    Value rowSum = e.reduceLast(
+        exps, 0.0, [&](OpBuilder &b, Location l, ValueRange args) {
+          yieldValue(b, l, add(b, l, args[0], args[1]));
+        });
+    Value probs = e.generic(
+        {exps, rowSum}, e.empty({bh, s, s}, element),
+        {e.identity(3), e.map(3, {0, 1}), e.identity(3)}, {kPar, kPar, kPar},
+        [&](OpBuilder &b, Location l, ValueRange args) {
+          yieldValue(b, l,
+                                  arith::DivFOp::create(b, l, args[0], args[1]));
+        });
+    Value context = linalg::BatchMatmulOp::create(
+                        rewriter, loc, ValueRange{probs, v},
+                        ValueRange{e.filled({bh, s, hd}, element, 0.0)})
+                        .getResult(0);
+    Value split = tensor::ExpandShapeOp::create(
+        rewriter, loc, RankedTensorType::get({bs, heads, s, hd}, element),
+        context, ArrayRef<ReassociationIndices>{{0, 1}, {2}, {3}});
+    Value merged = linalg::TransposeOp::create(
+                       rewriter, loc, split,
+                       e.empty({bs, s, heads, hd}, element),
+                       ArrayRef<int64_t>{0, 2, 1, 3})
+                       .getResult()[0];
+    Value flat = tensor::CollapseShapeOp::create(
+        rewriter, loc, type, merged,
+        ArrayRef<ReassociationIndices>{{0}, {1}, {2, 3}});
+    rewriter.replaceOp(op, e.linear(flat, op.getWo()));
+    return success();
+  }
+};
+
+struct LowerCrossEntropy : OpRewritePattern<CrossEntropyOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(CrossEntropyOp op,
+                                PatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Emitter e(rewriter, loc);
+    Value logits = op.getLogits();
+    RankedTensorType lt = Emitter::tensorOf(logits);
+    Type element = lt.getElementType();
+    int64_t bs = lt.getDimSize(0), s = lt.getDimSize(1);
+    double negInf = -std::numeric_limits<double>::infinity();
+    Value rowMax = e.reduceLast(
+        logits, negInf, [&](OpBuilder &b, Location l, ValueRange args) {
+          yieldValue(
+              b, l, arith::MaximumFOp::create(b, l, args[0], args[1]));
+        });
+    Value sumExp = e.reduceLast(
+        logits, 0.0,
+        [&](OpBuilder &b, Location l, ValueRange args) {
+          Value shifted = arith::SubFOp::create(b, l, args[0], args[1]);
+          yieldValue(
+              b, l, add(b, l, args[2], math::ExpOp::create(b, l, shifted)));
+        },
+        rowMax);
+    // Sum over positions of logsumexp - logit[target].
+    Value total = e.generic(
+        {rowMax, sumExp, op.getTargets()},
+        e.filled({}, element, 0.0),
+        {e.identity(2), e.identity(2), e.identity(2),
+         AffineMap::get(2, 0, {}, rewriter.getContext())},
+        {kRed, kRed}, [&](OpBuilder &b, Location l, ValueRange args) {
+          Value bi = linalg::IndexOp::create(b, l, 0);
+          Value si = linalg::IndexOp::create(b, l, 1);
+          Value t = arith::IndexCastOp::create(b, l, b.getIndexType(), args[2]);
+          Value picked =
+              tensor::ExtractOp::create(b, l, logits, ValueRange{bi, si, t});
+          Value lse = add(b, l, math::LogOp::create(b, l, args[1]), args[0]);
+          yieldValue(
+              b, l, add(b, l, args[3], arith::SubFOp::create(b, l, lse, picked)));
+        });
+    Value mean = e.generic(
+        {total}, e.empty({}, element),
+        {AffineMap::get(0, 0, {}, rewriter.getContext()),
+         AffineMap::get(0, 0, {}, rewriter.getContext())},
+        {}, [&](OpBuilder &b, Location l, ValueRange args) {
+          Value count = arith::ConstantOp::create(
+              b, l, b.getFloatAttr(element, static_cast<double>(bs * s)));
+          yieldValue(b, l,
+                                  arith::DivFOp::create(b, l, args[0], count));
+        });
+    rewriter.replaceOp(op, mean);
+    return success();
+  }
+};
+
+struct LowerBroadcast : OpRewritePattern<BroadcastOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(BroadcastOp op,
+                                PatternRewriter &rewriter) const override {
+    Emitter e(rewriter, op.getLoc());
+    RankedTensorType type = op.getType();
+    Value result = e.generic(
+        op.getVector(), e.empty(type.getShape(), type.getElementType()),
+        {e.map(3, {2}), e.identity(3)}, {kPar, kPar, kPar},
+        [&](OpBuilder &b, Location loc, ValueRange args) {
+          yieldValue(b, loc, args[0]);
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+struct LowerZerosLike : OpRewritePattern<ZerosLikeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(ZerosLikeOp op,
+                                PatternRewriter &rewriter) const override {
+    Emitter e(rewriter, op.getLoc());
+    RankedTensorType type = op.getType();
+    rewriter.replaceOp(op,
+                       e.filled(type.getShape(), type.getElementType(), 0.0));
+    return success();
+  }
+};
+
+/// The 32-bit integer hash ("lowbias32") random_normal_like draws from.
+uint32_t hash32(uint32_t x) {
+  x ^= x >> 16;
+  x *= 0x7feb352dU;
+  x ^= x >> 15;
+  x *= 0x846ca68bU;
+  x ^= x >> 16;
+  return x;
+}
+
+Value emitHash32(OpBuilder &b, Location loc, Value x) {
+  auto c = [&](uint32_t v) -> Value {
+    return arith::ConstantOp::create(b, loc,
+                                     b.getI32IntegerAttr(static_cast<int32_t>(v)));
+  };
+  x = arith::XOrIOp::create(b, loc, x, arith::ShRUIOp::create(b, loc, x, c(16)));
+  x = arith::MulIOp::create(b, loc, x, c(0x7feb352dU));
+  x = arith::XOrIOp::create(b, loc, x, arith::ShRUIOp::create(b, loc, x, c(15)));
+  x = arith::MulIOp::create(b, loc, x, c(0x846ca68bU));
+  return arith::XOrIOp::create(b, loc, x,
+                               arith::ShRUIOp::create(b, loc, x, c(16)));
+}
+
+struct LowerRandomNormalLike : OpRewritePattern<RandomNormalLikeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(RandomNormalLikeOp op,
+                                PatternRewriter &rewriter) const override {
+    Emitter e(rewriter, op.getLoc());
+    RankedTensorType type = op.getType();
+    ArrayRef<int64_t> shape = type.getShape();
+    uint32_t key = hash32(static_cast<uint32_t>(op.getSeed()));
+    double stddev = op.getStd().convertToDouble();
+    Value result = e.generic(
+        {}, e.empty(shape, type.getElementType()), {e.identity(3)},
+        {kPar, kPar, kPar}, [&](OpBuilder &b, Location loc, ValueRange) {
+          Type i32 = b.getI32Type(), f64 = b.getF64Type();
+          auto idx = [&](unsigned d) -> Value {
+            return arith::IndexCastOp::create(b, loc, i32,
+                                              linalg::IndexOp::create(b, loc, d));
+          };
+          auto ci = [&](int64_t v) -> Value {
+            return arith::ConstantOp::create(
+                b, loc, b.getI32IntegerAttr(static_cast<int32_t>(v)));
+          };
+          auto cf = [&](double v) -> Value {
+            return arith::ConstantOp::create(b, loc, b.getF64FloatAttr(v));
+          };
+          // n = (b*S + s)*D + d; u_k = hash(2n + k + key), k = 0, 1.
+          Value n = arith::AddIOp::create(
+              b, loc,
+              arith::MulIOp::create(
+                  b, loc,
+                  arith::AddIOp::create(
+                      b, loc, arith::MulIOp::create(b, loc, idx(0), ci(shape[1])),
+                      idx(1)),
+                  ci(shape[2])),
+              idx(2));
+          Value base = arith::AddIOp::create(
+              b, loc, arith::MulIOp::create(b, loc, n, ci(2)),
+              ci(static_cast<int32_t>(key)));
+          auto uniform = [&](Value counter) -> Value {
+            Value h = emitHash32(b, loc, counter);
+            Value top = arith::ShRUIOp::create(b, loc, h, ci(8));
+            Value f = arith::UIToFPOp::create(b, loc, f64, top);
+            return mul(b, loc, add(b, loc, f, cf(0.5)), cf(1.0 / 16777216.0));
+          };
+          Value u1 = uniform(base);
+          Value u2 = uniform(arith::AddIOp::create(b, loc, base, ci(1)));
+          Value radius = math::SqrtOp::create(
+              b, loc, mul(b, loc, cf(-2.0), math::LogOp::create(b, loc, u1)));
+          Value z = mul(b, loc, radius,
+                        math::CosOp::create(b, loc,
+                                            mul(b, loc, cf(2.0 * M_PI), u2)));
+          yieldValue(
+              b, loc,
+              arith::TruncFOp::create(b, loc, type.getElementType(),
+                                      mul(b, loc, z, cf(stddev))));
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+struct LowerStepEmbedding : OpRewritePattern<StepEmbeddingOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(StepEmbeddingOp op,
+                                PatternRewriter &rewriter) const override {
+    int64_t d = op.getType().getDimSize(0);
+    SmallVector<OpFoldResult> offsets{op.getStep(), rewriter.getIndexAttr(0)};
+    SmallVector<OpFoldResult> sizes{rewriter.getIndexAttr(1),
+                                    rewriter.getIndexAttr(d)};
+    SmallVector<OpFoldResult> strides(2, rewriter.getIndexAttr(1));
+    rewriter.replaceOpWithNewOp<tensor::ExtractSliceOp>(
+        op, op.getType(), op.getTable(), offsets, sizes, strides);
+    return success();
+  }
+};
+
+struct LowerDetach : OpRewritePattern<DetachOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(DetachOp op,
+                                PatternRewriter &rewriter) const override {
+    rewriter.replaceOp(op, op.getInput());
+    return success();
+  }
+};
+
+struct ConvertHrmToLinalgPass
+    : public mlir::hrm::impl::ConvertHrmToLinalgBase<ConvertHrmToLinalgPass> {
+  void runOnOperation() override {
+    WalkResult shapes = getOperation()->walk([&](Operation *op) {
+      if (op->getDialect() != getContext().getLoadedDialect<HrmDialect>() ||
+          isa<ModelOp, ParamOp, ModuleDefOp, WeightOp, ApplyOp, YieldOp,
+              HierLoopOp, LoopOp>(op))
+        return WalkResult::advance();
+      for (Type type : llvm::concat<const Type>(op->getOperandTypes(),
+                                                op->getResultTypes()))
+        if (auto tensor = dyn_cast<RankedTensorType>(type);
+            tensor && !tensor.hasStaticShape()) {
+          op->emitError("convert-hrm-to-linalg needs static shapes; run "
+                        "hrm-specialize-shapes first");
+          return WalkResult::interrupt();
+        }
+      return WalkResult::advance();
+    });
+    if (shapes.wasInterrupted())
+      return signalPassFailure();
+
+    RewritePatternSet patterns(&getContext());
+    patterns.add<LowerEmbed, LowerRMSNorm, LowerLinear, LowerLMHead, LowerAdd,
+                 LowerConcat, LowerMlp, LowerAttention, LowerCrossEntropy,
+                 LowerBroadcast, LowerZerosLike, LowerRandomNormalLike,
+                 LowerStepEmbedding, LowerDetach>(&getContext());
+    ConversionTarget target(getContext());
+    target.addLegalDialect<linalg::LinalgDialect, tensor::TensorDialect,
+                           arith::ArithDialect, math::MathDialect>();
+    target.addIllegalOp<EmbedOp, RMSNormOp, LinearOp, LMHeadOp, AddOp,
+                        ConcatOp, MlpOp, AttentionOp, CrossEntropyOp,
+                        BroadcastOp, ZerosLikeOp, RandomNormalLikeOp,
+                        StepEmbeddingOp, DetachOp>();
+    target.markUnknownOpDynamicallyLegal([](Operation *) { return true; });
+    if (failed(applyPartialConversion(getOperation(), target,
+                                      std::move(patterns))))
+      signalPassFailure();
+  }
+};
+
+} // namespace

@@ -1,0 +1,78 @@
+//===- Pipelines.cpp - named hrm pass pipelines ---------------------------===//
+//
+// Pipelines are kept as text so that `hrmc compile --print-pipeline` shows
+// exactly what a user can paste into hrm-opt to reproduce any stage.
+//
+//===----------------------------------------------------------------------===//
+#include "hrmc/Pipelines/Pipelines.h"
+
+#include "mlir/Pass/PassRegistry.h"
+#include "llvm/Support/FormatVariadic.h"
+
+using namespace mlir;
+
+std::string hrmc::hrmToLinalgPipeline(const CompileShape &shape) {
+  return llvm::formatv("hrm-specialize-shapes{{batch={0} seq-len={1}},"
+                       "hrm-unroll,convert-hrm-loops-to-scf,"
+                       "convert-hrm-to-func,convert-hrm-to-linalg,"
+                       "canonicalize,cse",
+                       shape.batch, shape.seqLen)
+      .str();
+}
+
+std::string hrmc::linalgToCPUPipeline() {
+  return "linalg-fuse-elementwise-ops,"
+         "one-shot-bufferize{bufferize-function-boundaries "
+         "function-boundary-type-conversion=identity-layout-map "
+         "allow-return-allocs-from-loops},"
+         "buffer-results-to-out-params{hoist-static-allocs "
+         "modify-public-functions},"
+         "buffer-deallocation-pipeline,hrm-strided-copy-to-linalg,"
+         "convert-linalg-to-loops,expand-strided-metadata,lower-affine,"
+         "convert-scf-to-cf,finalize-memref-to-llvm,"
+         "convert-math-to-llvm,convert-to-llvm,reconcile-unrealized-casts,"
+         "hrm-packed-entries";
+}
+
+std::string hrmc::hrmToCPUPipeline(const CompileShape &shape) {
+  return hrmToLinalgPipeline(shape) + "," + linalgToCPUPipeline();
+}
+
+bool hrmc::addPipeline(OpPassManager &pm, llvm::StringRef pipeline,
+                       std::string &error) {
+  llvm::raw_string_ostream os(error);
+  return succeeded(parsePassPipeline(pipeline, pm, os));
+}
+
+namespace {
+struct PipelineOptions : public PassPipelineOptions<PipelineOptions> {
+  Option<int64_t> batch{*this, "batch", llvm::cl::desc("Batch size"),
+                        llvm::cl::init(1)};
+  Option<int64_t> seqLen{
+      *this, "seq-len",
+      llvm::cl::desc("Sequence length (default: the model's max_seq_len)"),
+      llvm::cl::init(0)};
+  hrmc::CompileShape shape() const { return {batch, seqLen}; }
+};
+
+void buildFromText(OpPassManager &pm, const std::string &pipeline) {
+  std::string error;
+  if (!hrmc::addPipeline(pm, pipeline, error))
+    llvm::report_fatal_error(llvm::Twine("bad built-in pipeline: ") + error);
+}
+} // namespace
+
+void hrmc::registerHrmPipelines() {
+  PassPipelineRegistration<PipelineOptions>(
+      "hrm-to-linalg",
+      "Lowers an hrm model to linalg on tensors (static shapes, scf loops)",
+      [](OpPassManager &pm, const PipelineOptions &options) {
+        buildFromText(pm, hrmToLinalgPipeline(options.shape()));
+      });
+  PassPipelineRegistration<PipelineOptions>(
+      "hrm-to-cpu",
+      "Lowers an hrm model to the LLVM dialect for the host CPU",
+      [](OpPassManager &pm, const PipelineOptions &options) {
+        buildFromText(pm, hrmToCPUPipeline(options.shape()));
+      });
+}

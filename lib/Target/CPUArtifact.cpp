@@ -1,0 +1,172 @@
+//===- CPUArtifact.cpp - hrm IR -> host shared object ---------------------===//
+#include "hrmc/Target/Artifact.h"
+
+#include "mlir/ExecutionEngine/OptUtils.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Export.h"
+#include "llvm/IR/LegacyPassManager.h"
+#include "llvm/IR/Module.h"
+#include "llvm/MC/TargetRegistry.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/Program.h"
+#include "llvm/Support/TargetSelect.h"
+#include "llvm/Target/TargetMachine.h"
+#include "llvm/Target/TargetOptions.h"
+#include "llvm/TargetParser/Host.h"
+#include "llvm/TargetParser/SubtargetFeature.h"
+
+using namespace mlir;
+
+namespace {
+
+llvm::Error lowerToLLVMDialect(ModuleOp module,
+                               const hrmc::CompileShape &shape) {
+  PassManager pm(module.getContext());
+  std::string error;
+  if (!hrmc::addPipeline(pm, hrmc::hrmToCPUPipeline(shape), error))
+    return llvm::createStringError("bad pipeline: " + error);
+  if (failed(pm.run(module)))
+    return llvm::createStringError(
+        "lowering to the LLVM dialect failed (see the errors above)");
+  return llvm::Error::success();
+}
+
+llvm::Expected<std::unique_ptr<llvm::TargetMachine>>
+createHostTargetMachine(const std::string &cpuName) {
+  llvm::InitializeNativeTarget();
+  llvm::InitializeNativeTargetAsmPrinter();
+  llvm::Triple triple(llvm::sys::getDefaultTargetTriple());
+  std::string error;
+  const llvm::Target *target = llvm::TargetRegistry::lookupTarget(triple, error);
+  if (!target)
+    return llvm::createStringError("no LLVM target for " + triple.str() +
+                                   ": " + error);
+  std::string cpu = cpuName.empty() ? llvm::sys::getHostCPUName().str() : cpuName;
+  std::string features;
+  if (cpuName.empty()) {
+    llvm::SubtargetFeatures featureList;
+    for (const auto &feature : llvm::sys::getHostCPUFeatures())
+      featureList.AddFeature(feature.first(), feature.second);
+    features = featureList.getString();
+  }
+  std::unique_ptr<llvm::TargetMachine> machine(target->createTargetMachine(
+      triple, cpu, features, llvm::TargetOptions(), llvm::Reloc::PIC_,
+      std::nullopt, llvm::CodeGenOptLevel::Aggressive));
+  if (!machine)
+    return llvm::createStringError("cannot create a target machine for " +
+                                   cpu);
+  return machine;
+}
+
+llvm::Error emitObject(llvm::Module &module, llvm::TargetMachine &machine,
+                       llvm::StringRef path) {
+  std::error_code ec;
+  llvm::raw_fd_ostream os(path, ec, llvm::sys::fs::OF_None);
+  if (ec)
+    return llvm::createStringError(ec, "cannot write %s", path.str().c_str());
+  llvm::legacy::PassManager pm;
+  if (machine.addPassesToEmitFile(pm, os, nullptr,
+                                  llvm::CodeGenFileType::ObjectFile))
+    return llvm::createStringError("the target cannot emit object files");
+  pm.run(module);
+  return llvm::Error::success();
+}
+
+llvm::Error linkSharedObject(llvm::StringRef object, llvm::StringRef output) {
+  llvm::ErrorOr<std::string> lld = llvm::sys::findProgramByName(
+      "ld.lld", {"/usr/lib/llvm-22/bin"});
+  if (!lld)
+    lld = llvm::sys::findProgramByName("ld.lld");
+  if (!lld)
+    return llvm::createStringError("ld.lld not found (install lld-22)");
+  std::string error;
+  llvm::SmallVector<llvm::StringRef> args{*lld, "-shared", "--as-needed",
+                                          object, "-o", output};
+  int rc = llvm::sys::ExecuteAndWait(*lld, args, std::nullopt, {}, 0, 0,
+                                     &error);
+  if (rc != 0)
+    return llvm::createStringError("ld.lld failed (" + llvm::Twine(rc) +
+                                   "): " + error);
+  return llvm::Error::success();
+}
+
+} // namespace
+
+llvm::Error hrmc::compileCPUArtifact(ModuleOp module,
+                                     const ArtifactOptions &options,
+                                     llvm::StringRef dir) {
+  llvm::Expected<llvm::json::Object> manifest =
+      describeArtifact(module, options.shape);
+  if (!manifest)
+    return manifest.takeError();
+
+  std::string source;
+  llvm::raw_string_ostream(source) << module;
+
+  OwningOpRef<ModuleOp> lowered(module.clone());
+  if (llvm::Error e = lowerToLLVMDialect(*lowered, options.shape))
+    return e;
+
+  DialectRegistry registry;
+  registerBuiltinDialectTranslation(registry);
+  registerLLVMDialectTranslation(registry);
+  module.getContext()->appendDialectRegistry(registry);
+  llvm::LLVMContext llvmContext;
+  std::unique_ptr<llvm::Module> llvmModule =
+      translateModuleToLLVMIR(*lowered, llvmContext, "hrm_model");
+  if (!llvmModule)
+    return llvm::createStringError("translation to LLVM IR failed");
+
+  llvm::Expected<std::unique_ptr<llvm::TargetMachine>> machine =
+      createHostTargetMachine(options.cpu);
+  if (!machine)
+    return machine.takeError();
+  llvmModule->setTargetTriple((*machine)->getTargetTriple());
+  llvmModule->setDataLayout((*machine)->createDataLayout());
+  if (llvm::Error e = makeOptimizingTransformer(3, 0, machine->get())(
+          llvmModule.get()))
+    return e;
+
+  if (std::error_code ec = llvm::sys::fs::create_directories(dir))
+    return llvm::createStringError(ec, "cannot create %s", dir.str().c_str());
+  auto inDir = [&](llvm::StringRef name) {
+    llvm::SmallString<256> path(dir);
+    llvm::sys::path::append(path, name);
+    return std::string(path);
+  };
+  if (options.keepIntermediates) {
+    std::string ir;
+    llvm::raw_string_ostream os(ir);
+    llvmModule->print(os, nullptr);
+    if (llvm::Error e = writeFileAtomically(inDir("model.ll"), ir))
+      return e;
+  }
+  std::string object = inDir("model.o.tmp");
+  std::string library = inDir("model.so.tmp");
+  if (llvm::Error e = emitObject(*llvmModule, **machine, object))
+    return e;
+  llvm::Error linked = linkSharedObject(object, library);
+  llvm::sys::fs::remove(object);
+  if (linked)
+    return linked;
+  if (std::error_code ec =
+          llvm::sys::fs::rename(library, inDir("model.so")))
+    return llvm::createStringError(ec, "cannot move the library into place");
+
+  (*manifest)["target"] = llvm::json::Object{
+      {"kind", "cpu"},
+      {"triple", (*machine)->getTargetTriple().str()},
+      {"cpu", (*machine)->getTargetCPU().str()}};
+  (*manifest)["library"] = "model.so";
+  (*manifest)["pipeline"] = hrmToCPUPipeline(options.shape);
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  os << llvm::formatv("{0:2}", llvm::json::Value(std::move(*manifest)));
+  if (llvm::Error e = writeFileAtomically(inDir("model.mlir"), source))
+    return e;
+  return writeFileAtomically(inDir("manifest.json"), text);
+}

@@ -1,0 +1,127 @@
+//===- Manifest.cpp - what an artifact holds, as JSON ---------------------===//
+#include "hrm/HrmOps.h"
+#include "hrmc/Conversion/Passes.h"
+#include "hrmc/Target/Artifact.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Pass/PassManager.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+
+using namespace mlir;
+using namespace mlir::hrm;
+using llvm::json::Array;
+using llvm::json::Object;
+
+namespace {
+
+/// The safetensors name of an element type.
+std::string dtypeName(Type type) {
+  if (type.isF32())
+    return "F32";
+  if (type.isF64())
+    return "F64";
+  if (type.isF16())
+    return "F16";
+  if (type.isBF16())
+    return "BF16";
+  if (type.isInteger(32))
+    return "I32";
+  if (type.isInteger(64))
+    return "I64";
+  std::string s;
+  llvm::raw_string_ostream(s) << type;
+  return s;
+}
+
+Object describeTensor(StringRef name, Type type) {
+  auto tensor = cast<RankedTensorType>(type);
+  Array shape;
+  for (int64_t d : tensor.getShape())
+    shape.push_back(d);
+  return Object{{"name", name.str()},
+                {"dtype", dtypeName(tensor.getElementType())},
+                {"shape", std::move(shape)}};
+}
+
+} // namespace
+
+llvm::Expected<Object> hrmc::describeArtifact(ModuleOp module,
+                                              const CompileShape &shape) {
+  OwningOpRef<ModuleOp> copy(module.clone());
+  auto models = llvm::to_vector(copy->getOps<ModelOp>());
+  if (models.size() != 1)
+    return llvm::createStringError("an artifact holds exactly one hrm.model; "
+                                   "found %zu",
+                                   models.size());
+  PassManager pm(module.getContext());
+  HrmSpecializeShapesOptions options;
+  options.batch = shape.batch;
+  options.seqLen = shape.seqLen;
+  pm.addPass(createHrmSpecializeShapes(options));
+  if (failed(pm.run(*copy)))
+    return llvm::createStringError("cannot specialize the model's shapes");
+
+  ModelOp model = models.front();
+  Array params;
+  for (ParamOp param : model.getBody().getOps<ParamOp>()) {
+    Object entry = describeTensor(param.getSymName(), param.getTensorType());
+    InitAttr init = param.getInit();
+    entry["init"] = Object{{"kind", stringifyInitKind(init.getKind()).str()},
+                           {"std", init.getStd().convertToDouble()}};
+    params.push_back(std::move(entry));
+  }
+  Array entries;
+  for (func::FuncOp fn : model.getBody().getOps<func::FuncOp>()) {
+    Array inputs, outputs;
+    for (auto [i, type] : llvm::enumerate(fn.getArgumentTypes()))
+      inputs.push_back(describeTensor(("input" + llvm::Twine(i)).str(), type));
+    for (auto [i, type] : llvm::enumerate(fn.getResultTypes()))
+      outputs.push_back(
+          describeTensor(("output" + llvm::Twine(i)).str(), type));
+    entries.push_back(Object{{"name", fn.getSymName().str()},
+                             {"symbol", ("hrm_entry_" + fn.getSymName()).str()},
+                             {"inputs", std::move(inputs)},
+                             {"outputs", std::move(outputs)}});
+  }
+  int64_t seq = shape.seqLen;
+  if (seq == 0 && model.getMaxSeqLen())
+    seq = *model.getMaxSeqLen();
+  Object manifest{
+      {"format", "hrmc-artifact"},
+      {"version", 1},
+      {"model", model.getSymName().str()},
+      {"batch", shape.batch},
+      {"seq_len", seq},
+      {"abi", "hrm_entry_<name>(void **args): args[i] points to the memref "
+              "descriptor of argument i; arguments are the params in manifest "
+              "order, then the inputs, then the outputs"},
+      {"params", std::move(params)},
+      {"entries", std::move(entries)}};
+  if (std::optional<uint64_t> maxSeq = model.getMaxSeqLen())
+    manifest["max_seq_len"] = static_cast<int64_t>(*maxSeq);
+  return manifest;
+}
+
+llvm::Error hrmc::writeFileAtomically(llvm::StringRef path,
+                                      llvm::StringRef contents) {
+  llvm::SmallString<256> temp(path);
+  temp += ".tmp";
+  {
+    std::error_code ec;
+    llvm::raw_fd_ostream os(temp, ec);
+    if (ec)
+      return llvm::createStringError(ec, "cannot write %s: %s", temp.c_str(),
+                                     ec.message().c_str());
+    os << contents;
+    os.close();
+    if (os.has_error())
+      return llvm::createStringError(os.error(), "cannot write %s",
+                                     temp.c_str());
+  }
+  if (std::error_code ec = llvm::sys::fs::rename(temp, path))
+    return llvm::createStringError(ec, "cannot rename %s to %s: %s",
+                                   temp.c_str(), path.str().c_str(),
+                                   ec.message().c_str());
+  return llvm::Error::success();
+}

@@ -1,0 +1,44 @@
+//===- Manifest.h - the manifest of a compiled artifact ---------*- C++ -*-===//
+#ifndef HRMRT_MANIFEST_H
+#define HRMRT_MANIFEST_H
+
+#include "hrmrt/Tensor.h"
+
+namespace hrmrt {
+
+struct InitSpec {
+  std::string kind; // normal, trunc_normal, zeros, ones
+  double std = 0.0;
+};
+
+struct ParamSpec {
+  TensorSpec tensor;
+  InitSpec init;
+};
+
+struct EntrySpec {
+  std::string name;
+  std::string symbol;
+  std::vector<TensorSpec> inputs;
+  std::vector<TensorSpec> outputs;
+};
+
+struct Manifest {
+  std::string model;
+  std::string library;
+  int64_t batch = 0;
+  int64_t seqLen = 0;
+  std::vector<ParamSpec> params;
+  std::vector<EntrySpec> entries;
+
+  const EntrySpec *findEntry(llvm::StringRef name) const;
+  const ParamSpec *findParam(llvm::StringRef name) const;
+
+  static llvm::Expected<Manifest> parse(llvm::StringRef text,
+                                        llvm::StringRef source);
+  static llvm::Expected<Manifest> load(llvm::StringRef path);
+};
+
+} // namespace hrmrt
+
+#endif // HRMRT_MANIFEST_H

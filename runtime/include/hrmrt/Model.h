@@ -1,0 +1,56 @@
+//===- Model.h - a loaded artifact with bound parameters --------*- C++ -*-===//
+#ifndef HRMRT_MODEL_H
+#define HRMRT_MODEL_H
+
+#include "hrmrt/Arena.h"
+#include "hrmrt/Manifest.h"
+
+#include <map>
+#include <memory>
+
+namespace hrmrt {
+
+/// A compiled artifact (manifest.json + model.so) loaded into the process,
+/// with its parameters, inputs and outputs in one arena.
+class Model {
+public:
+  /// Loads the artifact in `dir`. Parameters start as zeros.
+  static llvm::Expected<std::unique_ptr<Model>> load(llvm::StringRef dir);
+  ~Model();
+
+  const Manifest &manifest() const { return manifest_; }
+
+  /// Fills every parameter from its init spec with a generator seeded by
+  /// `seed` and the parameter's name (so one parameter's values do not
+  /// depend on which others exist).
+  void initParameters(uint64_t seed);
+  /// Reads the parameters from a safetensors file: every parameter must be
+  /// there with its manifest dtype and shape; extra tensors are an error.
+  llvm::Error loadParameters(llvm::StringRef path);
+  llvm::Error saveParameters(llvm::StringRef path) const;
+
+  /// The bytes of one parameter, input or output buffer (null if unknown).
+  void *param(llvm::StringRef name);
+  void *input(llvm::StringRef entry, size_t index);
+  const void *output(llvm::StringRef entry, size_t index) const;
+
+  /// Runs an entry point on its input buffers, filling its output buffers.
+  llvm::Error run(llvm::StringRef entry);
+
+private:
+  Model() = default;
+  struct Buffers {
+    std::vector<void *> inputs, outputs;
+    void (*function)(void **) = nullptr;
+  };
+
+  Manifest manifest_;
+  void *library_ = nullptr;
+  std::unique_ptr<Arena> arena_;
+  std::vector<void *> params_;
+  std::map<std::string, Buffers, std::less<>> entries_;
+};
+
+} // namespace hrmrt
+
+#endif // HRMRT_MODEL_H

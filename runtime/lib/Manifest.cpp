@@ -1,0 +1,140 @@
+//===- Manifest.cpp -------------------------------------------------------===//
+#include "hrmrt/Manifest.h"
+
+#include "llvm/Support/JSON.h"
+#include "llvm/Support/MemoryBuffer.h"
+
+using namespace hrmrt;
+namespace json = llvm::json;
+
+namespace {
+
+llvm::Error bad(llvm::StringRef source, const llvm::Twine &what) {
+  return llvm::createStringError(source + ": bad manifest: " + what);
+}
+
+llvm::Expected<TensorSpec> parseTensor(const json::Value &value,
+                                       llvm::StringRef source,
+                                       llvm::StringRef where) {
+  const json::Object *object = value.getAsObject();
+  if (!object)
+    return bad(source, where + " is not an object");
+  std::optional<llvm::StringRef> name = object->getString("name");
+  std::optional<llvm::StringRef> dtype = object->getString("dtype");
+  const json::Array *shape = object->getArray("shape");
+  if (!name || !dtype || !shape)
+    return bad(source, where + " needs name, dtype and shape");
+  TensorSpec spec;
+  spec.name = name->str();
+  llvm::Expected<DType> d = parseDType(*dtype);
+  if (!d)
+    return bad(source, where + ": " + llvm::toString(d.takeError()));
+  spec.dtype = *d;
+  for (const json::Value &dim : *shape) {
+    std::optional<int64_t> v = dim.getAsInteger();
+    if (!v || *v < 0)
+      return bad(source, where + " has a bad shape");
+    spec.shape.push_back(*v);
+  }
+  return spec;
+}
+
+llvm::Error parseTensors(const json::Object &object, llvm::StringRef key,
+                         std::vector<TensorSpec> &out, llvm::StringRef source,
+                         llvm::StringRef where) {
+  const json::Array *array = object.getArray(key);
+  if (!array)
+    return bad(source, where + " has no '" + key + "' list");
+  for (const json::Value &v : *array) {
+    llvm::Expected<TensorSpec> t =
+        parseTensor(v, source, (where + "." + key).str());
+    if (!t)
+      return t.takeError();
+    out.push_back(std::move(*t));
+  }
+  return llvm::Error::success();
+}
+
+} // namespace
+
+const EntrySpec *Manifest::findEntry(llvm::StringRef name) const {
+  for (const EntrySpec &e : entries)
+    if (e.name == name)
+      return &e;
+  return nullptr;
+}
+
+const ParamSpec *Manifest::findParam(llvm::StringRef name) const {
+  for (const ParamSpec &p : params)
+    if (p.tensor.name == name)
+      return &p;
+  return nullptr;
+}
+
+llvm::Expected<Manifest> Manifest::parse(llvm::StringRef text,
+                                         llvm::StringRef source) {
+  llvm::Expected<json::Value> parsed = json::parse(text);
+  if (!parsed)
+    return bad(source, llvm::toString(parsed.takeError()));
+  const json::Object *root = parsed->getAsObject();
+  if (!root || root->getString("format") != "hrmc-artifact")
+    return bad(source, "not an hrmc artifact manifest (format)");
+  if (root->getInteger("version") != 1)
+    return bad(source, "unsupported version (this runtime reads version 1)");
+  Manifest m;
+  std::optional<llvm::StringRef> model = root->getString("model");
+  std::optional<llvm::StringRef> library = root->getString("library");
+  std::optional<int64_t> batch = root->getInteger("batch");
+  std::optional<int64_t> seqLen = root->getInteger("seq_len");
+  if (!model || !library || !batch || !seqLen)
+    return bad(source, "needs model, library, batch and seq_len");
+  m.model = model->str();
+  m.library = library->str();
+  m.batch = *batch;
+  m.seqLen = *seqLen;
+
+  const json::Array *params = root->getArray("params");
+  if (!params)
+    return bad(source, "has no 'params' list");
+  for (const json::Value &v : *params) {
+    llvm::Expected<TensorSpec> t = parseTensor(v, source, "params");
+    if (!t)
+      return t.takeError();
+    ParamSpec p;
+    p.tensor = std::move(*t);
+    if (const json::Object *init = v.getAsObject()->getObject("init")) {
+      p.init.kind = init->getString("kind").value_or("").str();
+      p.init.std = init->getNumber("std").value_or(0.0);
+    }
+    m.params.push_back(std::move(p));
+  }
+  const json::Array *entries = root->getArray("entries");
+  if (!entries)
+    return bad(source, "has no 'entries' list");
+  for (const json::Value &v : *entries) {
+    const json::Object *object = v.getAsObject();
+    if (!object || !object->getString("name") || !object->getString("symbol"))
+      return bad(source, "an entry needs name and symbol");
+    EntrySpec e;
+    e.name = object->getString("name")->str();
+    e.symbol = object->getString("symbol")->str();
+    if (llvm::Error err =
+            parseTensors(*object, "inputs", e.inputs, source, e.name))
+      return std::move(err);
+    if (llvm::Error err =
+            parseTensors(*object, "outputs", e.outputs, source, e.name))
+      return std::move(err);
+    m.entries.push_back(std::move(e));
+  }
+  return m;
+}
+
+llvm::Expected<Manifest> Manifest::load(llvm::StringRef path) {
+  llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> file =
+      llvm::MemoryBuffer::getFile(path);
+  if (!file)
+    return llvm::createStringError(file.getError(), "cannot open %s: %s",
+                                   path.str().c_str(),
+                                   file.getError().message().c_str());
+  return parse((*file)->getBuffer(), path);
+}

@@ -1,0 +1,218 @@
+//===- Model.cpp - load an artifact, bind buffers, run entry points -------===//
+#include "hrmrt/Model.h"
+#include "hrmrt/Safetensors.h"
+
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/SmallString.h"
+#include "llvm/Support/Path.h"
+
+#include <cmath>
+#include <cstring>
+#include <dlfcn.h>
+#include <random>
+
+using namespace hrmrt;
+
+namespace {
+
+/// A strided memref descriptor of rank `shape.size()`, laid out as MLIR's
+/// C interface expects: allocated and aligned pointers, offset, sizes,
+/// strides.
+std::vector<int64_t> makeDescriptor(void *data,
+                                    const std::vector<int64_t> &shape) {
+  size_t rank = shape.size();
+  std::vector<int64_t> d(3 + 2 * rank);
+  std::memcpy(&d[0], &data, sizeof(void *));
+  std::memcpy(&d[1], &data, sizeof(void *));
+  d[2] = 0;
+  int64_t stride = 1;
+  for (size_t i = rank; i-- > 0;) {
+    d[3 + i] = shape[i];
+    d[3 + rank + i] = stride;
+    stride *= shape[i];
+  }
+  return d;
+}
+
+uint64_t fnv1a(llvm::StringRef s, uint64_t seed) {
+  uint64_t h = 1469598103934665603ULL ^ seed;
+  for (char c : s) {
+    h ^= static_cast<uint8_t>(c);
+    h *= 1099511628211ULL;
+  }
+  return h;
+}
+
+} // namespace
+
+llvm::Expected<std::unique_ptr<Model>> Model::load(llvm::StringRef dir) {
+  llvm::SmallString<256> manifestPath(dir);
+  llvm::sys::path::append(manifestPath, "manifest.json");
+  llvm::Expected<Manifest> manifest = Manifest::load(manifestPath);
+  if (!manifest)
+    return manifest.takeError();
+
+  std::unique_ptr<Model> model(new Model());
+  model->manifest_ = std::move(*manifest);
+  const Manifest &m = model->manifest_;
+
+  llvm::SmallString<256> libraryPath(dir);
+  llvm::sys::path::append(libraryPath, m.library);
+  model->library_ = dlopen(libraryPath.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (!model->library_)
+    return llvm::createStringError(llvm::Twine("cannot load ") +
+                                   libraryPath + ": " + dlerror());
+
+  size_t bytes = 0;
+  for (const ParamSpec &p : m.params)
+    bytes += Arena::footprint(p.tensor.bytes());
+  for (const EntrySpec &e : m.entries) {
+    for (const TensorSpec &t : e.inputs)
+      bytes += Arena::footprint(t.bytes());
+    for (const TensorSpec &t : e.outputs)
+      bytes += Arena::footprint(t.bytes());
+  }
+  model->arena_ = std::make_unique<Arena>(bytes);
+  if (bytes && model->arena_->capacity() == 0)
+    return llvm::createStringError("out of memory: cannot allocate the " +
+                                   llvm::Twine(bytes) + "-byte arena for " +
+                                   m.model);
+  for (const ParamSpec &p : m.params)
+    model->params_.push_back(model->arena_->allocate(p.tensor.bytes()));
+  for (const EntrySpec &e : m.entries) {
+    Buffers buffers;
+    buffers.function = reinterpret_cast<void (*)(void **)>(
+        dlsym(model->library_, e.symbol.c_str()));
+    if (!buffers.function)
+      return llvm::createStringError(libraryPath + " has no entry point '" +
+                                     e.symbol + "' named in the manifest");
+    for (const TensorSpec &t : e.inputs)
+      buffers.inputs.push_back(model->arena_->allocate(t.bytes()));
+    for (const TensorSpec &t : e.outputs)
+      buffers.outputs.push_back(model->arena_->allocate(t.bytes()));
+    model->entries_[e.name] = std::move(buffers);
+  }
+  return model;
+}
+
+Model::~Model() {
+  if (library_)
+    dlclose(library_);
+}
+
+void Model::initParameters(uint64_t seed) {
+  for (auto [spec, data] : llvm::zip(manifest_.params, params_)) {
+    float *values = static_cast<float *>(data);
+    int64_t n = spec.tensor.numElements();
+    const InitSpec &init = spec.init;
+    std::mt19937_64 rng(fnv1a(spec.tensor.name, seed));
+    std::normal_distribution<double> normal(0.0, 1.0);
+    for (int64_t i = 0; i < n; ++i) {
+      double v = 0.0;
+      if (init.kind == "ones") {
+        v = 1.0;
+      } else if (init.kind == "normal") {
+        v = normal(rng) * init.std;
+      } else if (init.kind == "trunc_normal") {
+        double z;
+        do
+          z = normal(rng);
+        while (std::fabs(z) > 2.0);
+        v = z * init.std;
+      }
+      values[i] = static_cast<float>(v);
+    }
+  }
+}
+
+llvm::Error Model::loadParameters(llvm::StringRef path) {
+  llvm::Expected<std::vector<HostTensor>> tensors = readSafetensors(path);
+  if (!tensors)
+    return tensors.takeError();
+  std::map<std::string, const HostTensor *> byName;
+  for (const HostTensor &t : *tensors)
+    byName[t.spec.name] = &t;
+  for (const ParamSpec &p : manifest_.params) {
+    auto it = byName.find(p.tensor.name);
+    if (it == byName.end())
+      return llvm::createStringError(path + ": missing tensor '" +
+                                     p.tensor.name + "' (" +
+                                     dtypeName(p.tensor.dtype) + " " +
+                                     shapeString(p.tensor.shape) + ")");
+    const TensorSpec &got = it->second->spec;
+    if (got.dtype != p.tensor.dtype || got.shape != p.tensor.shape)
+      return llvm::createStringError(
+          path + ": tensor '" + p.tensor.name + "' is " + dtypeName(got.dtype) +
+          " " + shapeString(got.shape) + "; the model needs " +
+          dtypeName(p.tensor.dtype) + " " + shapeString(p.tensor.shape));
+  }
+  for (const HostTensor &t : *tensors)
+    if (!manifest_.findParam(t.spec.name))
+      return llvm::createStringError(path + ": tensor '" + t.spec.name +
+                                     "' is not a parameter of " +
+                                     manifest_.model);
+  // Validated in full before anything is overwritten.
+  for (auto [spec, data] : llvm::zip(manifest_.params, params_))
+    std::memcpy(data, byName[spec.tensor.name]->data.data(),
+                spec.tensor.bytes());
+  return llvm::Error::success();
+}
+
+llvm::Error Model::saveParameters(llvm::StringRef path) const {
+  std::vector<HostTensor> tensors;
+  tensors.reserve(params_.size());
+  for (auto [spec, data] : llvm::zip(manifest_.params, params_)) {
+    HostTensor t;
+    t.spec = spec.tensor;
+    const char *bytes = static_cast<const char *>(data);
+    t.data.assign(bytes, bytes + spec.tensor.bytes());
+    tensors.push_back(std::move(t));
+  }
+  std::vector<const HostTensor *> order;
+  for (const HostTensor &t : tensors)
+    order.push_back(&t);
+  return writeSafetensors(path, order,
+                          {{"format", "pt"}, {"hrmc.model", manifest_.model}});
+}
+
+void *Model::param(llvm::StringRef name) {
+  for (auto [spec, data] : llvm::zip(manifest_.params, params_))
+    if (spec.tensor.name == name)
+      return data;
+  return nullptr;
+}
+
+void *Model::input(llvm::StringRef entry, size_t index) {
+  auto it = entries_.find(entry);
+  if (it == entries_.end() || index >= it->second.inputs.size())
+    return nullptr;
+  return it->second.inputs[index];
+}
+
+const void *Model::output(llvm::StringRef entry, size_t index) const {
+  auto it = entries_.find(entry);
+  if (it == entries_.end() || index >= it->second.outputs.size())
+    return nullptr;
+  return it->second.outputs[index];
+}
+
+llvm::Error Model::run(llvm::StringRef entry) {
+  auto it = entries_.find(entry);
+  const EntrySpec *spec = manifest_.findEntry(entry);
+  if (it == entries_.end() || !spec)
+    return llvm::createStringError("model " + manifest_.model +
+                                   " has no entry point '" + entry + "'");
+  Buffers &buffers = it->second;
+  std::vector<std::vector<int64_t>> descriptors;
+  for (auto [p, data] : llvm::zip(manifest_.params, params_))
+    descriptors.push_back(makeDescriptor(data, p.tensor.shape));
+  for (auto [t, data] : llvm::zip(spec->inputs, buffers.inputs))
+    descriptors.push_back(makeDescriptor(data, t.shape));
+  for (auto [t, data] : llvm::zip(spec->outputs, buffers.outputs))
+    descriptors.push_back(makeDescriptor(data, t.shape));
+  std::vector<void *> args;
+  for (std::vector<int64_t> &d : descriptors)
+    args.push_back(d.data());
+  buffers.function(args.data());
+  return llvm::Error::success();
+}

@@ -1,0 +1,63 @@
+//===- Npy.cpp ------------------------------------------------------------===//
+#include "hrmrt/Npy.h"
+
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/raw_ostream.h"
+
+using namespace hrmrt;
+
+static const char *npyDescr(DType dtype) {
+  switch (dtype) {
+  case DType::F32:
+    return "<f4";
+  case DType::F64:
+    return "<f8";
+  case DType::I32:
+    return "<i4";
+  case DType::I64:
+    return "<i8";
+  }
+  return "?";
+}
+
+llvm::Error hrmrt::writeNpy(llvm::StringRef path, DType dtype,
+                            const std::vector<int64_t> &shape,
+                            const void *data) {
+  std::string dims;
+  for (int64_t d : shape)
+    dims += std::to_string(d) + ", ";
+  if (shape.size() > 1)
+    dims.resize(dims.size() - 1); // "(2, 3)" but "(2,)"
+  else if (!shape.empty())
+    dims.pop_back();
+  std::string header = std::string("{'descr': '") + npyDescr(dtype) +
+                       "', 'fortran_order': False, 'shape': (" + dims +
+                       "), }";
+  // Magic (6) + version (2) + length (2) + header, padded to 64 bytes.
+  size_t total = 10 + header.size() + 1;
+  header.append((64 - total % 64) % 64, ' ');
+  header += '\n';
+
+  std::string temp = (path + ".tmp").str();
+  {
+    std::error_code ec;
+    llvm::raw_fd_ostream os(temp, ec);
+    if (ec)
+      return llvm::createStringError(ec, "cannot write %s: %s", temp.c_str(),
+                                     ec.message().c_str());
+    os << "\x93NUMPY";
+    os << '\x01' << '\x00';
+    uint16_t len = header.size();
+    os << static_cast<char>(len & 0xff) << static_cast<char>(len >> 8);
+    os << header;
+    os.write(static_cast<const char *>(data),
+             numElements(shape) * dtypeSize(dtype));
+    os.close();
+    if (os.has_error())
+      return llvm::createStringError(os.error(), "cannot write %s",
+                                     temp.c_str());
+  }
+  if (std::error_code ec = llvm::sys::fs::rename(temp, path))
+    return llvm::createStringError(ec, "cannot rename %s", temp.c_str());
+  return llvm::Error::success();
+}

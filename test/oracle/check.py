@@ -1,0 +1,54 @@
+"""Compares what `hrm-run eval --dump DIR` wrote with the float64 oracle.
+
+usage: /usr/bin/python3 check.py MODEL.json PARAMS.safetensors DIR [--tol T]
+
+Prints the relative errors and exits 1 when either exceeds the tolerance:
+max |ours - oracle| / max |oracle| over the logits, and
+|ours - oracle| / |oracle| for the loss.
+"""
+import argparse
+import os
+import sys
+
+import numpy as np
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import oracle  # noqa: E402
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("config")
+    parser.add_argument("params")
+    parser.add_argument("dump")
+    parser.add_argument("--tol", type=float, default=1e-5)
+    args = parser.parse_args()
+
+    config = oracle.load_config(args.config)
+    model = oracle.Model(config, oracle.read_safetensors(args.params))
+    load = lambda name: np.load(os.path.join(args.dump, name))
+    tokens = torch.from_numpy(load("tokens.npy"))
+    targets = torch.from_numpy(load("targets.npy"))
+    ours_logits = torch.from_numpy(load("logits.npy").astype(np.float64))
+    ours_loss = float(load("loss.npy"))
+
+    with torch.no_grad():
+        logits = model.logits(tokens)
+        loss = float(model.loss(tokens, targets))
+    if logits.shape != ours_logits.shape:
+        print(f"FAIL: logits shape {tuple(ours_logits.shape)}, oracle "
+              f"{tuple(logits.shape)}")
+        return 1
+    logits_err = float((ours_logits - logits).abs().max() / logits.abs().max())
+    loss_err = abs(ours_loss - loss) / abs(loss)
+    ok = logits_err < args.tol and loss_err < args.tol
+    print(f"{config.get('name', 'model')}: logits rel err {logits_err:.3e}, "
+          f"loss {ours_loss:.6f} vs oracle {loss:.6f} (rel err "
+          f"{loss_err:.3e}), tolerance {args.tol:g}: "
+          f"{'ok' if ok else 'FAIL'}")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

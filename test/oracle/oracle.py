@@ -1,0 +1,253 @@
+"""An independent float64 PyTorch implementation of every hrmc architecture.
+
+Written from the model description reference (docs/model-description.md),
+the parameter names (docs/parameters.md) and the hrm dialect reference
+(docs/dialect/HrmDialect.md), not from the compiler. It reads a model
+description, a .safetensors parameter file and a batch of tokens, and
+computes logits and the mean next-token cross-entropy.
+
+Run it with Debian's interpreter, /usr/bin/python3 (python3-torch).
+"""
+import json
+import math
+import struct
+
+import numpy as np
+import torch
+
+DT = torch.float64
+
+DEFAULTS = {
+    "mlp": "swiglu", "norm": "pre", "final_norm": True, "norm_weight": False,
+    "norm_eps": 1e-5, "attention_mask": "causal", "prefix_len": 0,
+    "rope": True, "rope_theta": 10000.0, "embed_scale": True,
+    "tie_embeddings": False, "injection": "add", "fast_init": "zeros",
+    "slow_init": "embedding", "n_layers": 1, "step_embedding": True,
+    "state_init": "noise", "state_std": 1.0, "state_seed": 0,
+}
+
+
+def load_config(path):
+    with open(path) as f:
+        config = json.load(f)
+    return {**DEFAULTS, **config}
+
+
+def read_safetensors(path):
+    dtypes = {"F32": np.float32, "F64": np.float64, "I32": np.int32,
+              "I64": np.int64}
+    with open(path, "rb") as f:
+        data = f.read()
+    (n,) = struct.unpack("<Q", data[:8])
+    header = json.loads(data[8:8 + n])
+    payload = data[8 + n:]
+    tensors = {}
+    for name, entry in header.items():
+        if name == "__metadata__":
+            continue
+        begin, end = entry["data_offsets"]
+        array = np.frombuffer(payload[begin:end], dtype=dtypes[entry["dtype"]])
+        tensors[name] = torch.from_numpy(
+            array.reshape(entry["shape"]).astype(np.float64))
+    return tensors
+
+
+def hash32(x):
+    """lowbias32 on uint32 values held in int64 numpy arrays."""
+    m = 0xFFFFFFFF
+    x = x & m
+    x ^= x >> 16
+    x = (x * 0x7FEB352D) & m
+    x ^= x >> 15
+    x = (x * 0x846CA68B) & m
+    x ^= x >> 16
+    return x
+
+
+def random_normal(shape, std, seed):
+    """hrm.random_normal_like: Box-Muller over hash32 of the flat index."""
+    n = np.arange(int(np.prod(shape)), dtype=np.int64)
+    key = int(hash32(np.array([seed], dtype=np.int64))[0])
+    base = (2 * n + key) & 0xFFFFFFFF
+    u1 = ((hash32(base) >> 8) + 0.5) / 16777216.0
+    u2 = ((hash32((base + 1) & 0xFFFFFFFF) >> 8) + 0.5) / 16777216.0
+    z = np.sqrt(-2.0 * np.log(u1)) * np.cos(2.0 * math.pi * u2)
+    return torch.from_numpy((z * std).reshape(shape))
+
+
+class Model:
+    def __init__(self, config, params):
+        self.c = config
+        self.p = params
+
+    # -- pieces ------------------------------------------------------------
+    def norm(self, x, name):
+        y = x / torch.sqrt((x * x).mean(-1, keepdim=True) + self.c["norm_eps"])
+        if self.c["norm_weight"]:
+            y = y * self.p[name]
+        return y
+
+    def rope(self, x):
+        # x: [B, H, S, hd]; rotate adjacent pairs (2i, 2i+1).
+        s, hd = x.shape[2], x.shape[3]
+        i = torch.arange(hd // 2, dtype=DT)
+        freq = self.c["rope_theta"] ** (-2.0 * i / hd)
+        angle = torch.arange(s, dtype=DT)[:, None] * freq[None, :]
+        cos, sin = torch.cos(angle), torch.sin(angle)
+        a, b = x[..., 0::2], x[..., 1::2]
+        out = torch.empty_like(x)
+        out[..., 0::2] = a * cos - b * sin
+        out[..., 1::2] = a * sin + b * cos
+        return out
+
+    def attention(self, x, query, prefix):
+        c, p = self.c, self.p
+        bsz, s, d = x.shape
+        h = c["n_heads"]
+        hd = d // h
+        q_src = x if query is None else query
+
+        def heads(t):
+            return t.reshape(bsz, s, h, hd).transpose(1, 2)
+
+        q = heads(q_src @ p[prefix + ".wq"])
+        k = heads(x @ p[prefix + ".wk"])
+        v = heads(x @ p[prefix + ".wv"])
+        if c["rope"]:
+            q, k = self.rope(q), self.rope(k)
+        scores = (q @ k.transpose(-1, -2)) / math.sqrt(hd)
+        i = torch.arange(s)[:, None]
+        j = torch.arange(s)[None, :]
+        mask = c["attention_mask"]
+        if mask == "causal":
+            hidden = j > i
+        elif mask == "prefix":
+            hidden = (j > i) & (j >= c["prefix_len"])
+        else:
+            hidden = torch.zeros(s, s, dtype=torch.bool)
+        scores = scores.masked_fill(hidden, float("-inf"))
+        out = torch.softmax(scores, -1) @ v
+        return out.transpose(1, 2).reshape(bsz, s, d) @ p[prefix + ".wo"]
+
+    def mlp(self, x, prefix):
+        p = self.p
+        up = x @ p[prefix + ".up"]
+        if self.c["mlp"] == "swiglu":
+            hidden = torch.nn.functional.silu(x @ p[prefix + ".gate"]) * up
+        else:
+            hidden = torch.nn.functional.gelu(up, approximate="tanh")
+        return hidden @ p[prefix + ".down"]
+
+    def block(self, h, query, prefix):
+        norm = self.c["norm"]
+        attn, mlp = prefix + ".attn", prefix + ".mlp"
+        if norm == "pre":
+            q = None if query is None else self.norm(query, attn + "_norm")
+            h = h + self.attention(self.norm(h, attn + "_norm"), q, attn)
+            return h + self.mlp(self.norm(h, mlp + "_norm"), mlp)
+        if norm == "post":
+            h = self.norm(h + self.attention(h, query, attn), attn + "_norm")
+            return self.norm(h + self.mlp(h, mlp), mlp + "_norm")
+        q = None if query is None else self.norm(query, attn + "_norm")
+        a = self.attention(self.norm(h, attn + "_norm"), q, attn)
+        h = h + self.norm(a, attn + "_post_norm")
+        m = self.mlp(self.norm(h, mlp + "_norm"), mlp)
+        return h + self.norm(m, mlp + "_post_norm")
+
+    def stack(self, name, layers, h, injection=None, final_norm=False):
+        if injection is not None:
+            kind = self.c["injection"]
+            if kind == "add":
+                h = h + injection
+            elif kind == "concat_linear":
+                h = torch.cat([h, injection], -1) @ self.p[name + ".inject"]
+        for layer in range(layers):
+            h = self.block(h, None, f"{name}.blocks.{layer}")
+        if final_norm:
+            h = self.norm(h, name + ".final_norm")
+        return h
+
+    def initial(self, kind, name, x):
+        if kind == "zeros":
+            return torch.zeros_like(x)
+        if kind == "embedding":
+            return x
+        if kind == "fixed":
+            return self.p[name].expand_as(x).clone()
+        raise ValueError(kind)
+
+    # -- architectures -------------------------------------------------------
+    def hrm(self, x):
+        c = self.c
+        injected = c["injection"] != "none"
+        zf = self.initial(c["fast_init"], "fast.init", x)
+        zs = self.initial(c["slow_init"], "slow.init", x)
+        for _ in range(c["N"]):
+            for _ in range(c["T"]):
+                zf = self.stack("fast", c["fast_layers"], zf,
+                                zs + x if injected else None, c["final_norm"])
+            zs = self.stack("slow", c["slow_layers"], zs,
+                            zf if injected else None, c["final_norm"])
+        return zs
+
+    def transformer(self, x):
+        return self.stack("blocks", self.c["n_layers"], x)
+
+    def universal(self, x):
+        h = x
+        for i in range(self.c["steps"]):
+            if self.c["step_embedding"]:
+                h = h + self.p["step_embedding"][i]
+            h = self.stack("shared", self.c["n_layers"], h)
+        return h
+
+    def looped(self, x):
+        h = torch.zeros_like(x)
+        for _ in range(self.c["loops"]):
+            h = self.norm(h + x, "stack.inject_norm")
+            for layer in range(self.c["n_layers"]):
+                h = self.block(h, None, f"stack.blocks.{layer}")
+        return h
+
+    def fully_looped(self, x):
+        x0 = self.norm(x, "stack.input_norm")
+        prev = [x0] * self.c["n_layers"]
+        for _ in range(self.c["loops"]):
+            h, outs = x0, []
+            for layer in range(self.c["n_layers"]):
+                h = self.block(h, prev[layer], f"stack.blocks.{layer}")
+                outs.append(h)
+            prev = outs
+        return prev[-1]
+
+    def recurrent_depth(self, x):
+        c = self.c
+        e = self.stack("prelude", c["prelude_layers"], x)
+        if c["state_init"] == "zeros":
+            s = torch.zeros_like(e)
+        else:
+            s = random_normal(tuple(e.shape), c["state_std"], c["state_seed"])
+        for _ in range(c["steps"]):
+            h = torch.cat([s, e], -1) @ self.p["core.inject"]
+            for layer in range(c["core_layers"]):
+                h = self.block(h, None, f"core.blocks.{layer}")
+            s = h
+        return self.stack("coda", c["coda_layers"], s)
+
+    def logits(self, tokens):
+        c, p = self.c, self.p
+        d = c["d_model"]
+        x = p["embed"][tokens.long()]
+        if c["embed_scale"]:
+            x = x * math.sqrt(d)
+        h = getattr(self, c["architecture"])(x)
+        if c["architecture"] != "hrm" and c["final_norm"]:
+            h = self.norm(h, "final_norm")
+        head = p["embed"].T if c["tie_embeddings"] else p["lm_head"]
+        return h @ head
+
+    def loss(self, tokens, targets):
+        logits = self.logits(tokens)
+        lse = torch.logsumexp(logits, -1)
+        picked = logits.gather(-1, targets.long()[..., None])[..., 0]
+        return (lse - picked).mean()

@@ -1,0 +1,314 @@
+//===- hrm-run.cpp - run compiled hrm models ------------------------------===//
+//
+//   hrm-run init     ARTIFACT -o PARAMS.safetensors [--seed S]
+//   hrm-run eval     ARTIFACT --params P --text FILE [--batches N]
+//                    [--dump DIR]
+//   hrm-run generate ARTIFACT --params P --prompt TEXT [--max-new-tokens N]
+//                    [--temperature T] [--top-k K] [--seed S]
+//   hrm-run bench    ARTIFACT [--params P] [--iters N]
+//
+// Tokens are bytes (vocabulary 256). See docs/cli.md.
+//
+//===----------------------------------------------------------------------===//
+#include "hrmrt/Model.h"
+#include "hrmrt/Npy.h"
+
+#include "llvm/ADT/SmallString.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <random>
+
+using namespace llvm;
+using hrmrt::Model;
+
+static cl::SubCommand initCmd("init", "Write freshly initialised parameters");
+static cl::SubCommand evalCmd("eval", "Mean next-token loss over a text");
+static cl::SubCommand generateCmd("generate", "Sample a continuation");
+static cl::SubCommand benchCmd("bench", "Time the forward pass");
+
+static cl::opt<std::string> artifact(cl::Positional, cl::Required,
+                                     cl::desc("<artifact dir>"),
+                                     cl::sub(initCmd), cl::sub(evalCmd),
+                                     cl::sub(generateCmd), cl::sub(benchCmd));
+static cl::opt<std::string> output("o", cl::desc("Parameter file to write"),
+                                   cl::sub(initCmd));
+static cl::opt<uint64_t> seed("seed", cl::desc("Random seed"), cl::init(0),
+                              cl::sub(initCmd), cl::sub(generateCmd));
+static cl::opt<std::string> params("params",
+                                   cl::desc("Parameters (.safetensors)"),
+                                   cl::sub(evalCmd), cl::sub(generateCmd),
+                                   cl::sub(benchCmd));
+static cl::opt<std::string> textFile("text", cl::desc("Text file to evaluate"),
+                                     cl::sub(evalCmd));
+static cl::opt<int64_t> batches("batches",
+                                cl::desc("Batches to evaluate (0: all)"),
+                                cl::init(0), cl::sub(evalCmd));
+static cl::opt<std::string> dumpDir(
+    "dump", cl::desc("Write the first batch's tokens, targets and logits "
+                     "as .npy files into this folder"),
+    cl::sub(evalCmd));
+static cl::opt<std::string> prompt("prompt", cl::desc("Prompt text"),
+                                   cl::init(""), cl::sub(generateCmd));
+static cl::opt<int64_t> maxNew("max-new-tokens",
+                               cl::desc("Tokens to generate"), cl::init(64),
+                               cl::sub(generateCmd));
+static cl::opt<double> temperature(
+    "temperature", cl::desc("Sampling temperature (0: greedy)"),
+    cl::init(0.0), cl::sub(generateCmd));
+static cl::opt<int64_t> topK("top-k",
+                             cl::desc("Sample among the k likeliest (0: all)"),
+                             cl::init(0), cl::sub(generateCmd));
+static cl::opt<int64_t> iters("iters", cl::desc("Timed iterations"),
+                              cl::init(10), cl::sub(benchCmd));
+
+static int fail(const Twine &message) {
+  errs() << "hrm-run: error: " << message << "\n";
+  return 1;
+}
+static int fail(Error e) { return fail(toString(std::move(e))); }
+
+/// The logits entry: tokens [B, S] in, logits [B, S, V] out.
+static Expected<const hrmrt::EntrySpec *> logitsEntry(const Model &model) {
+  const hrmrt::EntrySpec *entry = model.manifest().findEntry("logits");
+  if (!entry || entry->inputs.size() != 1 || entry->outputs.size() != 1 ||
+      entry->inputs[0].shape.size() != 2 ||
+      entry->outputs[0].shape.size() != 3 ||
+      entry->inputs[0].dtype != hrmrt::DType::I32)
+    return createStringError("the artifact has no 'logits' entry taking I32 "
+                             "tokens [B, S] to logits [B, S, V]");
+  return entry;
+}
+
+static Expected<std::unique_ptr<Model>> loadModel(bool needParams) {
+  Expected<std::unique_ptr<Model>> model = Model::load(artifact);
+  if (!model)
+    return model.takeError();
+  if (!params.empty()) {
+    if (Error e = (*model)->loadParameters(params))
+      return std::move(e);
+  } else if (needParams) {
+    return createStringError("give the parameters with --params (make them "
+                             "with `hrm-run init`)");
+  }
+  return model;
+}
+
+static int runInit() {
+  if (output.empty())
+    return fail("give the output file with -o");
+  Expected<std::unique_ptr<Model>> model = Model::load(artifact);
+  if (!model)
+    return fail(model.takeError());
+  (*model)->initParameters(seed);
+  if (Error e = (*model)->saveParameters(output))
+    return fail(std::move(e));
+  int64_t count = 0;
+  for (const hrmrt::ParamSpec &p : (*model)->manifest().params)
+    count += p.tensor.numElements();
+  outs() << "wrote " << (*model)->manifest().params.size() << " tensors ("
+         << count << " parameters) to " << output << "\n";
+  return 0;
+}
+
+static Expected<std::vector<int32_t>> readByteTokens(StringRef path) {
+  ErrorOr<std::unique_ptr<MemoryBuffer>> file = MemoryBuffer::getFile(path);
+  if (!file)
+    return createStringError(file.getError(), "cannot open %s: %s",
+                             path.str().c_str(),
+                             file.getError().message().c_str());
+  StringRef bytes = (*file)->getBuffer();
+  std::vector<int32_t> tokens(bytes.size());
+  for (size_t i = 0; i < bytes.size(); ++i)
+    tokens[i] = static_cast<uint8_t>(bytes[i]);
+  return tokens;
+}
+
+static int runEval() {
+  if (textFile.empty())
+    return fail("give the text to evaluate with --text");
+  Expected<std::unique_ptr<Model>> loaded = loadModel(true);
+  if (!loaded)
+    return fail(loaded.takeError());
+  Model &model = **loaded;
+  const hrmrt::EntrySpec *loss = model.manifest().findEntry("loss");
+  Expected<const hrmrt::EntrySpec *> logits = logitsEntry(model);
+  if (!logits)
+    return fail(logits.takeError());
+  if (!loss || loss->inputs.size() != 2)
+    return fail("the artifact has no 'loss' entry (tokens, targets)");
+  Expected<std::vector<int32_t>> tokens = readByteTokens(textFile);
+  if (!tokens)
+    return fail(tokens.takeError());
+  int64_t b = model.manifest().batch, s = model.manifest().seqLen;
+  int64_t vocab = (*logits)->outputs[0].shape[2];
+  // Row r of batch k reads tokens [(kB + r)S, (kB + r)S + S] and predicts
+  // the next token of each.
+  int64_t available = (static_cast<int64_t>(tokens->size()) - 1) / (b * s);
+  if (available == 0)
+    return fail(textFile + " is too short for one batch of " + Twine(b) +
+                " x " + Twine(s + 1) + " tokens");
+  int64_t count = batches > 0 ? std::min<int64_t>(batches, available)
+                              : available;
+  double total = 0;
+  for (int64_t k = 0; k < count; ++k) {
+    auto *in = static_cast<int32_t *>(model.input("loss", 0));
+    auto *tg = static_cast<int32_t *>(model.input("loss", 1));
+    for (int64_t r = 0; r < b; ++r)
+      for (int64_t i = 0; i < s; ++i) {
+        int64_t at = (k * b + r) * s + i;
+        int32_t token = (*tokens)[at], next = (*tokens)[at + 1];
+        if (token >= vocab || next >= vocab)
+          return fail("token " + Twine(std::max(token, next)) +
+                      " is outside the model's vocabulary of " +
+                      Twine(vocab));
+        in[r * s + i] = token;
+        tg[r * s + i] = next;
+      }
+    if (Error e = model.run("loss"))
+      return fail(std::move(e));
+    total += *static_cast<const float *>(model.output("loss", 0));
+    if (k == 0 && !dumpDir.empty()) {
+      std::memcpy(model.input("logits", 0), in, b * s * sizeof(int32_t));
+      if (Error e = model.run("logits"))
+        return fail(std::move(e));
+      if (std::error_code ec = sys::fs::create_directories(dumpDir))
+        return fail("cannot create " + dumpDir + ": " + ec.message());
+      auto path = [&](StringRef name) {
+        SmallString<256> p(dumpDir);
+        sys::path::append(p, name);
+        return std::string(p);
+      };
+      std::vector<int64_t> shape2{b, s};
+      if (Error e = hrmrt::writeNpy(path("tokens.npy"), hrmrt::DType::I32,
+                                    shape2, in))
+        return fail(std::move(e));
+      if (Error e = hrmrt::writeNpy(path("targets.npy"), hrmrt::DType::I32,
+                                    shape2, tg))
+        return fail(std::move(e));
+      if (Error e = hrmrt::writeNpy(path("logits.npy"), hrmrt::DType::F32,
+                                    (*logits)->outputs[0].shape,
+                                    model.output("logits", 0)))
+        return fail(std::move(e));
+      if (Error e = hrmrt::writeNpy(path("loss.npy"), hrmrt::DType::F32, {},
+                                    model.output("loss", 0)))
+        return fail(std::move(e));
+    }
+  }
+  double mean = total / count;
+  outs() << formatv("loss {0:F4} nats/token ({1:F4} bits/byte) over {2} "
+                    "batches of {3} x {4} tokens\n",
+                    mean, mean / std::log(2.0), count, b, s);
+  return 0;
+}
+
+static int runGenerate() {
+  Expected<std::unique_ptr<Model>> loaded = loadModel(true);
+  if (!loaded)
+    return fail(loaded.takeError());
+  Model &model = **loaded;
+  Expected<const hrmrt::EntrySpec *> entry = logitsEntry(model);
+  if (!entry)
+    return fail(entry.takeError());
+  int64_t s = model.manifest().seqLen;
+  int64_t vocab = (*entry)->outputs[0].shape[2];
+  std::vector<int32_t> context;
+  for (char c : prompt)
+    context.push_back(static_cast<uint8_t>(c));
+  if (context.empty())
+    context.push_back('\n');
+  std::mt19937_64 rng(seed);
+  std::string generated;
+  for (int64_t n = 0; n < maxNew; ++n) {
+    // Causal attention: positions after the last token do not change its
+    // logits, so the window is right-padded with zeros. Row 0 is used.
+    int64_t start = std::max<int64_t>(0, context.size() - s);
+    int64_t len = context.size() - start;
+    auto *in = static_cast<int32_t *>(model.input("logits", 0));
+    std::fill(in, in + (*entry)->inputs[0].numElements(), 0);
+    std::copy(context.begin() + start, context.end(), in);
+    if (Error e = model.run("logits"))
+      return fail(std::move(e));
+    const float *row =
+        static_cast<const float *>(model.output("logits", 0)) +
+        (len - 1) * vocab;
+    int32_t next;
+    if (temperature <= 0) {
+      next = std::max_element(row, row + vocab) - row;
+    } else {
+      std::vector<std::pair<float, int32_t>> ranked;
+      for (int32_t v = 0; v < vocab; ++v)
+        ranked.push_back({row[v], v});
+      std::sort(ranked.begin(), ranked.end(), std::greater<>());
+      if (topK > 0 && topK < vocab)
+        ranked.resize(topK);
+      std::vector<double> weights;
+      for (auto &[logit, v] : ranked)
+        weights.push_back(std::exp((logit - ranked[0].first) / temperature));
+      std::discrete_distribution<size_t> pick(weights.begin(), weights.end());
+      next = ranked[pick(rng)].second;
+    }
+    context.push_back(next);
+    generated.push_back(static_cast<char>(next));
+  }
+  outs() << prompt << generated << "\n";
+  return 0;
+}
+
+static int runBench() {
+  Expected<std::unique_ptr<Model>> loaded = loadModel(false);
+  if (!loaded)
+    return fail(loaded.takeError());
+  Model &model = **loaded;
+  if (params.empty())
+    model.initParameters(0);
+  Expected<const hrmrt::EntrySpec *> entry = logitsEntry(model);
+  if (!entry)
+    return fail(entry.takeError());
+  auto *in = static_cast<int32_t *>(model.input("logits", 0));
+  int64_t tokens = (*entry)->inputs[0].numElements();
+  for (int64_t i = 0; i < tokens; ++i)
+    in[i] = (i * 7919) % 256;
+  if (Error e = model.run("logits")) // warm-up
+    return fail(std::move(e));
+  std::vector<double> seconds;
+  for (int64_t i = 0; i < iters; ++i) {
+    auto t0 = std::chrono::steady_clock::now();
+    if (Error e = model.run("logits"))
+      return fail(std::move(e));
+    seconds.push_back(std::chrono::duration<double>(
+                          std::chrono::steady_clock::now() - t0)
+                          .count());
+  }
+  std::sort(seconds.begin(), seconds.end());
+  double median = seconds[seconds.size() / 2];
+  outs() << formatv("{0}: batch {1} x seq {2}: median {3:F3} ms per forward, "
+                    "{4:F0} tokens/s ({5} iterations)\n",
+                    model.manifest().model, model.manifest().batch,
+                    model.manifest().seqLen, median * 1e3, tokens / median,
+                    iters);
+  return 0;
+}
+
+int main(int argc, char **argv) {
+  InitLLVM init(argc, argv);
+  cl::ParseCommandLineOptions(argc, argv,
+                              "hrm-run: run compiled hrm models\n");
+  if (initCmd)
+    return runInit();
+  if (evalCmd)
+    return runEval();
+  if (generateCmd)
+    return runGenerate();
+  if (benchCmd)
+    return runBench();
+  return fail("give a subcommand: init, eval, generate or bench (see --help)");
+}
