@@ -23,13 +23,12 @@ static const char *npyDescr(DType dtype) {
 llvm::Error hrmrt::writeNpy(llvm::StringRef path, DType dtype,
                             const std::vector<int64_t> &shape,
                             const void *data) {
+  // Python tuple syntax: "()", "(2,)", "(2, 3)".
   std::string dims;
-  for (int64_t d : shape)
-    dims += std::to_string(d) + ", ";
-  if (shape.size() > 1)
-    dims.resize(dims.size() - 1); // "(2, 3)" but "(2,)"
-  else if (!shape.empty())
-    dims.pop_back();
+  for (size_t i = 0; i < shape.size(); ++i)
+    dims += (i ? ", " : "") + std::to_string(shape[i]);
+  if (shape.size() == 1)
+    dims += ",";
   std::string header = std::string("{'descr': '") + npyDescr(dtype) +
                        "', 'fortran_order': False, 'shape': (" + dims +
                        "), }";

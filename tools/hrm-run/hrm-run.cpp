@@ -221,8 +221,12 @@ static int runGenerate() {
   int64_t s = model.manifest().seqLen;
   int64_t vocab = (*entry)->outputs[0].shape[2];
   std::vector<int32_t> context;
-  for (char c : prompt)
+  for (char c : prompt) {
     context.push_back(static_cast<uint8_t>(c));
+    if (context.back() >= vocab)
+      return fail("prompt byte " + Twine(context.back()) +
+                  " is outside the model's vocabulary of " + Twine(vocab));
+  }
   if (context.empty())
     context.push_back('\n');
   std::mt19937_64 rng(seed);

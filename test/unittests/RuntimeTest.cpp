@@ -1,0 +1,205 @@
+//===- RuntimeTest.cpp - safetensors, manifest and arena ------------------===//
+#include "hrmrt/Arena.h"
+#include "hrmrt/Manifest.h"
+#include "hrmrt/Npy.h"
+#include "hrmrt/Safetensors.h"
+
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <gtest/gtest.h>
+
+using namespace hrmrt;
+
+namespace {
+
+std::string tempPath(llvm::StringRef name) {
+  llvm::SmallString<128> path;
+  llvm::sys::fs::createUniquePath("hrmrt-%%%%%%-" + name, path, true);
+  return std::string(path);
+}
+
+void writeBytes(const std::string &path, llvm::StringRef bytes) {
+  std::error_code ec;
+  llvm::raw_fd_ostream os(path, ec);
+  ASSERT_FALSE(ec);
+  os << bytes;
+}
+
+std::string errorOf(llvm::Error e) { return llvm::toString(std::move(e)); }
+
+HostTensor makeTensor(std::string name, std::vector<int64_t> shape,
+                      float start) {
+  HostTensor t;
+  t.spec = {std::move(name), DType::F32, std::move(shape)};
+  t.data.resize(t.spec.bytes());
+  for (int64_t i = 0; i < t.spec.numElements(); ++i)
+    t.as<float>()[i] = start + i;
+  return t;
+}
+
+TEST(Safetensors, RoundTrip) {
+  std::string path = tempPath("rt.safetensors");
+  HostTensor a = makeTensor("fast.blocks.0.attn.wq", {2, 3}, 1.0f);
+  HostTensor b = makeTensor("embed", {4}, -2.0f);
+  ASSERT_FALSE(errorOf(writeSafetensors(path, {&a, &b}, {{"k", "v"}})).size());
+  auto read = readSafetensors(path);
+  ASSERT_TRUE(static_cast<bool>(read)) << errorOf(read.takeError());
+  ASSERT_EQ(read->size(), 2u);
+  for (const HostTensor &t : *read) {
+    const HostTensor &want = t.spec.name == "embed" ? b : a;
+    EXPECT_EQ(t.spec.shape, want.spec.shape);
+    EXPECT_EQ(t.spec.dtype, DType::F32);
+    EXPECT_EQ(t.data, want.data);
+  }
+  // The header is padded to 8 bytes and no temporary is left behind.
+  auto file = llvm::MemoryBuffer::getFile(path);
+  ASSERT_TRUE(static_cast<bool>(file));
+  uint64_t headerLen = 0;
+  std::memcpy(&headerLen, (*file)->getBufferStart(), 8);
+  EXPECT_EQ(headerLen % 8, 0u);
+  EXPECT_FALSE(llvm::sys::fs::exists(path + ".tmp"));
+  llvm::sys::fs::remove(path);
+}
+
+TEST(Safetensors, MissingFile) {
+  auto read = readSafetensors("/nonexistent/params.safetensors");
+  ASSERT_FALSE(static_cast<bool>(read));
+  EXPECT_NE(errorOf(read.takeError()).find("cannot open /nonexistent"),
+            std::string::npos);
+}
+
+struct CorruptCase {
+  std::string bytes;
+  std::string message;
+};
+
+std::string header(llvm::StringRef json) {
+  std::string s(8, '\0');
+  uint64_t n = json.size();
+  std::memcpy(s.data(), &n, 8);
+  return s + json.str();
+}
+
+TEST(Safetensors, CorruptFilesAreRejectedWithTheReason) {
+  std::vector<CorruptCase> cases = {
+      {"abc", "shorter than its 8-byte header length"},
+      {std::string("\xff\xff\x00\x00\x00\x00\x00\x00", 8) + "{}",
+       "runs past the end of the file"},
+      {header("not json"), "header is not JSON"},
+      {header("[1, 2]"), "header is not a JSON object"},
+      {header(R"({"w": {"dtype": "F32", "shape": [2]}})"),
+       "needs dtype, shape and two data_offsets"},
+      {header(R"({"w": {"dtype": "Q7", "shape": [2], "data_offsets": [0, 8]}})") +
+           std::string(8, '\0'),
+       "unsupported dtype 'Q7'"},
+      {header(R"({"w": {"dtype": "F32", "shape": [2], "data_offsets": [0, 16]}})") +
+           std::string(8, '\0'),
+       "data_offsets outside the file"},
+      {header(R"({"w": {"dtype": "F32", "shape": [3], "data_offsets": [0, 8]}})") +
+           std::string(8, '\0'),
+       "holds 8 bytes; F32 [3] needs 12"},
+  };
+  std::string path = tempPath("bad.safetensors");
+  for (const CorruptCase &c : cases) {
+    writeBytes(path, c.bytes);
+    auto read = readSafetensors(path);
+    ASSERT_FALSE(static_cast<bool>(read)) << c.message;
+    std::string message = errorOf(read.takeError());
+    EXPECT_NE(message.find(c.message), std::string::npos) << message;
+    EXPECT_NE(message.find(path), std::string::npos) << message;
+  }
+  llvm::sys::fs::remove(path);
+}
+
+TEST(Safetensors, FailedWriteLeavesTheOldFile) {
+  std::string path = "/nonexistent-dir/params.safetensors";
+  HostTensor a = makeTensor("a", {1}, 0.0f);
+  std::string message = errorOf(writeSafetensors(path, {&a}));
+  EXPECT_NE(message.find("cannot write"), std::string::npos);
+}
+
+constexpr const char *kManifest = R"({
+  "format": "hrmc-artifact", "version": 1, "model": "m", "library": "model.so",
+  "batch": 2, "seq_len": 4,
+  "params": [{"name": "embed", "dtype": "F32", "shape": [16, 8],
+              "init": {"kind": "trunc_normal", "std": 0.5}}],
+  "entries": [{"name": "logits", "symbol": "hrm_entry_logits",
+               "inputs": [{"name": "input0", "dtype": "I32", "shape": [2, 4]}],
+               "outputs": [{"name": "output0", "dtype": "F32", "shape": [2, 4, 16]}]}]
+})";
+
+TEST(Manifest, Parses) {
+  auto m = Manifest::parse(kManifest, "test");
+  ASSERT_TRUE(static_cast<bool>(m)) << errorOf(m.takeError());
+  EXPECT_EQ(m->model, "m");
+  EXPECT_EQ(m->batch, 2);
+  EXPECT_EQ(m->seqLen, 4);
+  ASSERT_NE(m->findParam("embed"), nullptr);
+  EXPECT_EQ(m->findParam("embed")->init.kind, "trunc_normal");
+  EXPECT_DOUBLE_EQ(m->findParam("embed")->init.std, 0.5);
+  const EntrySpec *e = m->findEntry("logits");
+  ASSERT_NE(e, nullptr);
+  EXPECT_EQ(e->symbol, "hrm_entry_logits");
+  EXPECT_EQ(e->outputs[0].shape, (std::vector<int64_t>{2, 4, 16}));
+  EXPECT_EQ(e->inputs[0].dtype, DType::I32);
+  EXPECT_EQ(m->findEntry("train"), nullptr);
+}
+
+TEST(Manifest, Errors) {
+  auto expectError = [](llvm::StringRef text, llvm::StringRef what) {
+    auto m = Manifest::parse(text, "art/manifest.json");
+    ASSERT_FALSE(static_cast<bool>(m)) << what.str();
+    std::string message = errorOf(m.takeError());
+    EXPECT_NE(message.find("art/manifest.json: bad manifest"),
+              std::string::npos)
+        << message;
+    EXPECT_NE(message.find(what.str()), std::string::npos) << message;
+  };
+  expectError("{", "");
+  expectError(R"({"format": "other"})", "not an hrmc artifact manifest");
+  expectError(R"({"format": "hrmc-artifact", "version": 2})",
+              "unsupported version");
+  expectError(R"({"format": "hrmc-artifact", "version": 1})",
+              "needs model, library, batch and seq_len");
+  std::string noShape = kManifest;
+  noShape.replace(noShape.find(R"("shape": [16, 8])"), 16, R"("shap": [1])");
+  expectError(noShape, "params needs name, dtype and shape");
+  auto missing = Manifest::load("/nonexistent/manifest.json");
+  ASSERT_FALSE(static_cast<bool>(missing));
+  EXPECT_NE(errorOf(missing.takeError()).find("cannot open"),
+            std::string::npos);
+}
+
+TEST(Arena, AlignsAndRunsOut) {
+  Arena arena(3 * Arena::kAlignment);
+  void *a = arena.allocate(1);
+  void *b = arena.allocate(Arena::kAlignment + 1);
+  ASSERT_NE(a, nullptr);
+  ASSERT_NE(b, nullptr);
+  EXPECT_EQ(reinterpret_cast<uintptr_t>(a) % Arena::kAlignment, 0u);
+  EXPECT_EQ(reinterpret_cast<uintptr_t>(b) % Arena::kAlignment, 0u);
+  EXPECT_EQ(arena.used(), 3 * Arena::kAlignment);
+  EXPECT_EQ(arena.allocate(1), nullptr);
+  arena.reset();
+  EXPECT_EQ(arena.allocate(1), a);
+}
+
+TEST(Npy, Header) {
+  std::string path = tempPath("x.npy");
+  float data[6] = {1, 2, 3, 4, 5, 6};
+  ASSERT_FALSE(errorOf(writeNpy(path, DType::F32, {2, 3}, data)).size());
+  auto file = llvm::MemoryBuffer::getFile(path);
+  ASSERT_TRUE(static_cast<bool>(file));
+  llvm::StringRef bytes = (*file)->getBuffer();
+  EXPECT_TRUE(bytes.starts_with("\x93NUMPY"));
+  uint16_t len = static_cast<uint8_t>(bytes[8]) |
+                 (static_cast<uint8_t>(bytes[9]) << 8);
+  EXPECT_EQ((10 + len) % 64, 0);
+  EXPECT_NE(bytes.find("'shape': (2, 3)"), llvm::StringRef::npos);
+  EXPECT_EQ(bytes.size(), 10u + len + sizeof(data));
+  llvm::sys::fs::remove(path);
+}
+
+} // namespace
