@@ -21,7 +21,7 @@ std::string hrmc::hrmToLinalgPipeline(const CompileShape &shape) {
 }
 
 std::string hrmc::linalgToCPUPipeline() {
-  return "linalg-fuse-elementwise-ops,"
+  return "hrm-fuse-elementwise,hrm-cpu-loop-order,"
          "one-shot-bufferize{bufferize-function-boundaries "
          "function-boundary-type-conversion=identity-layout-map "
          "allow-return-allocs-from-loops},"

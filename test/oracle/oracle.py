@@ -76,9 +76,10 @@ def random_normal(shape, std, seed):
 
 
 class Model:
-    def __init__(self, config, params):
+    def __init__(self, config, params, dtype=torch.float64):
         self.c = config
-        self.p = params
+        self.dtype = dtype
+        self.p = {k: v.to(dtype) for k, v in params.items()}
 
     # -- pieces ------------------------------------------------------------
     def norm(self, x, name):
@@ -93,7 +94,8 @@ class Model:
         i = torch.arange(hd // 2, dtype=DT)
         freq = self.c["rope_theta"] ** (-2.0 * i / hd)
         angle = torch.arange(s, dtype=DT)[:, None] * freq[None, :]
-        cos, sin = torch.cos(angle), torch.sin(angle)
+        cos = torch.cos(angle).to(self.dtype)
+        sin = torch.sin(angle).to(self.dtype)
         a, b = x[..., 0::2], x[..., 1::2]
         out = torch.empty_like(x)
         out[..., 0::2] = a * cos - b * sin
@@ -226,7 +228,8 @@ class Model:
         if c["state_init"] == "zeros":
             s = torch.zeros_like(e)
         else:
-            s = random_normal(tuple(e.shape), c["state_std"], c["state_seed"])
+            s = random_normal(tuple(e.shape), c["state_std"],
+                              c["state_seed"]).to(self.dtype)
         for _ in range(c["steps"]):
             h = torch.cat([s, e], -1) @ self.p["core.inject"]
             for layer in range(c["core_layers"]):

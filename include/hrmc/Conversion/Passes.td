@@ -72,6 +72,33 @@ def ConvertHrmToLinalg : Pass<"convert-hrm-to-linalg"> {
                            "::mlir::math::MathDialect"];
 }
 
+def HrmFuseElementwise : Pass<"hrm-fuse-elementwise"> {
+  let summary = "Fuses elementwise linalg ops without recomputing them in reductions";
+  let description = [{
+    Upstream's elementwise fusion also fuses an elementwise producer into a
+    consumer with reduction loops, where the producer's body then runs once
+    per reduction step: the softmax's `exp` fused into `P V` runs head_dim
+    times per score. This pass fuses a producer into a consumer only when
+    the consumer has no reduction loop, or when the producer only moves data
+    (a transpose or broadcast: its body just yields an input).
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
+def HrmCPULoopOrder : Pass<"hrm-cpu-loop-order"> {
+  let summary = "Orders contraction loops so that the innermost one is contiguous";
+  let description = [{
+    `convert-linalg-to-loops` nests loops in iterator order, so a matmul
+    `(i, j, k)` runs a dot product over `k` innermost, striding through the
+    right-hand matrix. This pass rewrites every contraction (named or
+    generic) as a `linalg.generic` whose loops are the parallel dimensions,
+    then the reductions, then the output's innermost dimension, e.g.
+    `(i, k, j)`: the inner loop is then an update of a contiguous output
+    row from a contiguous input row, which LLVM vectorizes.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
 def HrmStridedCopyToLinalg : Pass<"hrm-strided-copy-to-linalg"> {
   let summary = "Rewrites memref.copy between strided buffers as linalg.copy";
   let description = [{
