@@ -379,7 +379,9 @@ def Hrm_RandomNormalLikeOp : Hrm_Op<"random_normal_like", [SameOperandsAndResult
   let summary = "a state of independent normal samples shaped like its operand";
   let description = [{
     The random initial state of a recurrent-depth core. Samples come from a
-    counter-based generator keyed by `seed` and the call count.
+    counter-based generator keyed by `seed` and each element's flat index
+    (Box-Muller over a 32-bit integer hash), so one seed gives the same
+    sample on every call and every backend.
 
     ```mlir
     %s0 = hrm.random_normal_like %e std 1.0 seed 7 : tensor<?x?x64xf32>
