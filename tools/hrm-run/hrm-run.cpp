@@ -6,12 +6,15 @@
 //   hrm-run generate ARTIFACT --params P --prompt TEXT [--max-new-tokens N]
 //                    [--temperature T] [--top-k K] [--seed S]
 //   hrm-run bench    ARTIFACT [--params P] [--iters N]
+//   hrm-run train-bpe --text FILE --vocab-size N -o DIR
 //
-// Tokens are bytes (vocabulary 256). See docs/cli.md.
+// Tokens are bytes unless --tokenizer DIR names a GPT-2-style BPE
+// (vocab.json + merges.txt). See docs/cli.md.
 //
 //===----------------------------------------------------------------------===//
 #include "hrmrt/Model.h"
 #include "hrmrt/Npy.h"
+#include "hrmrt/Tokenizer.h"
 
 #include "llvm/ADT/SmallString.h"
 #include "llvm/Support/CommandLine.h"
@@ -34,6 +37,8 @@ static cl::SubCommand initCmd("init", "Write freshly initialised parameters");
 static cl::SubCommand evalCmd("eval", "Mean next-token loss over a text");
 static cl::SubCommand generateCmd("generate", "Sample a continuation");
 static cl::SubCommand benchCmd("bench", "Time the forward pass");
+static cl::SubCommand trainBPECmd(
+    "train-bpe", "Learn a byte-level BPE tokenizer (vocab.json, merges.txt)");
 
 static cl::opt<std::string> artifact(cl::Positional, cl::Required,
                                      cl::desc("<artifact dir>"),
@@ -47,8 +52,18 @@ static cl::opt<std::string> params("params",
                                    cl::desc("Parameters (.safetensors)"),
                                    cl::sub(evalCmd), cl::sub(generateCmd),
                                    cl::sub(benchCmd));
-static cl::opt<std::string> textFile("text", cl::desc("Text file to evaluate"),
-                                     cl::sub(evalCmd));
+static cl::opt<std::string> textFile("text", cl::desc("Text file"),
+                                     cl::sub(evalCmd), cl::sub(trainBPECmd));
+static cl::opt<std::string> tokenizerDir(
+    "tokenizer",
+    cl::desc("Folder with a BPE tokenizer's vocab.json and merges.txt "
+             "(default: byte tokens)"),
+    cl::sub(evalCmd), cl::sub(generateCmd));
+static cl::opt<int64_t> bpeVocabSize("vocab-size",
+                                     cl::desc("Tokens in the vocabulary"),
+                                     cl::init(512), cl::sub(trainBPECmd));
+static cl::opt<std::string> bpeOutput("o", cl::desc("Output folder"),
+                                      cl::sub(trainBPECmd));
 static cl::opt<int64_t> batches("batches",
                                 cl::desc("Batches to evaluate (0: all)"),
                                 cl::init(0), cl::sub(evalCmd));
@@ -119,17 +134,37 @@ static int runInit() {
   return 0;
 }
 
-static Expected<std::vector<int32_t>> readByteTokens(StringRef path) {
+static Expected<std::string> readText(StringRef path) {
   ErrorOr<std::unique_ptr<MemoryBuffer>> file = MemoryBuffer::getFile(path);
   if (!file)
     return createStringError(file.getError(), "cannot open %s: %s",
                              path.str().c_str(),
                              file.getError().message().c_str());
-  StringRef bytes = (*file)->getBuffer();
-  std::vector<int32_t> tokens(bytes.size());
-  for (size_t i = 0; i < bytes.size(); ++i)
-    tokens[i] = static_cast<uint8_t>(bytes[i]);
-  return tokens;
+  return (*file)->getBuffer().str();
+}
+
+/// The tokenizer --tokenizer names, or bytes; its vocabulary must fit the
+/// model's.
+static Expected<std::unique_ptr<hrmrt::Tokenizer>>
+loadTokenizer(int64_t modelVocab) {
+  std::unique_ptr<hrmrt::Tokenizer> tokenizer;
+  if (tokenizerDir.empty()) {
+    tokenizer = std::make_unique<hrmrt::ByteTokenizer>();
+  } else {
+    SmallString<256> vocab(tokenizerDir), merges(tokenizerDir);
+    sys::path::append(vocab, "vocab.json");
+    sys::path::append(merges, "merges.txt");
+    auto bpe = hrmrt::BPETokenizer::load(vocab, merges);
+    if (!bpe)
+      return bpe.takeError();
+    tokenizer = std::move(*bpe);
+  }
+  if (tokenizer->vocabSize() > modelVocab && !tokenizerDir.empty())
+    return createStringError("the tokenizer in " + tokenizerDir + " has " +
+                             Twine(tokenizer->vocabSize()) +
+                             " tokens; the model's vocabulary has " +
+                             Twine(modelVocab));
+  return tokenizer;
 }
 
 static int runEval() {
@@ -145,11 +180,15 @@ static int runEval() {
     return fail(logits.takeError());
   if (!loss || loss->inputs.size() != 2)
     return fail("the artifact has no 'loss' entry (tokens, targets)");
-  Expected<std::vector<int32_t>> tokens = readByteTokens(textFile);
-  if (!tokens)
-    return fail(tokens.takeError());
   int64_t b = model.manifest().batch, s = model.manifest().seqLen;
   int64_t vocab = (*logits)->outputs[0].shape[2];
+  Expected<std::unique_ptr<hrmrt::Tokenizer>> tokenizer = loadTokenizer(vocab);
+  if (!tokenizer)
+    return fail(tokenizer.takeError());
+  Expected<std::string> text = readText(textFile);
+  if (!text)
+    return fail(text.takeError());
+  std::optional<std::vector<int32_t>> tokens = (*tokenizer)->encode(*text);
   // Row r of batch k reads tokens [(kB + r)S, (kB + r)S + S] and predicts
   // the next token of each.
   int64_t available = (static_cast<int64_t>(tokens->size()) - 1) / (b * s);
@@ -204,9 +243,15 @@ static int runEval() {
     }
   }
   double mean = total / count;
+  // Bits per byte of the text covered, whatever the tokenizer.
+  int64_t covered = count * b * s;
+  double bytes = static_cast<double>((*tokenizer)->decode(std::vector<int32_t>(
+                     tokens->begin() + 1, tokens->begin() + 1 + covered))
+                     .size());
   outs() << formatv("loss {0:F4} nats/token ({1:F4} bits/byte) over {2} "
                     "batches of {3} x {4} tokens\n",
-                    mean, mean / std::log(2.0), count, b, s);
+                    mean, mean * covered / bytes / std::log(2.0), count, b,
+                    s);
   return 0;
 }
 
@@ -220,17 +265,18 @@ static int runGenerate() {
     return fail(entry.takeError());
   int64_t s = model.manifest().seqLen;
   int64_t vocab = (*entry)->outputs[0].shape[2];
-  std::vector<int32_t> context;
-  for (char c : prompt) {
-    context.push_back(static_cast<uint8_t>(c));
-    if (context.back() >= vocab)
-      return fail("prompt byte " + Twine(context.back()) +
+  Expected<std::unique_ptr<hrmrt::Tokenizer>> tokenizer = loadTokenizer(vocab);
+  if (!tokenizer)
+    return fail(tokenizer.takeError());
+  std::vector<int32_t> context = (*tokenizer)->encode(prompt);
+  for (int32_t t : context)
+    if (t >= vocab)
+      return fail("prompt token " + Twine(t) +
                   " is outside the model's vocabulary of " + Twine(vocab));
-  }
   if (context.empty())
-    context.push_back('\n');
+    context = (*tokenizer)->encode("\n");
+  std::vector<int32_t> generated;
   std::mt19937_64 rng(seed);
-  std::string generated;
   for (int64_t n = 0; n < maxNew; ++n) {
     // Causal attention: positions after the last token do not change its
     // logits, so the window is right-padded with zeros. Row 0 is used.
@@ -261,9 +307,9 @@ static int runGenerate() {
       next = ranked[pick(rng)].second;
     }
     context.push_back(next);
-    generated.push_back(static_cast<char>(next));
+    generated.push_back(next);
   }
-  outs() << prompt << generated << "\n";
+  outs() << prompt << (*tokenizer)->decode(generated) << "\n";
   return 0;
 }
 
@@ -302,6 +348,27 @@ static int runBench() {
   return 0;
 }
 
+static int runTrainBPE() {
+  if (textFile.empty() || bpeOutput.empty())
+    return fail("give the training text with --text and the output folder "
+                "with -o");
+  Expected<std::string> text = readText(textFile);
+  if (!text)
+    return fail(text.takeError());
+  auto bpe = hrmrt::BPETokenizer::train(*text, bpeVocabSize);
+  if (!bpe)
+    return fail(bpe.takeError());
+  if (Error e = (*bpe)->save(bpeOutput))
+    return fail(std::move(e));
+  size_t tokens = (*bpe)->encode(*text).size();
+  outs() << formatv("{0} tokens ({1} merges) written to {2}; the text is {3} "
+                    "bytes, {4} tokens ({5:F2} bytes/token)\n",
+                    (*bpe)->vocabSize(), (*bpe)->numMerges(), bpeOutput,
+                    text->size(), tokens,
+                    static_cast<double>(text->size()) / tokens);
+  return 0;
+}
+
 int main(int argc, char **argv) {
   InitLLVM init(argc, argv);
   cl::ParseCommandLineOptions(argc, argv,
@@ -314,5 +381,7 @@ int main(int argc, char **argv) {
     return runGenerate();
   if (benchCmd)
     return runBench();
+  if (trainBPECmd)
+    return runTrainBPE();
   return fail("give a subcommand: init, eval, generate or bench (see --help)");
 }
