@@ -1,5 +1,6 @@
 //===- Manifest.cpp -------------------------------------------------------===//
 #include "hrmrt/Manifest.h"
+#include "hrmrt/FileIO.h"
 
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -130,11 +131,8 @@ llvm::Expected<Manifest> Manifest::parse(llvm::StringRef text,
 }
 
 llvm::Expected<Manifest> Manifest::load(llvm::StringRef path) {
-  llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> file =
-      llvm::MemoryBuffer::getFile(path);
+  auto file = readFile(path);
   if (!file)
-    return llvm::createStringError(file.getError(), "cannot open %s: %s",
-                                   path.str().c_str(),
-                                   file.getError().message().c_str());
+    return file.takeError();
   return parse((*file)->getBuffer(), path);
 }

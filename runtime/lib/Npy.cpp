@@ -1,5 +1,6 @@
 //===- Npy.cpp ------------------------------------------------------------===//
 #include "hrmrt/Npy.h"
+#include "hrmrt/FileIO.h"
 
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/raw_ostream.h"
@@ -37,13 +38,7 @@ llvm::Error hrmrt::writeNpy(llvm::StringRef path, DType dtype,
   header.append((64 - total % 64) % 64, ' ');
   header += '\n';
 
-  std::string temp = (path + ".tmp").str();
-  {
-    std::error_code ec;
-    llvm::raw_fd_ostream os(temp, ec);
-    if (ec)
-      return llvm::createStringError(ec, "cannot write %s: %s", temp.c_str(),
-                                     ec.message().c_str());
+  return writeFileAtomically(path, [&](llvm::raw_ostream &os) {
     os << "\x93NUMPY";
     os << '\x01' << '\x00';
     uint16_t len = header.size();
@@ -51,12 +46,5 @@ llvm::Error hrmrt::writeNpy(llvm::StringRef path, DType dtype,
     os << header;
     os.write(static_cast<const char *>(data),
              numElements(shape) * dtypeSize(dtype));
-    os.close();
-    if (os.has_error())
-      return llvm::createStringError(os.error(), "cannot write %s",
-                                     temp.c_str());
-  }
-  if (std::error_code ec = llvm::sys::fs::rename(temp, path))
-    return llvm::createStringError(ec, "cannot rename %s", temp.c_str());
-  return llvm::Error::success();
+  });
 }

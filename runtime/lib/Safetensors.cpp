@@ -1,5 +1,6 @@
 //===- Safetensors.cpp ----------------------------------------------------===//
 #include "hrmrt/Safetensors.h"
+#include "hrmrt/FileIO.h"
 
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/JSON.h"
@@ -18,13 +19,9 @@ static llvm::Error corrupt(llvm::StringRef path, const llvm::Twine &what) {
 
 llvm::Expected<std::vector<HostTensor>>
 hrmrt::readSafetensors(llvm::StringRef path) {
-  llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> file =
-      llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
-                                  /*RequiresNullTerminator=*/false);
+  auto file = readFile(path);
   if (!file)
-    return llvm::createStringError(file.getError(), "cannot open %s: %s",
-                                   path.str().c_str(),
-                                   file.getError().message().c_str());
+    return file.takeError();
   llvm::StringRef bytes = (*file)->getBuffer();
   if (bytes.size() < 8)
     return corrupt(path, "shorter than its 8-byte header length");
@@ -118,13 +115,7 @@ hrmrt::writeSafetensors(llvm::StringRef path,
   while (text.size() % 8)
     text += ' '; // keeps the payload 8-byte aligned, as the format suggests
 
-  std::string temp = (path + ".tmp").str();
-  {
-    std::error_code ec;
-    llvm::raw_fd_ostream os(temp, ec);
-    if (ec)
-      return llvm::createStringError(ec, "cannot write %s: %s", temp.c_str(),
-                                     ec.message().c_str());
+  return writeFileAtomically(path, [&](llvm::raw_ostream &os) {
     uint64_t len = text.size();
     char lenBytes[8];
     for (int i = 0; i < 8; ++i)
@@ -133,17 +124,5 @@ hrmrt::writeSafetensors(llvm::StringRef path,
     os << text;
     for (const HostTensor *t : tensors)
       os.write(t->data.data(), t->data.size());
-    os.close();
-    if (os.has_error()) {
-      llvm::sys::fs::remove(temp);
-      return llvm::createStringError(os.error(), "cannot write %s",
-                                     temp.c_str());
-    }
-  }
-  if (std::error_code ec = llvm::sys::fs::rename(temp, path)) {
-    llvm::sys::fs::remove(temp);
-    return llvm::createStringError(ec, "cannot rename %s to %s", temp.c_str(),
-                                   path.str().c_str());
-  }
-  return llvm::Error::success();
+  });
 }

@@ -1,5 +1,6 @@
 //===- Tokenizer.cpp ------------------------------------------------------===//
 #include "hrmrt/Tokenizer.h"
+#include "hrmrt/FileIO.h"
 
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/JSON.h"
@@ -64,31 +65,6 @@ void appendUTF8(std::string &out, uint32_t cp) {
 
 llvm::Error readError(llvm::StringRef path, const llvm::Twine &what) {
   return llvm::createStringError(path + ": " + what);
-}
-
-llvm::Expected<std::string> readFile(llvm::StringRef path) {
-  llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> file =
-      llvm::MemoryBuffer::getFile(path);
-  if (!file)
-    return llvm::createStringError(file.getError(), "cannot open %s: %s",
-                                   path.str().c_str(),
-                                   file.getError().message().c_str());
-  return (*file)->getBuffer().str();
-}
-
-llvm::Error writeAtomically(llvm::StringRef path, llvm::StringRef contents) {
-  std::string temp = (path + ".tmp").str();
-  {
-    std::error_code ec;
-    llvm::raw_fd_ostream os(temp, ec);
-    if (ec)
-      return llvm::createStringError(ec, "cannot write %s: %s", temp.c_str(),
-                                     ec.message().c_str());
-    os << contents;
-  }
-  if (std::error_code ec = llvm::sys::fs::rename(temp, path))
-    return llvm::createStringError(ec, "cannot rename %s", temp.c_str());
-  return llvm::Error::success();
 }
 
 } // namespace
@@ -257,13 +233,14 @@ std::string BPETokenizer::decode(const std::vector<int32_t> &ids) const {
 
 llvm::Expected<std::unique_ptr<BPETokenizer>>
 BPETokenizer::load(llvm::StringRef vocabPath, llvm::StringRef mergesPath) {
-  llvm::Expected<std::string> vocabText = readFile(vocabPath);
-  if (!vocabText)
-    return vocabText.takeError();
-  llvm::Expected<std::string> mergesText = readFile(mergesPath);
-  if (!mergesText)
-    return mergesText.takeError();
-  llvm::Expected<llvm::json::Value> vocab = llvm::json::parse(*vocabText);
+  auto vocabFile = readFile(vocabPath);
+  if (!vocabFile)
+    return vocabFile.takeError();
+  auto mergesFile = readFile(mergesPath);
+  if (!mergesFile)
+    return mergesFile.takeError();
+  llvm::Expected<llvm::json::Value> vocab =
+      llvm::json::parse((*vocabFile)->getBuffer());
   if (!vocab)
     return readError(vocabPath, "not JSON: " + toString(vocab.takeError()));
   const llvm::json::Object *object = vocab->getAsObject();
@@ -285,7 +262,7 @@ BPETokenizer::load(llvm::StringRef vocabPath, llvm::StringRef mergesPath) {
       return readError(vocabPath, "byte " + llvm::Twine(b) +
                                       " has no token: not a byte-level BPE");
   llvm::SmallVector<llvm::StringRef> lines;
-  llvm::StringRef(*mergesText).split(lines, '\n', -1, false);
+  (*mergesFile)->getBuffer().split(lines, '\n', -1, false);
   for (auto [number, line] : llvm::enumerate(lines)) {
     line = line.rtrim("\r");
     if (line.starts_with("#version") || line.empty())
@@ -384,7 +361,9 @@ llvm::Error BPETokenizer::save(llvm::StringRef dir) const {
     llvm::sys::path::append(p, name);
     return std::string(p);
   };
-  if (llvm::Error e = writeAtomically(inDir("vocab.json"), vocabText))
+  if (llvm::Error e = writeFileAtomically(
+          inDir("vocab.json"), [&](llvm::raw_ostream &os) { os << vocabText; }))
     return e;
-  return writeAtomically(inDir("merges.txt"), mergesText);
+  return writeFileAtomically(inDir("merges.txt"),
+                             [&](llvm::raw_ostream &os) { os << mergesText; });
 }

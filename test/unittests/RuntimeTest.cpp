@@ -3,6 +3,7 @@
 #include "hrmrt/Manifest.h"
 #include "hrmrt/Npy.h"
 #include "hrmrt/Safetensors.h"
+#include "TempFiles.h"
 
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -14,18 +15,7 @@ using namespace hrmrt;
 
 namespace {
 
-std::string tempPath(llvm::StringRef name) {
-  llvm::SmallString<128> path;
-  llvm::sys::fs::createUniquePath("hrmrt-%%%%%%-" + name, path, true);
-  return std::string(path);
-}
-
-void writeBytes(const std::string &path, llvm::StringRef bytes) {
-  std::error_code ec;
-  llvm::raw_fd_ostream os(path, ec);
-  ASSERT_FALSE(ec);
-  os << bytes;
-}
+using namespace hrmrt::testing;
 
 std::string errorOf(llvm::Error e) { return llvm::toString(std::move(e)); }
 
@@ -103,7 +93,7 @@ TEST(Safetensors, CorruptFilesAreRejectedWithTheReason) {
   };
   std::string path = tempPath("bad.safetensors");
   for (const CorruptCase &c : cases) {
-    writeBytes(path, c.bytes);
+    writeFile(path, c.bytes);
     auto read = readSafetensors(path);
     ASSERT_FALSE(static_cast<bool>(read)) << c.message;
     std::string message = errorOf(read.takeError());

@@ -1,5 +1,6 @@
 //===- TokenizerTest.cpp - byte and BPE tokenizers ------------------------===//
 #include "hrmrt/Tokenizer.h"
+#include "TempFiles.h"
 
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/raw_ostream.h"
@@ -10,18 +11,7 @@ using namespace hrmrt;
 
 namespace {
 
-std::string tempDir() {
-  llvm::SmallString<128> path;
-  llvm::sys::fs::createUniqueDirectory("hrmrt-bpe", path);
-  return std::string(path);
-}
-
-void writeFile(const std::string &path, llvm::StringRef text) {
-  std::error_code ec;
-  llvm::raw_fd_ostream os(path, ec);
-  ASSERT_FALSE(ec);
-  os << text;
-}
+using namespace hrmrt::testing;
 
 TEST(Tokenizer, BytesRoundTrip) {
   ByteTokenizer t;

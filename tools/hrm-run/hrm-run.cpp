@@ -12,6 +12,7 @@
 // (vocab.json + merges.txt). See docs/cli.md.
 //
 //===----------------------------------------------------------------------===//
+#include "hrmrt/FileIO.h"
 #include "hrmrt/Model.h"
 #include "hrmrt/Npy.h"
 #include "hrmrt/Tokenizer.h"
@@ -135,11 +136,9 @@ static int runInit() {
 }
 
 static Expected<std::string> readText(StringRef path) {
-  ErrorOr<std::unique_ptr<MemoryBuffer>> file = MemoryBuffer::getFile(path);
+  auto file = hrmrt::readFile(path);
   if (!file)
-    return createStringError(file.getError(), "cannot open %s: %s",
-                             path.str().c_str(),
-                             file.getError().message().c_str());
+    return file.takeError();
   return (*file)->getBuffer().str();
 }
 
