@@ -96,6 +96,8 @@ struct ConvertHrmToFuncPass
     for (func::FuncOp fn : functions)
       lowerBody(rewriter, fn);
     getOperation()->setAttr("hrm.model", model.getSymNameAttr());
+    if (model.getMaxSeqLenAttr())
+      getOperation()->setAttr("hrm.max_seq_len", model.getMaxSeqLenAttr());
     rewriter.eraseOp(model);
     return success();
   }

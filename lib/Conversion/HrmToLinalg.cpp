@@ -322,7 +322,8 @@ struct LowerAttention : OpRewritePattern<AttentionOp> {
 
   /// cos and sin of `pos * theta^(-2i/hd)`, [S, hd/2], computed in f64.
   static std::pair<Value, Value> ropeTables(Emitter &e, int64_t s, int64_t hd,
-                                            double theta, Type element) {
+                                            double theta, Type element,
+                                            Value offset = nullptr) {
     SmallVector<Value> tables;
     for (bool sine : {false, true}) {
       Value t = e.generic(
@@ -331,6 +332,8 @@ struct LowerAttention : OpRewritePattern<AttentionOp> {
             Type f64 = b.getF64Type();
             auto idx = [&](unsigned d) -> Value {
               Value i = linalg::IndexOp::create(b, loc, d);
+              if (d == 0 && offset)
+                i = arith::AddIOp::create(b, loc, i, offset);
               Value i64 = arith::IndexCastOp::create(b, loc, b.getI64Type(), i);
               return arith::SIToFPOp::create(b, loc, f64, i64);
             };
@@ -398,6 +401,78 @@ struct LowerAttention : OpRewritePattern<AttentionOp> {
         ArrayRef<ReassociationIndices>{{0, 1}, {2}, {3}});
   }
 
+  using HiddenFn =
+      function_ref<Value(OpBuilder &, Location, Value query, Value key)>;
+
+  /// softmax over the last axis of scores [BH, n, m] scaled by
+  /// 1/sqrt(hd), with -inf where `hidden` (null: nothing hidden).
+  static Value softmaxRows(Emitter &e, Value scores, int64_t hd,
+                           HiddenFn hidden) {
+    RankedTensorType st = Emitter::tensorOf(scores);
+    Type element = st.getElementType();
+    double scale = 1.0 / std::sqrt(static_cast<double>(hd));
+    double negInf = -std::numeric_limits<double>::infinity();
+    Value masked = e.elementwise(
+        {scores}, scores, [&](OpBuilder &b, Location l, ValueRange args) {
+          Value x = mul(b, l, args[0],
+                        arith::ConstantOp::create(b, l,
+                                                  b.getFloatAttr(element, scale)));
+          Value i = linalg::IndexOp::create(b, l, 1);
+          Value j = linalg::IndexOp::create(b, l, 2);
+          if (Value h = hidden(b, l, i, j))
+            x = arith::SelectOp::create(
+                b, l, h,
+                arith::ConstantOp::create(b, l, b.getFloatAttr(element, negInf)),
+                x);
+          yieldValue(b, l, x);
+        });
+    Value rowMax = e.reduceLast(
+        masked, negInf, [&](OpBuilder &b, Location l, ValueRange args) {
+          yieldValue(b, l, arith::MaximumFOp::create(b, l, args[0], args[1]));
+        });
+    Value exps = e.generic(
+        {masked, rowMax}, e.empty(st.getShape(), element),
+        {e.identity(3), e.map(3, {0, 1}), e.identity(3)}, {kPar, kPar, kPar},
+        [&](OpBuilder &b, Location l, ValueRange args) {
+          yieldValue(b, l,
+                     math::ExpOp::create(
+                         b, l, arith::SubFOp::create(b, l, args[0], args[1])));
+        });
+    Value rowSum = e.reduceLast(
+        exps, 0.0, [&](OpBuilder &b, Location l, ValueRange args) {
+          yieldValue(b, l, add(b, l, args[0], args[1]));
+        });
+    return e.generic(
+        {exps, rowSum}, e.empty(st.getShape(), element),
+        {e.identity(3), e.map(3, {0, 1}), e.identity(3)}, {kPar, kPar, kPar},
+        [&](OpBuilder &b, Location l, ValueRange args) {
+          yieldValue(b, l, arith::DivFOp::create(b, l, args[0], args[1]));
+        });
+  }
+
+  /// probs [BH, n, m] x values [BH, m, hd] -> [B, n, H*hd].
+  static Value attendAndMerge(Emitter &e, Value probs, Value values,
+                              int64_t bs, int64_t heads,
+                              RankedTensorType type) {
+    Type element = type.getElementType();
+    int64_t n = Emitter::tensorOf(probs).getDimSize(1);
+    int64_t hd = Emitter::tensorOf(values).getDimSize(2);
+    Value context = linalg::BatchMatmulOp::create(
+                        e.b, e.loc, ValueRange{probs, values},
+                        ValueRange{e.filled({bs * heads, n, hd}, element, 0.0)})
+                        .getResult(0);
+    Value split = tensor::ExpandShapeOp::create(
+        e.b, e.loc, RankedTensorType::get({bs, heads, n, hd}, element),
+        context, ArrayRef<ReassociationIndices>{{0, 1}, {2}, {3}});
+    Value merged = linalg::TransposeOp::create(
+                       e.b, e.loc, split, e.empty({bs, n, heads, hd}, element),
+                       ArrayRef<int64_t>{0, 2, 1, 3})
+                       .getResult()[0];
+    return tensor::CollapseShapeOp::create(
+        e.b, e.loc, type, merged,
+        ArrayRef<ReassociationIndices>{{0}, {1}, {2, 3}});
+  }
+
   LogicalResult matchAndRewrite(AttentionOp op,
                                 PatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
@@ -432,72 +507,99 @@ struct LowerAttention : OpRewritePattern<AttentionOp> {
     // inside the bidirectional prefix.
     MaskKind mask = op.getMask();
     int64_t prefix = op.getPrefixLen().value_or(0);
-    double scale = 1.0 / std::sqrt(static_cast<double>(hd));
-    double negInf = -std::numeric_limits<double>::infinity();
-    Value masked = e.elementwise(
-        {scores}, scores, [&](OpBuilder &b, Location l, ValueRange args) {
-          Value x = mul(b, l, args[0],
-                        arith::ConstantOp::create(b, l,
-                                                  b.getFloatAttr(element, scale)));
-          if (mask != MaskKind::bidirectional) {
-            Value i = linalg::IndexOp::create(b, l, 1);
-            Value j = linalg::IndexOp::create(b, l, 2);
-            Value hidden =
-                arith::CmpIOp::create(b, l, arith::CmpIPredicate::ugt, j, i);
-            if (mask == MaskKind::prefix) {
-              Value outside = arith::CmpIOp::create(
-                  b, l, arith::CmpIPredicate::uge, j,
-                  arith::ConstantIndexOp::create(b, l, prefix));
-              hidden = arith::AndIOp::create(b, l, hidden, outside);
-            }
-            x = arith::SelectOp::create(
-                b, l, hidden,
-                arith::ConstantOp::create(b, l, b.getFloatAttr(element, negInf)),
-                x);
+    Value probs = softmaxRows(
+        e, scores, hd,
+        [&](OpBuilder &b, Location l, Value i, Value j) -> Value {
+          if (mask == MaskKind::bidirectional)
+            return nullptr;
+          Value hidden =
+              arith::CmpIOp::create(b, l, arith::CmpIPredicate::ugt, j, i);
+          if (mask == MaskKind::prefix) {
+            Value outside = arith::CmpIOp::create(
+                b, l, arith::CmpIPredicate::uge, j,
+                arith::ConstantIndexOp::create(b, l, prefix));
+            hidden = arith::AndIOp::create(b, l, hidden, outside);
           }
-          yieldValue(b, l, x);
+          return hidden;
         });
-    Value rowMax = e.reduceLast(
-        masked, negInf, [&](OpBuilder &b, Location l, ValueRange args) {
-          yieldValue(
-              b, l, arith::MaximumFOp::create(b, l, args[0], args[1]));
-        });
-    Value exps = e.generic(
-        {masked, rowMax}, e.empty({bh, s, s}, element),
-        {e.identity(3), e.map(3, {0, 1}), e.identity(3)}, {kPar, kPar, kPar},
-        [&](OpBuilder &b, Location l, ValueRange args) {
-          yieldValue(
-              b, l,
-              math::ExpOp::create(b, l,
-                                  arith::SubFOp::create(b, l, args[0], args[1])));
-        });
-    Value rowSum = e.reduceLast(
-        exps, 0.0, [&](OpBuilder &b, Location l, ValueRange args) {
-          yieldValue(b, l, add(b, l, args[0], args[1]));
-        });
-    Value probs = e.generic(
-        {exps, rowSum}, e.empty({bh, s, s}, element),
-        {e.identity(3), e.map(3, {0, 1}), e.identity(3)}, {kPar, kPar, kPar},
-        [&](OpBuilder &b, Location l, ValueRange args) {
-          yieldValue(b, l,
-                                  arith::DivFOp::create(b, l, args[0], args[1]));
-        });
-    Value context = linalg::BatchMatmulOp::create(
-                        rewriter, loc, ValueRange{probs, v},
-                        ValueRange{e.filled({bh, s, hd}, element, 0.0)})
-                        .getResult(0);
-    Value split = tensor::ExpandShapeOp::create(
-        rewriter, loc, RankedTensorType::get({bs, heads, s, hd}, element),
-        context, ArrayRef<ReassociationIndices>{{0, 1}, {2}, {3}});
-    Value merged = linalg::TransposeOp::create(
-                       rewriter, loc, split,
-                       e.empty({bs, s, heads, hd}, element),
-                       ArrayRef<int64_t>{0, 2, 1, 3})
-                       .getResult()[0];
-    Value flat = tensor::CollapseShapeOp::create(
-        rewriter, loc, type, merged,
-        ArrayRef<ReassociationIndices>{{0}, {1}, {2, 3}});
+    Value flat = attendAndMerge(e, probs, v, bs, heads, type);
     rewriter.replaceOp(op, e.linear(flat, op.getWo()));
+    return success();
+  }
+};
+
+/// Attention of n new positions against row `slot` of the caches, after
+/// writing their keys and values there.
+struct LowerCachedAttention : OpRewritePattern<CachedAttentionOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(CachedAttentionOp op,
+                                PatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Emitter e(rewriter, loc);
+    RankedTensorType type = op.getResult().getType();
+    Type element = type.getElementType();
+    int64_t bs = type.getDimSize(0), n = type.getDimSize(1);
+    int64_t heads = op.getHeads(), bh = bs * heads;
+    RankedTensorType cacheType = Emitter::tensorOf(op.getKCache());
+    int64_t len = cacheType.getDimSize(3), hd = cacheType.getDimSize(4);
+    Value pos = op.getPosition(), slot = op.getSlot();
+
+    Value qSrc = op.getQuery() ? op.getQuery() : op.getInput();
+    Value q = e.linear(qSrc, op.getWq());
+    Value k = e.linear(op.getInput(), op.getWk());
+    Value v = e.linear(op.getInput(), op.getWv());
+    std::optional<std::pair<Value, Value>> rope;
+    if (std::optional<APFloat> theta = op.getRopeTheta())
+      rope = LowerAttention::ropeTables(e, n, hd, theta->convertToDouble(),
+                                        element, pos);
+    q = LowerAttention::headsFirst(e, q, heads, rope);
+    k = LowerAttention::headsFirst(e, k, heads, rope);
+    v = LowerAttention::headsFirst(e, v, heads, std::nullopt);
+
+    OpFoldResult zero = rewriter.getIndexAttr(0), one = rewriter.getIndexAttr(1);
+    SmallVector<OpFoldResult> strides(5, one);
+    auto store = [&](Value heads4, Value cache) -> Value {
+      Value rows = tensor::ExpandShapeOp::create(
+          rewriter, loc, RankedTensorType::get({1, bs, heads, n, hd}, element),
+          heads4, ArrayRef<ReassociationIndices>{{0, 1, 2}, {3}, {4}});
+      SmallVector<OpFoldResult> offsets{slot, zero, zero, pos, zero};
+      SmallVector<OpFoldResult> sizes = getAsIndexOpFoldResult(
+          rewriter.getContext(), {1, bs, heads, n, hd});
+      return tensor::InsertSliceOp::create(rewriter, loc, rows, cache, offsets,
+                                           sizes, strides);
+    };
+    auto load = [&](Value cache) -> Value {
+      SmallVector<OpFoldResult> offsets{slot, zero, zero, zero, zero};
+      SmallVector<OpFoldResult> sizes = getAsIndexOpFoldResult(
+          rewriter.getContext(), {1, bs, heads, len, hd});
+      Value row = tensor::ExtractSliceOp::create(
+          rewriter, loc, RankedTensorType::get({bs, heads, len, hd}, element),
+          cache, offsets, sizes, strides);
+      return tensor::CollapseShapeOp::create(
+          rewriter, loc, RankedTensorType::get({bh, len, hd}, element), row,
+          ArrayRef<ReassociationIndices>{{0, 1}, {2}, {3}});
+    };
+    Value kCache = store(k, op.getKCache());
+    Value vCache = store(v, op.getVCache());
+    Value kAll = load(kCache), vAll = load(vCache);
+
+    Value kT = linalg::TransposeOp::create(rewriter, loc, kAll,
+                                           e.empty({bh, hd, len}, element),
+                                           ArrayRef<int64_t>{0, 2, 1})
+                   .getResult()[0];
+    Value scores = linalg::BatchMatmulOp::create(
+                       rewriter, loc, ValueRange{q, kT},
+                       ValueRange{e.filled({bh, n, len}, element, 0.0)})
+                       .getResult(0);
+    // New position i sits at pos + i and sees cache positions up to it.
+    Value probs = LowerAttention::softmaxRows(
+        e, scores, hd, [&](OpBuilder &b, Location l, Value i, Value j) -> Value {
+          Value at = arith::AddIOp::create(b, l, i, pos);
+          return arith::CmpIOp::create(b, l, arith::CmpIPredicate::ugt, j, at);
+        });
+    Value flat =
+        LowerAttention::attendAndMerge(e, probs, vAll, bs, heads, type);
+    rewriter.replaceOp(op, {e.linear(flat, op.getWo()), kCache, vCache});
     return success();
   }
 };
@@ -618,6 +720,7 @@ struct LowerRandomNormalLike : OpRewritePattern<RandomNormalLikeOp> {
     ArrayRef<int64_t> shape = type.getShape();
     uint32_t key = hash32(static_cast<uint32_t>(op.getSeed()));
     double stddev = op.getStd().convertToDouble();
+    Value position = op.getPosition();
     Value result = e.generic(
         {}, e.empty(shape, type.getElementType()), {e.identity(3)},
         {kPar, kPar, kPar}, [&](OpBuilder &b, Location loc, ValueRange) {
@@ -633,19 +736,23 @@ struct LowerRandomNormalLike : OpRewritePattern<RandomNormalLikeOp> {
           auto cf = [&](double v) -> Value {
             return arith::ConstantOp::create(b, loc, b.getF64FloatAttr(v));
           };
-          // n = (b*S + s)*D + d; u_k = hash(2n + k + key), k = 0, 1.
-          Value n = arith::AddIOp::create(
+          // row = hash(key + b*0x9e3779b1 + s*0x85ebca77), s the absolute
+          // position; u_k = hash(row + 2d + k), k = 0, 1.
+          Value s = linalg::IndexOp::create(b, loc, 1);
+          if (position)
+            s = arith::AddIOp::create(b, loc, s, position);
+          Value sI32 = arith::IndexCastOp::create(b, loc, i32, s);
+          Value row = arith::AddIOp::create(
               b, loc,
-              arith::MulIOp::create(
-                  b, loc,
-                  arith::AddIOp::create(
-                      b, loc, arith::MulIOp::create(b, loc, idx(0), ci(shape[1])),
-                      idx(1)),
-                  ci(shape[2])),
-              idx(2));
+              arith::AddIOp::create(
+                  b, loc, ci(static_cast<int32_t>(key)),
+                  arith::MulIOp::create(b, loc, idx(0),
+                                        ci(static_cast<int32_t>(0x9e3779b1U)))),
+              arith::MulIOp::create(b, loc, sI32,
+                                    ci(static_cast<int32_t>(0x85ebca77U))));
+          row = emitHash32(b, loc, row);
           Value base = arith::AddIOp::create(
-              b, loc, arith::MulIOp::create(b, loc, n, ci(2)),
-              ci(static_cast<int32_t>(key)));
+              b, loc, row, arith::MulIOp::create(b, loc, idx(2), ci(2)));
           auto uniform = [&](Value counter) -> Value {
             Value h = emitHash32(b, loc, counter);
             Value top = arith::ShRUIOp::create(b, loc, h, ci(8));
@@ -716,14 +823,16 @@ struct ConvertHrmToLinalgPass
 
     RewritePatternSet patterns(&getContext());
     patterns.add<LowerEmbed, LowerRMSNorm, LowerLinear, LowerLMHead, LowerAdd,
-                 LowerConcat, LowerMlp, LowerAttention, LowerCrossEntropy,
+                 LowerConcat, LowerMlp, LowerAttention, LowerCachedAttention,
+                 LowerCrossEntropy,
                  LowerBroadcast, LowerZerosLike, LowerRandomNormalLike,
                  LowerStepEmbedding, LowerDetach>(&getContext());
     ConversionTarget target(getContext());
     target.addLegalDialect<linalg::LinalgDialect, tensor::TensorDialect,
                            arith::ArithDialect, math::MathDialect>();
     target.addIllegalOp<EmbedOp, RMSNormOp, LinearOp, LMHeadOp, AddOp,
-                        ConcatOp, MlpOp, AttentionOp, CrossEntropyOp,
+                        ConcatOp, MlpOp, AttentionOp, CachedAttentionOp,
+                        CrossEntropyOp,
                         BroadcastOp, ZerosLikeOp, RandomNormalLikeOp,
                         StepEmbeddingOp, DetachOp>();
     target.markUnknownOpDynamicallyLegal([](Operation *) { return true; });

@@ -209,7 +209,8 @@ Value ModelBuilder::initialState(StateInit init, const std::string &name,
   }
   case StateInit::Noise:
     return RandomNormalLikeOp::create(b, loc, x, b.getF64FloatAttr(c.stateStd),
-                                      b.getI64IntegerAttr(c.stateSeed));
+                                      b.getI64IntegerAttr(c.stateSeed),
+                                      /*position=*/Value());
   }
   llvm_unreachable("unknown state init");
 }

@@ -12,6 +12,13 @@
 using namespace mlir;
 
 std::string hrmc::hrmToLinalgPipeline(const CompileShape &shape) {
+  if (shape.decode)
+    return llvm::formatv("hrm-specialize-shapes{{batch={0} seq-len=1},"
+                         "hrm-unroll,convert-hrm-loops-to-scf,"
+                         "convert-hrm-to-func,hrm-decode-entry{{max-len={1}},"
+                         "convert-hrm-to-linalg,canonicalize,cse",
+                         shape.batch, shape.seqLen)
+        .str();
   return llvm::formatv("hrm-specialize-shapes{{batch={0} seq-len={1}},"
                        "hrm-unroll,convert-hrm-loops-to-scf,"
                        "convert-hrm-to-func,convert-hrm-to-linalg,"
@@ -52,7 +59,12 @@ struct PipelineOptions : public PassPipelineOptions<PipelineOptions> {
       *this, "seq-len",
       llvm::cl::desc("Sequence length (default: the model's max_seq_len)"),
       llvm::cl::init(0)};
-  hrmc::CompileShape shape() const { return {batch, seqLen}; }
+  Option<bool> decode{
+      *this, "decode",
+      llvm::cl::desc("Build the KV-cached decode entry point (seq-len is "
+                     "then the cache length)"),
+      llvm::cl::init(false)};
+  hrmc::CompileShape shape() const { return {batch, seqLen, decode}; }
 };
 
 void buildFromText(OpPassManager &pm, const std::string &pipeline) {

@@ -1,6 +1,7 @@
 //===- Manifest.cpp - what an artifact holds, as JSON ---------------------===//
 #include "hrm/HrmOps.h"
 #include "hrmc/Conversion/Passes.h"
+#include "hrmc/Pipelines/Pipelines.h"
 #include "hrmc/Target/Artifact.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -48,21 +49,23 @@ Object describeTensor(StringRef name, Type type) {
 
 llvm::Expected<Object> hrmc::describeArtifact(ModuleOp module,
                                               const CompileShape &shape) {
-  OwningOpRef<ModuleOp> copy(module.clone());
-  auto models = llvm::to_vector(copy->getOps<ModelOp>());
+  auto models = llvm::to_vector(module.getOps<ModelOp>());
   if (models.size() != 1)
     return llvm::createStringError("an artifact holds exactly one hrm.model; "
                                    "found %zu",
                                    models.size());
-  PassManager pm(module.getContext());
-  HrmSpecializeShapesOptions options;
-  options.batch = shape.batch;
-  options.seqLen = shape.seqLen;
-  pm.addPass(createHrmSpecializeShapes(options));
-  if (failed(pm.run(*copy)))
-    return llvm::createStringError("cannot specialize the model's shapes");
-
   ModelOp model = models.front();
+  // Entry points as the compiled code sees them: after lowering to
+  // functions, with static shapes (and the decode entry, when asked).
+  OwningOpRef<ModuleOp> lowered(module.clone());
+  PassManager pm(module.getContext());
+  std::string error;
+  if (!addPipeline(pm, hrmToLinalgPipeline(shape), error))
+    return llvm::createStringError("bad pipeline: " + error);
+  if (failed(pm.run(*lowered)))
+    return llvm::createStringError(
+        "cannot lower the model (see the errors above)");
+
   Array params;
   for (ParamOp param : model.getBody().getOps<ParamOp>()) {
     Object entry = describeTensor(param.getSymName(), param.getTensorType());
@@ -72,10 +75,15 @@ llvm::Expected<Object> hrmc::describeArtifact(ModuleOp module,
     params.push_back(std::move(entry));
   }
   Array entries;
-  for (func::FuncOp fn : model.getBody().getOps<func::FuncOp>()) {
+  for (func::FuncOp fn : lowered->getOps<func::FuncOp>()) {
+    if (!fn->hasAttr("hrm.entry"))
+      continue;
     Array inputs, outputs;
+    unsigned input = 0;
     for (auto [i, type] : llvm::enumerate(fn.getArgumentTypes()))
-      inputs.push_back(describeTensor(("input" + llvm::Twine(i)).str(), type));
+      if (!fn.getArgAttr(i, "hrm.param"))
+        inputs.push_back(
+            describeTensor(("input" + llvm::Twine(input++)).str(), type));
     for (auto [i, type] : llvm::enumerate(fn.getResultTypes()))
       outputs.push_back(
           describeTensor(("output" + llvm::Twine(i)).str(), type));

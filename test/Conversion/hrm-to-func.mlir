@@ -2,7 +2,7 @@
 
 // Parameters become the leading arguments of every function; weights read
 // them, applications call the module's function with them.
-// CHECK: module attributes {hrm.model = "m"}
+// CHECK: module attributes {hrm.max_seq_len = 8 : i64, hrm.model = "m"}
 // CHECK-NOT: hrm.model
 // CHECK-LABEL: func.func private @hrm.module.f(
 // CHECK-SAME: %[[E:[a-z0-9]+]]: tensor<16x8xf32> {hrm.param = "embed"}

@@ -2,7 +2,7 @@
 // RUN: hrm-opt %s --hrm-to-linalg="batch=2 seq-len=4" | FileCheck %s --check-prefix=LINALG
 
 // The whole CPU path: LLVM dialect only, with a packed entry per function.
-// CHECK: module attributes {hrm.model = "m"}
+// CHECK: module attributes {hrm.max_seq_len = 8 : i64, hrm.model = "m"}
 // CHECK-NOT: = hrm.
 // CHECK-NOT: linalg.
 // CHECK-NOT: memref.

@@ -65,14 +65,20 @@ def hash32(x):
 
 
 def random_normal(shape, std, seed):
-    """hrm.random_normal_like: Box-Muller over hash32 of the flat index."""
-    n = np.arange(int(np.prod(shape)), dtype=np.int64)
-    key = int(hash32(np.array([seed], dtype=np.int64))[0])
-    base = (2 * n + key) & 0xFFFFFFFF
+    """hrm.random_normal_like: Box-Muller over hash32 of (seed, row,
+    position, feature), as docs/pipeline.md specifies."""
+    batch, seq, d = shape
+    m = 0xFFFFFFFF
+    key = int(hash32(np.array([seed & m], dtype=np.int64))[0])
+    b = np.arange(batch, dtype=np.int64)[:, None, None]
+    s = np.arange(seq, dtype=np.int64)[None, :, None]
+    f = np.arange(d, dtype=np.int64)[None, None, :]
+    row = hash32((key + b * 0x9E3779B1 + s * 0x85EBCA77) & m)
+    base = (row + 2 * f) & m
     u1 = ((hash32(base) >> 8) + 0.5) / 16777216.0
-    u2 = ((hash32((base + 1) & 0xFFFFFFFF) >> 8) + 0.5) / 16777216.0
+    u2 = ((hash32((base + 1) & m) >> 8) + 0.5) / 16777216.0
     z = np.sqrt(-2.0 * np.log(u1)) * np.cos(2.0 * math.pi * u2)
-    return torch.from_numpy((z * std).reshape(shape))
+    return torch.from_numpy(z * std)
 
 
 class Model:

@@ -254,12 +254,77 @@ static int runEval() {
   return 0;
 }
 
+/// Greedy at temperature 0, else softmax(logits / T) over the top k.
+static int32_t sampleToken(const float *row, int64_t vocab,
+                           std::mt19937_64 &rng) {
+  if (temperature <= 0)
+    return std::max_element(row, row + vocab) - row;
+  std::vector<std::pair<float, int32_t>> ranked;
+  for (int32_t v = 0; v < vocab; ++v)
+    ranked.push_back({row[v], v});
+  std::sort(ranked.begin(), ranked.end(), std::greater<>());
+  if (topK > 0 && topK < vocab)
+    ranked.resize(topK);
+  std::vector<double> weights;
+  for (auto &[logit, v] : ranked)
+    weights.push_back(std::exp((logit - ranked[0].first) / temperature));
+  std::discrete_distribution<size_t> pick(weights.begin(), weights.end());
+  return ranked[pick(rng)].second;
+}
+
+/// Generation through a `decode` entry (hrmc compile --decode): one token
+/// per call, keys and values kept in the caches the entry carries.
+static int generateCached(Model &model, const hrmrt::EntrySpec &decode,
+                          const hrmrt::Tokenizer &tokenizer,
+                          std::vector<int32_t> context) {
+  if (decode.inputs.size() != 4 || decode.outputs.size() != 3)
+    return fail("the 'decode' entry should take (tokens, k_cache, v_cache, "
+                "position) and return (logits, k_cache, v_cache)");
+  int64_t vocab = decode.outputs[0].shape[2];
+  int64_t capacity = decode.inputs[1].shape[3];
+  int64_t rows = decode.inputs[0].numElements();
+  size_t cacheBytes = decode.inputs[1].bytes();
+  std::memset(model.input("decode", 1), 0, cacheBytes);
+  std::memset(model.input("decode", 2), 0, cacheBytes);
+  std::mt19937_64 rng(seed);
+  std::vector<int32_t> generated;
+  size_t fed = 0;
+  for (int64_t position = 0;; ++position) {
+    if (position >= capacity) {
+      errs() << "hrm-run: warning: the cache holds " << capacity
+             << " positions; stopping there\n";
+      break;
+    }
+    int32_t token = fed < context.size() ? context[fed] : generated.back();
+    ++fed;
+    auto *in = static_cast<int32_t *>(model.input("decode", 0));
+    std::fill(in, in + rows, token);
+    *static_cast<int32_t *>(model.input("decode", 3)) = position;
+    if (Error e = model.run("decode"))
+      return fail(std::move(e));
+    std::memcpy(model.input("decode", 1), model.output("decode", 1),
+                cacheBytes);
+    std::memcpy(model.input("decode", 2), model.output("decode", 2),
+                cacheBytes);
+    if (fed < context.size())
+      continue; // still reading the prompt
+    if (static_cast<int64_t>(generated.size()) == maxNew)
+      break;
+    generated.push_back(sampleToken(
+        static_cast<const float *>(model.output("decode", 0)), vocab, rng));
+  }
+  outs() << prompt << tokenizer.decode(generated) << "\n";
+  return 0;
+}
+
 static int runGenerate() {
   Expected<std::unique_ptr<Model>> loaded = loadModel(true);
   if (!loaded)
     return fail(loaded.takeError());
   Model &model = **loaded;
-  Expected<const hrmrt::EntrySpec *> entry = logitsEntry(model);
+  const hrmrt::EntrySpec *decode = model.manifest().findEntry("decode");
+  Expected<const hrmrt::EntrySpec *> entry =
+      decode ? Expected<const hrmrt::EntrySpec *>(decode) : logitsEntry(model);
   if (!entry)
     return fail(entry.takeError());
   int64_t s = model.manifest().seqLen;
@@ -274,6 +339,8 @@ static int runGenerate() {
                   " is outside the model's vocabulary of " + Twine(vocab));
   if (context.empty())
     context = (*tokenizer)->encode("\n");
+  if (decode)
+    return generateCached(model, *decode, **tokenizer, context);
   std::vector<int32_t> generated;
   std::mt19937_64 rng(seed);
   for (int64_t n = 0; n < maxNew; ++n) {
@@ -289,22 +356,7 @@ static int runGenerate() {
     const float *row =
         static_cast<const float *>(model.output("logits", 0)) +
         (len - 1) * vocab;
-    int32_t next;
-    if (temperature <= 0) {
-      next = std::max_element(row, row + vocab) - row;
-    } else {
-      std::vector<std::pair<float, int32_t>> ranked;
-      for (int32_t v = 0; v < vocab; ++v)
-        ranked.push_back({row[v], v});
-      std::sort(ranked.begin(), ranked.end(), std::greater<>());
-      if (topK > 0 && topK < vocab)
-        ranked.resize(topK);
-      std::vector<double> weights;
-      for (auto &[logit, v] : ranked)
-        weights.push_back(std::exp((logit - ranked[0].first) / temperature));
-      std::discrete_distribution<size_t> pick(weights.begin(), weights.end());
-      next = ranked[pick(rng)].second;
-    }
+    int32_t next = sampleToken(row, vocab, rng);
     context.push_back(next);
     generated.push_back(next);
   }

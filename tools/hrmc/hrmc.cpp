@@ -73,6 +73,11 @@ static cl::opt<std::string> compileCPU(
 static cl::opt<bool> compileKeep(
     "keep-intermediates", cl::desc("Also write the LLVM IR (model.ll)"),
     cl::sub(compileCmd));
+static cl::opt<bool> compileDecode(
+    "decode",
+    cl::desc("Build the KV-cached `decode` entry point for generation "
+             "(--seq-len is then the cache length)"),
+    cl::sub(compileCmd));
 static cl::opt<bool> compilePrintPipeline(
     "print-pipeline",
     cl::desc("Print the pass pipeline (for hrm-opt) and exit"),
@@ -144,7 +149,7 @@ static int runStats(mlir::MLIRContext &context) {
 }
 
 static int runCompile(mlir::MLIRContext &context) {
-  hrmc::CompileShape shape{compileBatch, compileSeqLen};
+  hrmc::CompileShape shape{compileBatch, compileSeqLen, compileDecode};
   if (compilePrintPipeline) {
     outs() << "builtin.module(" << hrmc::hrmToCPUPipeline(shape) << ")\n";
     return 0;

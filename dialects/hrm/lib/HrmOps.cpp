@@ -244,6 +244,38 @@ LogicalResult AttentionOp::verify() {
   return success();
 }
 
+LogicalResult CachedAttentionOp::verify() {
+  int64_t d = lastDim(getInput());
+  ArrayRef<int64_t> w = tensorType(getWq()).getShape();
+  if (failed(expectDim(*this, "projection rows", w[0], d)) ||
+      failed(expectDim(*this, "projection columns", w[1], d)))
+    return failure();
+  int64_t heads = getHeadsAttr().getInt();
+  if (heads < 1)
+    return emitOpError() << "heads must be >= 1, got " << heads;
+  if (!ShapedType::isDynamic(d) && d % heads != 0)
+    return emitOpError() << "model width " << d
+                         << " is not divisible by heads = " << heads;
+  if (getRopeTheta() && !ShapedType::isDynamic(d) && (d / heads) % 2 != 0)
+    return emitOpError() << "RoPE needs an even head size, got " << d / heads;
+  ArrayRef<int64_t> cache = tensorType(getKCache()).getShape();
+  int64_t batch = tensorType(getInput()).getDimSize(0);
+  if (failed(expectDim(*this, "cache batch", cache[1], batch)) ||
+      failed(expectDim(*this, "cache heads", cache[2], heads)) ||
+      (!ShapedType::isDynamic(d) &&
+       failed(expectDim(*this, "cache head size", cache[4], d / heads))))
+    return failure();
+  int64_t seq = tensorType(getInput()).getDimSize(1);
+  if (!ShapedType::isDynamic(seq) && !ShapedType::isDynamic(cache[3]) &&
+      seq > cache[3])
+    return emitOpError() << seq << " new positions do not fit a cache of "
+                         << cache[3];
+  if (getQuery() && getQuery().getType() != getInput().getType())
+    return emitOpError() << "query type " << getQuery().getType()
+                         << " differs from input type " << getInput().getType();
+  return success();
+}
+
 LogicalResult MlpOp::verify() {
   bool isSwiglu = getKind() == MlpKind::swiglu;
   if (isSwiglu != static_cast<bool>(getGate()))

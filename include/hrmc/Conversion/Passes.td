@@ -45,10 +45,36 @@ def ConvertHrmToFunc : Pass<"convert-hrm-to-func", "::mlir::ModuleOp"> {
     each tagged with `hrm.param = "<name>"`. `hrm.weight` becomes a use of
     that argument, `hrm.apply` a `func.call` of `hrm.module.<name>`. Entry
     points keep their names and get `hrm.entry` and `llvm.emit_c_interface`;
-    module functions are private. The module gets `hrm.model = "<name>"`.
+    module functions are private. The module gets `hrm.model = "<name>"`
+    and, when the model has one, `hrm.max_seq_len`.
     One model per module.
   }];
   let dependentDialects = ["::mlir::func::FuncDialect"];
+}
+
+def HrmDecodeEntry : Pass<"hrm-decode-entry", "::mlir::ModuleOp"> {
+  let summary = "Builds a KV-cached `decode` entry point from `logits`";
+  let description = [{
+    Runs after `convert-hrm-to-func`, on a model specialized to the new
+    positions of one decoding step (usually `seq-len=1`). Clones `@logits`
+    into `@decode(tokens, k_cache, v_cache, position)` returning
+    `(logits, k_cache, v_cache)`, and replaces the other entry points.
+    Every attention becomes `hrm.cached_attention`, and every module
+    application owns its own cache slots: a call inside rolled loops with
+    trip counts `n1, n2, ...` gets `n1 * n2 * ...` slot groups, indexed by
+    the linearized iteration, so the loop stays rolled. The caches are
+    `[slots, batch, heads, max-len, head_dim]`; `position` (a 0-d i32
+    tensor) is the position of the first new token. Only causal attention
+    can be cached: other masks are an error.
+  }];
+  let options = [
+    Option<"maxLen", "max-len", "int64_t", /*default=*/"0",
+           "Cache length (default: the module's hrm.max_seq_len)">
+  ];
+  let dependentDialects = ["::mlir::func::FuncDialect",
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::tensor::TensorDialect",
+                           "::mlir::arith::ArithDialect"];
 }
 
 def ConvertHrmToLinalg : Pass<"convert-hrm-to-linalg"> {

@@ -12,6 +12,9 @@ namespace hrmc {
 struct CompileShape {
   int64_t batch = 1;
   int64_t seqLen = 0; // 0: the model's max_seq_len
+  /// Build the KV-cached `decode` entry point (one new token per call, a
+  /// cache of seqLen positions) instead of `logits` and `loss`.
+  bool decode = false;
 };
 
 /// hrm -> linalg on tensors with static shapes, loops as scf.for.

@@ -243,6 +243,45 @@ def Hrm_AttentionOp : Hrm_Op<"attention", [Pure,
   let hasVerifier = 1;
 }
 
+def Hrm_CachedAttentionOp : Hrm_Op<"cached_attention", [Pure,
+    AllTypesMatch<["input", "result"]>,
+    AllTypesMatch<["wq", "wk", "wv", "wo"]>,
+    AllTypesMatch<["k_cache", "v_cache", "new_k_cache", "new_v_cache"]>]> {
+  let summary = "causal attention of new positions against a key/value cache";
+  let description = [{
+    The decoding form of `hrm.attention` with a causal mask: `input` holds
+    the positions `position, position+1, ...` of each sequence. Their keys
+    and values are written into row `slot` of the caches
+    (`[slots, batch, heads, max_seq_len, head_dim]`) at those positions, and
+    their queries attend to cache positions up to their own. Each module
+    application owns one slot, so a rolled loop's applications share the
+    op but not the cache. Results: the attention output and the updated
+    caches. Built by `hrm-decode-entry`.
+    ```mlir
+    %a, %k1, %v1 = hrm.cached_attention %x weights(%wq, %wk, %wv, %wo)
+        cache(%k0, %v0) slot %s position %p heads 4 rope 1.0e+04
+        : tensor<1x1x64xf32>, tensor<64x64xf32>, tensor<6x1x4x128x16xf32>
+    ```
+  }];
+  let arguments = (ins Hrm_Activation:$input,
+                       Hrm_Matrix:$wq, Hrm_Matrix:$wk, Hrm_Matrix:$wv, Hrm_Matrix:$wo,
+                       TensorRankOf<[AnyFloat], [5]>:$k_cache,
+                       TensorRankOf<[AnyFloat], [5]>:$v_cache,
+                       Index:$slot, Index:$position,
+                       Optional<Hrm_Activation>:$query,
+                       I64Attr:$heads, OptionalAttr<F64Attr>:$rope_theta);
+  let results = (outs Hrm_Activation:$result,
+                      TensorRankOf<[AnyFloat], [5]>:$new_k_cache,
+                      TensorRankOf<[AnyFloat], [5]>:$new_v_cache);
+  let assemblyFormat = [{
+    $input `weights` `(` $wq `,` $wk `,` $wv `,` $wo `)` (`query` $query^)?
+    `cache` `(` $k_cache `,` $v_cache `)` `slot` $slot `position` $position
+    `heads` $heads (`rope` $rope_theta^)?
+    attr-dict `:` type($input) `,` type($wq) `,` type($k_cache) (`,` type($query)^)?
+  }];
+  let hasVerifier = 1;
+}
+
 def Hrm_MlpOp : Hrm_Op<"mlp", [Pure, AllTypesMatch<["input", "result"]>]> {
   let summary = "feed-forward block: SwiGLU or GELU";
   let description = [{
@@ -375,21 +414,29 @@ def Hrm_ZerosLikeOp : Hrm_Op<"zeros_like", [Pure, SameOperandsAndResultType]> {
   let assemblyFormat = "$like attr-dict `:` type($like)";
 }
 
-def Hrm_RandomNormalLikeOp : Hrm_Op<"random_normal_like", [SameOperandsAndResultType]> {
+def Hrm_RandomNormalLikeOp : Hrm_Op<"random_normal_like", [
+    AllTypesMatch<["like", "result"]>]> {
   let summary = "a state of independent normal samples shaped like its operand";
   let description = [{
-    The random initial state of a recurrent-depth core. Samples come from a
-    counter-based generator keyed by `seed` and each element's flat index
-    (Box-Muller over a 32-bit integer hash), so one seed gives the same
-    sample on every call and every backend.
+    The random initial state of a recurrent-depth core. Each sample is drawn
+    by a counter-based generator (Box-Muller over a 32-bit integer hash) from
+    `seed`, its batch row, its position and its feature, so one seed gives
+    the same sample on every call and every backend, and a position's
+    sample does not depend on the sequence length. `at`, when given, is the
+    position of the first row (`hrm-decode-entry` sets it to the decoding
+    position); it is 0 otherwise.
 
     ```mlir
     %s0 = hrm.random_normal_like %e std 1.0 seed 7 : tensor<?x?x64xf32>
+    %s1 = hrm.random_normal_like %e std 1.0 seed 7 at %pos : tensor<1x1x64xf32>
     ```
   }];
-  let arguments = (ins Hrm_Activation:$like, F64Attr:$std, I64Attr:$seed);
+  let arguments = (ins Hrm_Activation:$like, F64Attr:$std, I64Attr:$seed,
+                       Optional<Index>:$position);
   let results = (outs Hrm_Activation:$result);
-  let assemblyFormat = "$like `std` $std `seed` $seed attr-dict `:` type($like)";
+  let assemblyFormat = [{
+    $like `std` $std `seed` $seed (`at` $position^)? attr-dict `:` type($like)
+  }];
   let hasVerifier = 1;
 }
 
