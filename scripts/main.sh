@@ -22,13 +22,13 @@ sed -n '/func.func @logits/,$p' "$work/linalg.mlir" | head -20
 echo "=== 4. compile for this CPU (pipeline below) -> $work/artifact"
 "$bin/hrmc" compile "$model" --batch 4 --seq-len 64 --print-pipeline
 "$bin/hrmc" compile "$model" -o "$work/artifact" --batch 4 --seq-len 64
-"$bin/hrmc" compile "$model" -o "$work/artifact-gen" --batch 1 --seq-len 64
+"$bin/hrmc" compile "$model" -o "$work/artifact-gen" --batch 1 --seq-len 128 --decode
 ls -l "$work/artifact"
 echo "=== 5. initialise parameters"
 "$bin/hrm-run" init "$work/artifact" -o "$work/params.safetensors" --seed 0
 echo "=== 6. evaluate on $text (byte tokens)"
 "$bin/hrm-run" eval "$work/artifact" --params "$work/params.safetensors" --text "$text" --batches 4
-echo "=== 7. generate (untrained parameters: expect noise)"
+echo "=== 7. generate through the KV cache (untrained parameters: expect noise)"
 "$bin/hrm-run" generate "$work/artifact-gen" --params "$work/params.safetensors" \
   --prompt "The GNU General Public License" --max-new-tokens 48 --temperature 0.8 --top-k 40 --seed 1
 echo "(Training is issue 4 and the GPU issue 5: see docs/status.md.)"

@@ -173,3 +173,26 @@ func.func @states(%x: tensor<2x4x8xf32>, %v: tensor<8xf32>, %table: tensor<6x8xf
   %d = hrm.detach %x : tensor<2x4x8xf32>
   return %z, %b, %r, %e, %d : tensor<2x4x8xf32>, tensor<2x4x8xf32>, tensor<2x4x8xf32>, tensor<8xf32>, tensor<2x4x8xf32>
 }
+
+// -----
+
+// Cached attention writes the new keys and values at [slot, :, :, position]
+// and attends to the slot's row, hiding cache positions after its own.
+// CHECK-LABEL: func.func @cached_attention(
+// CHECK-SAME: %[[K:[a-z0-9]+]]: tensor<3x1x2x16x4xf32>, %[[V:[a-z0-9]+]]: tensor<3x1x2x16x4xf32>, %[[SLOT:[a-z0-9]+]]: index, %[[POS:[a-z0-9]+]]: index
+// CHECK: linalg.index 0
+// CHECK: arith.addi %{{.*}}, %[[POS]]
+// CHECK: math.cos
+// CHECK: %[[K1:.*]] = tensor.insert_slice %{{.*}} into %[[K]][%[[SLOT]], 0, 0, %[[POS]], 0] [1, 1, 2, 1, 4] [1, 1, 1, 1, 1]
+// CHECK: %[[V1:.*]] = tensor.insert_slice %{{.*}} into %[[V]][%[[SLOT]], 0, 0, %[[POS]], 0] [1, 1, 2, 1, 4] [1, 1, 1, 1, 1]
+// CHECK: tensor.extract_slice %[[K1]][%[[SLOT]], 0, 0, 0, 0] [1, 1, 2, 16, 4] [1, 1, 1, 1, 1] : tensor<3x1x2x16x4xf32> to tensor<1x2x16x4xf32>
+// CHECK: linalg.batch_matmul ins(%{{.*}}, %{{.*}} : tensor<2x1x4xf32>, tensor<2x4x16xf32>)
+// CHECK: %[[AT:.*]] = arith.addi %{{.*}}, %[[POS]]
+// CHECK: arith.cmpi ugt, %{{.*}}, %[[AT]]
+// CHECK: return %{{.*}}, %[[K1]], %[[V1]]
+func.func @cached_attention(%x: tensor<1x1x8xf32>, %w: tensor<8x8xf32>, %k: tensor<3x1x2x16x4xf32>,
+                            %v: tensor<3x1x2x16x4xf32>, %slot: index, %pos: index)
+    -> (tensor<1x1x8xf32>, tensor<3x1x2x16x4xf32>, tensor<3x1x2x16x4xf32>) {
+  %a, %k1, %v1 = hrm.cached_attention %x weights(%w, %w, %w, %w) cache(%k, %v) slot %slot position %pos heads 2 rope 1.0e+04 : tensor<1x1x8xf32>, tensor<8x8xf32>, tensor<3x1x2x16x4xf32>
+  return %a, %k1, %v1 : tensor<1x1x8xf32>, tensor<3x1x2x16x4xf32>, tensor<3x1x2x16x4xf32>
+}

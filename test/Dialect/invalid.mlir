@@ -315,3 +315,27 @@ func.func @f(%t: tensor<4x8xf32>, %i: index) {
   %e = hrm.step_embedding %t[%i] : tensor<4x8xf32> -> tensor<6xf32>
   return
 }
+
+// -----
+
+func.func @f(%x: tensor<1x1x8xf32>, %w: tensor<8x8xf32>, %k: tensor<3x1x4x16x2xf32>, %s: index) {
+  // expected-error @+1 {{cache heads is 4, expected 2}}
+  %a, %k1, %v1 = hrm.cached_attention %x weights(%w, %w, %w, %w) cache(%k, %k) slot %s position %s heads 2 : tensor<1x1x8xf32>, tensor<8x8xf32>, tensor<3x1x4x16x2xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<1x1x8xf32>, %w: tensor<8x8xf32>, %k: tensor<3x1x2x16x3xf32>, %s: index) {
+  // expected-error @+1 {{cache head size is 3, expected 4}}
+  %a, %k1, %v1 = hrm.cached_attention %x weights(%w, %w, %w, %w) cache(%k, %k) slot %s position %s heads 2 : tensor<1x1x8xf32>, tensor<8x8xf32>, tensor<3x1x2x16x3xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<1x20x8xf32>, %w: tensor<8x8xf32>, %k: tensor<3x1x2x16x4xf32>, %s: index) {
+  // expected-error @+1 {{20 new positions do not fit a cache of 16}}
+  %a, %k1, %v1 = hrm.cached_attention %x weights(%w, %w, %w, %w) cache(%k, %k) slot %s position %s heads 2 : tensor<1x20x8xf32>, tensor<8x8xf32>, tensor<3x1x2x16x4xf32>
+  return
+}
