@@ -81,7 +81,7 @@ struct HrmDecodeEntryPass
   }
 
   Caches cachedAttention(RewriterBase &rewriter, AttentionOp op, Value slot,
-                         Caches caches) {
+                         Value position, Caches caches) {
     rewriter.setInsertionPoint(op);
     auto cached = CachedAttentionOp::create(
         rewriter, op.getLoc(), op.getType(), cacheType, cacheType,
@@ -105,16 +105,13 @@ struct HrmDecodeEntryPass
     Value pos = entry.addArgument(rewriter.getIndexType(), loc);
     Caches caches{k, v};
     int64_t local = 0;
-    Value savedPosition = position;
-    position = pos;
     for (AttentionOp op : llvm::to_vector(copy.getOps<AttentionOp>())) {
       rewriter.setInsertionPoint(op);
       Value slot = arith::AddIOp::create(
           rewriter, loc, base,
           arith::ConstantIndexOp::create(rewriter, loc, local++));
-      caches = cachedAttention(rewriter, op, slot, caches);
+      caches = cachedAttention(rewriter, op, slot, pos, caches);
     }
-    position = savedPosition;
     auto ret = cast<func::ReturnOp>(entry.getTerminator());
     SmallVector<Value> results(ret.getOperands());
     results.push_back(caches.k);
@@ -149,7 +146,7 @@ struct HrmDecodeEntryPass
           return attention.emitError("decode needs loops from 0 with step 1 "
                                      "and constant trip counts around "
                                      "attention");
-        caches = cachedAttention(rewriter, attention, slot, caches);
+        caches = cachedAttention(rewriter, attention, slot, position, caches);
       } else if (auto call = dyn_cast<func::CallOp>(op)) {
         auto fn = SymbolTable::lookupNearestSymbolFrom<func::FuncOp>(
             call, call.getCalleeAttr());

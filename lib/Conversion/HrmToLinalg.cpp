@@ -473,6 +473,27 @@ struct LowerAttention : OpRewritePattern<AttentionOp> {
         ArrayRef<ReassociationIndices>{{0}, {1}, {2, 3}});
   }
 
+  struct Heads {
+    Value q, k, v; // [B*H, n, hd]; q and k rotated when RoPE is on
+  };
+  /// Q from `query` (or `input`), K and V from `input`, split into heads;
+  /// RoPE at positions `offset + i` (offset null: 0).
+  template <typename AttentionLike>
+  static Heads projectHeads(Emitter &e, AttentionLike op, Value offset) {
+    RankedTensorType type = Emitter::tensorOf(op.getInput());
+    int64_t heads = op.getHeads(), hd = type.getDimSize(2) / heads;
+    Value qSrc = op.getQuery() ? op.getQuery() : op.getInput();
+    Value q = e.linear(qSrc, op.getWq());
+    Value k = e.linear(op.getInput(), op.getWk());
+    Value v = e.linear(op.getInput(), op.getWv());
+    std::optional<std::pair<Value, Value>> rope;
+    if (std::optional<APFloat> theta = op.getRopeTheta())
+      rope = ropeTables(e, type.getDimSize(1), hd, theta->convertToDouble(),
+                        type.getElementType(), offset);
+    return {headsFirst(e, q, heads, rope), headsFirst(e, k, heads, rope),
+            headsFirst(e, v, heads, std::nullopt)};
+  }
+
   LogicalResult matchAndRewrite(AttentionOp op,
                                 PatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
@@ -482,17 +503,7 @@ struct LowerAttention : OpRewritePattern<AttentionOp> {
     int64_t bs = type.getDimSize(0), s = type.getDimSize(1),
             d = type.getDimSize(2);
     int64_t heads = op.getHeads(), hd = d / heads, bh = bs * heads;
-
-    Value qSrc = op.getQuery() ? op.getQuery() : op.getInput();
-    Value q = e.linear(qSrc, op.getWq());
-    Value k = e.linear(op.getInput(), op.getWk());
-    Value v = e.linear(op.getInput(), op.getWv());
-    std::optional<std::pair<Value, Value>> rope;
-    if (std::optional<APFloat> theta = op.getRopeTheta())
-      rope = ropeTables(e, s, hd, theta->convertToDouble(), element);
-    q = headsFirst(e, q, heads, rope);
-    k = headsFirst(e, k, heads, rope);
-    v = headsFirst(e, v, heads, std::nullopt);
+    auto [q, k, v] = projectHeads(e, op, /*offset=*/nullptr);
 
     Value kT = linalg::TransposeOp::create(rewriter, loc, k,
                                            e.empty({bh, hd, s}, element),
@@ -543,18 +554,7 @@ struct LowerCachedAttention : OpRewritePattern<CachedAttentionOp> {
     RankedTensorType cacheType = Emitter::tensorOf(op.getKCache());
     int64_t len = cacheType.getDimSize(3), hd = cacheType.getDimSize(4);
     Value pos = op.getPosition(), slot = op.getSlot();
-
-    Value qSrc = op.getQuery() ? op.getQuery() : op.getInput();
-    Value q = e.linear(qSrc, op.getWq());
-    Value k = e.linear(op.getInput(), op.getWk());
-    Value v = e.linear(op.getInput(), op.getWv());
-    std::optional<std::pair<Value, Value>> rope;
-    if (std::optional<APFloat> theta = op.getRopeTheta())
-      rope = LowerAttention::ropeTables(e, n, hd, theta->convertToDouble(),
-                                        element, pos);
-    q = LowerAttention::headsFirst(e, q, heads, rope);
-    k = LowerAttention::headsFirst(e, k, heads, rope);
-    v = LowerAttention::headsFirst(e, v, heads, std::nullopt);
+    auto [q, k, v] = LowerAttention::projectHeads(e, op, pos);
 
     OpFoldResult zero = rewriter.getIndexAttr(0), one = rewriter.getIndexAttr(1);
     SmallVector<OpFoldResult> strides(5, one);

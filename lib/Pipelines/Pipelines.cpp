@@ -12,18 +12,17 @@
 using namespace mlir;
 
 std::string hrmc::hrmToLinalgPipeline(const CompileShape &shape) {
-  if (shape.decode)
-    return llvm::formatv("hrm-specialize-shapes{{batch={0} seq-len=1},"
-                         "hrm-unroll,convert-hrm-loops-to-scf,"
-                         "convert-hrm-to-func,hrm-decode-entry{{max-len={1}},"
-                         "convert-hrm-to-linalg,canonicalize,cse",
-                         shape.batch, shape.seqLen)
-        .str();
+  // A decode step specializes to one new position; seq-len is then the
+  // cache length.
+  std::string decode =
+      shape.decode
+          ? llvm::formatv("hrm-decode-entry{{max-len={0}},", shape.seqLen).str()
+          : "";
   return llvm::formatv("hrm-specialize-shapes{{batch={0} seq-len={1}},"
                        "hrm-unroll,convert-hrm-loops-to-scf,"
-                       "convert-hrm-to-func,convert-hrm-to-linalg,"
+                       "convert-hrm-to-func,{2}convert-hrm-to-linalg,"
                        "canonicalize,cse",
-                       shape.batch, shape.seqLen)
+                       shape.batch, shape.decode ? 1 : shape.seqLen, decode)
       .str();
 }
 

@@ -1,5 +1,6 @@
 //===- CPUArtifact.cpp - hrm IR -> host shared object ---------------------===//
 #include "hrmc/Target/Artifact.h"
+#include "hrmrt/FileIO.h"
 
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/IR/BuiltinOps.h"
@@ -23,15 +24,14 @@ using namespace mlir;
 
 namespace {
 
-llvm::Error lowerToLLVMDialect(ModuleOp module,
-                               const hrmc::CompileShape &shape) {
+llvm::Error runPipeline(ModuleOp module, llvm::StringRef pipeline) {
   PassManager pm(module.getContext());
   std::string error;
-  if (!hrmc::addPipeline(pm, hrmc::hrmToCPUPipeline(shape), error))
+  if (!hrmc::addPipeline(pm, pipeline, error))
     return llvm::createStringError("bad pipeline: " + error);
   if (failed(pm.run(module)))
     return llvm::createStringError(
-        "lowering to the LLVM dialect failed (see the errors above)");
+        "cannot lower the model (see the errors above)");
   return llvm::Error::success();
 }
 
@@ -94,21 +94,28 @@ llvm::Error linkSharedObject(llvm::StringRef object, llvm::StringRef output) {
   return llvm::Error::success();
 }
 
+llvm::Error writeText(llvm::StringRef path, llvm::StringRef text) {
+  return hrmrt::writeFileAtomically(
+      path, [&](llvm::raw_ostream &os) { os << text; });
+}
+
 } // namespace
 
 llvm::Error hrmc::compileCPUArtifact(ModuleOp module,
                                      const ArtifactOptions &options,
                                      llvm::StringRef dir) {
-  llvm::Expected<llvm::json::Object> manifest =
-      describeArtifact(module, options.shape);
-  if (!manifest)
-    return manifest.takeError();
-
   std::string source;
   llvm::raw_string_ostream(source) << module;
 
   OwningOpRef<ModuleOp> lowered(module.clone());
-  if (llvm::Error e = lowerToLLVMDialect(*lowered, options.shape))
+  if (llvm::Error e =
+          runPipeline(*lowered, hrmToLinalgPipeline(options.shape)))
+    return e;
+  llvm::Expected<llvm::json::Object> manifest =
+      describeArtifact(module, *lowered, options.shape);
+  if (!manifest)
+    return manifest.takeError();
+  if (llvm::Error e = runPipeline(*lowered, linalgToCPUPipeline()))
     return e;
 
   DialectRegistry registry;
@@ -142,7 +149,7 @@ llvm::Error hrmc::compileCPUArtifact(ModuleOp module,
     std::string ir;
     llvm::raw_string_ostream os(ir);
     llvmModule->print(os, nullptr);
-    if (llvm::Error e = writeFileAtomically(inDir("model.ll"), ir))
+    if (llvm::Error e = writeText(inDir("model.ll"), ir))
       return e;
   }
   std::string object = inDir("model.o.tmp");
@@ -166,7 +173,7 @@ llvm::Error hrmc::compileCPUArtifact(ModuleOp module,
   std::string text;
   llvm::raw_string_ostream os(text);
   os << llvm::formatv("{0:2}", llvm::json::Value(std::move(*manifest)));
-  if (llvm::Error e = writeFileAtomically(inDir("model.mlir"), source))
+  if (llvm::Error e = writeText(inDir("model.mlir"), source))
     return e;
-  return writeFileAtomically(inDir("manifest.json"), text);
+  return writeText(inDir("manifest.json"), text);
 }

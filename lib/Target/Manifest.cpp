@@ -1,13 +1,9 @@
 //===- Manifest.cpp - what an artifact holds, as JSON ---------------------===//
 #include "hrm/HrmOps.h"
 #include "hrmc/Conversion/Passes.h"
-#include "hrmc/Pipelines/Pipelines.h"
 #include "hrmc/Target/Artifact.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
-#include "mlir/Pass/PassManager.h"
-#include "llvm/Support/FileSystem.h"
-#include "llvm/Support/Path.h"
 
 using namespace mlir;
 using namespace mlir::hrm;
@@ -48,6 +44,7 @@ Object describeTensor(StringRef name, Type type) {
 } // namespace
 
 llvm::Expected<Object> hrmc::describeArtifact(ModuleOp module,
+                                              ModuleOp lowered,
                                               const CompileShape &shape) {
   auto models = llvm::to_vector(module.getOps<ModelOp>());
   if (models.size() != 1)
@@ -55,16 +52,6 @@ llvm::Expected<Object> hrmc::describeArtifact(ModuleOp module,
                                    "found %zu",
                                    models.size());
   ModelOp model = models.front();
-  // Entry points as the compiled code sees them: after lowering to
-  // functions, with static shapes (and the decode entry, when asked).
-  OwningOpRef<ModuleOp> lowered(module.clone());
-  PassManager pm(module.getContext());
-  std::string error;
-  if (!addPipeline(pm, hrmToLinalgPipeline(shape), error))
-    return llvm::createStringError("bad pipeline: " + error);
-  if (failed(pm.run(*lowered)))
-    return llvm::createStringError(
-        "cannot lower the model (see the errors above)");
 
   Array params;
   for (ParamOp param : model.getBody().getOps<ParamOp>()) {
@@ -75,7 +62,9 @@ llvm::Expected<Object> hrmc::describeArtifact(ModuleOp module,
     params.push_back(std::move(entry));
   }
   Array entries;
-  for (func::FuncOp fn : lowered->getOps<func::FuncOp>()) {
+  // Entry points as the compiled code sees them: functions over the
+  // parameters, with static shapes (and the decode entry, when asked).
+  for (func::FuncOp fn : lowered.getOps<func::FuncOp>()) {
     if (!fn->hasAttr("hrm.entry"))
       continue;
     Array inputs, outputs;
@@ -109,27 +98,4 @@ llvm::Expected<Object> hrmc::describeArtifact(ModuleOp module,
   if (std::optional<uint64_t> maxSeq = model.getMaxSeqLen())
     manifest["max_seq_len"] = static_cast<int64_t>(*maxSeq);
   return manifest;
-}
-
-llvm::Error hrmc::writeFileAtomically(llvm::StringRef path,
-                                      llvm::StringRef contents) {
-  llvm::SmallString<256> temp(path);
-  temp += ".tmp";
-  {
-    std::error_code ec;
-    llvm::raw_fd_ostream os(temp, ec);
-    if (ec)
-      return llvm::createStringError(ec, "cannot write %s: %s", temp.c_str(),
-                                     ec.message().c_str());
-    os << contents;
-    os.close();
-    if (os.has_error())
-      return llvm::createStringError(os.error(), "cannot write %s",
-                                     temp.c_str());
-  }
-  if (std::error_code ec = llvm::sys::fs::rename(temp, path))
-    return llvm::createStringError(ec, "cannot rename %s to %s: %s",
-                                   temp.c_str(), path.str().c_str(),
-                                   ec.message().c_str());
-  return llvm::Error::success();
 }

@@ -214,50 +214,53 @@ LogicalResult RMSNormOp::verify() {
   return success();
 }
 
-LogicalResult AttentionOp::verify() {
-  int64_t d = lastDim(getInput());
-  ArrayRef<int64_t> w = tensorType(getWq()).getShape();
-  if (failed(expectDim(*this, "projection rows", w[0], d)) ||
-      failed(expectDim(*this, "projection columns", w[1], d)))
+/// What hrm.attention and hrm.cached_attention check alike: square
+/// projections of the model width, a head count dividing it, a positive
+/// RoPE base and an even head size for RoPE, a query shaped like the input.
+template <typename AttentionLike>
+static LogicalResult verifyAttentionShapes(AttentionLike op) {
+  int64_t d = lastDim(op.getInput());
+  ArrayRef<int64_t> w = tensorType(op.getWq()).getShape();
+  if (failed(expectDim(op, "projection rows", w[0], d)) ||
+      failed(expectDim(op, "projection columns", w[1], d)))
     return failure();
-  int64_t heads = getHeadsAttr().getInt();
+  int64_t heads = op.getHeadsAttr().getInt();
   if (heads < 1)
-    return emitOpError() << "heads must be >= 1, got " << heads;
+    return op.emitOpError() << "heads must be >= 1, got " << heads;
   if (!ShapedType::isDynamic(d) && d % heads != 0)
-    return emitOpError() << "model width " << d
-                         << " is not divisible by heads = " << heads;
-  if (getRopeTheta()) {
-    if (!(getRopeTheta()->convertToDouble() > 0.0))
-      return emitOpError() << "rope theta must be positive";
+    return op.emitOpError() << "model width " << d
+                            << " is not divisible by heads = " << heads;
+  if (op.getRopeTheta()) {
+    if (!(op.getRopeTheta()->convertToDouble() > 0.0))
+      return op.emitOpError() << "rope theta must be positive";
     if (!ShapedType::isDynamic(d) && (d / heads) % 2 != 0)
-      return emitOpError() << "RoPE needs an even head size, got " << d / heads;
+      return op.emitOpError() << "RoPE needs an even head size, got "
+                              << d / heads;
   }
+  if (op.getQuery() && op.getQuery().getType() != op.getInput().getType())
+    return op.emitOpError() << "query type " << op.getQuery().getType()
+                            << " differs from input type "
+                            << op.getInput().getType();
+  return success();
+}
+
+LogicalResult AttentionOp::verify() {
+  if (failed(verifyAttentionShapes(*this)))
+    return failure();
   bool isPrefix = getMask() == MaskKind::prefix;
   if (isPrefix != getPrefixLen().has_value())
     return emitOpError() << (isPrefix ? "a prefix mask needs a prefix length"
                                       : "only a prefix mask takes a prefix length");
   if (isPrefix && getPrefixLenAttr().getInt() < 0)
     return emitOpError() << "prefix length must be >= 0";
-  if (getQuery() && getQuery().getType() != getInput().getType())
-    return emitOpError() << "query type " << getQuery().getType()
-                         << " differs from input type " << getInput().getType();
   return success();
 }
 
 LogicalResult CachedAttentionOp::verify() {
-  int64_t d = lastDim(getInput());
-  ArrayRef<int64_t> w = tensorType(getWq()).getShape();
-  if (failed(expectDim(*this, "projection rows", w[0], d)) ||
-      failed(expectDim(*this, "projection columns", w[1], d)))
+  if (failed(verifyAttentionShapes(*this)))
     return failure();
+  int64_t d = lastDim(getInput());
   int64_t heads = getHeadsAttr().getInt();
-  if (heads < 1)
-    return emitOpError() << "heads must be >= 1, got " << heads;
-  if (!ShapedType::isDynamic(d) && d % heads != 0)
-    return emitOpError() << "model width " << d
-                         << " is not divisible by heads = " << heads;
-  if (getRopeTheta() && !ShapedType::isDynamic(d) && (d / heads) % 2 != 0)
-    return emitOpError() << "RoPE needs an even head size, got " << d / heads;
   ArrayRef<int64_t> cache = tensorType(getKCache()).getShape();
   int64_t batch = tensorType(getInput()).getDimSize(0);
   if (failed(expectDim(*this, "cache batch", cache[1], batch)) ||
@@ -270,9 +273,6 @@ LogicalResult CachedAttentionOp::verify() {
       seq > cache[3])
     return emitOpError() << seq << " new positions do not fit a cache of "
                          << cache[3];
-  if (getQuery() && getQuery().getType() != getInput().getType())
-    return emitOpError() << "query type " << getQuery().getType()
-                         << " differs from input type " << getInput().getType();
   return success();
 }
 

@@ -20,10 +20,11 @@ struct ArtifactOptions {
   bool keepIntermediates = false;
 };
 
-/// The manifest of `model` (one hrm.model, shapes not yet specialized):
-/// its parameters with init specs, and each entry point's inputs and
-/// outputs at `shape`. Runs on a clone; `model` is left as it is.
-llvm::Expected<llvm::json::Object> describeArtifact(mlir::ModuleOp module,
+/// The manifest of a compile: the parameters (with init specs) of the one
+/// hrm.model in `hrmModule`, and the entry points of `lowered`, that model
+/// after `hrmToLinalgPipeline(shape)`.
+llvm::Expected<llvm::json::Object> describeArtifact(mlir::ModuleOp hrmModule,
+                                                    mlir::ModuleOp lowered,
                                                     const CompileShape &shape);
 
 /// Compiles `module` (hrm IR) for the host CPU into `dir`: model.so,
@@ -32,10 +33,6 @@ llvm::Expected<llvm::json::Object> describeArtifact(mlir::ModuleOp module,
 llvm::Error compileCPUArtifact(mlir::ModuleOp module,
                                const ArtifactOptions &options,
                                llvm::StringRef dir);
-
-/// Writes `contents` to `path` through a temporary file and a rename.
-llvm::Error writeFileAtomically(llvm::StringRef path,
-                                llvm::StringRef contents);
 
 } // namespace hrmc
 
