@@ -3,6 +3,8 @@
 
 #include "llvm/Support/FileSystem.h"
 
+#include <unistd.h>
+
 using namespace hrmrt;
 
 llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>>
@@ -20,19 +22,24 @@ hrmrt::readFile(llvm::StringRef path) {
 llvm::Error hrmrt::writeFileAtomically(
     llvm::StringRef path, llvm::function_ref<void(llvm::raw_ostream &)> write) {
   std::string temp = (path + ".tmp").str();
+  int fd = -1;
+  if (std::error_code ec = llvm::sys::fs::openFileForWrite(temp, fd))
+    return llvm::createStringError(ec, "cannot write %s: %s", temp.c_str(),
+                                   ec.message().c_str());
+  bool failed;
   {
-    std::error_code ec;
-    llvm::raw_fd_ostream os(temp, ec);
-    if (ec)
-      return llvm::createStringError(ec, "cannot write %s: %s", temp.c_str(),
-                                     ec.message().c_str());
+    llvm::raw_fd_ostream os(fd, /*shouldClose=*/false);
     write(os);
-    os.close();
-    if (os.has_error()) {
-      os.clear_error();
-      llvm::sys::fs::remove(temp);
-      return llvm::createStringError("cannot write %s", temp.c_str());
-    }
+    os.flush();
+    failed = os.has_error();
+    os.clear_error();
+  }
+  // The bytes must be on disk before the rename makes them the file.
+  failed |= ::fsync(fd) != 0;
+  failed |= ::close(fd) != 0;
+  if (failed) {
+    llvm::sys::fs::remove(temp);
+    return llvm::createStringError("cannot write %s", temp.c_str());
   }
   if (std::error_code ec = llvm::sys::fs::rename(temp, path)) {
     llvm::sys::fs::remove(temp);

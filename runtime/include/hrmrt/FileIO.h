@@ -15,8 +15,9 @@ namespace hrmrt {
 llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>>
 readFile(llvm::StringRef path);
 
-/// Calls `write` on a temporary next to `path`, then renames it over
-/// `path`: readers see the old file or the new one, never a partial one.
+/// Calls `write` on a temporary next to `path`, fsyncs it, then renames it
+/// over `path`: readers, and the file after a crash, are the old file or the
+/// new one, never a partial one.
 llvm::Error
 writeFileAtomically(llvm::StringRef path,
                     llvm::function_ref<void(llvm::raw_ostream &)> write);
