@@ -450,6 +450,21 @@ struct LowerAttention : OpRewritePattern<AttentionOp> {
         });
   }
 
+  /// q [BH, n, hd] x k [BH, m, hd] -> Q K^T [BH, n, m], one batch_matmul.
+  static Value queryKeyScores(Emitter &e, Value q, Value k) {
+    ArrayRef<int64_t> qs = Emitter::tensorOf(q).getShape();
+    ArrayRef<int64_t> ks = Emitter::tensorOf(k).getShape();
+    Type element = Emitter::tensorOf(q).getElementType();
+    Value kT = linalg::TransposeOp::create(e.b, e.loc, k,
+                                           e.empty({ks[0], ks[2], ks[1]}, element),
+                                           ArrayRef<int64_t>{0, 2, 1})
+                   .getResult()[0];
+    return linalg::BatchMatmulOp::create(
+               e.b, e.loc, ValueRange{q, kT},
+               ValueRange{e.filled({qs[0], qs[1], ks[1]}, element, 0.0)})
+        .getResult(0);
+  }
+
   /// probs [BH, n, m] x values [BH, m, hd] -> [B, n, H*hd].
   static Value attendAndMerge(Emitter &e, Value probs, Value values,
                               int64_t bs, int64_t heads,
@@ -499,20 +514,11 @@ struct LowerAttention : OpRewritePattern<AttentionOp> {
     Location loc = op.getLoc();
     Emitter e(rewriter, loc);
     RankedTensorType type = op.getType();
-    Type element = type.getElementType();
-    int64_t bs = type.getDimSize(0), s = type.getDimSize(1),
-            d = type.getDimSize(2);
-    int64_t heads = op.getHeads(), hd = d / heads, bh = bs * heads;
+    int64_t bs = type.getDimSize(0), heads = op.getHeads();
+    int64_t hd = type.getDimSize(2) / heads;
     auto [q, k, v] = projectHeads(e, op, /*offset=*/nullptr);
 
-    Value kT = linalg::TransposeOp::create(rewriter, loc, k,
-                                           e.empty({bh, hd, s}, element),
-                                           ArrayRef<int64_t>{0, 2, 1})
-                   .getResult()[0];
-    Value scores = linalg::BatchMatmulOp::create(
-                       rewriter, loc, ValueRange{q, kT},
-                       ValueRange{e.filled({bh, s, s}, element, 0.0)})
-                       .getResult(0);
+    Value scores = queryKeyScores(e, q, k);
 
     // Scale and mask: key j is hidden from query i when j > i, except
     // inside the bidirectional prefix.
@@ -583,14 +589,7 @@ struct LowerCachedAttention : OpRewritePattern<CachedAttentionOp> {
     Value vCache = store(v, op.getVCache());
     Value kAll = load(kCache), vAll = load(vCache);
 
-    Value kT = linalg::TransposeOp::create(rewriter, loc, kAll,
-                                           e.empty({bh, hd, len}, element),
-                                           ArrayRef<int64_t>{0, 2, 1})
-                   .getResult()[0];
-    Value scores = linalg::BatchMatmulOp::create(
-                       rewriter, loc, ValueRange{q, kT},
-                       ValueRange{e.filled({bh, n, len}, element, 0.0)})
-                       .getResult(0);
+    Value scores = LowerAttention::queryKeyScores(e, q, kAll);
     // New position i sits at pos + i and sees cache positions up to it.
     Value probs = LowerAttention::softmaxRows(
         e, scores, hd, [&](OpBuilder &b, Location l, Value i, Value j) -> Value {
