@@ -96,7 +96,7 @@ struct HrmDecodeEntryPass
   func::FuncOp makeDecodeVersion(RewriterBase &rewriter, func::FuncOp fn) {
     rewriter.setInsertionPointAfter(fn);
     auto copy = cast<func::FuncOp>(rewriter.clone(*fn));
-    copy.setSymName((fn.getSymName() + ".decode").str());
+    copy.setSymName((fn.getSymName() + "_decode").str());
     Block &entry = copy.getBody().front();
     Location loc = fn.getLoc();
     Value k = entry.addArgument(cacheType, loc);

@@ -3,6 +3,7 @@
 #include "hrmc/Conversion/Passes.h"
 
 #include "mlir/IR/PatternMatch.h"
+#include "llvm/ADT/StringExtras.h"
 
 namespace mlir::hrm {
 #define GEN_PASS_DEF_CONVERTHRMTOFUNC
@@ -14,8 +15,14 @@ using namespace mlir::hrm;
 
 namespace {
 
+/// `hrm_module_<name>`, with every character outside [A-Za-z0-9_] as `_`:
+/// the name must also be a valid PTX identifier, where `.` is not allowed.
 std::string moduleFunctionName(StringRef module) {
-  return ("hrm.module." + module).str();
+  std::string name = ("hrm_module_" + module).str();
+  for (char &c : name)
+    if (!llvm::isAlnum(c) && c != '_')
+      c = '_';
+  return name;
 }
 
 struct ConvertHrmToFuncPass

@@ -4,7 +4,7 @@
 // it: 3*2 + 1 = 7 cache slots. The loops stay rolled and carry the caches;
 // the slot of an application is its call site's offset plus its
 // linearized iteration.
-// CHECK-LABEL: func.func private @hrm.module.f.decode(
+// CHECK-LABEL: func.func private @hrm_module_f_decode(
 // CHECK-SAME: %[[K:[a-z0-9]+]]: tensor<7x1x2x16x4xf32>, %[[V:[a-z0-9]+]]: tensor<7x1x2x16x4xf32>, %[[BASE:[a-z0-9]+]]: index, %[[POS:[a-z0-9]+]]: index)
 // CHECK: %[[SLOT:.*]] = arith.addi %[[BASE]], %c0
 // CHECK: hrm.cached_attention %{{.*}} cache(%[[K]], %[[V]]) slot %[[SLOT]] position %[[POS]] heads 2
@@ -21,15 +21,15 @@
 // CHECK:     %[[LIN:.*]] = arith.addi %[[IT]], %[[J]]
 // CHECK:     %[[GROUP:.*]] = arith.muli %[[LIN]], %c1{{.*}}
 // CHECK:     %[[B:.*]] = arith.addi %c0{{.*}}, %[[GROUP]]
-// CHECK:     func.call @hrm.module.f.decode({{.*}}, %[[KJ]], %[[VJ]], %[[B]], %[[PI]])
+// CHECK:     func.call @hrm_module_f_decode({{.*}}, %[[KJ]], %[[VJ]], %[[B]], %[[PI]])
 // CHECK: %[[B2:.*]] = arith.addi %c6{{.*}}, %{{.*}}
-// CHECK: call @hrm.module.f.decode({{.*}}, %[[B2]], %[[PI]])
+// CHECK: call @hrm_module_f_decode({{.*}}, %[[B2]], %[[PI]])
 // CHECK: return %{{.*}}, %{{.*}}, %{{.*}} : tensor<1x1x8xf32>, tensor<7x1x2x16x4xf32>, tensor<7x1x2x16x4xf32>
 // The other entry points are gone.
 // CHECK-NOT: func.func @logits
 // CHECK-NOT: func.func @loss
 module attributes {hrm.model = "m", hrm.max_seq_len = 16 : i64} {
-  func.func private @hrm.module.f(%w: tensor<8x8xf32> {hrm.param = "w"}, %x: tensor<1x1x8xf32>) -> tensor<1x1x8xf32> {
+  func.func private @hrm_module_f(%w: tensor<8x8xf32> {hrm.param = "w"}, %x: tensor<1x1x8xf32>) -> tensor<1x1x8xf32> {
     %a = hrm.attention %x weights(%w, %w, %w, %w) heads 2 mask causal rope 1.0e+04 : tensor<1x1x8xf32>, tensor<8x8xf32>
     return %a : tensor<1x1x8xf32>
   }
@@ -41,12 +41,12 @@ module attributes {hrm.model = "m", hrm.max_seq_len = 16 : i64} {
     %c3 = arith.constant 3 : index
     %r = scf.for %i = %c0 to %c3 step %c1 iter_args(%h = %x) -> (tensor<1x1x8xf32>) {
       %r2 = scf.for %j = %c0 to %c2 step %c1 iter_args(%g = %h) -> (tensor<1x1x8xf32>) {
-        %y = func.call @hrm.module.f(%w, %g) : (tensor<8x8xf32>, tensor<1x1x8xf32>) -> tensor<1x1x8xf32>
+        %y = func.call @hrm_module_f(%w, %g) : (tensor<8x8xf32>, tensor<1x1x8xf32>) -> tensor<1x1x8xf32>
         scf.yield %y : tensor<1x1x8xf32>
       }
       scf.yield %r2 : tensor<1x1x8xf32>
     }
-    %z = func.call @hrm.module.f(%w, %r) : (tensor<8x8xf32>, tensor<1x1x8xf32>) -> tensor<1x1x8xf32>
+    %z = func.call @hrm_module_f(%w, %r) : (tensor<8x8xf32>, tensor<1x1x8xf32>) -> tensor<1x1x8xf32>
     return %z : tensor<1x1x8xf32>
   }
   func.func @loss(%w: tensor<8x8xf32> {hrm.param = "w"}, %t: tensor<1x1xi32>) -> tensor<1x1x8xf32> attributes {hrm.entry} {

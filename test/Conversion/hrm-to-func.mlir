@@ -4,7 +4,7 @@
 // them, applications call the module's function with them.
 // CHECK: module attributes {hrm.max_seq_len = 8 : i64, hrm.model = "m"}
 // CHECK-NOT: hrm.model
-// CHECK-LABEL: func.func private @hrm.module.f(
+// CHECK-LABEL: func.func private @hrm_module_f(
 // CHECK-SAME: %[[E:[a-z0-9]+]]: tensor<16x8xf32> {hrm.param = "embed"}
 // CHECK-SAME: %[[G:[a-z0-9]+]]: tensor<8xf32> {hrm.param = "gain"}
 // CHECK-SAME: %[[Z:[a-z0-9]+]]: tensor<2x4x8xf32>) -> tensor<2x4x8xf32>
@@ -14,7 +14,7 @@
 // CHECK-SAME: %[[E2:[a-z0-9]+]]: tensor<16x8xf32> {hrm.param = "embed"}, %[[G2:[a-z0-9]+]]: tensor<8xf32> {hrm.param = "gain"}, %[[T:[a-z0-9]+]]: tensor<2x4xi32>)
 // CHECK-SAME: attributes {hrm.entry, llvm.emit_c_interface}
 // CHECK: %[[X:.*]] = hrm.embed %[[T]], %[[E2]]
-// CHECK: %[[Y:.*]] = call @hrm.module.f(%[[E2]], %[[G2]], %[[X]])
+// CHECK: %[[Y:.*]] = call @hrm_module_f(%[[E2]], %[[G2]], %[[X]])
 // CHECK-LABEL: func.func @twice(
 // CHECK: call @logits(%{{.*}}, %{{.*}}, %{{.*}})
 // CHECK-NOT: hrm.weight

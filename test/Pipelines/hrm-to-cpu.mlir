@@ -6,12 +6,12 @@
 // CHECK-NOT: = hrm.
 // CHECK-NOT: linalg.
 // CHECK-NOT: memref.
-// CHECK-DAG: llvm.func @hrm.module.f(
+// CHECK-DAG: llvm.func @hrm_module_f(
 // CHECK-DAG: llvm.func @logits(
 // CHECK-DAG: llvm.func @_mlir_ciface_logits(
 // CHECK-DAG: llvm.func @hrm_entry_logits(%{{.*}}: !llvm.ptr)
 
-// LINALG: func.func private @hrm.module.f({{.*}}tensor<2x4x8xf32>) -> tensor<2x4x8xf32>
+// LINALG: func.func private @hrm_module_f({{.*}}tensor<2x4x8xf32>) -> tensor<2x4x8xf32>
 // LINALG: func.func @logits(%{{.*}}: tensor<16x8xf32> {hrm.param = "embed"}, %{{.*}}: tensor<2x4xi32>) -> tensor<2x4x8xf32>
 // LINALG: scf.for
 // LINALG-NOT: = hrm.
