@@ -90,6 +90,14 @@ llvm::Expected<std::unique_ptr<Model>> Model::load(llvm::StringRef dir) {
       buffers.inputs.push_back(model->arena_->allocate(t.bytes()));
     for (const TensorSpec &t : e.outputs)
       buffers.outputs.push_back(model->arena_->allocate(t.bytes()));
+    for (auto [p, data] : llvm::zip(m.params, model->params_))
+      buffers.descriptors.push_back(makeDescriptor(data, p.tensor.shape));
+    for (auto [t, data] : llvm::zip(e.inputs, buffers.inputs))
+      buffers.descriptors.push_back(makeDescriptor(data, t.shape));
+    for (auto [t, data] : llvm::zip(e.outputs, buffers.outputs))
+      buffers.descriptors.push_back(makeDescriptor(data, t.shape));
+    for (std::vector<int64_t> &d : buffers.descriptors)
+      buffers.args.push_back(d.data());
     model->entries_[e.name] = std::move(buffers);
   }
   return model;
@@ -198,21 +206,9 @@ const void *Model::output(llvm::StringRef entry, size_t index) const {
 
 llvm::Error Model::run(llvm::StringRef entry) {
   auto it = entries_.find(entry);
-  const EntrySpec *spec = manifest_.findEntry(entry);
-  if (it == entries_.end() || !spec)
+  if (it == entries_.end())
     return llvm::createStringError("model " + manifest_.model +
                                    " has no entry point '" + entry + "'");
-  Buffers &buffers = it->second;
-  std::vector<std::vector<int64_t>> descriptors;
-  for (auto [p, data] : llvm::zip(manifest_.params, params_))
-    descriptors.push_back(makeDescriptor(data, p.tensor.shape));
-  for (auto [t, data] : llvm::zip(spec->inputs, buffers.inputs))
-    descriptors.push_back(makeDescriptor(data, t.shape));
-  for (auto [t, data] : llvm::zip(spec->outputs, buffers.outputs))
-    descriptors.push_back(makeDescriptor(data, t.shape));
-  std::vector<void *> args;
-  for (std::vector<int64_t> &d : descriptors)
-    args.push_back(d.data());
-  buffers.function(args.data());
+  it->second.function(it->second.args.data());
   return llvm::Error::success();
 }

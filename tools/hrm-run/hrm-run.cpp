@@ -187,10 +187,10 @@ static int runEval() {
   Expected<std::string> text = readText(textFile);
   if (!text)
     return fail(text.takeError());
-  std::optional<std::vector<int32_t>> tokens = (*tokenizer)->encode(*text);
+  std::vector<int32_t> tokens = (*tokenizer)->encode(*text);
   // Row r of batch k reads tokens [(kB + r)S, (kB + r)S + S] and predicts
   // the next token of each.
-  int64_t available = (static_cast<int64_t>(tokens->size()) - 1) / (b * s);
+  int64_t available = (static_cast<int64_t>(tokens.size()) - 1) / (b * s);
   if (available == 0)
     return fail(textFile + " is too short for one batch of " + Twine(b) +
                 " x " + Twine(s + 1) + " tokens");
@@ -203,7 +203,7 @@ static int runEval() {
     for (int64_t r = 0; r < b; ++r)
       for (int64_t i = 0; i < s; ++i) {
         int64_t at = (k * b + r) * s + i;
-        int32_t token = (*tokens)[at], next = (*tokens)[at + 1];
+        int32_t token = tokens[at], next = tokens[at + 1];
         if (token >= vocab || next >= vocab)
           return fail("token " + Twine(std::max(token, next)) +
                       " is outside the model's vocabulary of " +
@@ -245,7 +245,7 @@ static int runEval() {
   // Bits per byte of the text covered, whatever the tokenizer.
   int64_t covered = count * b * s;
   double bytes = static_cast<double>((*tokenizer)->decode(std::vector<int32_t>(
-                     tokens->begin() + 1, tokens->begin() + 1 + covered))
+                     tokens.begin() + 1, tokens.begin() + 1 + covered))
                      .size());
   outs() << formatv("loss {0:F4} nats/token ({1:F4} bits/byte) over {2} "
                     "batches of {3} x {4} tokens\n",

@@ -42,6 +42,11 @@ private:
   struct Buffers {
     std::vector<void *> inputs, outputs;
     void (*function)(void **) = nullptr;
+    /// Memref descriptors of the parameters, inputs and outputs, and the
+    /// argument array pointing at them: buffers never move, so both are
+    /// built once, at load.
+    std::vector<std::vector<int64_t>> descriptors;
+    std::vector<void *> args;
   };
 
   Manifest manifest_;
