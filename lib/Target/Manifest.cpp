@@ -1,6 +1,5 @@
 //===- Manifest.cpp - what an artifact holds, as JSON ---------------------===//
 #include "hrm/HrmOps.h"
-#include "hrmc/Conversion/Passes.h"
 #include "hrmc/Target/Artifact.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
