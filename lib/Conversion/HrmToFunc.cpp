@@ -55,9 +55,12 @@ struct ConvertHrmToFuncPass
       } else if (auto apply = dyn_cast<ApplyOp>(op)) {
         SmallVector<Value> operands(paramArgs);
         llvm::append_range(operands, apply.getInputs());
-        rewriter.replaceOpWithNewOp<func::CallOp>(
+        auto call = rewriter.replaceOpWithNewOp<func::CallOp>(
             apply, moduleFunctionName(apply.getCallee()),
             apply.getResultTypes(), operands);
+        // hrm-autodiff reads the memory policy of unrolled applications.
+        if (MemoryPolicyAttr memory = apply.getMemoryAttr())
+          call->setAttr("hrm.memory", memory);
       } else if (auto call = dyn_cast<func::CallOp>(op)) {
         SmallVector<Value> operands(paramArgs);
         llvm::append_range(operands, call.getOperands());

@@ -4,6 +4,7 @@
 // every lowering a fixed composition of named linalg ops and generics.
 //
 //===----------------------------------------------------------------------===//
+#include "LinalgEmitter.h"
 #include "hrm/HrmOps.h"
 #include "hrmc/Conversion/Passes.h"
 
@@ -20,122 +21,9 @@ namespace mlir::hrm {
 
 using namespace mlir;
 using namespace mlir::hrm;
+using namespace mlir::hrm::lowering;
 
 namespace {
-
-using utils::IteratorType;
-constexpr IteratorType kPar = IteratorType::parallel;
-constexpr IteratorType kRed = IteratorType::reduction;
-using BodyFn = function_ref<void(OpBuilder &, Location, ValueRange)>;
-
-/// Builds the linalg/tensor pieces the lowerings share.
-class Emitter {
-public:
-  Emitter(OpBuilder &b, Location loc) : b(b), loc(loc) {}
-
-  static RankedTensorType tensorOf(Value v) {
-    return cast<RankedTensorType>(v.getType());
-  }
-
-  Value empty(ArrayRef<int64_t> shape, Type element) {
-    return tensor::EmptyOp::create(b, loc, shape, element);
-  }
-  Value constant(Type type, double value) {
-    return arith::ConstantOp::create(b, loc, b.getFloatAttr(type, value));
-  }
-  Value filled(ArrayRef<int64_t> shape, Type element, double value) {
-    return linalg::FillOp::create(b, loc, ValueRange{constant(element, value)},
-                                  ValueRange{empty(shape, element)})
-        .getResult(0);
-  }
-
-  AffineMap map(unsigned dims, ArrayRef<unsigned> results) {
-    SmallVector<AffineExpr> exprs;
-    for (unsigned d : results)
-      exprs.push_back(b.getAffineDimExpr(d));
-    return AffineMap::get(dims, 0, exprs, b.getContext());
-  }
-  AffineMap identity(unsigned dims) {
-    return AffineMap::getMultiDimIdentityMap(dims, b.getContext());
-  }
-
-  /// A generic whose last map is its single output `init`.
-  Value generic(ValueRange inputs, Value init, ArrayRef<AffineMap> maps,
-                ArrayRef<IteratorType> iterators, BodyFn body) {
-    return linalg::GenericOp::create(b, loc, TypeRange{init.getType()},
-                                     inputs, ValueRange{init}, maps, iterators,
-                                     body)
-        .getResult(0);
-  }
-  /// An elementwise map over tensors shaped like `like`.
-  Value elementwise(ValueRange inputs, Value like, BodyFn body) {
-    RankedTensorType type = tensorOf(like);
-    unsigned rank = type.getRank();
-    SmallVector<AffineMap> maps(inputs.size() + 1, identity(rank));
-    return generic(inputs, empty(type.getShape(), type.getElementType()), maps,
-                   SmallVector<IteratorType>(rank, kPar), body);
-  }
-
-  /// [B, S, K] x [K, N] -> [B, S, N] through one linalg.matmul.
-  Value linear(Value x, Value w, bool transposeW = false) {
-    RankedTensorType xt = tensorOf(x);
-    Type element = xt.getElementType();
-    int64_t bs = xt.getDimSize(0), s = xt.getDimSize(1), k = xt.getDimSize(2);
-    if (transposeW) {
-      ArrayRef<int64_t> ws = tensorOf(w).getShape();
-      w = linalg::TransposeOp::create(b, loc, w, empty({ws[1], ws[0]}, element),
-                                      ArrayRef<int64_t>{1, 0})
-              .getResult()[0];
-    }
-    int64_t n = tensorOf(w).getDimSize(1);
-    Value flat = tensor::CollapseShapeOp::create(
-        b, loc, RankedTensorType::get({bs * s, k}, element), x,
-        ArrayRef<ReassociationIndices>{{0, 1}, {2}});
-    Value product =
-        linalg::MatmulOp::create(b, loc, ValueRange{flat, w},
-                                 ValueRange{filled({bs * s, n}, element, 0.0)})
-            .getResult(0);
-    return tensor::ExpandShapeOp::create(
-        b, loc, RankedTensorType::get({bs, s, n}, element), product,
-        ArrayRef<ReassociationIndices>{{0, 1}, {2}});
-  }
-
-  /// Reduces the last dimension of a rank-3 tensor into a rank-2 one.
-  Value reduceLast(Value x, double init, BodyFn body,
-                   ValueRange extra = {}) {
-    RankedTensorType t = tensorOf(x);
-    SmallVector<Value> inputs{x};
-    SmallVector<AffineMap> maps{identity(3)};
-    for (Value e : extra) {
-      inputs.push_back(e);
-      maps.push_back(map(3, {0, 1}));
-    }
-    maps.push_back(map(3, {0, 1}));
-    return generic(inputs,
-                   filled({t.getDimSize(0), t.getDimSize(1)},
-                          t.getElementType(), init),
-                   maps, {kPar, kPar, kRed}, body);
-  }
-
-  Value index(unsigned dim) { return linalg::IndexOp::create(b, loc, dim); }
-  Value toFloat(Value index, Type type) {
-    Value i64 = arith::IndexCastOp::create(b, loc, b.getI64Type(), index);
-    return arith::SIToFPOp::create(b, loc, type, i64);
-  }
-
-  OpBuilder &b;
-  Location loc;
-};
-
-void yieldValue(OpBuilder &b, Location loc, Value v) {
-  linalg::YieldOp::create(b, loc, ValueRange{v});
-}
-Value add(OpBuilder &b, Location loc, Value x, Value y) {
-  return arith::AddFOp::create(b, loc, x, y);
-}
-Value mul(OpBuilder &b, Location loc, Value x, Value y) {
-  return arith::MulFOp::create(b, loc, x, y);
-}
 
 //===----------------------------------------------------------------------===//
 // Patterns
@@ -315,199 +203,275 @@ struct LowerMlp : OpRewritePattern<MlpOp> {
   }
 };
 
+} // namespace
+
+
+/// cos and sin of `pos * theta^(-2i/hd)`, [S, hd/2], computed in f64.
+std::pair<Value, Value> lowering::ropeTables(Emitter &e, int64_t s, int64_t hd,
+                                          double theta, Type element,
+                                          Value offset) {
+  SmallVector<Value> tables;
+  for (bool sine : {false, true}) {
+    Value t = e.generic(
+        {}, e.empty({s, hd / 2}, element), {e.identity(2)}, {kPar, kPar},
+        [&](OpBuilder &b, Location loc, ValueRange) {
+          Type f64 = b.getF64Type();
+          auto idx = [&](unsigned d) -> Value {
+            Value i = linalg::IndexOp::create(b, loc, d);
+            if (d == 0 && offset)
+              i = arith::AddIOp::create(b, loc, i, offset);
+            Value i64 = arith::IndexCastOp::create(b, loc, b.getI64Type(), i);
+            return arith::SIToFPOp::create(b, loc, f64, i64);
+          };
+          // theta^(-2i/hd) = exp(i * (-2 ln(theta) / hd))
+          Value rate = arith::ConstantOp::create(
+              b, loc, b.getF64FloatAttr(-2.0 * std::log(theta) / hd));
+          Value freq = math::ExpOp::create(b, loc, mul(b, loc, idx(1), rate));
+          Value angle = mul(b, loc, idx(0), freq);
+          Value v = sine ? Value(math::SinOp::create(b, loc, angle))
+                         : Value(math::CosOp::create(b, loc, angle));
+          yieldValue(b, loc,
+                                  arith::TruncFOp::create(b, loc, element, v));
+        });
+    tables.push_back(t);
+  }
+  return {tables[0], tables[1]};
+}
+
+/// [B, S, H*hd] -> [B*H, S, hd], rotated by RoPE when tables are given.
+Value lowering::headsFirst(Emitter &e, Value x, int64_t heads,
+                        std::optional<std::pair<Value, Value>> rope) {
+  RankedTensorType t = Emitter::tensorOf(x);
+  int64_t bs = t.getDimSize(0), s = t.getDimSize(1), d = t.getDimSize(2);
+  int64_t hd = d / heads;
+  Type element = t.getElementType();
+  Value out = e.generic(
+      {}, e.empty({bs, heads, s, hd}, element), {e.identity(4)},
+      {kPar, kPar, kPar, kPar},
+      [&](OpBuilder &b, Location loc, ValueRange) {
+        Value bi = linalg::IndexOp::create(b, loc, 0);
+        Value h = linalg::IndexOp::create(b, loc, 1);
+        Value si = linalg::IndexOp::create(b, loc, 2);
+        Value c = linalg::IndexOp::create(b, loc, 3);
+        Value hdV = arith::ConstantIndexOp::create(b, loc, hd);
+        Value col =
+            arith::AddIOp::create(b, loc, arith::MulIOp::create(b, loc, h, hdV), c);
+        Value own = tensor::ExtractOp::create(b, loc, x, ValueRange{bi, si, col});
+        if (!rope) {
+          yieldValue(b, loc, own);
+          return;
+        }
+        Value oneIdx = arith::ConstantIndexOp::create(b, loc, 1);
+        Value partnerCol = arith::XOrIOp::create(b, loc, col, oneIdx);
+        Value partner =
+            tensor::ExtractOp::create(b, loc, x, ValueRange{bi, si, partnerCol});
+        Value pair = arith::DivUIOp::create(
+            b, loc, c, arith::ConstantIndexOp::create(b, loc, 2));
+        Value cosV = tensor::ExtractOp::create(b, loc, rope->first,
+                                               ValueRange{si, pair});
+        Value sinV = tensor::ExtractOp::create(b, loc, rope->second,
+                                               ValueRange{si, pair});
+        // (a, b) -> (a cos - b sin, a sin + b cos) on each adjacent pair.
+        Value odd = arith::CmpIOp::create(
+            b, loc, arith::CmpIPredicate::ne,
+            arith::AndIOp::create(b, loc, c, oneIdx),
+            arith::ConstantIndexOp::create(b, loc, 0));
+        Value rotated = mul(b, loc, partner, sinV);
+        Value signedRot = arith::SelectOp::create(
+            b, loc, odd, rotated, arith::NegFOp::create(b, loc, rotated));
+        yieldValue(b, loc,
+                                add(b, loc, mul(b, loc, own, cosV), signedRot));
+      });
+  return tensor::CollapseShapeOp::create(
+      e.b, e.loc, RankedTensorType::get({bs * heads, s, hd}, element), out,
+      ArrayRef<ReassociationIndices>{{0, 1}, {2}, {3}});
+}
+
+
+/// softmax over the last axis of scores [BH, n, m] scaled by
+/// 1/sqrt(hd), with -inf where `hidden` (null: nothing hidden).
+Value lowering::softmaxRows(Emitter &e, Value scores, int64_t hd,
+                         HiddenFn hidden) {
+  RankedTensorType st = Emitter::tensorOf(scores);
+  Type element = st.getElementType();
+  double scale = 1.0 / std::sqrt(static_cast<double>(hd));
+  double negInf = -std::numeric_limits<double>::infinity();
+  Value masked = e.elementwise(
+      {scores}, scores, [&](OpBuilder &b, Location l, ValueRange args) {
+        Value x = mul(b, l, args[0],
+                      arith::ConstantOp::create(b, l,
+                                                b.getFloatAttr(element, scale)));
+        Value i = linalg::IndexOp::create(b, l, 1);
+        Value j = linalg::IndexOp::create(b, l, 2);
+        if (Value h = hidden(b, l, i, j))
+          x = arith::SelectOp::create(
+              b, l, h,
+              arith::ConstantOp::create(b, l, b.getFloatAttr(element, negInf)),
+              x);
+        yieldValue(b, l, x);
+      });
+  Value rowMax = e.reduceLast(
+      masked, negInf, [&](OpBuilder &b, Location l, ValueRange args) {
+        yieldValue(b, l, arith::MaximumFOp::create(b, l, args[0], args[1]));
+      });
+  Value exps = e.generic(
+      {masked, rowMax}, e.empty(st.getShape(), element),
+      {e.identity(3), e.map(3, {0, 1}), e.identity(3)}, {kPar, kPar, kPar},
+      [&](OpBuilder &b, Location l, ValueRange args) {
+        yieldValue(b, l,
+                   math::ExpOp::create(
+                       b, l, arith::SubFOp::create(b, l, args[0], args[1])));
+      });
+  Value rowSum = e.reduceLast(
+      exps, 0.0, [&](OpBuilder &b, Location l, ValueRange args) {
+        yieldValue(b, l, add(b, l, args[0], args[1]));
+      });
+  return e.generic(
+      {exps, rowSum}, e.empty(st.getShape(), element),
+      {e.identity(3), e.map(3, {0, 1}), e.identity(3)}, {kPar, kPar, kPar},
+      [&](OpBuilder &b, Location l, ValueRange args) {
+        yieldValue(b, l, arith::DivFOp::create(b, l, args[0], args[1]));
+      });
+}
+
+/// q [BH, n, hd] x k [BH, m, hd] -> Q K^T [BH, n, m], one batch_matmul.
+Value lowering::queryKeyScores(Emitter &e, Value q, Value k) {
+  ArrayRef<int64_t> qs = Emitter::tensorOf(q).getShape();
+  ArrayRef<int64_t> ks = Emitter::tensorOf(k).getShape();
+  Type element = Emitter::tensorOf(q).getElementType();
+  Value kT = linalg::TransposeOp::create(e.b, e.loc, k,
+                                         e.empty({ks[0], ks[2], ks[1]}, element),
+                                         ArrayRef<int64_t>{0, 2, 1})
+                 .getResult()[0];
+  return linalg::BatchMatmulOp::create(
+             e.b, e.loc, ValueRange{q, kT},
+             ValueRange{e.filled({qs[0], qs[1], ks[1]}, element, 0.0)})
+      .getResult(0);
+}
+
+/// probs [BH, n, m] x values [BH, m, hd] -> [B, n, H*hd].
+Value lowering::attendAndMerge(Emitter &e, Value probs, Value values,
+                            int64_t bs, int64_t heads,
+                            RankedTensorType type) {
+  Type element = type.getElementType();
+  int64_t n = Emitter::tensorOf(probs).getDimSize(1);
+  int64_t hd = Emitter::tensorOf(values).getDimSize(2);
+  Value context = linalg::BatchMatmulOp::create(
+                      e.b, e.loc, ValueRange{probs, values},
+                      ValueRange{e.filled({bs * heads, n, hd}, element, 0.0)})
+                      .getResult(0);
+  Value split = tensor::ExpandShapeOp::create(
+      e.b, e.loc, RankedTensorType::get({bs, heads, n, hd}, element),
+      context, ArrayRef<ReassociationIndices>{{0, 1}, {2}, {3}});
+  Value merged = linalg::TransposeOp::create(
+                     e.b, e.loc, split, e.empty({bs, n, heads, hd}, element),
+                     ArrayRef<int64_t>{0, 2, 1, 3})
+                     .getResult()[0];
+  return tensor::CollapseShapeOp::create(
+      e.b, e.loc, type, merged,
+      ArrayRef<ReassociationIndices>{{0}, {1}, {2, 3}});
+}
+
+
+Value lowering::headsLast(Emitter &e, Value x, int64_t batch,
+                          std::optional<std::pair<Value, Value>> rope) {
+  RankedTensorType t = Emitter::tensorOf(x);
+  int64_t heads = t.getDimSize(0) / batch, s = t.getDimSize(1),
+          hd = t.getDimSize(2);
+  Type element = t.getElementType();
+  return e.generic(
+      {}, e.empty({batch, s, heads * hd}, element), {e.identity(3)},
+      {kPar, kPar, kPar}, [&](OpBuilder &b, Location loc, ValueRange) {
+        Value bi = linalg::IndexOp::create(b, loc, 0);
+        Value si = linalg::IndexOp::create(b, loc, 1);
+        Value col = linalg::IndexOp::create(b, loc, 2);
+        Value hdV = arith::ConstantIndexOp::create(b, loc, hd);
+        Value h = arith::DivUIOp::create(b, loc, col, hdV);
+        Value c = arith::RemUIOp::create(b, loc, col, hdV);
+        Value row = arith::AddIOp::create(
+            b, loc,
+            arith::MulIOp::create(
+                b, loc, bi, arith::ConstantIndexOp::create(b, loc, heads)),
+            h);
+        Value own = tensor::ExtractOp::create(b, loc, x, ValueRange{row, si, c});
+        if (!rope) {
+          yieldValue(b, loc, own);
+          return;
+        }
+        Value oneIdx = arith::ConstantIndexOp::create(b, loc, 1);
+        Value partner = tensor::ExtractOp::create(
+            b, loc, x,
+            ValueRange{row, si, arith::XOrIOp::create(b, loc, c, oneIdx)});
+        Value pair = arith::DivUIOp::create(
+            b, loc, c, arith::ConstantIndexOp::create(b, loc, 2));
+        Value cosV =
+            tensor::ExtractOp::create(b, loc, rope->first, ValueRange{si, pair});
+        Value sinV =
+            tensor::ExtractOp::create(b, loc, rope->second, ValueRange{si, pair});
+        // The transpose of headsFirst's rotation: the sine term changes sign.
+        Value odd = arith::CmpIOp::create(
+            b, loc, arith::CmpIPredicate::ne,
+            arith::AndIOp::create(b, loc, c, oneIdx),
+            arith::ConstantIndexOp::create(b, loc, 0));
+        Value rotated = mul(b, loc, partner, sinV);
+        Value signedRot = arith::SelectOp::create(
+            b, loc, odd, arith::NegFOp::create(b, loc, rotated), rotated);
+        yieldValue(b, loc, add(b, loc, mul(b, loc, own, cosV), signedRot));
+      });
+}
+
+Value lowering::maskHides(OpBuilder &b, Location l, MaskKind mask,
+                          int64_t prefix, Value i, Value j) {
+  if (mask == MaskKind::bidirectional)
+    return nullptr;
+  // Key j is hidden from query i when j > i, except inside the
+  // bidirectional prefix.
+  Value hidden = arith::CmpIOp::create(b, l, arith::CmpIPredicate::ugt, j, i);
+  if (mask == MaskKind::prefix) {
+    Value outside =
+        arith::CmpIOp::create(b, l, arith::CmpIPredicate::uge, j,
+                              arith::ConstantIndexOp::create(b, l, prefix));
+    hidden = arith::AndIOp::create(b, l, hidden, outside);
+  }
+  return hidden;
+}
+
+Heads lowering::projectHeads(Emitter &e, Value input, Value qSrc, Value wq,
+                             Value wk, Value wv, int64_t heads,
+                             std::optional<std::pair<Value, Value>> rope) {
+  Value q = e.linear(qSrc, wq);
+  Value k = e.linear(input, wk);
+  Value v = e.linear(input, wv);
+  return {headsFirst(e, q, heads, rope), headsFirst(e, k, heads, rope),
+          headsFirst(e, v, heads, std::nullopt)};
+}
+
+namespace {
+
+/// RoPE tables for an attention-like op at positions `offset + i`.
+template <typename AttentionLike>
+std::optional<std::pair<Value, Value>> ropeFor(Emitter &e, AttentionLike op,
+                                               Value offset) {
+  RankedTensorType type = Emitter::tensorOf(op.getInput());
+  int64_t hd = type.getDimSize(2) / op.getHeads();
+  if (std::optional<APFloat> theta = op.getRopeTheta())
+    return ropeTables(e, type.getDimSize(1), hd, theta->convertToDouble(),
+                      type.getElementType(), offset);
+  return std::nullopt;
+}
+
+template <typename AttentionLike>
+Heads projectHeads(Emitter &e, AttentionLike op, Value offset) {
+  Value qSrc = op.getQuery() ? op.getQuery() : op.getInput();
+  return lowering::projectHeads(e, op.getInput(), qSrc, op.getWq(), op.getWk(),
+                                op.getWv(), op.getHeads(),
+                                ropeFor(e, op, offset));
+}
+
 /// Attention: per-head QK^T, masked and scaled softmax, PV, output
 /// projection.
 struct LowerAttention : OpRewritePattern<AttentionOp> {
   using OpRewritePattern::OpRewritePattern;
-
-  /// cos and sin of `pos * theta^(-2i/hd)`, [S, hd/2], computed in f64.
-  static std::pair<Value, Value> ropeTables(Emitter &e, int64_t s, int64_t hd,
-                                            double theta, Type element,
-                                            Value offset = nullptr) {
-    SmallVector<Value> tables;
-    for (bool sine : {false, true}) {
-      Value t = e.generic(
-          {}, e.empty({s, hd / 2}, element), {e.identity(2)}, {kPar, kPar},
-          [&](OpBuilder &b, Location loc, ValueRange) {
-            Type f64 = b.getF64Type();
-            auto idx = [&](unsigned d) -> Value {
-              Value i = linalg::IndexOp::create(b, loc, d);
-              if (d == 0 && offset)
-                i = arith::AddIOp::create(b, loc, i, offset);
-              Value i64 = arith::IndexCastOp::create(b, loc, b.getI64Type(), i);
-              return arith::SIToFPOp::create(b, loc, f64, i64);
-            };
-            // theta^(-2i/hd) = exp(i * (-2 ln(theta) / hd))
-            Value rate = arith::ConstantOp::create(
-                b, loc, b.getF64FloatAttr(-2.0 * std::log(theta) / hd));
-            Value freq = math::ExpOp::create(b, loc, mul(b, loc, idx(1), rate));
-            Value angle = mul(b, loc, idx(0), freq);
-            Value v = sine ? Value(math::SinOp::create(b, loc, angle))
-                           : Value(math::CosOp::create(b, loc, angle));
-            yieldValue(b, loc,
-                                    arith::TruncFOp::create(b, loc, element, v));
-          });
-      tables.push_back(t);
-    }
-    return {tables[0], tables[1]};
-  }
-
-  /// [B, S, H*hd] -> [B*H, S, hd], rotated by RoPE when tables are given.
-  static Value headsFirst(Emitter &e, Value x, int64_t heads,
-                          std::optional<std::pair<Value, Value>> rope) {
-    RankedTensorType t = Emitter::tensorOf(x);
-    int64_t bs = t.getDimSize(0), s = t.getDimSize(1), d = t.getDimSize(2);
-    int64_t hd = d / heads;
-    Type element = t.getElementType();
-    Value out = e.generic(
-        {}, e.empty({bs, heads, s, hd}, element), {e.identity(4)},
-        {kPar, kPar, kPar, kPar},
-        [&](OpBuilder &b, Location loc, ValueRange) {
-          Value bi = linalg::IndexOp::create(b, loc, 0);
-          Value h = linalg::IndexOp::create(b, loc, 1);
-          Value si = linalg::IndexOp::create(b, loc, 2);
-          Value c = linalg::IndexOp::create(b, loc, 3);
-          Value hdV = arith::ConstantIndexOp::create(b, loc, hd);
-          Value col =
-              arith::AddIOp::create(b, loc, arith::MulIOp::create(b, loc, h, hdV), c);
-          Value own = tensor::ExtractOp::create(b, loc, x, ValueRange{bi, si, col});
-          if (!rope) {
-            yieldValue(b, loc, own);
-            return;
-          }
-          Value oneIdx = arith::ConstantIndexOp::create(b, loc, 1);
-          Value partnerCol = arith::XOrIOp::create(b, loc, col, oneIdx);
-          Value partner =
-              tensor::ExtractOp::create(b, loc, x, ValueRange{bi, si, partnerCol});
-          Value pair = arith::DivUIOp::create(
-              b, loc, c, arith::ConstantIndexOp::create(b, loc, 2));
-          Value cosV = tensor::ExtractOp::create(b, loc, rope->first,
-                                                 ValueRange{si, pair});
-          Value sinV = tensor::ExtractOp::create(b, loc, rope->second,
-                                                 ValueRange{si, pair});
-          // (a, b) -> (a cos - b sin, a sin + b cos) on each adjacent pair.
-          Value odd = arith::CmpIOp::create(
-              b, loc, arith::CmpIPredicate::ne,
-              arith::AndIOp::create(b, loc, c, oneIdx),
-              arith::ConstantIndexOp::create(b, loc, 0));
-          Value rotated = mul(b, loc, partner, sinV);
-          Value signedRot = arith::SelectOp::create(
-              b, loc, odd, rotated, arith::NegFOp::create(b, loc, rotated));
-          yieldValue(b, loc,
-                                  add(b, loc, mul(b, loc, own, cosV), signedRot));
-        });
-    return tensor::CollapseShapeOp::create(
-        e.b, e.loc, RankedTensorType::get({bs * heads, s, hd}, element), out,
-        ArrayRef<ReassociationIndices>{{0, 1}, {2}, {3}});
-  }
-
-  using HiddenFn =
-      function_ref<Value(OpBuilder &, Location, Value query, Value key)>;
-
-  /// softmax over the last axis of scores [BH, n, m] scaled by
-  /// 1/sqrt(hd), with -inf where `hidden` (null: nothing hidden).
-  static Value softmaxRows(Emitter &e, Value scores, int64_t hd,
-                           HiddenFn hidden) {
-    RankedTensorType st = Emitter::tensorOf(scores);
-    Type element = st.getElementType();
-    double scale = 1.0 / std::sqrt(static_cast<double>(hd));
-    double negInf = -std::numeric_limits<double>::infinity();
-    Value masked = e.elementwise(
-        {scores}, scores, [&](OpBuilder &b, Location l, ValueRange args) {
-          Value x = mul(b, l, args[0],
-                        arith::ConstantOp::create(b, l,
-                                                  b.getFloatAttr(element, scale)));
-          Value i = linalg::IndexOp::create(b, l, 1);
-          Value j = linalg::IndexOp::create(b, l, 2);
-          if (Value h = hidden(b, l, i, j))
-            x = arith::SelectOp::create(
-                b, l, h,
-                arith::ConstantOp::create(b, l, b.getFloatAttr(element, negInf)),
-                x);
-          yieldValue(b, l, x);
-        });
-    Value rowMax = e.reduceLast(
-        masked, negInf, [&](OpBuilder &b, Location l, ValueRange args) {
-          yieldValue(b, l, arith::MaximumFOp::create(b, l, args[0], args[1]));
-        });
-    Value exps = e.generic(
-        {masked, rowMax}, e.empty(st.getShape(), element),
-        {e.identity(3), e.map(3, {0, 1}), e.identity(3)}, {kPar, kPar, kPar},
-        [&](OpBuilder &b, Location l, ValueRange args) {
-          yieldValue(b, l,
-                     math::ExpOp::create(
-                         b, l, arith::SubFOp::create(b, l, args[0], args[1])));
-        });
-    Value rowSum = e.reduceLast(
-        exps, 0.0, [&](OpBuilder &b, Location l, ValueRange args) {
-          yieldValue(b, l, add(b, l, args[0], args[1]));
-        });
-    return e.generic(
-        {exps, rowSum}, e.empty(st.getShape(), element),
-        {e.identity(3), e.map(3, {0, 1}), e.identity(3)}, {kPar, kPar, kPar},
-        [&](OpBuilder &b, Location l, ValueRange args) {
-          yieldValue(b, l, arith::DivFOp::create(b, l, args[0], args[1]));
-        });
-  }
-
-  /// q [BH, n, hd] x k [BH, m, hd] -> Q K^T [BH, n, m], one batch_matmul.
-  static Value queryKeyScores(Emitter &e, Value q, Value k) {
-    ArrayRef<int64_t> qs = Emitter::tensorOf(q).getShape();
-    ArrayRef<int64_t> ks = Emitter::tensorOf(k).getShape();
-    Type element = Emitter::tensorOf(q).getElementType();
-    Value kT = linalg::TransposeOp::create(e.b, e.loc, k,
-                                           e.empty({ks[0], ks[2], ks[1]}, element),
-                                           ArrayRef<int64_t>{0, 2, 1})
-                   .getResult()[0];
-    return linalg::BatchMatmulOp::create(
-               e.b, e.loc, ValueRange{q, kT},
-               ValueRange{e.filled({qs[0], qs[1], ks[1]}, element, 0.0)})
-        .getResult(0);
-  }
-
-  /// probs [BH, n, m] x values [BH, m, hd] -> [B, n, H*hd].
-  static Value attendAndMerge(Emitter &e, Value probs, Value values,
-                              int64_t bs, int64_t heads,
-                              RankedTensorType type) {
-    Type element = type.getElementType();
-    int64_t n = Emitter::tensorOf(probs).getDimSize(1);
-    int64_t hd = Emitter::tensorOf(values).getDimSize(2);
-    Value context = linalg::BatchMatmulOp::create(
-                        e.b, e.loc, ValueRange{probs, values},
-                        ValueRange{e.filled({bs * heads, n, hd}, element, 0.0)})
-                        .getResult(0);
-    Value split = tensor::ExpandShapeOp::create(
-        e.b, e.loc, RankedTensorType::get({bs, heads, n, hd}, element),
-        context, ArrayRef<ReassociationIndices>{{0, 1}, {2}, {3}});
-    Value merged = linalg::TransposeOp::create(
-                       e.b, e.loc, split, e.empty({bs, n, heads, hd}, element),
-                       ArrayRef<int64_t>{0, 2, 1, 3})
-                       .getResult()[0];
-    return tensor::CollapseShapeOp::create(
-        e.b, e.loc, type, merged,
-        ArrayRef<ReassociationIndices>{{0}, {1}, {2, 3}});
-  }
-
-  struct Heads {
-    Value q, k, v; // [B*H, n, hd]; q and k rotated when RoPE is on
-  };
-  /// Q from `query` (or `input`), K and V from `input`, split into heads;
-  /// RoPE at positions `offset + i` (offset null: 0).
-  template <typename AttentionLike>
-  static Heads projectHeads(Emitter &e, AttentionLike op, Value offset) {
-    RankedTensorType type = Emitter::tensorOf(op.getInput());
-    int64_t heads = op.getHeads(), hd = type.getDimSize(2) / heads;
-    Value qSrc = op.getQuery() ? op.getQuery() : op.getInput();
-    Value q = e.linear(qSrc, op.getWq());
-    Value k = e.linear(op.getInput(), op.getWk());
-    Value v = e.linear(op.getInput(), op.getWv());
-    std::optional<std::pair<Value, Value>> rope;
-    if (std::optional<APFloat> theta = op.getRopeTheta())
-      rope = ropeTables(e, type.getDimSize(1), hd, theta->convertToDouble(),
-                        type.getElementType(), offset);
-    return {headsFirst(e, q, heads, rope), headsFirst(e, k, heads, rope),
-            headsFirst(e, v, heads, std::nullopt)};
-  }
 
   LogicalResult matchAndRewrite(AttentionOp op,
                                 PatternRewriter &rewriter) const override {
@@ -520,24 +484,11 @@ struct LowerAttention : OpRewritePattern<AttentionOp> {
 
     Value scores = queryKeyScores(e, q, k);
 
-    // Scale and mask: key j is hidden from query i when j > i, except
-    // inside the bidirectional prefix.
     MaskKind mask = op.getMask();
     int64_t prefix = op.getPrefixLen().value_or(0);
     Value probs = softmaxRows(
-        e, scores, hd,
-        [&](OpBuilder &b, Location l, Value i, Value j) -> Value {
-          if (mask == MaskKind::bidirectional)
-            return nullptr;
-          Value hidden =
-              arith::CmpIOp::create(b, l, arith::CmpIPredicate::ugt, j, i);
-          if (mask == MaskKind::prefix) {
-            Value outside = arith::CmpIOp::create(
-                b, l, arith::CmpIPredicate::uge, j,
-                arith::ConstantIndexOp::create(b, l, prefix));
-            hidden = arith::AndIOp::create(b, l, hidden, outside);
-          }
-          return hidden;
+        e, scores, hd, [&](OpBuilder &b, Location l, Value i, Value j) {
+          return maskHides(b, l, mask, prefix, i, j);
         });
     Value flat = attendAndMerge(e, probs, v, bs, heads, type);
     rewriter.replaceOp(op, e.linear(flat, op.getWo()));
@@ -560,7 +511,7 @@ struct LowerCachedAttention : OpRewritePattern<CachedAttentionOp> {
     RankedTensorType cacheType = Emitter::tensorOf(op.getKCache());
     int64_t len = cacheType.getDimSize(3), hd = cacheType.getDimSize(4);
     Value pos = op.getPosition(), slot = op.getSlot();
-    auto [q, k, v] = LowerAttention::projectHeads(e, op, pos);
+    auto [q, k, v] = projectHeads(e, op, pos);
 
     OpFoldResult zero = rewriter.getIndexAttr(0), one = rewriter.getIndexAttr(1);
     SmallVector<OpFoldResult> strides(5, one);
@@ -589,15 +540,15 @@ struct LowerCachedAttention : OpRewritePattern<CachedAttentionOp> {
     Value vCache = store(v, op.getVCache());
     Value kAll = load(kCache), vAll = load(vCache);
 
-    Value scores = LowerAttention::queryKeyScores(e, q, kAll);
+    Value scores = queryKeyScores(e, q, kAll);
     // New position i sits at pos + i and sees cache positions up to it.
-    Value probs = LowerAttention::softmaxRows(
+    Value probs = softmaxRows(
         e, scores, hd, [&](OpBuilder &b, Location l, Value i, Value j) -> Value {
           Value at = arith::AddIOp::create(b, l, i, pos);
           return arith::CmpIOp::create(b, l, arith::CmpIPredicate::ugt, j, at);
         });
     Value flat =
-        LowerAttention::attendAndMerge(e, probs, vAll, bs, heads, type);
+        attendAndMerge(e, probs, vAll, bs, heads, type);
     rewriter.replaceOp(op, {e.linear(flat, op.getWo()), kCache, vCache});
     return success();
   }
@@ -826,6 +777,7 @@ struct ConvertHrmToLinalgPass
                  LowerCrossEntropy,
                  LowerBroadcast, LowerZerosLike, LowerRandomNormalLike,
                  LowerStepEmbedding, LowerDetach>(&getContext());
+    populateHrmGradToLinalgPatterns(patterns);
     ConversionTarget target(getContext());
     target.addLegalDialect<linalg::LinalgDialect, tensor::TensorDialect,
                            arith::ArithDialect, math::MathDialect>();
@@ -833,7 +785,9 @@ struct ConvertHrmToLinalgPass
                         ConcatOp, MlpOp, AttentionOp, CachedAttentionOp,
                         CrossEntropyOp,
                         BroadcastOp, ZerosLikeOp, RandomNormalLikeOp,
-                        StepEmbeddingOp, DetachOp>();
+                        StepEmbeddingOp, DetachOp, RMSNormGradOp,
+                        AttentionGradOp, MlpGradOp, LinearGradOp, EmbedGradOp,
+                        CrossEntropyGradOp>();
     target.markUnknownOpDynamicallyLegal([](Operation *) { return true; });
     if (failed(applyPartialConversion(getOperation(), target,
                                       std::move(patterns))))

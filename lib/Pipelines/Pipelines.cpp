@@ -18,16 +18,18 @@ std::string hrmc::hrmToLinalgPipeline(const CompileShape &shape) {
       shape.decode
           ? llvm::formatv("hrm-decode-entry{{max-len={0}},", shape.seqLen).str()
           : "";
+  std::string train = shape.train ? "hrm-autodiff," : "";
   return llvm::formatv("hrm-specialize-shapes{{batch={0} seq-len={1}},"
-                       "hrm-unroll,convert-hrm-loops-to-scf,"
-                       "convert-hrm-to-func,{2}convert-hrm-to-linalg,"
+                       "hrm-unroll,convert-hrm-to-func,{3}"
+                       "convert-hrm-loops-to-scf,{2}convert-hrm-to-linalg,"
                        "canonicalize,cse",
-                       shape.batch, shape.decode ? 1 : shape.seqLen, decode)
+                       shape.batch, shape.decode ? 1 : shape.seqLen, decode,
+                       train)
       .str();
 }
 
 std::string hrmc::linalgToCPUPipeline() {
-  return "hrm-fuse-elementwise,hrm-cpu-loop-order,"
+  return "hrm-fuse-elementwise,hrm-cpu-loop-order,hrm-distinct-results,"
          "one-shot-bufferize{bufferize-function-boundaries "
          "function-boundary-type-conversion=identity-layout-map "
          "allow-return-allocs-from-loops},"
@@ -63,7 +65,13 @@ struct PipelineOptions : public PassPipelineOptions<PipelineOptions> {
       llvm::cl::desc("Build the KV-cached decode entry point (seq-len is "
                      "then the cache length)"),
       llvm::cl::init(false)};
-  hrmc::CompileShape shape() const { return {batch, seqLen, decode}; }
+  Option<bool> train{
+      *this, "train",
+      llvm::cl::desc("Also build the training entry point loss_grad"),
+      llvm::cl::init(false)};
+  hrmc::CompileShape shape() const {
+    return {batch, seqLen, decode, train};
+  }
 };
 
 void buildFromText(OpPassManager &pm, const std::string &pipeline) {

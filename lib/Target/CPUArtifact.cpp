@@ -36,7 +36,7 @@ llvm::Error runPipeline(ModuleOp module, llvm::StringRef pipeline) {
 }
 
 llvm::Expected<std::unique_ptr<llvm::TargetMachine>>
-createHostTargetMachine(const std::string &cpuName) {
+createHostTargetMachine(const std::string &cpuName, unsigned optLevel) {
   llvm::InitializeNativeTarget();
   llvm::InitializeNativeTargetAsmPrinter();
   llvm::Triple triple(llvm::sys::getDefaultTargetTriple());
@@ -55,7 +55,10 @@ createHostTargetMachine(const std::string &cpuName) {
   }
   std::unique_ptr<llvm::TargetMachine> machine(target->createTargetMachine(
       triple, cpu, features, llvm::TargetOptions(), llvm::Reloc::PIC_,
-      std::nullopt, llvm::CodeGenOptLevel::Aggressive));
+      std::nullopt,
+      optLevel >= 3   ? llvm::CodeGenOptLevel::Aggressive
+      : optLevel == 0 ? llvm::CodeGenOptLevel::None
+                      : llvm::CodeGenOptLevel::Less));
   if (!machine)
     return llvm::createStringError("cannot create a target machine for " +
                                    cpu);
@@ -129,12 +132,12 @@ llvm::Error hrmc::compileCPUArtifact(ModuleOp module,
     return llvm::createStringError("translation to LLVM IR failed");
 
   llvm::Expected<std::unique_ptr<llvm::TargetMachine>> machine =
-      createHostTargetMachine(options.cpu);
+      createHostTargetMachine(options.cpu, options.optLevel);
   if (!machine)
     return machine.takeError();
   llvmModule->setTargetTriple((*machine)->getTargetTriple());
   llvmModule->setDataLayout((*machine)->createDataLayout());
-  if (llvm::Error e = makeOptimizingTransformer(3, 0, machine->get())(
+  if (llvm::Error e = makeOptimizingTransformer(options.optLevel, 0, machine->get())(
           llvmModule.get()))
     return e;
 

@@ -72,9 +72,15 @@ llvm::Expected<Object> hrmc::describeArtifact(ModuleOp module,
       if (!fn.getArgAttr(i, "hrm.param"))
         inputs.push_back(
             describeTensor(("input" + llvm::Twine(input++)).str(), type));
-    for (auto [i, type] : llvm::enumerate(fn.getResultTypes()))
-      outputs.push_back(
-          describeTensor(("output" + llvm::Twine(i)).str(), type));
+    for (auto [i, type] : llvm::enumerate(fn.getResultTypes())) {
+      // A training entry names its loss and the parameter of each gradient.
+      std::string name = ("output" + llvm::Twine(i)).str();
+      if (fn.getResultAttr(i, "hrm.loss"))
+        name = "loss";
+      else if (auto param = fn.getResultAttrOfType<StringAttr>(i, "hrm.grad"))
+        name = ("grad:" + param.getValue()).str();
+      outputs.push_back(describeTensor(name, type));
+    }
     entries.push_back(Object{{"name", fn.getSymName().str()},
                              {"symbol", ("hrm_entry_" + fn.getSymName()).str()},
                              {"inputs", std::move(inputs)},

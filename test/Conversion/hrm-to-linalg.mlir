@@ -51,9 +51,9 @@ func.func @tied_head(%x: tensor<2x4x8xf32>, %e: tensor<16x8xf32>) -> tensor<2x4x
 // Attention: Q, K, V projections, heads first with RoPE on Q and K only,
 // QK^T as a batch_matmul over batch*heads, masked softmax, PV, Wo.
 // CHECK-LABEL: func.func @attention
-// CHECK-COUNT-3: linalg.matmul
 // CHECK: math.cos
 // CHECK: math.sin
+// CHECK-COUNT-3: linalg.matmul
 // CHECK: linalg.generic {{.*}} outs(%{{.*}} : tensor<2x2x4x4xf32>)
 // CHECK: linalg.transpose ins(%{{.*}} : tensor<4x4x4xf32>) outs(%{{.*}} : tensor<4x4x4xf32>) permutation = [0, 2, 1]
 // CHECK: linalg.batch_matmul ins(%{{.*}}, %{{.*}} : tensor<4x4x4xf32>, tensor<4x4x4xf32>)

@@ -4,7 +4,17 @@ Written from the model description reference (docs/model-description.md),
 the parameter names (docs/parameters.md) and the hrm dialect reference
 (docs/dialect/HrmDialect.md), not from the compiler. It reads a model
 description, a .safetensors parameter file and a batch of tokens, and
-computes logits and the mean next-token cross-entropy.
+computes logits and the mean next-token cross-entropy, and, under the
+model's gradient schedule, the gradient of that loss with respect to every
+parameter (`Model.gradients`).
+
+Gradient schedules (docs/model-description.md): a loop runs A module
+applications (N*T fast + N slow for HRM, `steps` or `loops` for a flat
+loop). `full` differentiates all of them; `truncated(k)` the last k;
+`one_step` the last application of each module (2 for HRM, 1 for a flat
+loop). The applications before that window run under torch.no_grad(), and
+every carried state entering the window is detached (also one no earlier
+application changed, such as HRM's slow state during the first fast steps).
 
 Run it with Debian's interpreter, /usr/bin/python3 (python3-torch).
 """
@@ -81,11 +91,47 @@ def random_normal(shape, std, seed):
     return torch.from_numpy(z * std)
 
 
+def grad_window(config, total, distinct):
+    """Module applications, out of `total`, that carry gradient."""
+    grad = config.get("schedule", {}).get("grad", "full")
+    if grad == "full":
+        return total
+    if grad == "one_step":
+        return min(distinct, total)
+    if grad.startswith("truncated(") and grad.endswith(")"):
+        return min(int(grad[len("truncated("):-1]), total)
+    raise ValueError(f"unknown gradient schedule {grad!r}")
+
+
 class Model:
     def __init__(self, config, params, dtype=torch.float64):
         self.c = config
         self.dtype = dtype
         self.p = {k: v.to(dtype) for k, v in params.items()}
+        self._start = 0  # first application in the gradient window
+        self._app = 0
+
+    def _window(self, total, distinct):
+        self._start = total - grad_window(self.c, total, distinct)
+        self._app = 0
+
+    def _apply(self, fn, *args):
+        """Runs one module application; before the window, without grad."""
+        a = self._app
+        self._app += 1
+        if a < self._start:
+            with torch.no_grad():
+                return fn(*args)
+        return fn(*args)
+
+    def _detach_at_window(self, *states):
+        """The carried states, detached when the next application is the
+        first of a window that does not start at 0."""
+        if self._app != self._start or self._start == 0:
+            return states if len(states) > 1 else states[0]
+        out = tuple([t.detach() for t in s] if isinstance(s, list)
+                    else s.detach() for s in states)
+        return out if len(out) > 1 else out[0]
 
     # -- pieces ------------------------------------------------------------
     def norm(self, x, name):
@@ -190,12 +236,19 @@ class Model:
         injected = c["injection"] != "none"
         zf = self.initial(c["fast_init"], "fast.init", x)
         zs = self.initial(c["slow_init"], "slow.init", x)
+        self._window(c["N"] * c["T"] + c["N"], 2)
+        fast = lambda zf, zs: self.stack(
+            "fast", c["fast_layers"], zf, zs + x if injected else None,
+            c["final_norm"])
+        slow = lambda zs, zf: self.stack(
+            "slow", c["slow_layers"], zs, zf if injected else None,
+            c["final_norm"])
         for _ in range(c["N"]):
             for _ in range(c["T"]):
-                zf = self.stack("fast", c["fast_layers"], zf,
-                                zs + x if injected else None, c["final_norm"])
-            zs = self.stack("slow", c["slow_layers"], zs,
-                            zf if injected else None, c["final_norm"])
+                zf, zs = self._detach_at_window(zf, zs)
+                zf = self._apply(fast, zf, zs)
+            zf, zs = self._detach_at_window(zf, zs)
+            zs = self._apply(slow, zs, zf)
         return zs
 
     def transformer(self, x):
@@ -203,29 +256,42 @@ class Model:
 
     def universal(self, x):
         h = x
-        for i in range(self.c["steps"]):
+        self._window(self.c["steps"], 1)
+
+        def step(h, i):
             if self.c["step_embedding"]:
                 h = h + self.p["step_embedding"][i]
-            h = self.stack("shared", self.c["n_layers"], h)
+            return self.stack("shared", self.c["n_layers"], h)
+        for i in range(self.c["steps"]):
+            h = self._apply(step, self._detach_at_window(h), i)
         return h
 
     def looped(self, x):
         h = torch.zeros_like(x)
-        for _ in range(self.c["loops"]):
+        self._window(self.c["loops"], 1)
+
+        def step(h):
             h = self.norm(h + x, "stack.inject_norm")
             for layer in range(self.c["n_layers"]):
                 h = self.block(h, None, f"stack.blocks.{layer}")
+            return h
+        for _ in range(self.c["loops"]):
+            h = self._apply(step, self._detach_at_window(h))
         return h
 
     def fully_looped(self, x):
         x0 = self.norm(x, "stack.input_norm")
         prev = [x0] * self.c["n_layers"]
-        for _ in range(self.c["loops"]):
+        self._window(self.c["loops"], 1)
+
+        def step(prev):
             h, outs = x0, []
             for layer in range(self.c["n_layers"]):
                 h = self.block(h, prev[layer], f"stack.blocks.{layer}")
                 outs.append(h)
-            prev = outs
+            return outs
+        for _ in range(self.c["loops"]):
+            prev = self._apply(step, self._detach_at_window(prev))
         return prev[-1]
 
     def recurrent_depth(self, x):
@@ -236,11 +302,15 @@ class Model:
         else:
             s = random_normal(tuple(e.shape), c["state_std"],
                               c["state_seed"]).to(self.dtype)
-        for _ in range(c["steps"]):
+        self._window(c["steps"], 1)
+
+        def step(s):
             h = torch.cat([s, e], -1) @ self.p["core.inject"]
             for layer in range(c["core_layers"]):
                 h = self.block(h, None, f"core.blocks.{layer}")
-            s = h
+            return h
+        for _ in range(c["steps"]):
+            s = self._apply(step, self._detach_at_window(s))
         return self.stack("coda", c["coda_layers"], s)
 
     def logits(self, tokens):
@@ -260,3 +330,20 @@ class Model:
         lse = torch.logsumexp(logits, -1)
         picked = logits.gather(-1, targets.long()[..., None])[..., 0]
         return (lse - picked).mean()
+
+
+def gradients(config, params, tokens, targets):
+    """The loss and d loss / d parameter for every parameter, in float64,
+    under the model's gradient schedule."""
+    leaves = {k: v.to(DT).clone().requires_grad_(True)
+              for k, v in params.items()}
+    model = Model(config, {})
+    model.p = leaves
+    loss = model.loss(tokens, targets)
+    names = list(leaves)
+    grads = torch.autograd.grad(loss, [leaves[n] for n in names],
+                                allow_unused=True)
+    out = {}
+    for n, g in zip(names, grads):
+        out[n] = torch.zeros_like(leaves[n]) if g is None else g.detach()
+    return float(loss), out

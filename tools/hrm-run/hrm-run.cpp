@@ -70,7 +70,8 @@ static cl::opt<int64_t> batches("batches",
                                 cl::init(0), cl::sub(evalCmd));
 static cl::opt<std::string> dumpDir(
     "dump", cl::desc("Write the first batch's tokens, targets and logits "
-                     "as .npy files into this folder"),
+                     "(and, from a training artifact, every parameter "
+                     "gradient) as .npy files into this folder"),
     cl::sub(evalCmd));
 static cl::opt<std::string> prompt("prompt", cl::desc("Prompt text"),
                                    cl::init(""), cl::sub(generateCmd));
@@ -239,6 +240,20 @@ static int runEval() {
       if (Error e = hrmrt::writeNpy(path("loss.npy"), hrmrt::DType::F32, {},
                                     model.output("loss", 0)))
         return fail(std::move(e));
+      // A training artifact also dumps the loss and every gradient.
+      if (const hrmrt::EntrySpec *grad = model.manifest().findEntry("loss_grad")) {
+        std::memcpy(model.input("loss_grad", 0), in, b * s * sizeof(int32_t));
+        std::memcpy(model.input("loss_grad", 1), tg, b * s * sizeof(int32_t));
+        if (Error e = model.run("loss_grad"))
+          return fail(std::move(e));
+        for (auto [i, out] : llvm::enumerate(grad->outputs)) {
+          std::string name = out.name;
+          std::replace(name.begin(), name.end(), ':', '.');
+          if (Error e = hrmrt::writeNpy(path(name + ".npy"), out.dtype,
+                                        out.shape, model.output("loss_grad", i)))
+            return fail(std::move(e));
+        }
+      }
     }
   }
   double mean = total / count;

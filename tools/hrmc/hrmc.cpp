@@ -78,6 +78,15 @@ static cl::opt<bool> compileDecode(
     cl::desc("Build the KV-cached `decode` entry point for generation "
              "(--seq-len is then the cache length)"),
     cl::sub(compileCmd));
+static cl::opt<bool> compileTrain(
+    "train",
+    cl::desc("Also build the training entry point `loss_grad` (the loss and "
+             "the gradient of every parameter, under the loops' gradient "
+             "schedules)"),
+    cl::sub(compileCmd));
+static cl::opt<unsigned> compileOptLevel(
+    "opt-level", cl::desc("LLVM optimisation level of the host code (0-3)"),
+    cl::init(3), cl::sub(compileCmd));
 static cl::opt<bool> compilePrintPipeline(
     "print-pipeline",
     cl::desc("Print the pass pipeline (for hrm-opt) and exit"),
@@ -149,7 +158,13 @@ static int runStats(mlir::MLIRContext &context) {
 }
 
 static int runCompile(mlir::MLIRContext &context) {
-  hrmc::CompileShape shape{compileBatch, compileSeqLen, compileDecode};
+  hrmc::CompileShape shape{compileBatch, compileSeqLen, compileDecode,
+                           compileTrain};
+  if (compileTrain && compileDecode) {
+    errs() << "error: --train and --decode build different artifacts; "
+              "compile them separately\n";
+    return 1;
+  }
   if (compilePrintPipeline) {
     outs() << "builtin.module(" << hrmc::hrmToCPUPipeline(shape) << ")\n";
     return 0;
@@ -169,6 +184,12 @@ static int runCompile(mlir::MLIRContext &context) {
   options.shape = shape;
   options.cpu = compileCPU;
   options.keepIntermediates = compileKeep;
+  if (compileOptLevel > 3) {
+    errs() << "error: --opt-level must be 0 to 3, got " << compileOptLevel
+           << "\n";
+    return 1;
+  }
+  options.optLevel = compileOptLevel;
   if (Error e = hrmc::compileCPUArtifact(*module, options, compileOutput)) {
     errs() << "error: " << compileInput << ": " << toString(std::move(e))
            << "\n";

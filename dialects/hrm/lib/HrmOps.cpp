@@ -426,3 +426,83 @@ LogicalResult LoopOp::verifyRegions() {
 
 #define GET_OP_CLASSES
 #include "hrm/HrmOps.cpp.inc"
+
+//===----------------------------------------------------------------------===//
+// Gradient ops
+//===----------------------------------------------------------------------===//
+
+/// An optional gradient result exists exactly when its primal operand does.
+static LogicalResult expectGradFor(Operation *op, StringRef what, Value primal,
+                                   Value grad) {
+  if (static_cast<bool>(primal) == static_cast<bool>(grad)) {
+    if (primal && primal.getType() != grad.getType())
+      return op->emitOpError() << what << " gradient type " << grad.getType()
+                               << " differs from " << primal.getType();
+    return success();
+  }
+  return op->emitOpError() << (primal ? "missing the " : "unexpected ") << what
+                           << " gradient result";
+}
+
+LogicalResult RMSNormGradOp::verify() {
+  if (getWeight() &&
+      failed(expectDim(*this, "weight size",
+                       tensorType(getWeight()).getShape()[0],
+                       lastDim(getInput()))))
+    return failure();
+  return expectGradFor(*this, "weight", getWeight(), getWeightGrad());
+}
+
+LogicalResult AttentionGradOp::verify() {
+  if (failed(verifyAttentionShapes(*this)))
+    return failure();
+  if ((getMask() == MaskKind::prefix) != getPrefixLen().has_value())
+    return emitOpError() << "a prefix length goes with a prefix mask only";
+  return expectGradFor(*this, "query", getQuery(), getQueryGrad());
+}
+
+LogicalResult MlpGradOp::verify() {
+  bool isSwiglu = getKind() == MlpKind::swiglu;
+  if (isSwiglu != static_cast<bool>(getGate()))
+    return emitOpError() << (isSwiglu ? "swiglu needs a gate projection"
+                                      : "gelu takes no gate projection");
+  ArrayRef<int64_t> up = tensorType(getUp()).getShape();
+  if (failed(expectDim(*this, "up projection rows", up[0],
+                       lastDim(getInput()))))
+    return failure();
+  return expectGradFor(*this, "gate", getGate(), getGateGrad());
+}
+
+LogicalResult LinearGradOp::verify() {
+  ArrayRef<int64_t> w = tensorType(getWeight()).getShape();
+  int64_t in = getTransposed() ? w[1] : w[0], out = getTransposed() ? w[0] : w[1];
+  if (failed(expectDim(*this, "weight input size", in, lastDim(getInput()))) ||
+      failed(expectDim(*this, "result gradient feature size",
+                       lastDim(getResultGrad()), out)))
+    return failure();
+  return expectSameTokens(*this, "result gradient", getInput(),
+                          getResultGrad());
+}
+
+LogicalResult EmbedGradOp::verify() {
+  ArrayRef<int64_t> t = tensorType(getTokens()).getShape();
+  ArrayRef<int64_t> g = tensorType(getResultGrad()).getShape();
+  for (unsigned i = 0; i < 2; ++i)
+    if (!dimsAgree(t[i], g[i]))
+      return emitOpError() << "result gradient dimension " << i << " is "
+                           << dimStr(g[i]) << ", tokens have " << dimStr(t[i]);
+  return expectDim(*this, "table width", tensorType(getTableGrad()).getShape()[1],
+                   g[2]);
+}
+
+LogicalResult CrossEntropyGradOp::verify() {
+  ArrayRef<int64_t> l = tensorType(getLogits()).getShape();
+  ArrayRef<int64_t> t = tensorType(getTargets()).getShape();
+  for (unsigned i = 0; i < 2; ++i)
+    if (!dimsAgree(l[i], t[i]))
+      return emitOpError() << "targets dimension " << i << " is "
+                           << dimStr(t[i]) << ", logits have " << dimStr(l[i]);
+  if (getLossGrad().getType() != RankedTensorType::get({}, tensorType(getLogits()).getElementType()))
+    return emitOpError() << "loss gradient must be a 0-d tensor of the logits' element type";
+  return success();
+}

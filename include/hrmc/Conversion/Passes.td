@@ -91,8 +91,14 @@ def ConvertHrmToLinalg : Pass<"convert-hrm-to-linalg"> {
     hash of `seed` and the element's flat index, so the same seed gives the
     same sample on every call and on every backend (the oracle re-implements
     the hash; see docs/lowering.md).
+
+    The gradient ops of `hrm-autodiff` lower here too: each recomputes the
+    part of its forward op it needs (attention its probabilities, the MLP
+    its hidden activation) from the op's inputs. `hrm.embed_grad` is an
+    `scf.for` nest adding one table row per token.
   }];
   let dependentDialects = ["::mlir::linalg::LinalgDialect",
+                           "::mlir::scf::SCFDialect",
                            "::mlir::tensor::TensorDialect",
                            "::mlir::arith::ArithDialect",
                            "::mlir::math::MathDialect"];
@@ -123,6 +129,18 @@ def HrmCPULoopOrder : Pass<"hrm-cpu-loop-order"> {
     row from a contiguous input row, which LLVM vectorizes.
   }];
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
+def HrmDistinctResults : Pass<"hrm-distinct-results"> {
+  let summary = "Gives every tensor a function returns twice its own copy";
+  let description = [{
+    After CSE two results of a function can be one value (the zero
+    gradients of two parameters a gradient schedule detaches, say). One
+    buffer cannot become two out-parameters, so before bufferization each
+    repeat of a returned tensor is replaced by a `linalg.copy` of it.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect",
+                           "::mlir::tensor::TensorDialect"];
 }
 
 def HrmStridedCopyToLinalg : Pass<"hrm-strided-copy-to-linalg"> {

@@ -15,6 +15,8 @@ struct CompileShape {
   /// Build the KV-cached `decode` entry point (one new token per call, a
   /// cache of seqLen positions) instead of `logits` and `loss`.
   bool decode = false;
+  /// Also build the training entry point `loss_grad` (hrm-autodiff).
+  bool train = false;
 };
 
 /// hrm -> linalg on tensors with static shapes, loops as scf.for.

@@ -18,6 +18,9 @@ struct ArtifactOptions {
   std::string cpu;
   /// Write the LLVM dialect and LLVM IR next to the library.
   bool keepIntermediates = false;
+  /// LLVM optimisation level of the host code, 0 to 3. Lower levels
+  /// compile a training graph several times faster (the tests use 1).
+  unsigned optLevel = 3;
 };
 
 /// The manifest of a compile: the parameters (with init specs) of the one

@@ -53,4 +53,42 @@ def HrmPrintStats : Pass<"hrm-print-stats", "::mlir::ModuleOp"> {
   ];
 }
 
+def HrmAutodiff : Pass<"hrm-autodiff", "::mlir::ModuleOp"> {
+  let summary = "Builds the training entry point: the loss and its parameter gradients";
+  let description = [{
+    Runs after `convert-hrm-to-func` (parameters are function arguments) and
+    before `convert-hrm-loops-to-scf` (the loops still carry their
+    schedules). For the entry point `entry` (a function returning a 0-d
+    loss) it adds `@<entry>_grad` with the same arguments, returning the
+    loss followed by the gradient of every `hrm.param` argument (tagged
+    `hrm.grad`). Reverse mode:
+
+    - Every differentiated function `f` (a module function or a loop step)
+      gets `f_fwd`, returning its results and the values its backward needs,
+      `f_bwd`, taking those values, and `f_vjp`, which recomputes them. The
+      compute ops' gradients are the `hrm.*_grad` ops.
+    - A rolled `hrm.hier_loop` or `hrm.loop` keeps one `scf.for` per phase:
+      the applications before the gradient window run forward only (their
+      state is detached), the window's applications store what the backward
+      needs in stacks indexed by application, and the backward loop walks
+      the window in reverse. `memory = keep` stacks each step's `_fwd`
+      values; `memory = recompute` stacks only the carried states and calls
+      `_vjp`. Step code is never unrolled, so the IR size does not grow with
+      N x T.
+    - Unrolled code (straight-line calls) follows each call's `hrm.memory`
+      and stops at `hrm.detach`.
+    - The gradients of every use of a shared parameter are summed into that
+      parameter's one gradient.
+  }];
+  let options = [
+    Option<"entry", "entry", "std::string", /*default=*/"\"loss\"",
+           "The entry point to differentiate">
+  ];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::func::FuncDialect",
+                           "::mlir::linalg::LinalgDialect",
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
 #endif // HRMC_TRANSFORMS_PASSES_TD

@@ -552,4 +552,112 @@ def Hrm_LoopOp : Hrm_Op<"loop", [RecursiveMemoryEffects]> {
   let hasRegionVerifier = 1;
 }
 
+//===----------------------------------------------------------------------===//
+// Gradients (built by hrm-autodiff)
+//===----------------------------------------------------------------------===//
+
+class Hrm_GradOp<string mnemonic, list<Trait> traits = []>
+    : Hrm_Op<mnemonic, !listconcat([Pure], traits)> {
+  let assemblyFormat = "operands attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def Hrm_RMSNormGradOp : Hrm_GradOp<"rmsnorm_grad", [
+    AllTypesMatch<["input", "result_grad", "input_grad"]>]> {
+  let summary = "vector-Jacobian product of hrm.rmsnorm";
+  let description = [{
+    Given the forward input and the gradient of the result, the gradient of
+    the input and, with `weight`, of the weight (summed over batch and
+    sequence). The normalisation is recomputed from `input`.
+
+    ```mlir
+    %dx = hrm.rmsnorm_grad %x, %dy {eps = 1.0e-05 : f64} : (tensor<2x8x64xf32>, tensor<2x8x64xf32>) -> tensor<2x8x64xf32>
+    ```
+  }];
+  let arguments = (ins Hrm_Activation:$input, Hrm_Activation:$result_grad,
+                       Optional<Hrm_Vector>:$weight,
+                       DefaultValuedAttr<F64Attr, "1e-5">:$eps);
+  let results = (outs Hrm_Activation:$input_grad,
+                      Optional<Hrm_Vector>:$weight_grad);
+}
+
+def Hrm_AttentionGradOp : Hrm_GradOp<"attention_grad", [
+    AllTypesMatch<["input", "result_grad", "input_grad"]>,
+    AllTypesMatch<["wq", "wk", "wv", "wo", "wq_grad", "wk_grad", "wv_grad", "wo_grad"]>]> {
+  let summary = "vector-Jacobian product of hrm.attention";
+  let description = [{
+    Recomputes the projections and the attention probabilities from `input`
+    (and `query`), then returns the gradients of the input, the four
+    projections and, when given, the query source. Storing only the inputs
+    keeps the [heads, seq, seq] probabilities out of the saved activations,
+    as flash attention's backward does.
+
+    ```mlir
+    %dx, %dq, %dk, %dv, %do = hrm.attention_grad %x, %dy, %wq, %wk, %wv, %wo
+        {heads = 4 : i64, mask = #hrm<mask causal>}
+        : (...) -> (...)
+    ```
+  }];
+  let arguments = (ins Hrm_Activation:$input, Hrm_Activation:$result_grad,
+                       Hrm_Matrix:$wq, Hrm_Matrix:$wk, Hrm_Matrix:$wv, Hrm_Matrix:$wo,
+                       Optional<Hrm_Activation>:$query,
+                       I64Attr:$heads, Hrm_MaskKind:$mask,
+                       OptionalAttr<I64Attr>:$prefix_len,
+                       OptionalAttr<F64Attr>:$rope_theta);
+  let results = (outs Hrm_Activation:$input_grad, Hrm_Matrix:$wq_grad,
+                      Hrm_Matrix:$wk_grad, Hrm_Matrix:$wv_grad,
+                      Hrm_Matrix:$wo_grad, Optional<Hrm_Activation>:$query_grad);
+}
+
+def Hrm_MlpGradOp : Hrm_GradOp<"mlp_grad", [
+    AllTypesMatch<["input", "result_grad", "input_grad"]>,
+    AllTypesMatch<["up", "up_grad"]>, AllTypesMatch<["down", "down_grad"]>]> {
+  let summary = "vector-Jacobian product of hrm.mlp";
+  let description = [{
+    Recomputes the hidden activation from `input` and returns the gradients
+    of the input, the gate projection (SwiGLU only), and the up and down
+    projections.
+  }];
+  let arguments = (ins Hrm_MlpKind:$kind, Hrm_Activation:$input,
+                       Hrm_Activation:$result_grad, Optional<Hrm_Matrix>:$gate,
+                       Hrm_Matrix:$up, Hrm_Matrix:$down);
+  let results = (outs Hrm_Activation:$input_grad,
+                      Optional<Hrm_Matrix>:$gate_grad, Hrm_Matrix:$up_grad,
+                      Hrm_Matrix:$down_grad);
+}
+
+def Hrm_LinearGradOp : Hrm_GradOp<"linear_grad", [
+    AllTypesMatch<["input", "input_grad"]>,
+    AllTypesMatch<["weight", "weight_grad"]>]> {
+  let summary = "vector-Jacobian product of `x W` (or `x W^T` when transposed)";
+  let description = [{
+    The backward of hrm.linear and hrm.lm_head (`transposed` for a tied
+    head, whose weight is the [vocab, d] embedding table).
+  }];
+  let arguments = (ins Hrm_Activation:$input, Hrm_Matrix:$weight,
+                       Hrm_Activation:$result_grad, UnitAttr:$transposed);
+  let results = (outs Hrm_Activation:$input_grad, Hrm_Matrix:$weight_grad);
+}
+
+def Hrm_EmbedGradOp : Hrm_GradOp<"embed_grad"> {
+  let summary = "gradient of an embedding table: rows scattered and summed";
+  let description = [{
+    `table_grad[v, :] = scale * sum of result_grad[b, s, :] over tokens[b, s] == v`.
+  }];
+  let arguments = (ins Hrm_Tokens:$tokens, Hrm_Activation:$result_grad,
+                       DefaultValuedAttr<F64Attr, "1.0">:$scale);
+  let results = (outs Hrm_Matrix:$table_grad);
+}
+
+def Hrm_CrossEntropyGradOp : Hrm_GradOp<"cross_entropy_grad", [
+    AllTypesMatch<["logits", "logits_grad"]>]> {
+  let summary = "gradient of the mean cross-entropy with respect to the logits";
+  let description = [{
+    `loss_grad * (softmax(logits) - onehot(targets)) / (batch * seq)`.
+  }];
+  let arguments = (ins Hrm_Activation:$logits, Hrm_Tokens:$targets,
+                       0DTensorOf<[AnyFloat]>:$loss_grad);
+  let results = (outs Hrm_Activation:$logits_grad);
+}
+
 #endif // HRM_OPS_TD
