@@ -154,8 +154,12 @@ llvm::Error Model::loadParameters(llvm::StringRef path) {
           " " + shapeString(got.shape) + "; the model needs " +
           dtypeName(p.tensor.dtype) + " " + shapeString(p.tensor.shape));
   }
+  // A training checkpoint also holds the optimizer's moments ("adam.")
+  // and the trainer's position ("train.").
   for (const HostTensor &t : *tensors)
-    if (!manifest_.findParam(t.spec.name))
+    if (!manifest_.findParam(t.spec.name) &&
+        !llvm::StringRef(t.spec.name).starts_with("adam.") &&
+        !llvm::StringRef(t.spec.name).starts_with("train."))
       return llvm::createStringError(path + ": tensor '" + t.spec.name +
                                      "' is not a parameter of " +
                                      manifest_.model);

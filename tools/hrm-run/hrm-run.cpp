@@ -7,14 +7,19 @@
 //                    [--temperature T] [--top-k K] [--seed S]
 //   hrm-run bench    ARTIFACT [--params P] [--iters N]
 //   hrm-run train-bpe --text FILE --vocab-size N -o DIR
+//   hrm-run prepare-data FILE... -o TOKENS.bin [--tokenizer DIR]
+//   hrm-run train    ARTIFACT --data TOKENS.bin --steps N [...] (Train.cpp)
 //
 // Tokens are bytes unless --tokenizer DIR names a GPT-2-style BPE
 // (vocab.json + merges.txt). See docs/cli.md.
 //
 //===----------------------------------------------------------------------===//
+#include "Train.h"
+
 #include "hrmrt/FileIO.h"
 #include "hrmrt/Model.h"
 #include "hrmrt/Npy.h"
+#include "hrmrt/TokenFile.h"
 #include "hrmrt/Tokenizer.h"
 
 #include "llvm/ADT/SmallString.h"
@@ -38,6 +43,8 @@ static cl::SubCommand initCmd("init", "Write freshly initialised parameters");
 static cl::SubCommand evalCmd("eval", "Mean next-token loss over a text");
 static cl::SubCommand generateCmd("generate", "Sample a continuation");
 static cl::SubCommand benchCmd("bench", "Time the forward pass");
+static cl::SubCommand prepareCmd(
+    "prepare-data", "Tokenise text files once into a token file for training");
 static cl::SubCommand trainBPECmd(
     "train-bpe", "Learn a byte-level BPE tokenizer (vocab.json, merges.txt)");
 
@@ -55,11 +62,16 @@ static cl::opt<std::string> params("params",
                                    cl::sub(benchCmd));
 static cl::opt<std::string> textFile("text", cl::desc("Text file"),
                                      cl::sub(evalCmd), cl::sub(trainBPECmd));
+static cl::list<std::string> prepareInputs(cl::Positional, cl::OneOrMore,
+                                           cl::desc("<text files>"),
+                                           cl::sub(prepareCmd));
+static cl::opt<std::string> prepareOutput("o", cl::desc("Token file to write"),
+                                          cl::sub(prepareCmd));
 static cl::opt<std::string> tokenizerDir(
     "tokenizer",
     cl::desc("Folder with a BPE tokenizer's vocab.json and merges.txt "
              "(default: byte tokens)"),
-    cl::sub(evalCmd), cl::sub(generateCmd));
+    cl::sub(evalCmd), cl::sub(generateCmd), cl::sub(prepareCmd));
 static cl::opt<int64_t> bpeVocabSize("vocab-size",
                                      cl::desc("Tokens in the vocabulary"),
                                      cl::init(512), cl::sub(trainBPECmd));
@@ -435,6 +447,35 @@ static int runTrainBPE() {
   return 0;
 }
 
+/// Concatenates the files (each followed by a blank line), tokenises them
+/// and writes the token file.
+static int runPrepareData() {
+  if (prepareOutput.empty())
+    return fail("give the token file to write with -o");
+  Expected<std::unique_ptr<hrmrt::Tokenizer>> tokenizer =
+      loadTokenizer(std::numeric_limits<int64_t>::max());
+  if (!tokenizer)
+    return fail(tokenizer.takeError());
+  std::string text;
+  for (const std::string &path : prepareInputs) {
+    Expected<std::string> part = readText(path);
+    if (!part)
+      return fail(part.takeError());
+    text += *part;
+    text += "\n\n";
+  }
+  hrmrt::TokenFile file;
+  file.vocabSize = (*tokenizer)->vocabSize();
+  file.tokens = (*tokenizer)->encode(text);
+  if (Error e = file.write(prepareOutput))
+    return fail(std::move(e));
+  outs() << formatv("{0} bytes from {1} files -> {2} tokens (vocabulary "
+                    "{3}) in {4}\n",
+                    text.size(), prepareInputs.size(), file.tokens.size(),
+                    file.vocabSize, prepareOutput);
+  return 0;
+}
+
 int main(int argc, char **argv) {
   InitLLVM init(argc, argv);
   cl::ParseCommandLineOptions(argc, argv,
@@ -449,5 +490,10 @@ int main(int argc, char **argv) {
     return runBench();
   if (trainBPECmd)
     return runTrainBPE();
-  return fail("give a subcommand: init, eval, generate or bench (see --help)");
+  if (prepareCmd)
+    return runPrepareData();
+  if (trainSelected())
+    return runTrain();
+  return fail("give a subcommand: init, eval, generate, bench, train, "
+              "prepare-data or train-bpe (see --help)");
 }

@@ -25,7 +25,8 @@ public:
   /// depend on which others exist).
   void initParameters(uint64_t seed);
   /// Reads the parameters from a safetensors file: every parameter must be
-  /// there with its manifest dtype and shape; extra tensors are an error.
+  /// there with its manifest dtype and shape; extra tensors are an error,
+  /// except a training checkpoint's "adam." and "train." tensors.
   llvm::Error loadParameters(llvm::StringRef path);
   llvm::Error saveParameters(llvm::StringRef path) const;
 

@@ -1,0 +1,445 @@
+//===- Train.cpp - hrm-run train: AdamW over a compiled loss_grad ---------===//
+//
+//   hrm-run train ARTIFACT --data TOKENS.bin --steps N [--checkpoint F]
+//                 [--resume] [--params P] [--seed S] [--lr ...] ...
+//
+// Runs the artifact's `loss_grad` entry on batches of a token file, applies
+// AdamW, validates on a held-out tail of the file, logs CSV, draws the loss
+// curves as a PNG and writes checkpoints atomically. See docs/training.md.
+//
+//===----------------------------------------------------------------------===//
+#include "Train.h"
+
+#include "hrmrt/FileIO.h"
+#include "hrmrt/Model.h"
+#include "hrmrt/Optimizer.h"
+#include "hrmrt/Plot.h"
+#include "hrmrt/Safetensors.h"
+#include "hrmrt/TokenFile.h"
+
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Process.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstring>
+#include <numeric>
+#include <random>
+
+using namespace llvm;
+using hrmrt::HostTensor;
+using hrmrt::Model;
+
+static cl::SubCommand trainCmd("train",
+                               "Train with AdamW on a token file (loss_grad)");
+static cl::opt<std::string> artifact(cl::Positional, cl::Required,
+                                     cl::desc("<artifact dir>"),
+                                     cl::sub(trainCmd));
+static cl::opt<std::string> dataPath("data",
+                                     cl::desc("Token file (hrm-run prepare-data)"),
+                                     cl::sub(trainCmd));
+static cl::opt<int64_t> steps("steps", cl::desc("Optimizer steps in all"),
+                              cl::init(100), cl::sub(trainCmd));
+static cl::opt<std::string> initParams(
+    "params", cl::desc("Start from these parameters (default: fresh init)"),
+    cl::sub(trainCmd));
+static cl::opt<std::string> checkpoint(
+    "checkpoint",
+    cl::desc("Checkpoint file (.safetensors: parameters, AdamW moments, "
+             "step and data position)"),
+    cl::sub(trainCmd));
+static cl::opt<int64_t> checkpointEvery(
+    "checkpoint-every", cl::desc("Steps between checkpoints (0: at the end)"),
+    cl::init(0), cl::sub(trainCmd));
+static cl::opt<bool> resume("resume",
+                            cl::desc("Continue from --checkpoint"),
+                            cl::sub(trainCmd));
+static cl::opt<int64_t> stopAfter(
+    "stop-after",
+    cl::desc("Stop after this many steps of this invocation, as if killed "
+             "(for testing --resume)"),
+    cl::init(0), cl::sub(trainCmd));
+static cl::opt<uint64_t> seed("seed",
+                              cl::desc("Seed of the initialisation and of "
+                                       "the batch order"),
+                              cl::init(0), cl::sub(trainCmd));
+static cl::opt<double> lr("lr", cl::desc("Peak learning rate"), cl::init(3e-3),
+                          cl::sub(trainCmd));
+static cl::opt<double> minLr("min-lr",
+                             cl::desc("Final learning rate of the cosine "
+                                      "schedule (default: lr / 10)"),
+                             cl::init(-1), cl::sub(trainCmd));
+static cl::opt<int64_t> warmup("warmup", cl::desc("Linear warm-up steps"),
+                               cl::init(0), cl::sub(trainCmd));
+static cl::opt<std::string> lrSchedule("lr-schedule",
+                                       cl::desc("cosine or constant"),
+                                       cl::init("cosine"), cl::sub(trainCmd));
+static cl::opt<double> weightDecay("weight-decay",
+                                   cl::desc("AdamW weight decay (matrices)"),
+                                   cl::init(0.1), cl::sub(trainCmd));
+static cl::opt<double> beta1("beta1", cl::init(0.9), cl::sub(trainCmd));
+static cl::opt<double> beta2("beta2", cl::init(0.95), cl::sub(trainCmd));
+static cl::opt<double> adamEps("eps", cl::init(1e-8), cl::sub(trainCmd));
+static cl::opt<double> clip("clip",
+                            cl::desc("Clip the global gradient norm (0: off)"),
+                            cl::init(1.0), cl::sub(trainCmd));
+static cl::opt<double> valFraction(
+    "val-fraction", cl::desc("Tail of the token file held out"),
+    cl::init(0.05), cl::sub(trainCmd));
+static cl::opt<int64_t> valEvery("val-every",
+                                 cl::desc("Steps between validations"),
+                                 cl::init(50), cl::sub(trainCmd));
+static cl::opt<int64_t> valBatches("val-batches",
+                                   cl::desc("Batches per validation"),
+                                   cl::init(4), cl::sub(trainCmd));
+static cl::opt<std::string> logPath("log", cl::desc("CSV log file"),
+                                    cl::sub(trainCmd));
+static cl::opt<std::string> plotPath("plot",
+                                     cl::desc("PNG of the loss curves (blue: "
+                                              "train, orange: validation)"),
+                                     cl::sub(trainCmd));
+
+bool trainSelected() { return static_cast<bool>(trainCmd); }
+
+static int fail(const Twine &message) {
+  errs() << "hrm-run: error: " << message << "\n";
+  return 1;
+}
+static int fail(Error e) { return fail(toString(std::move(e))); }
+
+namespace {
+
+struct Row {
+  int64_t step;
+  double loss, val, lr, norm, tokensPerSecond;
+};
+
+std::string csvLine(const Row &r) {
+  std::string val = std::isnan(r.val) ? "" : formatv("{0:F6}", r.val).str();
+  return formatv("{0},{1:F6},{2},{3:E6},{4:F6},{5:F1}", r.step, r.loss, val,
+                 r.lr, r.norm, r.tokensPerSecond)
+      .str();
+}
+
+constexpr const char *kCsvHeader =
+    "step,train_loss,val_loss,lr,grad_norm,tokens_per_s";
+
+/// Rows of an earlier run's log up to `step`, so a resumed run continues it.
+std::vector<Row> readLog(StringRef path, int64_t upTo) {
+  std::vector<Row> rows;
+  auto file = MemoryBuffer::getFile(path);
+  if (!file)
+    return rows;
+  SmallVector<StringRef> lines;
+  (*file)->getBuffer().split(lines, '\n', -1, false);
+  for (StringRef line : ArrayRef(lines).drop_front()) {
+    SmallVector<StringRef> f;
+    line.split(f, ',');
+    if (f.size() != 6)
+      continue;
+    Row r{};
+    if (f[0].getAsInteger(10, r.step) || r.step > upTo)
+      continue;
+    auto num = [](StringRef s) {
+      double v = NAN;
+      if (!s.empty())
+        s.getAsDouble(v);
+      return v;
+    };
+    r.loss = num(f[1]), r.val = num(f[2]), r.lr = num(f[3]), r.norm = num(f[4]);
+    r.tokensPerSecond = num(f[5]);
+    rows.push_back(r);
+  }
+  return rows;
+}
+
+std::string duration(double seconds) {
+  int64_t s = static_cast<int64_t>(seconds + 0.5);
+  return formatv("{0}:{1:2}:{2:2}", s / 3600, (s / 60) % 60, s % 60)
+      .str();
+}
+
+} // namespace
+
+int runTrain() {
+  if (dataPath.empty())
+    return fail("give the token file with --data (make it with `hrm-run "
+                "prepare-data`)");
+  if (resume && checkpoint.empty())
+    return fail("--resume needs --checkpoint");
+  if (lrSchedule != "cosine" && lrSchedule != "constant")
+    return fail("--lr-schedule must be cosine or constant, got '" +
+                lrSchedule + "'");
+  if (steps < 1 || valBatches < 1 || !(valFraction > 0 && valFraction < 1))
+    return fail("--steps and --val-batches must be >= 1 and --val-fraction "
+                "in (0, 1)");
+  Expected<std::unique_ptr<Model>> loaded = Model::load(artifact);
+  if (!loaded)
+    return fail(loaded.takeError());
+  Model &model = **loaded;
+  const hrmrt::Manifest &manifest = model.manifest();
+  const hrmrt::EntrySpec *grad = manifest.findEntry("loss_grad");
+  const hrmrt::EntrySpec *lossEntry = manifest.findEntry("loss");
+  if (!grad || !lossEntry)
+    return fail(artifact + " has no training entry point: compile it with "
+                           "`hrmc compile --train`");
+  if (grad->outputs.size() != manifest.params.size() + 1)
+    return fail("loss_grad returns " + Twine(grad->outputs.size()) +
+                " tensors; expected the loss and one gradient per parameter");
+  int64_t b = manifest.batch, s = manifest.seqLen;
+  const hrmrt::ParamSpec *embed = manifest.findParam("embed");
+  int64_t vocab = embed ? embed->tensor.shape[0] : 0;
+
+  Expected<hrmrt::TokenFile> data = hrmrt::TokenFile::read(dataPath);
+  if (!data)
+    return fail(data.takeError());
+  if (static_cast<int64_t>(data->vocabSize) > vocab)
+    return fail(dataPath + " has a vocabulary of " + Twine(data->vocabSize) +
+                " tokens; the model's is " + Twine(vocab));
+  int64_t total = data->tokens.size();
+  int64_t window = b * s;
+  int64_t valCount = std::max<int64_t>(
+      static_cast<int64_t>(total * valFraction), window + 1);
+  int64_t trainCount = total - valCount;
+  int64_t batchesPerEpoch = (trainCount - 1) / window;
+  if (batchesPerEpoch < 1)
+    return fail(dataPath + " holds " + Twine(total) +
+                " tokens: too few for one batch of " + Twine(b) + " x " +
+                Twine(s + 1) + " plus a validation split");
+  const int32_t *trainTokens = data->tokens.data();
+  const int32_t *valTokens = data->tokens.data() + trainCount;
+  int64_t valAvailable = std::min<int64_t>(valBatches, (valCount - 1) / window);
+  if (valAvailable < 1)
+    return fail("the validation split is too small for one batch");
+
+  // Parameters, optimizer state and position.
+  std::vector<hrmrt::TensorSpec> specs;
+  for (const hrmrt::ParamSpec &p : manifest.params)
+    specs.push_back(p.tensor);
+  hrmrt::AdamW optimizer(specs);
+  int64_t start = 0;
+  if (resume) {
+    auto tensors = hrmrt::readSafetensors(checkpoint);
+    if (!tensors)
+      return fail(tensors.takeError());
+    if (Error e = model.loadParameters(checkpoint))
+      return fail(std::move(e));
+    std::map<std::string, const HostTensor *> byName;
+    for (const HostTensor &t : *tensors)
+      byName[t.spec.name] = &t;
+    for (HostTensor &m : optimizer.moments()) {
+      auto it = byName.find(m.spec.name);
+      if (it == byName.end() || it->second->data.size() != m.data.size())
+        return fail(checkpoint + ": no optimizer state '" + m.spec.name +
+                    "' of the right size");
+      m.data = it->second->data;
+    }
+    auto step = byName.find("train.step");
+    auto seedT = byName.find("train.seed");
+    if (step == byName.end() || seedT == byName.end())
+      return fail(checkpoint + ": not a training checkpoint (no train.step)");
+    start = step->second->as<int64_t>()[0];
+    if (static_cast<uint64_t>(seedT->second->as<int64_t>()[0]) != seed)
+      return fail(checkpoint + " was written with --seed " +
+                  Twine(seedT->second->as<int64_t>()[0]) +
+                  "; resume with the same seed");
+    optimizer.setSteps(start);
+  } else if (!initParams.empty()) {
+    if (Error e = model.loadParameters(initParams))
+      return fail(std::move(e));
+  } else {
+    model.initParameters(seed);
+  }
+  std::vector<float *> params;
+  std::vector<const float *> grads;
+  for (const hrmrt::ParamSpec &p : manifest.params)
+    params.push_back(static_cast<float *>(model.param(p.tensor.name)));
+  for (size_t i = 0; i < manifest.params.size(); ++i)
+    grads.push_back(static_cast<const float *>(model.output("loss_grad", i + 1)));
+
+  hrmrt::AdamWConfig config;
+  config.lr = lr;
+  config.minLr = minLr >= 0 ? minLr : lr / 10;
+  config.warmup = warmup;
+  config.totalSteps = steps;
+  config.cosine = lrSchedule == "cosine";
+  config.weightDecay = weightDecay;
+  config.beta1 = beta1, config.beta2 = beta2, config.eps = adamEps;
+  config.clipNorm = clip;
+
+  auto saveCheckpoint = [&](int64_t step) -> Error {
+    if (checkpoint.empty())
+      return Error::success();
+    std::vector<HostTensor> owned;
+    owned.reserve(manifest.params.size() + 2);
+    for (auto [spec, data] : llvm::zip(manifest.params, params)) {
+      HostTensor t;
+      t.spec = spec.tensor;
+      t.data.assign(reinterpret_cast<const char *>(data),
+                    reinterpret_cast<const char *>(data) + spec.tensor.bytes());
+      owned.push_back(std::move(t));
+    }
+    for (auto [name, value] :
+         {std::pair<const char *, int64_t>{"train.step", step},
+          {"train.seed", static_cast<int64_t>(seed)}}) {
+      HostTensor t;
+      t.spec = {name, hrmrt::DType::I64, {1}};
+      t.data.resize(8);
+      std::memcpy(t.data.data(), &value, 8);
+      owned.push_back(std::move(t));
+    }
+    std::vector<const HostTensor *> all;
+    for (const HostTensor &t : owned)
+      all.push_back(&t);
+    for (const HostTensor &t : optimizer.moments())
+      all.push_back(&t);
+    return hrmrt::writeSafetensors(
+        checkpoint, all,
+        {{"format", "hrm-checkpoint"},
+         {"model", manifest.model},
+         {"data_position", std::to_string(step * window)}});
+  };
+
+  // Batch `k` of the run: a batch index of epoch k / batchesPerEpoch,
+  // through that epoch's permutation (seeded by the seed and the epoch), so
+  // the order depends on the step alone and a resumed run sees the same.
+  std::vector<int64_t> order;
+  int64_t orderEpoch = -1;
+  auto batchStart = [&](int64_t k) {
+    int64_t epoch = k / batchesPerEpoch;
+    if (epoch != orderEpoch) {
+      order.resize(batchesPerEpoch);
+      std::iota(order.begin(), order.end(), 0);
+      std::mt19937_64 rng(seed * 0x9E3779B97F4A7C15ULL + epoch);
+      for (int64_t i = batchesPerEpoch - 1; i > 0; --i)
+        std::swap(order[i], order[std::uniform_int_distribution<int64_t>(
+                                0, i)(rng)]);
+      orderEpoch = epoch;
+    }
+    return order[k % batchesPerEpoch] * window;
+  };
+  auto fill = [&](StringRef entry, const int32_t *tokens, int64_t at) {
+    auto *in = static_cast<int32_t *>(model.input(entry, 0));
+    auto *tg = static_cast<int32_t *>(model.input(entry, 1));
+    for (int64_t i = 0; i < window; ++i) {
+      in[i] = tokens[at + i];
+      tg[i] = tokens[at + i + 1];
+    }
+  };
+  auto validate = [&]() -> Expected<double> {
+    double sum = 0;
+    for (int64_t k = 0; k < valAvailable; ++k) {
+      fill("loss", valTokens, k * window);
+      if (Error e = model.run("loss"))
+        return std::move(e);
+      sum += *static_cast<const float *>(model.output("loss", 0));
+    }
+    return sum / valAvailable;
+  };
+
+  std::vector<Row> history;
+  if (!logPath.empty())
+    history = resume ? readLog(logPath, start) : std::vector<Row>{};
+  auto writeLog = [&]() -> Error {
+    if (logPath.empty())
+      return Error::success();
+    std::string text = std::string(kCsvHeader) + "\n";
+    for (const Row &r : history)
+      text += csvLine(r) + "\n";
+    return hrmrt::writeFileAtomically(
+        logPath, [&](raw_ostream &os) { os << text; });
+  };
+  auto writePlot = [&]() -> Error {
+    if (plotPath.empty())
+      return Error::success();
+    hrmrt::Series train{"train", {31, 119, 180}, {}},
+        val{"validation", {255, 127, 14}, {}};
+    for (const Row &r : history) {
+      train.points.push_back({double(r.step), r.loss});
+      if (!std::isnan(r.val))
+        val.points.push_back({double(r.step), r.val});
+    }
+    return hrmrt::writeLinePlot(plotPath, {train, val});
+  };
+
+  bool tty = sys::Process::StandardErrIsDisplayed();
+  int64_t lineEvery = std::max<int64_t>(1, steps / 20);
+  auto began = std::chrono::steady_clock::now();
+  errs() << formatv("training {0} from step {1} to {2}: batch {3} x {4}, "
+                    "{5} train / {6} validation tokens, {7} batches per "
+                    "epoch\n",
+                    manifest.model, start, steps.getValue(), b, s, trainCount,
+                    valCount, batchesPerEpoch);
+  int64_t ran = 0;
+  for (int64_t step = start; step < steps; ++step) {
+    auto t0 = std::chrono::steady_clock::now();
+    fill("loss_grad", trainTokens, batchStart(step));
+    if (Error e = model.run("loss_grad"))
+      return fail(std::move(e));
+    double loss = *static_cast<const float *>(model.output("loss_grad", 0));
+    if (!std::isfinite(loss))
+      return fail("the loss is " + formatv("{0}", loss).str() + " at step " + Twine(step + 1) +
+                  "; lower --lr or raise --warmup");
+    double rate = hrmrt::learningRate(config, optimizer.steps());
+    double norm = optimizer.step(config, params, grads);
+    double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
+            .count();
+    Row row{step + 1, loss, NAN, rate, norm, window / seconds};
+    bool last = step + 1 == steps;
+    if ((valEvery > 0 && (step + 1) % valEvery == 0) || last) {
+      Expected<double> v = validate();
+      if (!v)
+        return fail(v.takeError());
+      row.val = *v;
+    }
+    history.push_back(row);
+    ++ran;
+
+    double elapsed =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - began)
+            .count();
+    double eta = elapsed / ran * (steps - step - 1);
+    std::string status = formatv(
+        "step {0}/{1} loss {2:F4}{3} lr {4:E2} {5:F0} tok/s ETA {6}",
+        step + 1, steps.getValue(), loss,
+        std::isnan(row.val) ? std::string()
+                            : formatv(" val {0:F4}", row.val).str(),
+        rate, ran * window / elapsed, duration(eta));
+    if (tty) {
+      int width = 30, done = static_cast<int>(width * (step + 1) / steps);
+      errs() << "\r[" << std::string(done, '=')
+             << std::string(width - done, ' ') << "] " << status << "\033[K";
+    } else if ((step + 1) % lineEvery == 0 || last || !std::isnan(row.val)) {
+      errs() << "[" << (step + 1) * 100 / steps << "%] " << status << "\n";
+    }
+
+    bool stopping = stopAfter > 0 && ran == stopAfter;
+    if ((checkpointEvery > 0 && (step + 1) % checkpointEvery == 0) || last) {
+      if (Error e = saveCheckpoint(step + 1))
+        return fail(std::move(e));
+    }
+    if (Error e = writeLog())
+      return fail(std::move(e));
+    if (stopping) {
+      if (tty)
+        errs() << "\n";
+      errs() << "stopped after " << ran << " steps (--stop-after)\n";
+      return 0;
+    }
+  }
+  if (tty)
+    errs() << "\n";
+  if (Error e = writePlot())
+    return fail(std::move(e));
+  if (!checkpoint.empty())
+    outs() << "checkpoint: " << checkpoint << " (step " << steps << ")\n";
+  outs() << formatv("final: train loss {0:F4}, validation loss {1:F4}\n",
+                    history.back().loss, history.back().val);
+  return 0;
+}

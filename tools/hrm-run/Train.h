@@ -1,0 +1,9 @@
+//===- Train.h - hrm-run train ----------------------------------*- C++ -*-===//
+#ifndef HRMC_TOOLS_HRM_RUN_TRAIN_H
+#define HRMC_TOOLS_HRM_RUN_TRAIN_H
+
+/// Whether `hrm-run train` was chosen on the command line.
+bool trainSelected();
+int runTrain();
+
+#endif // HRMC_TOOLS_HRM_RUN_TRAIN_H
