@@ -594,7 +594,7 @@ def Hrm_AttentionGradOp : Hrm_GradOp<"attention_grad", [
 
     ```mlir
     %dx, %dq, %dk, %dv, %do = hrm.attention_grad %x, %dy, %wq, %wk, %wv, %wo
-        {heads = 4 : i64, mask = #hrm<mask causal>}
+        {heads = 4 : i64, mask = 0 : i32}
         : (...) -> (...)
     ```
   }];

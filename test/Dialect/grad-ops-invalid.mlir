@@ -1,0 +1,31 @@
+// RUN: hrm-opt %s --split-input-file -verify-diagnostics
+
+func.func @weight_grad_missing(%x: tensor<2x3x8xf32>, %w: tensor<8xf32>) {
+  // expected-error @+1 {{missing the weight gradient result}}
+  %dx = hrm.rmsnorm_grad %x, %x, %w : (tensor<2x3x8xf32>, tensor<2x3x8xf32>, tensor<8xf32>) -> tensor<2x3x8xf32>
+  return
+}
+
+// -----
+
+func.func @linear_grad_width(%x: tensor<2x3x8xf32>, %w: tensor<8x4xf32>, %dy: tensor<2x3x5xf32>) {
+  // expected-error @+1 {{result gradient feature size is 5, expected 4}}
+  %dx, %dw = hrm.linear_grad %x, %w, %dy : (tensor<2x3x8xf32>, tensor<8x4xf32>, tensor<2x3x5xf32>) -> (tensor<2x3x8xf32>, tensor<8x4xf32>)
+  return
+}
+
+// -----
+
+func.func @gelu_with_gate(%x: tensor<2x3x8xf32>, %g: tensor<8x16xf32>, %dn: tensor<16x8xf32>) {
+  // expected-error @+1 {{gelu takes no gate projection}}
+  %dx, %dg, %du, %dd = hrm.mlp_grad %x, %x, %g, %g, %dn {kind = 1 : i32} : (tensor<2x3x8xf32>, tensor<2x3x8xf32>, tensor<8x16xf32>, tensor<8x16xf32>, tensor<16x8xf32>) -> (tensor<2x3x8xf32>, tensor<8x16xf32>, tensor<8x16xf32>, tensor<16x8xf32>)
+  return
+}
+
+// -----
+
+func.func @ce_targets(%l: tensor<2x3x16xf32>, %t: tensor<2x4xi32>, %d: tensor<f32>) {
+  // expected-error @+1 {{targets dimension 1 is 4, logits have 3}}
+  %g = hrm.cross_entropy_grad %l, %t, %d : (tensor<2x3x16xf32>, tensor<2x4xi32>, tensor<f32>) -> tensor<2x3x16xf32>
+  return
+}
