@@ -391,18 +391,7 @@ struct LowerCrossEntropyGrad : OpRewritePattern<CrossEntropyGradOp> {
     RankedTensorType lt = Emitter::tensorOf(logits);
     Type element = lt.getElementType();
     double count = static_cast<double>(lt.getDimSize(0) * lt.getDimSize(1));
-    double negInf = -std::numeric_limits<double>::infinity();
-    Value rowMax = e.reduceLast(
-        logits, negInf, [&](OpBuilder &b, Location l, ValueRange a) {
-          yieldValue(b, l, arith::MaximumFOp::create(b, l, a[0], a[1]));
-        });
-    Value sumExp = e.reduceLast(
-        logits, 0.0,
-        [&](OpBuilder &b, Location l, ValueRange a) {
-          Value shifted = arith::SubFOp::create(b, l, a[0], a[1]);
-          yieldValue(b, l, add(b, l, a[2], math::ExpOp::create(b, l, shifted)));
-        },
-        rowMax);
+    auto [rowMax, sumExp] = rowMaxAndSumExp(e, logits);
     AffineMap scalar = AffineMap::get(3, 0, {}, rewriter.getContext());
     Value grad = e.generic(
         {logits, rowMax, sumExp, op.getTargets(), op.getLossGrad()},

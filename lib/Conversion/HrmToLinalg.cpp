@@ -420,6 +420,22 @@ Value lowering::headsLast(Emitter &e, Value x, int64_t batch,
       });
 }
 
+std::pair<Value, Value> lowering::rowMaxAndSumExp(Emitter &e, Value logits) {
+  double negInf = -std::numeric_limits<double>::infinity();
+  Value rowMax =
+      e.reduceLast(logits, negInf, [&](OpBuilder &b, Location l, ValueRange a) {
+        yieldValue(b, l, arith::MaximumFOp::create(b, l, a[0], a[1]));
+      });
+  Value sumExp = e.reduceLast(
+      logits, 0.0,
+      [&](OpBuilder &b, Location l, ValueRange a) {
+        Value shifted = arith::SubFOp::create(b, l, a[0], a[1]);
+        yieldValue(b, l, add(b, l, a[2], math::ExpOp::create(b, l, shifted)));
+      },
+      rowMax);
+  return {rowMax, sumExp};
+}
+
 Value lowering::maskHides(OpBuilder &b, Location l, MaskKind mask,
                           int64_t prefix, Value i, Value j) {
   if (mask == MaskKind::bidirectional)
@@ -564,20 +580,7 @@ struct LowerCrossEntropy : OpRewritePattern<CrossEntropyOp> {
     RankedTensorType lt = Emitter::tensorOf(logits);
     Type element = lt.getElementType();
     int64_t bs = lt.getDimSize(0), s = lt.getDimSize(1);
-    double negInf = -std::numeric_limits<double>::infinity();
-    Value rowMax = e.reduceLast(
-        logits, negInf, [&](OpBuilder &b, Location l, ValueRange args) {
-          yieldValue(
-              b, l, arith::MaximumFOp::create(b, l, args[0], args[1]));
-        });
-    Value sumExp = e.reduceLast(
-        logits, 0.0,
-        [&](OpBuilder &b, Location l, ValueRange args) {
-          Value shifted = arith::SubFOp::create(b, l, args[0], args[1]);
-          yieldValue(
-              b, l, add(b, l, args[2], math::ExpOp::create(b, l, shifted)));
-        },
-        rowMax);
+    auto [rowMax, sumExp] = rowMaxAndSumExp(e, logits);
     // Sum over positions of logsumexp - logit[target].
     Value total = e.generic(
         {rowMax, sumExp, op.getTargets()},

@@ -170,6 +170,10 @@ Heads projectHeads(Emitter &e, Value input, Value qSrc, Value wq, Value wk,
                    Value wv, int64_t heads,
                    std::optional<std::pair<Value, Value>> rope);
 
+/// Row maxima and sums of exp(x - max) of logits [B, S, V], over V: the
+/// stable log-sum-exp pieces cross-entropy and its gradient share.
+std::pair<Value, Value> rowMaxAndSumExp(Emitter &e, Value logits);
+
 void populateHrmGradToLinalgPatterns(RewritePatternSet &patterns);
 
 } // namespace mlir::hrm::lowering

@@ -70,32 +70,33 @@ Value sumRows(OpBuilder &b, Location loc, Value x) {
       .getResult(0);
 }
 
-/// One slice [i] of a stack [n, ...], without the leading dimension.
+/// Offsets, sizes and strides of slice [i] of a stack [n, ...].
+struct StackSlice {
+  SmallVector<OpFoldResult> offsets, sizes, strides;
+  StackSlice(OpBuilder &b, RankedTensorType stack, Value i)
+      : offsets(stack.getRank(), b.getIndexAttr(0)),
+        sizes(getAsIndexOpFoldResult(b.getContext(), stack.getShape())),
+        strides(stack.getRank(), b.getIndexAttr(1)) {
+    offsets[0] = i;
+    sizes[0] = b.getIndexAttr(1);
+  }
+};
+
+/// Slice [i] of a stack, without the leading dimension.
 Value stackSlice(OpBuilder &b, Location loc, Value stack, Value i) {
   RankedTensorType t = tensorOf(stack);
-  SmallVector<OpFoldResult> offsets(t.getRank(), b.getIndexAttr(0));
-  offsets[0] = i;
-  SmallVector<OpFoldResult> sizes = getAsIndexOpFoldResult(
-      b.getContext(), t.getShape());
-  sizes[0] = b.getIndexAttr(1);
-  SmallVector<OpFoldResult> strides(t.getRank(), b.getIndexAttr(1));
+  StackSlice s(b, t, i);
   auto type = RankedTensorType::get(t.getShape().drop_front(),
                                     t.getElementType());
-  return tensor::ExtractSliceOp::create(b, loc, type, stack, offsets, sizes,
-                                        strides);
+  return tensor::ExtractSliceOp::create(b, loc, type, stack, s.offsets,
+                                        s.sizes, s.strides);
 }
 
 Value stackInsert(OpBuilder &b, Location loc, Value value, Value stack,
                   Value i) {
-  RankedTensorType t = tensorOf(stack);
-  SmallVector<OpFoldResult> offsets(t.getRank(), b.getIndexAttr(0));
-  offsets[0] = i;
-  SmallVector<OpFoldResult> sizes = getAsIndexOpFoldResult(
-      b.getContext(), t.getShape());
-  sizes[0] = b.getIndexAttr(1);
-  SmallVector<OpFoldResult> strides(t.getRank(), b.getIndexAttr(1));
-  return tensor::InsertSliceOp::create(b, loc, value, stack, offsets, sizes,
-                                       strides);
+  StackSlice s(b, tensorOf(stack), i);
+  return tensor::InsertSliceOp::create(b, loc, value, stack, s.offsets,
+                                       s.sizes, s.strides);
 }
 
 Value indexConst(OpBuilder &b, Location loc, int64_t v) {

@@ -337,14 +337,20 @@ LogicalResult LMHeadOp::verify() {
   return expectSameTokens(*this, "result", getInput(), getResult());
 }
 
-LogicalResult CrossEntropyOp::verify() {
-  ArrayRef<int64_t> l = tensorType(getLogits()).getShape();
-  ArrayRef<int64_t> t = tensorType(getTargets()).getShape();
+/// Targets [B, S] must match the logits' batch and sequence.
+static LogicalResult verifyTargets(Operation *op, Value logits, Value targets) {
+  ArrayRef<int64_t> l = tensorType(logits).getShape();
+  ArrayRef<int64_t> t = tensorType(targets).getShape();
   for (unsigned i = 0; i < 2; ++i)
     if (!dimsAgree(l[i], t[i]))
-      return emitOpError() << "targets dimension " << i << " is "
-                           << dimStr(t[i]) << ", logits have " << dimStr(l[i]);
+      return op->emitOpError() << "targets dimension " << i << " is "
+                               << dimStr(t[i]) << ", logits have "
+                               << dimStr(l[i]);
   return success();
+}
+
+LogicalResult CrossEntropyOp::verify() {
+  return verifyTargets(*this, getLogits(), getTargets());
 }
 
 //===----------------------------------------------------------------------===//
@@ -496,12 +502,8 @@ LogicalResult EmbedGradOp::verify() {
 }
 
 LogicalResult CrossEntropyGradOp::verify() {
-  ArrayRef<int64_t> l = tensorType(getLogits()).getShape();
-  ArrayRef<int64_t> t = tensorType(getTargets()).getShape();
-  for (unsigned i = 0; i < 2; ++i)
-    if (!dimsAgree(l[i], t[i]))
-      return emitOpError() << "targets dimension " << i << " is "
-                           << dimStr(t[i]) << ", logits have " << dimStr(l[i]);
+  if (failed(verifyTargets(*this, getLogits(), getTargets())))
+    return failure();
   if (getLossGrad().getType() != RankedTensorType::get({}, tensorType(getLogits()).getElementType()))
     return emitOpError() << "loss gradient must be a 0-d tensor of the logits' element type";
   return success();
