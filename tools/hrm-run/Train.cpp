@@ -8,6 +8,7 @@
 // curves as a PNG and writes checkpoints atomically. See docs/training.md.
 //
 //===----------------------------------------------------------------------===//
+#include "Fail.h"
 #include "Train.h"
 
 #include "hrmrt/FileIO.h"
@@ -106,11 +107,6 @@ static cl::opt<std::string> plotPath("plot",
 
 bool trainSelected() { return static_cast<bool>(trainCmd); }
 
-static int fail(const Twine &message) {
-  errs() << "hrm-run: error: " << message << "\n";
-  return 1;
-}
-static int fail(Error e) { return fail(toString(std::move(e))); }
 
 namespace {
 

@@ -14,6 +14,7 @@
 // (vocab.json + merges.txt). See docs/cli.md.
 //
 //===----------------------------------------------------------------------===//
+#include "Fail.h"
 #include "Train.h"
 
 #include "hrmrt/FileIO.h"
@@ -99,11 +100,6 @@ static cl::opt<int64_t> topK("top-k",
 static cl::opt<int64_t> iters("iters", cl::desc("Timed iterations"),
                               cl::init(10), cl::sub(benchCmd));
 
-static int fail(const Twine &message) {
-  errs() << "hrm-run: error: " << message << "\n";
-  return 1;
-}
-static int fail(Error e) { return fail(toString(std::move(e))); }
 
 /// The logits entry: tokens [B, S] in, logits [B, S, V] out.
 static Expected<const hrmrt::EntrySpec *> logitsEntry(const Model &model) {
