@@ -48,6 +48,9 @@ public:
 private:
   Cost op(Operation *op, bool grad, std::optional<MemoryPolicy> memory);
   Cost leaf(Operation *op, bool grad);
+  /// The operands the op's gradient op reads (hrm-autodiff stores them and
+  /// the gradient op recomputes the op's internals from them).
+  static SmallVector<Value> savedInputs(Operation *op);
   template <typename Callable>
   Cost body(Callable callee, bool grad, std::optional<MemoryPolicy> memory) {
     return block(callee.getBody().front(), grad, memory);
@@ -106,10 +109,38 @@ Cost CostModel::block(Block &block, bool grad,
       push(def);
     }
   }
+  // A value read by several gradient ops is stored once.
+  llvm::SmallPtrSet<Value, 16> stored;
   Cost total;
-  for (Operation &o : block.without_terminator())
-    total.add(op(&o, grad && reached.contains(&o), memory));
+  for (Operation &o : block.without_terminator()) {
+    bool g = grad && reached.contains(&o);
+    total.add(op(&o, g, memory));
+    if (g)
+      for (Value v : savedInputs(&o))
+        if (stored.insert(v).second)
+          total.kept += tokens(v);
+  }
   return total;
+}
+
+SmallVector<Value> CostModel::savedInputs(Operation *o) {
+  if (auto op = dyn_cast<LinearOp>(o))
+    return {op.getInput()};
+  if (auto op = dyn_cast<AttentionOp>(o)) {
+    SmallVector<Value> in{op.getInput()};
+    if (op.getQuery())
+      in.push_back(op.getQuery());
+    return in;
+  }
+  if (auto op = dyn_cast<MlpOp>(o))
+    return {op.getInput()};
+  if (auto op = dyn_cast<RMSNormOp>(o))
+    return {op.getInput()};
+  if (auto op = dyn_cast<LMHeadOp>(o))
+    return {op.getInput()};
+  if (auto op = dyn_cast<CrossEntropyOp>(o))
+    return {op.getLogits()};
+  return {};
 }
 
 Cost CostModel::op(Operation *o, bool grad,
@@ -128,13 +159,21 @@ Cost CostModel::op(Operation *o, bool grad,
       policy = *apply.getMemory();
     else if (memory)
       policy = *memory;
-    if (grad && policy == MemoryPolicy::recompute) {
+    if (!grad)
+      return c;
+    // Each application in the window stacks its inputs (the carried
+    // states); keep also stacks what its gradient ops read, recompute
+    // re-runs the application in the backward instead.
+    double inputs = 0;
+    for (Value in : apply.getInputs())
+      inputs += tokens(in);
+    if (policy == MemoryPolicy::recompute) {
       c.kept = 0;
-      c.boundary = 0;
-      for (Value in : apply.getInputs())
-        c.boundary += tokens(in);
+      c.boundary = inputs;
       c.peak = inner.stored();
       c.recompute += inner.fwd;
+    } else {
+      c.boundary += inputs;
     }
     return c;
   }
@@ -171,10 +210,11 @@ Cost CostModel::leaf(Operation *o, bool grad) {
   auto dim = [](Value v, unsigned i) {
     return double(cast<RankedTensorType>(v.getType()).getShape()[i]);
   };
-  double fwd = 0, stored = 0;
+  // The backward of a matmul is two matmuls of its size; attention_grad
+  // and mlp_grad first recompute the op's internals from its input.
+  double fwd = 0, bwdFactor = 2;
   if (auto op = dyn_cast<LinearOp>(o)) {
     fwd = 2 * dim(op.getWeight(), 0) * dim(op.getWeight(), 1) * s;
-    stored = tokens(op.getInput());
   } else if (auto op = dyn_cast<AttentionOp>(o)) {
     double d = dim(op.getWq(), 0);
     double pairs = s * s; // bidirectional
@@ -186,30 +226,18 @@ Cost CostModel::leaf(Operation *o, bool grad) {
     }
     // Four projections, then Q K^T and P V over the attended pairs.
     fwd = 8 * d * d * s + 4 * d * pairs;
-    // Input, Q, K, V, the attention output and a log-sum-exp per head.
-    stored = 5 * tokens(op.getInput()) +
-             s * double(op.getHeadsAttr().getInt());
-    if (op.getQuery())
-      stored += tokens(op.getQuery());
+    bwdFactor = 3;
   } else if (auto op = dyn_cast<MlpOp>(o)) {
     double d = dim(op.getUp(), 0), h = dim(op.getUp(), 1);
-    bool swiglu = op.getKind() == MlpKind::swiglu;
-    fwd = (swiglu ? 6 : 4) * d * h * s;
-    stored = tokens(op.getInput()) + (swiglu ? 3 : 2) * h * s;
-  } else if (auto op = dyn_cast<RMSNormOp>(o)) {
-    stored = tokens(op.getInput()) + s; // input and 1/rms
+    fwd = (op.getKind() == MlpKind::swiglu ? 6 : 4) * d * h * s;
+    bwdFactor = 3;
   } else if (auto op = dyn_cast<LMHeadOp>(o)) {
     fwd = 2 * tokens(op.getInput()) * tokens(op.getResult()) / s;
-    stored = tokens(op.getInput());
-  } else if (auto op = dyn_cast<CrossEntropyOp>(o)) {
-    stored = tokens(op.getLogits());
   }
   Cost c;
   c.fwd = fwd;
-  if (grad) {
-    c.bwd = 2 * fwd;
-    c.kept = stored;
-  }
+  if (grad)
+    c.bwd = bwdFactor * fwd;
   return c;
 }
 

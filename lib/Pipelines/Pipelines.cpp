@@ -37,7 +37,7 @@ std::string hrmc::linalgToCPUPipeline() {
          "modify-public-functions},"
          "buffer-deallocation-pipeline,hrm-strided-copy-to-linalg,"
          "convert-linalg-to-loops,expand-strided-metadata,lower-affine,"
-         "convert-scf-to-cf,finalize-memref-to-llvm,"
+         "convert-scf-to-cf,finalize-memref-to-llvm{use-generic-functions},"
          "convert-math-to-llvm,convert-to-llvm,reconcile-unrealized-casts,"
          "hrm-packed-entries";
 }

@@ -1,5 +1,6 @@
 //===- CPUArtifact.cpp - hrm IR -> host shared object ---------------------===//
 #include "hrmc/Target/Artifact.h"
+#include "HeapCounter.h"
 #include "hrmrt/FileIO.h"
 
 #include "mlir/ExecutionEngine/OptUtils.h"
@@ -130,6 +131,8 @@ llvm::Error hrmc::compileCPUArtifact(ModuleOp module,
       translateModuleToLLVMIR(*lowered, llvmContext, "hrm_model");
   if (!llvmModule)
     return llvm::createStringError("translation to LLVM IR failed");
+  if (llvm::Error e = defineCountingAllocator(*llvmModule))
+    return e;
 
   llvm::Expected<std::unique_ptr<llvm::TargetMachine>> machine =
       createHostTargetMachine(options.cpu, options.optLevel);

@@ -63,6 +63,9 @@ llvm::Expected<std::unique_ptr<Model>> Model::load(llvm::StringRef dir) {
     return llvm::createStringError(llvm::Twine("cannot load ") +
                                    libraryPath + ": " + dlerror());
 
+  model->heapBytes_ =
+      static_cast<int64_t *>(dlsym(model->library_, "hrm_heap_bytes"));
+
   size_t bytes = 0;
   for (const ParamSpec &p : m.params)
     bytes += Arena::footprint(p.tensor.bytes());
@@ -213,6 +216,15 @@ llvm::Error Model::run(llvm::StringRef entry) {
   if (it == entries_.end())
     return llvm::createStringError("model " + manifest_.model +
                                    " has no entry point '" + entry + "'");
+  if (!heapBytes_) {
+    it->second.function(it->second.args.data());
+    return llvm::Error::success();
+  }
+  int64_t before = heapBytes_[0];
+  heapBytes_[1] = before;
   it->second.function(it->second.args.data());
+  lastHeapUse_ = HeapUse{heapBytes_[1] - before, heapBytes_[0] - before};
   return llvm::Error::success();
 }
+
+size_t Model::arenaBytes() const { return arena_ ? arena_->capacity() : 0; }

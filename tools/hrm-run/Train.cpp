@@ -13,6 +13,7 @@
 
 #include "hrmrt/FileIO.h"
 #include "hrmrt/Model.h"
+#include "hrmrt/Npy.h"
 #include "hrmrt/Optimizer.h"
 #include "hrmrt/Plot.h"
 #include "hrmrt/Safetensors.h"
@@ -22,6 +23,7 @@
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/Process.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -89,6 +91,12 @@ static cl::opt<double> adamEps("eps", cl::init(1e-8), cl::sub(trainCmd));
 static cl::opt<double> clip("clip",
                             cl::desc("Clip the global gradient norm (0: off)"),
                             cl::init(1.0), cl::sub(trainCmd));
+static cl::opt<std::string> dumpSteps(
+    "dump-steps",
+    cl::desc("Write each step's batch (tokens.npy, targets.npy) and "
+             "gradients (grad.<param>.npy, before clipping) into "
+             "<folder>/step<k> (for checking the optimizer against PyTorch)"),
+    cl::sub(trainCmd));
 static cl::opt<double> valFraction(
     "val-fraction", cl::desc("Tail of the token file held out"),
     cl::init(0.05), cl::sub(trainCmd));
@@ -161,6 +169,33 @@ std::string duration(double seconds) {
 }
 
 } // namespace
+
+/// The batch and gradients of loss_grad's last run, as .npy files.
+static Error dumpStep(Model &model, int64_t step) {
+  const hrmrt::Manifest &m = model.manifest();
+  const hrmrt::EntrySpec *entry = m.findEntry("loss_grad");
+  SmallString<256> dir(dumpSteps);
+  sys::path::append(dir, "step" + Twine(step));
+  if (std::error_code ec = sys::fs::create_directories(dir))
+    return createStringError(ec, "cannot create %s", dir.c_str());
+  auto path = [&](const Twine &name) {
+    SmallString<256> p(dir);
+    sys::path::append(p, name);
+    return std::string(p);
+  };
+  const char *inputs[] = {"tokens.npy", "targets.npy"};
+  for (size_t i = 0; i < 2; ++i)
+    if (Error e = hrmrt::writeNpy(path(inputs[i]), hrmrt::DType::I32,
+                                  entry->inputs[i].shape,
+                                  model.input("loss_grad", i)))
+      return e;
+  for (auto [i, p] : llvm::enumerate(m.params))
+    if (Error e = hrmrt::writeNpy(path("grad." + p.tensor.name + ".npy"),
+                                  hrmrt::DType::F32, p.tensor.shape,
+                                  model.output("loss_grad", i + 1)))
+      return e;
+  return Error::success();
+}
 
 int runTrain() {
   if (dataPath.empty())
@@ -372,11 +407,17 @@ int runTrain() {
                     manifest.model, start, steps.getValue(), b, s, trainCount,
                     valCount, batchesPerEpoch);
   int64_t ran = 0;
+  int64_t peakHeap = -1;
   for (int64_t step = start; step < steps; ++step) {
     auto t0 = std::chrono::steady_clock::now();
     fill("loss_grad", trainTokens, batchStart(step));
     if (Error e = model.run("loss_grad"))
       return fail(std::move(e));
+    if (std::optional<Model::HeapUse> use = model.lastHeapUse())
+      peakHeap = std::max(peakHeap, use->peakBytes);
+    if (!dumpSteps.empty())
+      if (Error e = dumpStep(model, step + 1))
+        return fail(std::move(e));
     double loss = *static_cast<const float *>(model.output("loss_grad", 0));
     if (!std::isfinite(loss))
       return fail("the loss is " + formatv("{0}", loss).str() + " at step " + Twine(step + 1) +
@@ -437,5 +478,16 @@ int runTrain() {
     outs() << "checkpoint: " << checkpoint << " (step " << steps << ")\n";
   outs() << formatv("final: train loss {0:F4}, validation loss {1:F4}\n",
                     history.back().loss, history.back().val);
+  if (peakHeap >= 0) {
+    size_t momentBytes = 0;
+    for (const hrmrt::HostTensor &t : optimizer.moments())
+      momentBytes += t.data.size();
+    constexpr double mib = 1024.0 * 1024.0;
+    outs() << formatv("memory: peak activations {0:F2} MiB (the heap of "
+                      "loss_grad), arena {1:F2} MiB (parameters, batches, "
+                      "gradients), AdamW moments {2:F2} MiB\n",
+                      peakHeap / mib, model.arenaBytes() / mib,
+                      momentBytes / mib);
+  }
   return 0;
 }

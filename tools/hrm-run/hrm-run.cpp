@@ -6,6 +6,7 @@
 //   hrm-run generate ARTIFACT --params P --prompt TEXT [--max-new-tokens N]
 //                    [--temperature T] [--top-k K] [--seed S]
 //   hrm-run bench    ARTIFACT [--params P] [--iters N]
+//   hrm-run memory   ARTIFACT [--params P] [--entry NAME]
 //   hrm-run train-bpe --text FILE --vocab-size N -o DIR
 //   hrm-run prepare-data FILE... -o TOKENS.bin [--tokenizer DIR]
 //   hrm-run train    ARTIFACT --data TOKENS.bin --steps N [...] (Train.cpp)
@@ -44,6 +45,8 @@ static cl::SubCommand initCmd("init", "Write freshly initialised parameters");
 static cl::SubCommand evalCmd("eval", "Mean next-token loss over a text");
 static cl::SubCommand generateCmd("generate", "Sample a continuation");
 static cl::SubCommand benchCmd("bench", "Time the forward pass");
+static cl::SubCommand memoryCmd(
+    "memory", "Measure each entry point's peak heap (activation) memory");
 static cl::SubCommand prepareCmd(
     "prepare-data", "Tokenise text files once into a token file for training");
 static cl::SubCommand trainBPECmd(
@@ -52,7 +55,8 @@ static cl::SubCommand trainBPECmd(
 static cl::opt<std::string> artifact(cl::Positional, cl::Required,
                                      cl::desc("<artifact dir>"),
                                      cl::sub(initCmd), cl::sub(evalCmd),
-                                     cl::sub(generateCmd), cl::sub(benchCmd));
+                                     cl::sub(generateCmd), cl::sub(benchCmd),
+                                     cl::sub(memoryCmd));
 static cl::opt<std::string> output("o", cl::desc("Parameter file to write"),
                                    cl::sub(initCmd));
 static cl::opt<uint64_t> seed("seed", cl::desc("Random seed"), cl::init(0),
@@ -60,7 +64,7 @@ static cl::opt<uint64_t> seed("seed", cl::desc("Random seed"), cl::init(0),
 static cl::opt<std::string> params("params",
                                    cl::desc("Parameters (.safetensors)"),
                                    cl::sub(evalCmd), cl::sub(generateCmd),
-                                   cl::sub(benchCmd));
+                                   cl::sub(benchCmd), cl::sub(memoryCmd));
 static cl::opt<std::string> textFile("text", cl::desc("Text file"),
                                      cl::sub(evalCmd), cl::sub(trainBPECmd));
 static cl::list<std::string> prepareInputs(cl::Positional, cl::OneOrMore,
@@ -99,6 +103,8 @@ static cl::opt<int64_t> topK("top-k",
                              cl::init(0), cl::sub(generateCmd));
 static cl::opt<int64_t> iters("iters", cl::desc("Timed iterations"),
                               cl::init(10), cl::sub(benchCmd));
+static cl::opt<std::string> memoryEntry(
+    "entry", cl::desc("Measure only this entry point"), cl::sub(memoryCmd));
 
 
 /// The logits entry: tokens [B, S] in, logits [B, S, V] out.
@@ -387,13 +393,19 @@ static int runGenerate() {
   return 0;
 }
 
-static int runBench() {
+/// The model with --params, or freshly initialised (seed 0) without.
+static Expected<std::unique_ptr<Model>> loadAnyParameters() {
   Expected<std::unique_ptr<Model>> loaded = loadModel(false);
+  if (loaded && params.empty())
+    (*loaded)->initParameters(0);
+  return loaded;
+}
+
+static int runBench() {
+  Expected<std::unique_ptr<Model>> loaded = loadAnyParameters();
   if (!loaded)
     return fail(loaded.takeError());
   Model &model = **loaded;
-  if (params.empty())
-    model.initParameters(0);
   Expected<const hrmrt::EntrySpec *> entry = logitsEntry(model);
   if (!entry)
     return fail(entry.takeError());
@@ -419,6 +431,37 @@ static int runBench() {
                     model.manifest().model, model.manifest().batch,
                     model.manifest().seqLen, median * 1e3, tokens / median,
                     iters);
+  return 0;
+}
+
+/// Runs each entry point once on zero inputs (token 0, position 0: valid
+/// for every entry) and prints what its compiled code allocated.
+static int runMemory() {
+  Expected<std::unique_ptr<Model>> loaded = loadAnyParameters();
+  if (!loaded)
+    return fail(loaded.takeError());
+  Model &model = **loaded;
+  const hrmrt::Manifest &m = model.manifest();
+  if (!memoryEntry.empty() && !m.findEntry(memoryEntry))
+    return fail("model " + m.model + " has no entry point '" + memoryEntry +
+                "'");
+  outs() << formatv("{0}: batch {1} x seq {2}; arena (parameters, inputs, "
+                    "outputs): {3} bytes\n",
+                    m.model, m.batch, m.seqLen, model.arenaBytes());
+  for (const hrmrt::EntrySpec &e : m.entries) {
+    if (!memoryEntry.empty() && e.name != memoryEntry)
+      continue;
+    if (Error err = model.run(e.name))
+      return fail(std::move(err));
+    std::optional<Model::HeapUse> use = model.lastHeapUse();
+    if (!use)
+      return fail("the artifact does not count its heap use (compiled by an "
+                  "older hrmc); compile it again");
+    outs() << formatv("  {0}: peak heap {1} bytes ({2:F2} MiB), retained "
+                      "{3} bytes\n",
+                      e.name, use->peakBytes,
+                      use->peakBytes / (1024.0 * 1024.0), use->retainedBytes);
+  }
   return 0;
 }
 
@@ -484,12 +527,14 @@ int main(int argc, char **argv) {
     return runGenerate();
   if (benchCmd)
     return runBench();
+  if (memoryCmd)
+    return runMemory();
   if (trainBPECmd)
     return runTrainBPE();
   if (prepareCmd)
     return runPrepareData();
   if (trainSelected())
     return runTrain();
-  return fail("give a subcommand: init, eval, generate, bench, train, "
-              "prepare-data or train-bpe (see --help)");
+  return fail("give a subcommand: init, eval, generate, bench, memory, "
+              "train, prepare-data or train-bpe (see --help)");
 }

@@ -7,6 +7,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 
 namespace hrmrt {
 
@@ -38,6 +39,18 @@ public:
   /// Runs an entry point on its input buffers, filling its output buffers.
   llvm::Error run(llvm::StringRef entry);
 
+  /// What the compiled code allocated on the heap during the last run():
+  /// its peak above what was live before, and what it left allocated
+  /// (0 unless the code leaks). Parameters, inputs and outputs live in the
+  /// arena and are not counted. nullopt for artifacts without counters.
+  struct HeapUse {
+    int64_t peakBytes = 0;
+    int64_t retainedBytes = 0;
+  };
+  std::optional<HeapUse> lastHeapUse() const { return lastHeapUse_; }
+  /// Bytes of the arena (parameters, inputs and outputs of all entries).
+  size_t arenaBytes() const;
+
 private:
   Model() = default;
   struct Buffers {
@@ -55,6 +68,9 @@ private:
   std::unique_ptr<Arena> arena_;
   std::vector<void *> params_;
   std::map<std::string, Buffers, std::less<>> entries_;
+  /// The artifact's {live, peak} heap byte counters (hrm_heap_bytes).
+  int64_t *heapBytes_ = nullptr;
+  std::optional<HeapUse> lastHeapUse_;
 };
 
 } // namespace hrmrt
