@@ -31,3 +31,30 @@ config.substitutions.append(("%oracle", "/usr/bin/python3 " + os.path.join(
 config.substitutions.append(("%check-adamw", "/usr/bin/python3 " + os.path.join(
     config.hrm_src_root, "test", "oracle", "check_adamw.py")))
 config.substitutions.append(("%text", "/usr/share/common-licenses/GPL-3"))
+
+# ptxas (CUDA) checks the PTX that --target cuda emits; no GPU is needed.
+if os.path.exists(config.ptxas):
+    config.available_features.add("ptxas")
+    config.substitutions.append(("%ptxas", config.ptxas))
+else:
+    lit_config.note("ptxas not found at %s: PTX tests are unsupported" %
+                    config.ptxas)
+
+config.substitutions.append(("%mock_cuda", os.path.join(
+    config.hrm_obj_root, "lib", "libhrmrt_cuda_mock.so")))
+
+# GPU tests (test/gpu, REQUIRES: cuda-device) run where the runtime's CUDA
+# backend finds a device.
+import subprocess
+try:
+    devices = subprocess.run(
+        [os.path.join(config.hrm_tools_dir, "hrm-run"), "devices"],
+        capture_output=True, text=True, timeout=60).stdout
+except (OSError, subprocess.TimeoutExpired) as e:
+    devices = "cuda: unavailable (%s)" % e
+cuda_line = [l for l in devices.splitlines() if l.startswith("cuda:")]
+if cuda_line and "unavailable" not in cuda_line[0]:
+    config.available_features.add("cuda-device")
+else:
+    lit_config.note("GPU tests skipped: " +
+                    (cuda_line[0] if cuda_line else "hrm-run devices failed"))

@@ -7,7 +7,10 @@
 #include "hrmc/Pipelines/Pipelines.h"
 
 #include "mlir/Pass/PassRegistry.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
+
+#include <cstdlib>
 
 using namespace mlir;
 
@@ -46,6 +49,53 @@ std::string hrmc::hrmToCPUPipeline(const CompileShape &shape) {
   return hrmToLinalgPipeline(shape) + "," + linalgToCPUPipeline();
 }
 
+std::string hrmc::cudaToolkitPath() {
+  for (const char *var : {"CUDA_HOME", "CUDA_ROOT", "CUDA_PATH"})
+    if (const char *path = std::getenv(var))
+      if (*path)
+        return path;
+  return llvm::sys::fs::is_directory("/usr/local/cuda") ? "/usr/local/cuda"
+                                                        : "";
+}
+
+std::string hrmc::linalgToCUDAPipeline(llvm::ArrayRef<std::string> chips) {
+  std::string toolkit = cudaToolkitPath();
+  // canonicalize after tiling folds the tile sizes into the affine.min
+  // bounds, which convert-parallel-loops-to-gpu needs to be constant.
+  std::string targets;
+  for (const std::string &chip : chips)
+    targets += llvm::formatv("nvvm-attach-target{{chip={0} features=+ptx80},",
+                             chip)
+                   .str();
+  return "hrm-fuse-elementwise,hrm-distinct-results,"
+         "one-shot-bufferize{bufferize-function-boundaries "
+         "function-boundary-type-conversion=identity-layout-map "
+         "allow-return-allocs-from-loops},"
+         "buffer-results-to-out-params{hoist-static-allocs "
+         "modify-public-functions},"
+         "buffer-deallocation-pipeline,hrm-strided-copy-to-linalg,"
+         "func.func(convert-linalg-to-parallel-loops,"
+         "scf-parallel-loop-tiling{parallel-loop-tile-sizes=16,16 no-min-max-bounds},"
+         "gpu-map-parallel-loops,convert-parallel-loops-to-gpu),"
+         "gpu-kernel-outlining,hrm-merge-gpu-modules,expand-strided-metadata,"
+         "lower-affine,"
+         "convert-scf-to-cf," +
+         targets +
+         "gpu.module(convert-gpu-to-nvvm,canonicalize,cse,"
+         "reconcile-unrealized-casts),"
+         "finalize-memref-to-llvm{use-generic-functions},"
+         "convert-math-to-llvm,gpu-to-llvm,convert-to-llvm,"
+         "reconcile-unrealized-casts,gpu-module-to-binary{format=isa" +
+         // libdevice (math functions) comes from the toolkit.
+         (toolkit.empty() ? std::string() : " toolkit=" + toolkit) +
+         "},hrm-packed-entries";
+}
+
+std::string hrmc::hrmToCUDAPipeline(const CompileShape &shape,
+                                    llvm::ArrayRef<std::string> chips) {
+  return hrmToLinalgPipeline(shape) + "," + linalgToCUDAPipeline(chips);
+}
+
 bool hrmc::addPipeline(OpPassManager &pm, llvm::StringRef pipeline,
                        std::string &error) {
   llvm::raw_string_ostream os(error);
@@ -53,25 +103,39 @@ bool hrmc::addPipeline(OpPassManager &pm, llvm::StringRef pipeline,
 }
 
 namespace {
-struct PipelineOptions : public PassPipelineOptions<PipelineOptions> {
-  Option<int64_t> batch{*this, "batch", llvm::cl::desc("Batch size"),
-                        llvm::cl::init(1)};
-  Option<int64_t> seqLen{
+/// Options every named pipeline takes.
+template <typename Derived>
+struct ShapeOptions : public PassPipelineOptions<Derived> {
+  using Base = PassPipelineOptions<Derived>;
+  typename Base::template Option<int64_t> batch{
+      *this, "batch", llvm::cl::desc("Batch size"), llvm::cl::init(1)};
+  typename Base::template Option<int64_t> seqLen{
       *this, "seq-len",
       llvm::cl::desc("Sequence length (default: the model's max_seq_len)"),
       llvm::cl::init(0)};
+  typename Base::template Option<bool> train{
+      *this, "train",
+      llvm::cl::desc("Also build the training entry point loss_grad"),
+      llvm::cl::init(false)};
+};
+
+struct PipelineOptions : public ShapeOptions<PipelineOptions> {
   Option<bool> decode{
       *this, "decode",
       llvm::cl::desc("Build the KV-cached decode entry point (seq-len is "
                      "then the cache length)"),
       llvm::cl::init(false)};
-  Option<bool> train{
-      *this, "train",
-      llvm::cl::desc("Also build the training entry point loss_grad"),
-      llvm::cl::init(false)};
   hrmc::CompileShape shape() const {
     return {batch, seqLen, decode, train};
   }
+};
+
+struct CUDAPipelineOptions : public ShapeOptions<CUDAPipelineOptions> {
+  ListOption<std::string> chips{
+      *this, "chips",
+      llvm::cl::desc("NVIDIA architectures to emit PTX for (the first is "
+                     "the one the host code loads)"),
+      llvm::cl::list_init<std::string>({"sm_80", "sm_90"})};
 };
 
 void buildFromText(OpPassManager &pm, const std::string &pipeline) {
@@ -87,6 +151,16 @@ void hrmc::registerHrmPipelines() {
       "Lowers an hrm model to linalg on tensors (static shapes, scf loops)",
       [](OpPassManager &pm, const PipelineOptions &options) {
         buildFromText(pm, hrmToLinalgPipeline(options.shape()));
+      });
+  PassPipelineRegistration<CUDAPipelineOptions>(
+      "hrm-to-cuda",
+      "Lowers an hrm model to host LLVM code launching GPU kernels, with "
+      "the kernels' PTX embedded (untuned: 16 x 16 thread blocks)",
+      [](OpPassManager &pm, const CUDAPipelineOptions &options) {
+        buildFromText(pm, hrmc::hrmToCUDAPipeline(
+                              {options.batch, options.seqLen, false,
+                               options.train},
+                              llvm::to_vector(options.chips)));
       });
   PassPipelineRegistration<PipelineOptions>(
       "hrm-to-cpu",

@@ -1,12 +1,15 @@
 //===- CPUArtifact.cpp - hrm IR -> host shared object ---------------------===//
 #include "hrmc/Target/Artifact.h"
 #include "HeapCounter.h"
+#include "HostLibrary.h"
 #include "hrmrt/FileIO.h"
 
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/GPU/GPUToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/NVVM/NVVMToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Export.h"
 #include "llvm/IR/LegacyPassManager.h"
@@ -23,9 +26,7 @@
 
 using namespace mlir;
 
-namespace {
-
-llvm::Error runPipeline(ModuleOp module, llvm::StringRef pipeline) {
+llvm::Error hrmc::runPipeline(ModuleOp module, llvm::StringRef pipeline) {
   PassManager pm(module.getContext());
   std::string error;
   if (!hrmc::addPipeline(pm, pipeline, error))
@@ -35,6 +36,8 @@ llvm::Error runPipeline(ModuleOp module, llvm::StringRef pipeline) {
         "cannot lower the model (see the errors above)");
   return llvm::Error::success();
 }
+
+namespace {
 
 llvm::Expected<std::unique_ptr<llvm::TargetMachine>>
 createHostTargetMachine(const std::string &cpuName, unsigned optLevel) {
@@ -54,8 +57,12 @@ createHostTargetMachine(const std::string &cpuName, unsigned optLevel) {
       featureList.AddFeature(feature.first(), feature.second);
     features = featureList.getString();
   }
+  // Constructors (a CUDA library's module loads) go in .init_array, which
+  // the loader runs; .ctors needs crtbegin.o, which we do not link.
+  llvm::TargetOptions targetOptions;
+  targetOptions.UseInitArray = true;
   std::unique_ptr<llvm::TargetMachine> machine(target->createTargetMachine(
-      triple, cpu, features, llvm::TargetOptions(), llvm::Reloc::PIC_,
+      triple, cpu, features, targetOptions, llvm::Reloc::PIC_,
       std::nullopt,
       optLevel >= 3   ? llvm::CodeGenOptLevel::Aggressive
       : optLevel == 0 ? llvm::CodeGenOptLevel::None
@@ -103,7 +110,65 @@ llvm::Error writeText(llvm::StringRef path, llvm::StringRef text) {
       path, [&](llvm::raw_ostream &os) { os << text; });
 }
 
+std::string inDir(llvm::StringRef dir, llvm::StringRef name) {
+  llvm::SmallString<256> path(dir);
+  llvm::sys::path::append(path, name);
+  return std::string(path);
+}
+
 } // namespace
+
+llvm::Expected<std::string>
+hrmc::emitHostLibrary(ModuleOp lowered, const ArtifactOptions &options,
+                      llvm::StringRef dir, llvm::StringRef stem,
+                      const HeapFunctions &heap) {
+  DialectRegistry registry;
+  registerBuiltinDialectTranslation(registry);
+  registerLLVMDialectTranslation(registry);
+  registerGPUDialectTranslation(registry);
+  registerNVVMDialectTranslation(registry);
+  lowered.getContext()->appendDialectRegistry(registry);
+  llvm::LLVMContext llvmContext;
+  std::unique_ptr<llvm::Module> llvmModule =
+      translateModuleToLLVMIR(lowered, llvmContext, "hrm_model");
+  if (!llvmModule)
+    return llvm::createStringError("translation to LLVM IR failed");
+  if (llvm::Error e = defineCountingAllocator(*llvmModule, heap))
+    return std::move(e);
+
+  llvm::Expected<std::unique_ptr<llvm::TargetMachine>> machine =
+      createHostTargetMachine(options.cpu, options.optLevel);
+  if (!machine)
+    return machine.takeError();
+  llvmModule->setTargetTriple((*machine)->getTargetTriple());
+  llvmModule->setDataLayout((*machine)->createDataLayout());
+  if (llvm::Error e = makeOptimizingTransformer(options.optLevel, 0,
+                                                machine->get())(
+          llvmModule.get()))
+    return std::move(e);
+
+  if (std::error_code ec = llvm::sys::fs::create_directories(dir))
+    return llvm::createStringError(ec, "cannot create %s", dir.str().c_str());
+  if (options.keepIntermediates) {
+    std::string ir;
+    llvm::raw_string_ostream os(ir);
+    llvmModule->print(os, nullptr);
+    if (llvm::Error e = writeText(inDir(dir, (stem + ".ll").str()), ir))
+      return std::move(e);
+  }
+  std::string object = inDir(dir, (stem + ".o.tmp").str());
+  std::string library = inDir(dir, (stem + ".so.tmp").str());
+  if (llvm::Error e = emitObject(*llvmModule, **machine, object))
+    return std::move(e);
+  llvm::Error linked = linkSharedObject(object, library);
+  llvm::sys::fs::remove(object);
+  if (linked)
+    return std::move(linked);
+  std::string name = (stem + ".so").str();
+  if (std::error_code ec = llvm::sys::fs::rename(library, inDir(dir, name)))
+    return llvm::createStringError(ec, "cannot move the library into place");
+  return name;
+}
 
 llvm::Error hrmc::compileCPUArtifact(ModuleOp module,
                                      const ArtifactOptions &options,
@@ -121,65 +186,31 @@ llvm::Error hrmc::compileCPUArtifact(ModuleOp module,
     return manifest.takeError();
   if (llvm::Error e = runPipeline(*lowered, linalgToCPUPipeline()))
     return e;
-
-  DialectRegistry registry;
-  registerBuiltinDialectTranslation(registry);
-  registerLLVMDialectTranslation(registry);
-  module.getContext()->appendDialectRegistry(registry);
-  llvm::LLVMContext llvmContext;
-  std::unique_ptr<llvm::Module> llvmModule =
-      translateModuleToLLVMIR(*lowered, llvmContext, "hrm_model");
-  if (!llvmModule)
-    return llvm::createStringError("translation to LLVM IR failed");
-  if (llvm::Error e = defineCountingAllocator(*llvmModule))
-    return e;
-
+  llvm::Expected<std::string> library =
+      emitHostLibrary(*lowered, options, dir, "model", HeapFunctions());
+  if (!library)
+    return library.takeError();
   llvm::Expected<std::unique_ptr<llvm::TargetMachine>> machine =
       createHostTargetMachine(options.cpu, options.optLevel);
   if (!machine)
     return machine.takeError();
-  llvmModule->setTargetTriple((*machine)->getTargetTriple());
-  llvmModule->setDataLayout((*machine)->createDataLayout());
-  if (llvm::Error e = makeOptimizingTransformer(options.optLevel, 0, machine->get())(
-          llvmModule.get()))
-    return e;
-
-  if (std::error_code ec = llvm::sys::fs::create_directories(dir))
-    return llvm::createStringError(ec, "cannot create %s", dir.str().c_str());
-  auto inDir = [&](llvm::StringRef name) {
-    llvm::SmallString<256> path(dir);
-    llvm::sys::path::append(path, name);
-    return std::string(path);
-  };
-  if (options.keepIntermediates) {
-    std::string ir;
-    llvm::raw_string_ostream os(ir);
-    llvmModule->print(os, nullptr);
-    if (llvm::Error e = writeText(inDir("model.ll"), ir))
-      return e;
-  }
-  std::string object = inDir("model.o.tmp");
-  std::string library = inDir("model.so.tmp");
-  if (llvm::Error e = emitObject(*llvmModule, **machine, object))
-    return e;
-  llvm::Error linked = linkSharedObject(object, library);
-  llvm::sys::fs::remove(object);
-  if (linked)
-    return linked;
-  if (std::error_code ec =
-          llvm::sys::fs::rename(library, inDir("model.so")))
-    return llvm::createStringError(ec, "cannot move the library into place");
-
   (*manifest)["target"] = llvm::json::Object{
       {"kind", "cpu"},
       {"triple", (*machine)->getTargetTriple().str()},
       {"cpu", (*machine)->getTargetCPU().str()}};
-  (*manifest)["library"] = "model.so";
+  (*manifest)["library"] = *library;
   (*manifest)["pipeline"] = hrmToCPUPipeline(options.shape);
+  if (!options.cudaChips.empty()) {
+    llvm::Expected<llvm::json::Object> cuda =
+        compileCUDALibrary(module, options, dir);
+    if (!cuda)
+      return cuda.takeError();
+    (*manifest)["cuda"] = std::move(*cuda);
+  }
   std::string text;
   llvm::raw_string_ostream os(text);
   os << llvm::formatv("{0:2}", llvm::json::Value(std::move(*manifest)));
-  if (llvm::Error e = writeText(inDir("model.mlir"), source))
+  if (llvm::Error e = writeText(inDir(dir, "model.mlir"), source))
     return e;
-  return writeText(inDir("manifest.json"), text);
+  return writeText(inDir(dir, "manifest.json"), text);
 }

@@ -26,7 +26,8 @@ Expected<Function *> takeDeclaration(Module &module, StringRef name,
 }
 } // namespace
 
-Error hrmc::defineCountingAllocator(Module &module) {
+Error hrmc::defineCountingAllocator(Module &module,
+                                    const HeapFunctions &heap) {
   if (Function *aligned = module.getFunction("_mlir_memref_to_llvm_aligned_alloc"))
     if (!aligned->use_empty())
       return createStringError("the counting allocator does not handle "
@@ -45,9 +46,9 @@ Error hrmc::defineCountingAllocator(Module &module) {
       ArrayRef<Constant *>{ConstantInt::get(i64, 0), ConstantInt::get(i64, 1)});
 
   FunctionCallee mallocFn =
-      module.getOrInsertFunction("malloc", FunctionType::get(ptr, {i64}, false));
+      module.getOrInsertFunction(heap.alloc, FunctionType::get(ptr, {i64}, false));
   FunctionCallee freeFn = module.getOrInsertFunction(
-      "free", FunctionType::get(Type::getVoidTy(ctx), {ptr}, false));
+      heap.release, FunctionType::get(Type::getVoidTy(ctx), {ptr}, false));
 
   // ptr _mlir_memref_to_llvm_alloc(i64 size)
   Expected<Function *> allocFn = takeDeclaration(

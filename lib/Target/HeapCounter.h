@@ -10,12 +10,20 @@ class Module;
 
 namespace hrmc {
 
+/// What the counting allocator allocates with: the C heap for CPU code; the
+/// runtime's CUDA backend (managed memory) for code that launches kernels.
+struct HeapFunctions {
+  const char *alloc = "malloc";
+  const char *release = "free";
+};
+
 /// Defines the allocation functions that finalize-memref-to-llvm
 /// {use-generic-functions} declares (`_mlir_memref_to_llvm_alloc` / `_free`)
-/// as malloc / free that keep the live and peak byte counts in the exported
+/// over `heap`, keeping the live and peak byte counts in the exported
 /// global `hrm_heap_bytes` ({live, peak}, i64). The runtime reads it to
 /// measure the peak activation memory of each entry point.
-llvm::Error defineCountingAllocator(llvm::Module &module);
+llvm::Error defineCountingAllocator(llvm::Module &module,
+                                    const HeapFunctions &heap);
 
 } // namespace hrmc
 

@@ -13,7 +13,16 @@ Arena::Arena(size_t capacity) : capacity_(footprint(capacity)) {
     capacity_ = 0;
 }
 
-Arena::~Arena() { std::free(base_); }
+Arena::Arena(void *base, size_t capacity, void (*release)(void *))
+    : base_(static_cast<char *>(base)),
+      release_(release), capacity_(base ? capacity : 0) {}
+
+Arena::~Arena() {
+  if (release_)
+    release_(base_);
+  else
+    std::free(base_);
+}
 
 void *Arena::allocate(size_t bytes) {
   size_t size = footprint(bytes ? bytes : 1);

@@ -91,6 +91,12 @@ llvm::Expected<Manifest> Manifest::parse(llvm::StringRef text,
     return bad(source, "needs model, library, batch and seq_len");
   m.model = model->str();
   m.library = library->str();
+  if (const json::Object *cuda = root->getObject("cuda")) {
+    std::optional<llvm::StringRef> cudaLibrary = cuda->getString("library");
+    if (!cudaLibrary)
+      return bad(source, "'cuda' needs a library");
+    m.cudaLibrary = cudaLibrary->str();
+  }
   m.batch = *batch;
   m.seqLen = *seqLen;
 

@@ -7,6 +7,7 @@
 #include "llvm/Support/Path.h"
 
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <dlfcn.h>
 #include <random>
@@ -45,7 +46,91 @@ uint64_t fnv1a(llvm::StringRef s, uint64_t seed) {
 
 } // namespace
 
-llvm::Expected<std::unique_ptr<Model>> Model::load(llvm::StringRef dir) {
+llvm::Expected<Device> hrmrt::parseDevice(llvm::StringRef name) {
+  if (name == "auto")
+    return Device::automatic;
+  if (name == "cpu")
+    return Device::cpu;
+  if (name == "cuda")
+    return Device::cuda;
+  return llvm::createStringError("unknown device '" + name +
+                                 "' (auto, cpu or cuda)");
+}
+
+namespace {
+
+/// The CUDA backend's functions, from libhrmrt_cuda.so loaded RTLD_GLOBAL
+/// (the artifact's host code resolves mgpu* and the allocator against it).
+struct CudaBackend {
+  int (*init)(char *, size_t) = nullptr;
+  const char *(*deviceName)() = nullptr;
+  void *(*alloc)(int64_t) = nullptr;
+  void (*release)(void *) = nullptr;
+  void (*synchronize)() = nullptr;
+  int (*takeError)(char *, size_t) = nullptr;
+};
+
+/// Loads and initialises the backend once; the error says why not.
+llvm::Expected<const CudaBackend *> cudaBackend() {
+  static CudaBackend backend;
+  static std::string error;
+  static bool tried = false;
+  if (!tried) {
+    tried = true;
+    std::string path;
+    if (const char *env = std::getenv("HRMRT_CUDA_LIBRARY"))
+      path = env;
+#ifdef HRMRT_CUDA_LIBRARY
+    else
+      path = HRMRT_CUDA_LIBRARY;
+#endif
+    if (path.empty()) {
+      error = "this runtime was built without the CUDA backend (no cuda.h "
+              "at configure time)";
+    } else if (void *lib = dlopen(path.c_str(), RTLD_NOW | RTLD_GLOBAL)) {
+      auto sym = [&](auto &fn, const char *name) {
+        fn = reinterpret_cast<std::remove_reference_t<decltype(fn)>>(
+            dlsym(lib, name));
+        if (!fn && error.empty())
+          error = path + " has no " + name;
+      };
+      sym(backend.init, "hrmrt_cuda_init");
+      sym(backend.deviceName, "hrmrt_cuda_device_name");
+      sym(backend.alloc, "hrmrt_cuda_alloc");
+      sym(backend.release, "hrmrt_cuda_free");
+      sym(backend.synchronize, "hrmrt_cuda_synchronize");
+      sym(backend.takeError, "hrmrt_cuda_take_error");
+      char reason[512] = "";
+      if (error.empty() && backend.init(reason, sizeof(reason)) != 0)
+        error = reason;
+    } else {
+      error = "cannot load the CUDA backend " + path + ": " + dlerror();
+    }
+  }
+  if (!error.empty())
+    return llvm::createStringError(error);
+  return &backend;
+}
+
+/// The backend's pending error, if any.
+llvm::Error takeCudaError(const CudaBackend &backend, const llvm::Twine &what) {
+  char reason[1024] = "";
+  if (backend.takeError(reason, sizeof(reason)) == 0)
+    return llvm::Error::success();
+  return llvm::createStringError("CUDA error " + what + ": " + reason);
+}
+
+} // namespace
+
+llvm::Expected<std::string> hrmrt::cudaDeviceName() {
+  llvm::Expected<const CudaBackend *> backend = cudaBackend();
+  if (!backend)
+    return backend.takeError();
+  return std::string((*backend)->deviceName());
+}
+
+llvm::Expected<std::unique_ptr<Model>> Model::load(llvm::StringRef dir,
+                                                   Device device) {
   llvm::SmallString<256> manifestPath(dir);
   llvm::sys::path::append(manifestPath, "manifest.json");
   llvm::Expected<Manifest> manifest = Manifest::load(manifestPath);
@@ -56,12 +141,39 @@ llvm::Expected<std::unique_ptr<Model>> Model::load(llvm::StringRef dir) {
   model->manifest_ = std::move(*manifest);
   const Manifest &m = model->manifest_;
 
+  const CudaBackend *cuda = nullptr;
+  if (device != Device::cpu) {
+    if (m.cudaLibrary.empty()) {
+      if (device == Device::cuda)
+        return llvm::createStringError(
+            "the artifact has no CUDA library: compile it with `hrmc compile "
+            "--target cuda`");
+    } else {
+      llvm::Expected<const CudaBackend *> backend = cudaBackend();
+      if (backend)
+        cuda = *backend;
+      else if (device == Device::cuda)
+        return llvm::createStringError("cannot run on CUDA: " +
+                                       llvm::toString(backend.takeError()));
+      else
+        llvm::consumeError(backend.takeError());
+    }
+  }
+  model->onGPU_ = cuda != nullptr;
+  if (cuda)
+    model->deviceName_ = std::string("cuda (") + cuda->deviceName() + ")";
+
   llvm::SmallString<256> libraryPath(dir);
-  llvm::sys::path::append(libraryPath, m.library);
+  llvm::sys::path::append(libraryPath, cuda ? m.cudaLibrary : m.library);
   model->library_ = dlopen(libraryPath.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (!model->library_)
     return llvm::createStringError(llvm::Twine("cannot load ") +
                                    libraryPath + ": " + dlerror());
+  // The library's constructors JIT-load its PTX.
+  if (cuda)
+    if (llvm::Error e = takeCudaError(*cuda, "loading " + libraryPath.str()))
+      return std::move(e);
+  model->cuda_ = cuda;
 
   model->heapBytes_ =
       static_cast<int64_t *>(dlsym(model->library_, "hrm_heap_bytes"));
@@ -75,7 +187,12 @@ llvm::Expected<std::unique_ptr<Model>> Model::load(llvm::StringRef dir) {
     for (const TensorSpec &t : e.outputs)
       bytes += Arena::footprint(t.bytes());
   }
-  model->arena_ = std::make_unique<Arena>(bytes);
+  if (cuda)
+    model->arena_ = std::make_unique<Arena>(
+        cuda->alloc(static_cast<int64_t>(Arena::footprint(bytes))),
+        Arena::footprint(bytes), cuda->release);
+  else
+    model->arena_ = std::make_unique<Arena>(bytes);
   if (bytes && model->arena_->capacity() == 0)
     return llvm::createStringError("out of memory: cannot allocate the " +
                                    llvm::Twine(bytes) + "-byte arena for " +
@@ -224,6 +341,11 @@ llvm::Error Model::run(llvm::StringRef entry) {
   heapBytes_[1] = before;
   it->second.function(it->second.args.data());
   lastHeapUse_ = HeapUse{heapBytes_[1] - before, heapBytes_[0] - before};
+  if (cuda_) {
+    const auto *backend = static_cast<const CudaBackend *>(cuda_);
+    backend->synchronize();
+    return takeCudaError(*backend, "running '" + entry + "'");
+  }
   return llvm::Error::success();
 }
 

@@ -209,7 +209,10 @@ int runTrain() {
   if (steps < 1 || valBatches < 1 || !(valFraction > 0 && valFraction < 1))
     return fail("--steps and --val-batches must be >= 1 and --val-fraction "
                 "in (0, 1)");
-  Expected<std::unique_ptr<Model>> loaded = Model::load(artifact);
+  Expected<hrmrt::Device> device = selectedDevice();
+  if (!device)
+    return fail(device.takeError());
+  Expected<std::unique_ptr<Model>> loaded = Model::load(artifact, *device);
   if (!loaded)
     return fail(loaded.takeError());
   Model &model = **loaded;
@@ -403,9 +406,9 @@ int runTrain() {
   auto began = std::chrono::steady_clock::now();
   errs() << formatv("training {0} from step {1} to {2}: batch {3} x {4}, "
                     "{5} train / {6} validation tokens, {7} batches per "
-                    "epoch\n",
+                    "epoch, on {8}\n",
                     manifest.model, start, steps.getValue(), b, s, trainCount,
-                    valCount, batchesPerEpoch);
+                    valCount, batchesPerEpoch, model.deviceName());
   int64_t ran = 0;
   int64_t peakHeap = -1;
   for (int64_t step = start; step < steps; ++step) {

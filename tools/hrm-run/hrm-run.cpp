@@ -7,6 +7,8 @@
 //                    [--temperature T] [--top-k K] [--seed S]
 //   hrm-run bench    ARTIFACT [--params P] [--iters N]
 //   hrm-run memory   ARTIFACT [--params P] [--entry NAME]
+//   hrm-run devices  (which devices this machine can run on)
+//   Every subcommand takes --device auto|cpu|cuda.
 //   hrm-run train-bpe --text FILE --vocab-size N -o DIR
 //   hrm-run prepare-data FILE... -o TOKENS.bin [--tokenizer DIR]
 //   hrm-run train    ARTIFACT --data TOKENS.bin --steps N [...] (Train.cpp)
@@ -47,10 +49,22 @@ static cl::SubCommand generateCmd("generate", "Sample a continuation");
 static cl::SubCommand benchCmd("bench", "Time the forward pass");
 static cl::SubCommand memoryCmd(
     "memory", "Measure each entry point's peak heap (activation) memory");
+static cl::SubCommand devicesCmd("devices",
+                                  "Say which devices can run models here");
 static cl::SubCommand prepareCmd(
     "prepare-data", "Tokenise text files once into a token file for training");
 static cl::SubCommand trainBPECmd(
     "train-bpe", "Learn a byte-level BPE tokenizer (vocab.json, merges.txt)");
+
+static cl::opt<std::string> deviceOption(
+    "device",
+    cl::desc("auto (the GPU when the artifact has CUDA code and a device is "
+             "usable, else the CPU), cpu or cuda"),
+    cl::init("auto"), cl::sub(cl::SubCommand::getAll()));
+
+Expected<hrmrt::Device> selectedDevice() {
+  return hrmrt::parseDevice(deviceOption);
+}
 
 static cl::opt<std::string> artifact(cl::Positional, cl::Required,
                                      cl::desc("<artifact dir>"),
@@ -120,7 +134,10 @@ static Expected<const hrmrt::EntrySpec *> logitsEntry(const Model &model) {
 }
 
 static Expected<std::unique_ptr<Model>> loadModel(bool needParams) {
-  Expected<std::unique_ptr<Model>> model = Model::load(artifact);
+  Expected<hrmrt::Device> device = selectedDevice();
+  if (!device)
+    return device.takeError();
+  Expected<std::unique_ptr<Model>> model = Model::load(artifact, *device);
   if (!model)
     return model.takeError();
   if (!params.empty()) {
@@ -426,11 +443,11 @@ static int runBench() {
   }
   std::sort(seconds.begin(), seconds.end());
   double median = seconds[seconds.size() / 2];
-  outs() << formatv("{0}: batch {1} x seq {2}: median {3:F3} ms per forward, "
-                    "{4:F0} tokens/s ({5} iterations)\n",
+  outs() << formatv("{0}: batch {1} x seq {2} on {6}: median {3:F3} ms per "
+                    "forward, {4:F0} tokens/s ({5} iterations)\n",
                     model.manifest().model, model.manifest().batch,
                     model.manifest().seqLen, median * 1e3, tokens / median,
-                    iters);
+                    iters, model.deviceName());
   return 0;
 }
 
@@ -445,9 +462,10 @@ static int runMemory() {
   if (!memoryEntry.empty() && !m.findEntry(memoryEntry))
     return fail("model " + m.model + " has no entry point '" + memoryEntry +
                 "'");
-  outs() << formatv("{0}: batch {1} x seq {2}; arena (parameters, inputs, "
-                    "outputs): {3} bytes\n",
-                    m.model, m.batch, m.seqLen, model.arenaBytes());
+  outs() << formatv("{0}: batch {1} x seq {2} on {4}; arena (parameters, "
+                    "inputs, outputs): {3} bytes\n",
+                    m.model, m.batch, m.seqLen, model.arenaBytes(),
+                    model.deviceName());
   for (const hrmrt::EntrySpec &e : m.entries) {
     if (!memoryEntry.empty() && e.name != memoryEntry)
       continue;
@@ -462,6 +480,16 @@ static int runMemory() {
                       e.name, use->peakBytes,
                       use->peakBytes / (1024.0 * 1024.0), use->retainedBytes);
   }
+  return 0;
+}
+
+static int runDevices() {
+  outs() << "cpu: available\n";
+  Expected<std::string> gpu = hrmrt::cudaDeviceName();
+  if (gpu)
+    outs() << "cuda: " << *gpu << "\n";
+  else
+    outs() << "cuda: unavailable (" << toString(gpu.takeError()) << ")\n";
   return 0;
 }
 
@@ -529,6 +557,8 @@ int main(int argc, char **argv) {
     return runBench();
   if (memoryCmd)
     return runMemory();
+  if (devicesCmd)
+    return runDevices();
   if (trainBPECmd)
     return runTrainBPE();
   if (prepareCmd)
@@ -536,5 +566,5 @@ int main(int argc, char **argv) {
   if (trainSelected())
     return runTrain();
   return fail("give a subcommand: init, eval, generate, bench, memory, "
-              "train, prepare-data or train-bpe (see --help)");
+              "devices, train, prepare-data or train-bpe (see --help)");
 }

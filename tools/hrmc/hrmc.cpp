@@ -3,6 +3,7 @@
 //   hrmc import MODEL.json [-o OUT.mlir]   model description -> hrm IR
 //   hrmc stats  MODEL.json|MODEL.mlir [--seq-len N] [--batch B] [--json]
 //   hrmc compile MODEL.json|MODEL.mlir -o DIR [--batch B] [--seq-len N]
+//                [--train] [--target cpu|cuda] [--chips sm_80,sm_90]
 //
 //===----------------------------------------------------------------------===//
 #include "hrm/HrmOps.h"
@@ -16,6 +17,7 @@
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
 #include "mlir/InitAllPasses.h"
+#include "mlir/Target/LLVMIR/Dialect/All.h"
 
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/MLIRContext.h"
@@ -87,6 +89,16 @@ static cl::opt<bool> compileTrain(
 static cl::opt<unsigned> compileOptLevel(
     "opt-level", cl::desc("LLVM optimisation level of the host code (0-3)"),
     cl::init(3), cl::sub(compileCmd));
+static cl::opt<std::string> compileTarget(
+    "target",
+    cl::desc("cpu: the host library; cuda: also GPU kernels as PTX and a "
+             "host library that launches them (the runtime picks one)"),
+    cl::init("cpu"), cl::sub(compileCmd));
+static cl::list<std::string> compileChips(
+    "chips", cl::CommaSeparated,
+    cl::desc("NVIDIA architectures for --target cuda (default sm_80,sm_90; "
+             "the host code loads the first, which newer GPUs JIT)"),
+    cl::sub(compileCmd));
 static cl::opt<bool> compilePrintPipeline(
     "print-pipeline",
     cl::desc("Print the pass pipeline (for hrm-opt) and exit"),
@@ -165,8 +177,32 @@ static int runCompile(mlir::MLIRContext &context) {
               "compile them separately\n";
     return 1;
   }
+  if (compileTarget != "cpu" && compileTarget != "cuda") {
+    errs() << "error: --target must be cpu or cuda, got '" << compileTarget
+           << "'\n";
+    return 1;
+  }
+  std::vector<std::string> chips;
+  if (compileTarget == "cuda") {
+    chips.assign(compileChips.begin(), compileChips.end());
+    if (chips.empty())
+      chips = {"sm_80", "sm_90"};
+    for (const std::string &chip : chips)
+      if (!StringRef(chip).starts_with("sm_")) {
+        errs() << "error: --chips takes NVIDIA architectures like sm_80, got '"
+               << chip << "'\n";
+        return 1;
+      }
+    if (shape.decode) {
+      errs() << "error: --decode is not built for --target cuda yet\n";
+      return 1;
+    }
+  }
   if (compilePrintPipeline) {
     outs() << "builtin.module(" << hrmc::hrmToCPUPipeline(shape) << ")\n";
+    if (!chips.empty())
+      outs() << "builtin.module(" << hrmc::hrmToCUDAPipeline(shape, chips)
+             << ")\n";
     return 0;
   }
   if (compileOutput.empty()) {
@@ -176,6 +212,8 @@ static int runCompile(mlir::MLIRContext &context) {
   mlir::DialectRegistry registry;
   mlir::registerAllDialects(registry);
   mlir::registerAllExtensions(registry);
+  mlir::registerAllToLLVMIRTranslations(registry);
+  mlir::registerAllGPUToLLVMIRTranslations(registry);
   context.appendDialectRegistry(registry);
   mlir::OwningOpRef<mlir::ModuleOp> module = loadModel(compileInput, context);
   if (!module)
@@ -190,6 +228,7 @@ static int runCompile(mlir::MLIRContext &context) {
     return 1;
   }
   options.optLevel = compileOptLevel;
+  options.cudaChips = chips;
   if (Error e = hrmc::compileCPUArtifact(*module, options, compileOutput)) {
     errs() << "error: " << compileInput << ": " << toString(std::move(e))
            << "\n";

@@ -143,6 +143,20 @@ def HrmDistinctResults : Pass<"hrm-distinct-results"> {
                            "::mlir::tensor::TensorDialect"];
 }
 
+def HrmMergeGPUModules : Pass<"hrm-merge-gpu-modules", "::mlir::ModuleOp"> {
+  let summary = "Moves every outlined kernel into one gpu.module";
+  let description = [{
+    `gpu-kernel-outlining` gives each kernel its own `gpu.module`, and the
+    kernels of different modules share names (`@a_kernel::@a_kernel`,
+    `@a_kernel_0::@a_kernel`). This pass moves every kernel into one
+    `gpu.module @hrm_kernels`, renamed after its old module (`@a_kernel_0`,
+    or `@<module>_<kernel>` when a module held several), and points every
+    `gpu.launch_func` at it. One module means one PTX file per architecture
+    (assembled by ptxas once) and one module load at run time.
+  }];
+  let dependentDialects = ["::mlir::gpu::GPUDialect"];
+}
+
 def HrmStridedCopyToLinalg : Pass<"hrm-strided-copy-to-linalg"> {
   let summary = "Rewrites memref.copy between strided buffers as linalg.copy";
   let description = [{

@@ -27,12 +27,25 @@ std::string linalgToCPUPipeline();
 /// Both, as one textual pipeline that hrm-opt accepts.
 std::string hrmToCPUPipeline(const CompileShape &shape);
 
+/// linalg on tensors -> one GPU kernel per parallel loop nest (tiled 16 x
+/// 16, mapped to blocks and threads), lowered through NVVM to PTX for each
+/// of `chips` (gpu-module-to-binary, embedded as assembly); host code in the
+/// LLVM dialect that launches them through the `mgpu*` functions and
+/// allocates through `_mlir_memref_to_llvm_alloc` (both from the runtime's
+/// CUDA backend). Untuned: no shared memory, no tensor cores.
+std::string linalgToCUDAPipeline(llvm::ArrayRef<std::string> chips);
+/// Where libdevice is looked for: $CUDA_HOME (or CUDA_ROOT, CUDA_PATH), else
+/// /usr/local/cuda if it exists, else "".
+std::string cudaToolkitPath();
+std::string hrmToCUDAPipeline(const CompileShape &shape,
+                              llvm::ArrayRef<std::string> chips);
+
 /// Adds a textual pipeline to `pm`; false (with the reason in `error`) when
 /// it does not parse.
 bool addPipeline(mlir::OpPassManager &pm, llvm::StringRef pipeline,
                  std::string &error);
 
-/// Registers `hrm-to-linalg` and `hrm-to-cpu` (options: batch, seq-len).
+/// Registers `hrm-to-linalg`, `hrm-to-cpu` and `hrm-to-cuda`.
 void registerHrmPipelines();
 
 } // namespace hrmc

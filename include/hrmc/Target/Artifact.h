@@ -9,6 +9,7 @@
 #include "llvm/Support/JSON.h"
 
 #include <string>
+#include <vector>
 
 namespace hrmc {
 
@@ -21,6 +22,9 @@ struct ArtifactOptions {
   /// LLVM optimisation level of the host code, 0 to 3. Lower levels
   /// compile a training graph several times faster (the tests use 1).
   unsigned optLevel = 3;
+  /// Also build the CUDA library (model.cuda.so) with PTX for these
+  /// architectures; the first is the one the host code loads.
+  std::vector<std::string> cudaChips;
 };
 
 /// The manifest of a compile: the parameters (with init specs) of the one
@@ -31,7 +35,8 @@ llvm::Expected<llvm::json::Object> describeArtifact(mlir::ModuleOp hrmModule,
                                                     const CompileShape &shape);
 
 /// Compiles `module` (hrm IR) for the host CPU into `dir`: model.so,
-/// manifest.json and the source as model.mlir. Files are written to
+/// manifest.json and the source as model.mlir; with `cudaChips`, also
+/// model.cuda.so and the kernels' PTX under ptx/<chip>/. Files are written to
 /// temporaries and renamed, so a failed compile leaves `dir` as it was.
 llvm::Error compileCPUArtifact(mlir::ModuleOp module,
                                const ArtifactOptions &options,

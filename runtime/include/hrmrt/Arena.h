@@ -15,6 +15,9 @@ public:
   static constexpr size_t kAlignment = 64;
 
   explicit Arena(size_t capacity);
+  /// Over a block from another allocator (device memory), which `release`
+  /// gives back. `base` must be kAlignment-aligned.
+  Arena(void *base, size_t capacity, void (*release)(void *));
   ~Arena();
   Arena(const Arena &) = delete;
   Arena &operator=(const Arena &) = delete;
@@ -31,6 +34,7 @@ public:
 
 private:
   char *base_ = nullptr;
+  void (*release_)(void *) = nullptr;
   size_t capacity_ = 0;
   size_t used_ = 0;
 };

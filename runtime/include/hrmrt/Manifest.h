@@ -26,6 +26,8 @@ struct EntrySpec {
 struct Manifest {
   std::string model;
   std::string library;
+  /// The CUDA host library (`hrmc compile --target cuda`), or "".
+  std::string cudaLibrary;
   int64_t batch = 0;
   int64_t seqLen = 0;
   std::vector<ParamSpec> params;

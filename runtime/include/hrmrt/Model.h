@@ -11,13 +11,31 @@
 
 namespace hrmrt {
 
+/// Where a model runs. `automatic` takes the GPU when the artifact has a
+/// CUDA library and a device is usable, else the CPU.
+enum class Device { automatic, cpu, cuda };
+
+/// Parses "auto", "cpu" or "cuda".
+llvm::Expected<Device> parseDevice(llvm::StringRef name);
+
+/// The name of the GPU the CUDA backend would use, or why there is none
+/// (runtime built without CUDA, no driver, no device).
+llvm::Expected<std::string> cudaDeviceName();
+
 /// A compiled artifact (manifest.json + model.so) loaded into the process,
-/// with its parameters, inputs and outputs in one arena.
+/// with its parameters, inputs and outputs in one arena. On the CUDA
+/// backend the arena and the compiled code's temporaries are CUDA managed
+/// memory, so every accessor below returns a pointer the host can use.
 class Model {
 public:
-  /// Loads the artifact in `dir`. Parameters start as zeros.
-  static llvm::Expected<std::unique_ptr<Model>> load(llvm::StringRef dir);
+  /// Loads the artifact in `dir` for `device`. Parameters start as zeros.
+  static llvm::Expected<std::unique_ptr<Model>>
+  load(llvm::StringRef dir, Device device = Device::cpu);
   ~Model();
+
+  /// "cpu", or "cuda (<device name>)".
+  const std::string &deviceName() const { return deviceName_; }
+  bool onGPU() const { return onGPU_; }
 
   const Manifest &manifest() const { return manifest_; }
 
@@ -64,6 +82,8 @@ private:
   };
 
   Manifest manifest_;
+  std::string deviceName_ = "cpu";
+  bool onGPU_ = false;
   void *library_ = nullptr;
   std::unique_ptr<Arena> arena_;
   std::vector<void *> params_;
@@ -71,6 +91,8 @@ private:
   /// The artifact's {live, peak} heap byte counters (hrm_heap_bytes).
   int64_t *heapBytes_ = nullptr;
   std::optional<HeapUse> lastHeapUse_;
+  /// The CUDA backend's function table when running on the GPU.
+  const void *cuda_ = nullptr;
 };
 
 } // namespace hrmrt

@@ -1,0 +1,36 @@
+//===- CudaBackend.h - the CUDA backend's C interface -----------*- C++ -*-===//
+//
+// libhrmrt_cuda.so implements, on the CUDA driver API (loaded with dlopen,
+// so the library builds and loads without a driver), what a CUDA artifact's
+// host code calls: the `mgpu*` module / stream / launch functions of
+// MLIR's gpu-to-llvm lowering and the allocator behind its counting heap
+// (`hrmrt_cuda_alloc` / `_free`, managed memory, so that host code and the
+// runtime can read and write every buffer). Model loads it with RTLD_GLOBAL
+// before the artifact, which resolves those symbols against it.
+//
+// Errors are sticky: the first failure is kept until taken, because the
+// generated host code cannot check return values.
+//
+//===----------------------------------------------------------------------===//
+#ifndef HRMRT_CUDABACKEND_H
+#define HRMRT_CUDABACKEND_H
+
+#include <cstddef>
+#include <cstdint>
+
+extern "C" {
+/// Loads the driver, initialises device 0 and makes its primary context
+/// current. 0 on success; else 1, with the reason in `error`.
+int hrmrt_cuda_init(char *error, size_t size);
+/// The device's name (after a successful init).
+const char *hrmrt_cuda_device_name();
+/// Managed memory (null on failure, with the error kept).
+void *hrmrt_cuda_alloc(int64_t bytes);
+void hrmrt_cuda_free(void *p);
+/// Waits for all work on the device.
+void hrmrt_cuda_synchronize();
+/// The first error since the last call (copied into `error`); 0 if none.
+int hrmrt_cuda_take_error(char *error, size_t size);
+}
+
+#endif // HRMRT_CUDABACKEND_H

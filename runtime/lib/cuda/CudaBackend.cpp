@@ -1,0 +1,291 @@
+//===- CudaBackend.cpp - mgpu* launch functions on the CUDA driver API ----===//
+//
+// Kernels run on one stream per launch sequence exactly as the host code
+// asks (gpu-to-llvm creates, synchronises and destroys a stream around
+// each launch); CUDA graph capture and a device arena are not built yet.
+//
+//===----------------------------------------------------------------------===//
+#include "hrmrt/CudaBackend.h"
+
+#include <cuda.h>
+#include <dlfcn.h>
+
+#include <cstdio>
+#include <cstring>
+#include <map>
+#include <mutex>
+#include <string>
+
+namespace {
+
+struct Driver {
+#define HRMRT_CU(name) decltype(&::name) name = nullptr;
+  HRMRT_CU(cuInit)
+  HRMRT_CU(cuDeviceGetCount)
+  HRMRT_CU(cuDeviceGet)
+  HRMRT_CU(cuDeviceGetName)
+  HRMRT_CU(cuDevicePrimaryCtxRetain)
+  HRMRT_CU(cuCtxSetCurrent)
+  HRMRT_CU(cuCtxSynchronize)
+  HRMRT_CU(cuGetErrorString)
+  HRMRT_CU(cuMemAllocManaged)
+  HRMRT_CU(cuMemFree)
+  HRMRT_CU(cuModuleLoadDataEx)
+  HRMRT_CU(cuModuleLoadData)
+  HRMRT_CU(cuModuleUnload)
+  HRMRT_CU(cuModuleGetFunction)
+  HRMRT_CU(cuLaunchKernel)
+  HRMRT_CU(cuStreamCreate)
+  HRMRT_CU(cuStreamSynchronize)
+  HRMRT_CU(cuStreamDestroy)
+#undef HRMRT_CU
+  CUcontext context = nullptr;
+  char name[256] = "";
+  std::string initError;
+  bool ready = false;
+};
+
+Driver driver;
+std::once_flag initOnce;
+std::mutex errorMutex;
+std::string firstError;
+// The host code looks a kernel up before every launch: (module, name) ->
+// function, dropped when the module is unloaded.
+std::mutex cacheMutex;
+std::map<std::pair<void *, std::string>, CUfunction> cache;
+
+void keepError(const std::string &message) {
+  std::lock_guard<std::mutex> lock(errorMutex);
+  if (firstError.empty())
+    firstError = message;
+}
+
+/// True on success; else keeps "<what>: <driver's reason>".
+bool check(CUresult result, const char *what) {
+  if (result == CUDA_SUCCESS)
+    return true;
+  const char *reason = nullptr;
+  if (driver.cuGetErrorString)
+    driver.cuGetErrorString(result, &reason);
+  keepError(std::string(what) + ": " + (reason ? reason : "unknown error") +
+            " (CUresult " + std::to_string(static_cast<int>(result)) + ")");
+  return false;
+}
+
+void initialise() {
+  void *lib = dlopen("libcuda.so.1", RTLD_NOW | RTLD_LOCAL);
+  if (!lib) {
+    driver.initError = std::string("no CUDA driver (libcuda.so.1): ") + dlerror();
+    return;
+  }
+  bool missing = false;
+  auto load = [&](auto &fn, const char *name) {
+    fn = reinterpret_cast<std::remove_reference_t<decltype(fn)>>(
+        dlsym(lib, name));
+    if (!fn) {
+      driver.initError = std::string("the CUDA driver lacks ") + name;
+      missing = true;
+    }
+  };
+#define HRMRT_LOAD(name) load(driver.name, #name);
+#define HRMRT_LOAD_V2(name) load(driver.name, #name "_v2");
+  HRMRT_LOAD(cuInit)
+  HRMRT_LOAD(cuDeviceGetCount)
+  HRMRT_LOAD(cuDeviceGet)
+  HRMRT_LOAD(cuDeviceGetName)
+  HRMRT_LOAD(cuDevicePrimaryCtxRetain)
+  HRMRT_LOAD(cuCtxSetCurrent)
+  HRMRT_LOAD(cuCtxSynchronize)
+  HRMRT_LOAD(cuGetErrorString)
+  HRMRT_LOAD(cuMemAllocManaged)
+  HRMRT_LOAD_V2(cuMemFree)
+  HRMRT_LOAD(cuModuleLoadDataEx)
+  HRMRT_LOAD(cuModuleLoadData)
+  HRMRT_LOAD(cuModuleUnload)
+  HRMRT_LOAD(cuModuleGetFunction)
+  HRMRT_LOAD(cuLaunchKernel)
+  HRMRT_LOAD(cuStreamCreate)
+  HRMRT_LOAD(cuStreamSynchronize)
+  HRMRT_LOAD_V2(cuStreamDestroy)
+#undef HRMRT_LOAD
+#undef HRMRT_LOAD_V2
+  if (missing)
+    return;
+  auto fail = [&](CUresult r, const char *what) {
+    const char *reason = nullptr;
+    driver.cuGetErrorString(r, &reason);
+    driver.initError = std::string(what) + ": " + (reason ? reason : "?");
+  };
+  CUresult r = driver.cuInit(0);
+  if (r != CUDA_SUCCESS)
+    return fail(r, "cuInit");
+  int count = 0;
+  if ((r = driver.cuDeviceGetCount(&count)) != CUDA_SUCCESS)
+    return fail(r, "cuDeviceGetCount");
+  if (count == 0) {
+    driver.initError = "no CUDA device";
+    return;
+  }
+  CUdevice device;
+  if ((r = driver.cuDeviceGet(&device, 0)) != CUDA_SUCCESS)
+    return fail(r, "cuDeviceGet");
+  driver.cuDeviceGetName(driver.name, sizeof(driver.name), device);
+  if ((r = driver.cuDevicePrimaryCtxRetain(&driver.context, device)) !=
+      CUDA_SUCCESS)
+    return fail(r, "cuDevicePrimaryCtxRetain");
+  if ((r = driver.cuCtxSetCurrent(driver.context)) != CUDA_SUCCESS)
+    return fail(r, "cuCtxSetCurrent");
+  driver.ready = true;
+}
+
+/// Initialises once; the calling thread gets the context. False (error
+/// kept) when there is no usable device.
+bool ready(const char *caller) {
+  std::call_once(initOnce, initialise);
+  if (!driver.ready) {
+    keepError(std::string(caller) + ": " + driver.initError);
+    return false;
+  }
+  driver.cuCtxSetCurrent(driver.context);
+  return true;
+}
+
+void copyOut(const std::string &text, char *out, size_t size) {
+  if (!out || !size)
+    return;
+  std::snprintf(out, size, "%s", text.c_str());
+}
+
+} // namespace
+
+extern "C" {
+
+int hrmrt_cuda_init(char *error, size_t size) {
+  std::call_once(initOnce, initialise);
+  if (driver.ready)
+    return 0;
+  copyOut(driver.initError, error, size);
+  return 1;
+}
+
+const char *hrmrt_cuda_device_name() { return driver.name; }
+
+void *hrmrt_cuda_alloc(int64_t bytes) {
+  if (!ready("hrmrt_cuda_alloc"))
+    return nullptr;
+  CUdeviceptr p = 0;
+  if (!check(driver.cuMemAllocManaged(&p, bytes ? bytes : 1,
+                                      CU_MEM_ATTACH_GLOBAL),
+             ("cuMemAllocManaged(" + std::to_string(bytes) + " bytes)").c_str()))
+    return nullptr;
+  return reinterpret_cast<void *>(p);
+}
+
+void hrmrt_cuda_free(void *p) {
+  if (p && ready("hrmrt_cuda_free"))
+    check(driver.cuMemFree(reinterpret_cast<CUdeviceptr>(p)), "cuMemFree");
+}
+
+void hrmrt_cuda_synchronize() {
+  if (ready("hrmrt_cuda_synchronize"))
+    check(driver.cuCtxSynchronize(), "cuCtxSynchronize");
+}
+
+int hrmrt_cuda_take_error(char *error, size_t size) {
+  std::lock_guard<std::mutex> lock(errorMutex);
+  if (firstError.empty())
+    return 0;
+  copyOut(firstError, error, size);
+  firstError.clear();
+  return 1;
+}
+
+// What MLIR's gpu-to-llvm lowering and gpu.binary translation call.
+
+void *mgpuModuleLoadJIT(void *data, int optLevel) {
+  if (!ready("mgpuModuleLoadJIT"))
+    return nullptr;
+  char log[8192] = "";
+  CUjit_option options[] = {CU_JIT_OPTIMIZATION_LEVEL, CU_JIT_ERROR_LOG_BUFFER,
+                            CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES};
+  void *values[] = {reinterpret_cast<void *>(static_cast<intptr_t>(optLevel)),
+                    log, reinterpret_cast<void *>(sizeof(log))};
+  CUmodule module = nullptr;
+  CUresult r = driver.cuModuleLoadDataEx(&module, data, 3, options, values);
+  if (r != CUDA_SUCCESS) {
+    check(r, (std::string("cuModuleLoadDataEx (PTX JIT): ") + log).c_str());
+    return nullptr;
+  }
+  return module;
+}
+
+void *mgpuModuleLoad(void *data, size_t /*size*/) {
+  if (!ready("mgpuModuleLoad"))
+    return nullptr;
+  CUmodule module = nullptr;
+  if (!check(driver.cuModuleLoadData(&module, data), "cuModuleLoadData"))
+    return nullptr;
+  return module;
+}
+
+void mgpuModuleUnload(void *module) {
+  {
+    std::lock_guard<std::mutex> lock(cacheMutex);
+    for (auto it = cache.begin(); it != cache.end();)
+      it = it->first.first == module ? cache.erase(it) : std::next(it);
+  }
+  if (module && driver.ready)
+    driver.cuModuleUnload(static_cast<CUmodule>(module));
+}
+
+void *mgpuModuleGetFunction(void *module, const char *name) {
+  if (!module) // the load failed and kept its error
+    return nullptr;
+  std::lock_guard<std::mutex> lock(cacheMutex);
+  auto [it, inserted] = cache.try_emplace({module, name}, nullptr);
+  if (!inserted)
+    return it->second;
+  CUfunction &function = it->second;
+  if (!check(driver.cuModuleGetFunction(&function, static_cast<CUmodule>(module),
+                                        name),
+             (std::string("cuModuleGetFunction(") + name + ")").c_str())) {
+    cache.erase(it);
+    return nullptr;
+  }
+  return function;
+}
+
+void *mgpuStreamCreate() {
+  if (!ready("mgpuStreamCreate"))
+    return nullptr;
+  CUstream stream = nullptr;
+  check(driver.cuStreamCreate(&stream, CU_STREAM_NON_BLOCKING),
+        "cuStreamCreate");
+  return stream;
+}
+
+void mgpuStreamSynchronize(void *stream) {
+  if (driver.ready)
+    check(driver.cuStreamSynchronize(static_cast<CUstream>(stream)),
+          "cuStreamSynchronize (a kernel failed)");
+}
+
+void mgpuStreamDestroy(void *stream) {
+  if (driver.ready && stream)
+    check(driver.cuStreamDestroy(static_cast<CUstream>(stream)),
+          "cuStreamDestroy");
+}
+
+void mgpuLaunchKernel(void *function, intptr_t gridX, intptr_t gridY,
+                      intptr_t gridZ, intptr_t blockX, intptr_t blockY,
+                      intptr_t blockZ, int32_t smem, void *stream,
+                      void **params, void **extra, size_t /*paramsCount*/) {
+  if (!function || !driver.ready)
+    return; // an earlier failure was kept
+  check(driver.cuLaunchKernel(static_cast<CUfunction>(function), gridX, gridY,
+                              gridZ, blockX, blockY, blockZ, smem,
+                              static_cast<CUstream>(stream), params, extra),
+        "cuLaunchKernel");
+}
+
+} // extern "C"

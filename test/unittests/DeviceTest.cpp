@@ -1,0 +1,58 @@
+//===- DeviceTest.cpp - device selection and the CUDA backend's loading ---===//
+#include "hrmrt/Arena.h"
+#include "hrmrt/Model.h"
+
+#include "gtest/gtest.h"
+
+#include <cstdlib>
+
+using namespace hrmrt;
+
+TEST(Device, Parse) {
+  ASSERT_TRUE(static_cast<bool>(parseDevice("auto")));
+  EXPECT_EQ(*parseDevice("cpu"), Device::cpu);
+  EXPECT_EQ(*parseDevice("cuda"), Device::cuda);
+  llvm::Expected<Device> bad = parseDevice("gpu");
+  ASSERT_FALSE(static_cast<bool>(bad));
+  EXPECT_EQ(llvm::toString(bad.takeError()),
+            "unknown device 'gpu' (auto, cpu or cuda)");
+}
+
+namespace {
+int released = 0;
+void release(void *p) {
+  ++released;
+  std::free(p);
+}
+} // namespace
+
+// The CUDA backend's arena: a block from another allocator, given back to it.
+TEST(Device, ArenaOverForeignBlock) {
+  released = 0;
+  {
+    Arena arena(std::aligned_alloc(Arena::kAlignment, 256), 256, release);
+    EXPECT_EQ(arena.capacity(), 256u);
+    void *a = arena.allocate(100);
+    void *b = arena.allocate(100);
+    ASSERT_NE(a, nullptr);
+    ASSERT_NE(b, nullptr);
+    EXPECT_EQ(static_cast<char *>(b) - static_cast<char *>(a), 128);
+    EXPECT_EQ(arena.allocate(100), nullptr); // full
+  }
+  EXPECT_EQ(released, 1);
+  // A failed device allocation gives an empty arena, not a crash.
+  Arena empty(nullptr, 256, release);
+  EXPECT_EQ(empty.capacity(), 0u);
+  EXPECT_EQ(empty.allocate(1), nullptr);
+}
+
+// With a GPU the backend names it; without one it says why (never crashes).
+TEST(Device, CudaBackendNamesTheDeviceOrWhyNot) {
+  llvm::Expected<std::string> name = cudaDeviceName();
+  if (!name) {
+    std::string why = llvm::toString(name.takeError());
+    EXPECT_FALSE(why.empty());
+    GTEST_SKIP() << "no usable GPU: " << why;
+  }
+  EXPECT_FALSE(name->empty());
+}
