@@ -31,14 +31,20 @@ std::string hrmc::hrmToLinalgPipeline(const CompileShape &shape) {
       .str();
 }
 
+/// linalg on tensors -> buffers: results become the caller's buffers (the
+/// runtime's arena), every temporary is freed.
+static constexpr const char *kBufferize =
+    "one-shot-bufferize{bufferize-function-boundaries "
+    "function-boundary-type-conversion=identity-layout-map "
+    "allow-return-allocs-from-loops},"
+    "buffer-results-to-out-params{hoist-static-allocs "
+    "modify-public-functions},"
+    "buffer-deallocation-pipeline,hrm-strided-copy-to-linalg,";
+
 std::string hrmc::linalgToCPUPipeline() {
-  return "hrm-fuse-elementwise,hrm-cpu-loop-order,hrm-distinct-results,"
-         "one-shot-bufferize{bufferize-function-boundaries "
-         "function-boundary-type-conversion=identity-layout-map "
-         "allow-return-allocs-from-loops},"
-         "buffer-results-to-out-params{hoist-static-allocs "
-         "modify-public-functions},"
-         "buffer-deallocation-pipeline,hrm-strided-copy-to-linalg,"
+  return std::string("hrm-fuse-elementwise,hrm-cpu-loop-order,"
+                     "hrm-distinct-results,") +
+         kBufferize +
          "convert-linalg-to-loops,expand-strided-metadata,lower-affine,"
          "convert-scf-to-cf,finalize-memref-to-llvm{use-generic-functions},"
          "convert-math-to-llvm,convert-to-llvm,reconcile-unrealized-casts,"
@@ -60,22 +66,18 @@ std::string hrmc::cudaToolkitPath() {
 
 std::string hrmc::linalgToCUDAPipeline(llvm::ArrayRef<std::string> chips) {
   std::string toolkit = cudaToolkitPath();
-  // canonicalize after tiling folds the tile sizes into the affine.min
-  // bounds, which convert-parallel-loops-to-gpu needs to be constant.
   std::string targets;
   for (const std::string &chip : chips)
     targets += llvm::formatv("nvvm-attach-target{{chip={0} features=+ptx80},",
                              chip)
                    .str();
-  return "hrm-fuse-elementwise,hrm-distinct-results,"
-         "one-shot-bufferize{bufferize-function-boundaries "
-         "function-boundary-type-conversion=identity-layout-map "
-         "allow-return-allocs-from-loops},"
-         "buffer-results-to-out-params{hoist-static-allocs "
-         "modify-public-functions},"
-         "buffer-deallocation-pipeline,hrm-strided-copy-to-linalg,"
+  // Fixed-size tiles with a bounds check inside give the thread loops the
+  // constant bounds convert-parallel-loops-to-gpu needs.
+  return std::string("hrm-fuse-elementwise,hrm-distinct-results,") +
+         kBufferize +
          "func.func(convert-linalg-to-parallel-loops,"
-         "scf-parallel-loop-tiling{parallel-loop-tile-sizes=16,16 no-min-max-bounds},"
+         "scf-parallel-loop-tiling{parallel-loop-tile-sizes=16,16 "
+         "no-min-max-bounds},"
          "gpu-map-parallel-loops,convert-parallel-loops-to-gpu),"
          "gpu-kernel-outlining,hrm-merge-gpu-modules,expand-strided-metadata,"
          "lower-affine,"
