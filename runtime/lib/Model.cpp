@@ -68,6 +68,7 @@ struct CudaBackend {
   void (*release)(void *) = nullptr;
   void (*synchronize)() = nullptr;
   int (*takeError)(char *, size_t) = nullptr;
+  int64_t (*launches)() = nullptr;
 };
 
 /// Loads and initialises the backend once; the error says why not.
@@ -100,6 +101,7 @@ llvm::Expected<const CudaBackend *> cudaBackend() {
       sym(backend.release, "hrmrt_cuda_free");
       sym(backend.synchronize, "hrmrt_cuda_synchronize");
       sym(backend.takeError, "hrmrt_cuda_take_error");
+      sym(backend.launches, "hrmrt_cuda_launches");
       char reason[512] = "";
       if (error.empty() && backend.init(reason, sizeof(reason)) != 0)
         error = reason;
@@ -333,20 +335,19 @@ llvm::Error Model::run(llvm::StringRef entry) {
   if (it == entries_.end())
     return llvm::createStringError("model " + manifest_.model +
                                    " has no entry point '" + entry + "'");
-  if (!heapBytes_) {
-    it->second.function(it->second.args.data());
-    return llvm::Error::success();
-  }
-  int64_t before = heapBytes_[0];
-  heapBytes_[1] = before;
+  const auto *backend = static_cast<const CudaBackend *>(cuda_);
+  int64_t launchesBefore = backend ? backend->launches() : 0;
+  int64_t before = heapBytes_ ? heapBytes_[0] : 0;
+  if (heapBytes_)
+    heapBytes_[1] = before;
   it->second.function(it->second.args.data());
-  lastHeapUse_ = HeapUse{heapBytes_[1] - before, heapBytes_[0] - before};
-  if (cuda_) {
-    const auto *backend = static_cast<const CudaBackend *>(cuda_);
-    backend->synchronize();
-    return takeCudaError(*backend, "running '" + entry + "'");
-  }
-  return llvm::Error::success();
+  if (heapBytes_)
+    lastHeapUse_ = HeapUse{heapBytes_[1] - before, heapBytes_[0] - before};
+  if (!backend)
+    return llvm::Error::success();
+  backend->synchronize();
+  lastLaunches_ = backend->launches() - launchesBefore;
+  return takeCudaError(*backend, "running '" + entry + "'");
 }
 
 size_t Model::arenaBytes() const { return arena_ ? arena_->capacity() : 0; }

@@ -53,6 +53,8 @@ void *hrmrt_cuda_alloc(int64_t bytes) {
 void hrmrt_cuda_free(void *p) { std::free(p); }
 void hrmrt_cuda_synchronize() {}
 
+int64_t hrmrt_cuda_launches() { return stats.launches; }
+
 int hrmrt_cuda_take_error(char *error, size_t size) {
   if (stats.firstError.empty())
     return 0;

@@ -294,9 +294,9 @@ static int runEval() {
                      tokens.begin() + 1, tokens.begin() + 1 + covered))
                      .size());
   outs() << formatv("loss {0:F4} nats/token ({1:F4} bits/byte) over {2} "
-                    "batches of {3} x {4} tokens\n",
+                    "batches of {3} x {4} tokens on {5}\n",
                     mean, mean * covered / bytes / std::log(2.0), count, b,
-                    s);
+                    s, model.deviceName());
   return 0;
 }
 
@@ -448,6 +448,8 @@ static int runBench() {
                     model.manifest().model, model.manifest().batch,
                     model.manifest().seqLen, median * 1e3, tokens / median,
                     iters, model.deviceName());
+  if (std::optional<int64_t> launches = model.lastKernelLaunches())
+    outs() << formatv("kernel launches per forward: {0}\n", *launches);
   return 0;
 }
 
@@ -476,9 +478,12 @@ static int runMemory() {
       return fail("the artifact does not count its heap use (compiled by an "
                   "older hrmc); compile it again");
     outs() << formatv("  {0}: peak heap {1} bytes ({2:F2} MiB), retained "
-                      "{3} bytes\n",
+                      "{3} bytes",
                       e.name, use->peakBytes,
                       use->peakBytes / (1024.0 * 1024.0), use->retainedBytes);
+    if (std::optional<int64_t> launches = model.lastKernelLaunches())
+      outs() << formatv(", {0} kernel launches", *launches);
+    outs() << "\n";
   }
   return 0;
 }

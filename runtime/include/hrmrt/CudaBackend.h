@@ -29,6 +29,8 @@ void *hrmrt_cuda_alloc(int64_t bytes);
 void hrmrt_cuda_free(void *p);
 /// Waits for all work on the device.
 void hrmrt_cuda_synchronize();
+/// Kernels launched since the library was loaded.
+int64_t hrmrt_cuda_launches();
 /// The first error since the last call (copied into `error`); 0 if none.
 int hrmrt_cuda_take_error(char *error, size_t size);
 }

@@ -66,6 +66,8 @@ public:
     int64_t retainedBytes = 0;
   };
   std::optional<HeapUse> lastHeapUse() const { return lastHeapUse_; }
+  /// Kernels the last run() launched (on the GPU; nullopt on the CPU).
+  std::optional<int64_t> lastKernelLaunches() const { return lastLaunches_; }
   /// Bytes of the arena (parameters, inputs and outputs of all entries).
   size_t arenaBytes() const;
 
@@ -91,6 +93,7 @@ private:
   /// The artifact's {live, peak} heap byte counters (hrm_heap_bytes).
   int64_t *heapBytes_ = nullptr;
   std::optional<HeapUse> lastHeapUse_;
+  std::optional<int64_t> lastLaunches_;
   /// The CUDA backend's function table when running on the GPU.
   const void *cuda_ = nullptr;
 };

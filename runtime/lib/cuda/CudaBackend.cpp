@@ -10,6 +10,7 @@
 #include <cuda.h>
 #include <dlfcn.h>
 
+#include <atomic>
 #include <cstdio>
 #include <cstring>
 #include <map>
@@ -52,6 +53,7 @@ std::string firstError;
 // The host code looks a kernel up before every launch: (module, name) ->
 // function, dropped when the module is unloaded.
 std::mutex cacheMutex;
+std::atomic<int64_t> launches{0};
 std::map<std::pair<void *, std::string>, CUfunction> cache;
 
 void keepError(const std::string &message) {
@@ -191,6 +193,8 @@ void hrmrt_cuda_synchronize() {
     check(driver.cuCtxSynchronize(), "cuCtxSynchronize");
 }
 
+int64_t hrmrt_cuda_launches() { return launches.load(); }
+
 int hrmrt_cuda_take_error(char *error, size_t size) {
   std::lock_guard<std::mutex> lock(errorMutex);
   if (firstError.empty())
@@ -282,6 +286,7 @@ void mgpuLaunchKernel(void *function, intptr_t gridX, intptr_t gridY,
                       void **params, void **extra, size_t /*paramsCount*/) {
   if (!function || !driver.ready)
     return; // an earlier failure was kept
+  ++launches;
   check(driver.cuLaunchKernel(static_cast<CUfunction>(function), gridX, gridY,
                               gridZ, blockX, blockY, blockZ, smem,
                               static_cast<CUstream>(stream), params, extra),
