@@ -23,10 +23,13 @@ using namespace mlir;
 
 namespace {
 
+/// ptxas from the toolkit that libdevice comes from, else from PATH.
 std::optional<std::string> findPtxas() {
-  if (llvm::ErrorOr<std::string> p =
-          llvm::sys::findProgramByName("ptxas", {"/usr/local/cuda/bin"}))
-    return *p;
+  std::string toolkit = hrmc::cudaToolkitPath();
+  if (!toolkit.empty())
+    if (llvm::ErrorOr<std::string> p =
+            llvm::sys::findProgramByName("ptxas", {toolkit + "/bin"}))
+      return *p;
   if (llvm::ErrorOr<std::string> p = llvm::sys::findProgramByName("ptxas"))
     return *p;
   return std::nullopt;
