@@ -238,6 +238,31 @@ std::pair<Value, Value> lowering::ropeTables(Emitter &e, int64_t s, int64_t hd,
   return {tables[0], tables[1]};
 }
 
+/// RoPE on one element: `own` is column c of position si, `partner` the
+/// other element of its adjacent pair. Forward, (a, b) -> (a cos - b sin,
+/// a sin + b cos); the inverse (the transpose) flips the sine term's sign.
+static Value rotatePair(OpBuilder &b, Location loc,
+                        const std::pair<Value, Value> &rope, Value own,
+                        Value partner, Value si, Value c, Value oneIdx,
+                        bool inverse) {
+  Value pair = arith::DivUIOp::create(
+      b, loc, c, arith::ConstantIndexOp::create(b, loc, 2));
+  Value cosV =
+      tensor::ExtractOp::create(b, loc, rope.first, ValueRange{si, pair});
+  Value sinV =
+      tensor::ExtractOp::create(b, loc, rope.second, ValueRange{si, pair});
+  Value odd = arith::CmpIOp::create(
+      b, loc, arith::CmpIPredicate::ne,
+      arith::AndIOp::create(b, loc, c, oneIdx),
+      arith::ConstantIndexOp::create(b, loc, 0));
+  Value rotated = mul(b, loc, partner, sinV);
+  Value negated = arith::NegFOp::create(b, loc, rotated);
+  Value signedRot = arith::SelectOp::create(b, loc, odd,
+                                            inverse ? negated : rotated,
+                                            inverse ? rotated : negated);
+  return add(b, loc, mul(b, loc, own, cosV), signedRot);
+}
+
 /// [B, S, H*hd] -> [B*H, S, hd], rotated by RoPE when tables are given.
 Value lowering::headsFirst(Emitter &e, Value x, int64_t heads,
                         std::optional<std::pair<Value, Value>> rope) {
@@ -265,22 +290,9 @@ Value lowering::headsFirst(Emitter &e, Value x, int64_t heads,
         Value partnerCol = arith::XOrIOp::create(b, loc, col, oneIdx);
         Value partner =
             tensor::ExtractOp::create(b, loc, x, ValueRange{bi, si, partnerCol});
-        Value pair = arith::DivUIOp::create(
-            b, loc, c, arith::ConstantIndexOp::create(b, loc, 2));
-        Value cosV = tensor::ExtractOp::create(b, loc, rope->first,
-                                               ValueRange{si, pair});
-        Value sinV = tensor::ExtractOp::create(b, loc, rope->second,
-                                               ValueRange{si, pair});
-        // (a, b) -> (a cos - b sin, a sin + b cos) on each adjacent pair.
-        Value odd = arith::CmpIOp::create(
-            b, loc, arith::CmpIPredicate::ne,
-            arith::AndIOp::create(b, loc, c, oneIdx),
-            arith::ConstantIndexOp::create(b, loc, 0));
-        Value rotated = mul(b, loc, partner, sinV);
-        Value signedRot = arith::SelectOp::create(
-            b, loc, odd, rotated, arith::NegFOp::create(b, loc, rotated));
         yieldValue(b, loc,
-                                add(b, loc, mul(b, loc, own, cosV), signedRot));
+                   rotatePair(b, loc, *rope, own, partner, si, c, oneIdx,
+                              /*inverse=*/false));
       });
   return tensor::CollapseShapeOp::create(
       e.b, e.loc, RankedTensorType::get({bs * heads, s, hd}, element), out,
@@ -402,21 +414,9 @@ Value lowering::headsLast(Emitter &e, Value x, int64_t batch,
         Value partner = tensor::ExtractOp::create(
             b, loc, x,
             ValueRange{row, si, arith::XOrIOp::create(b, loc, c, oneIdx)});
-        Value pair = arith::DivUIOp::create(
-            b, loc, c, arith::ConstantIndexOp::create(b, loc, 2));
-        Value cosV =
-            tensor::ExtractOp::create(b, loc, rope->first, ValueRange{si, pair});
-        Value sinV =
-            tensor::ExtractOp::create(b, loc, rope->second, ValueRange{si, pair});
-        // The transpose of headsFirst's rotation: the sine term changes sign.
-        Value odd = arith::CmpIOp::create(
-            b, loc, arith::CmpIPredicate::ne,
-            arith::AndIOp::create(b, loc, c, oneIdx),
-            arith::ConstantIndexOp::create(b, loc, 0));
-        Value rotated = mul(b, loc, partner, sinV);
-        Value signedRot = arith::SelectOp::create(
-            b, loc, odd, arith::NegFOp::create(b, loc, rotated), rotated);
-        yieldValue(b, loc, add(b, loc, mul(b, loc, own, cosV), signedRot));
+        yieldValue(b, loc,
+                   rotatePair(b, loc, *rope, own, partner, si, c, oneIdx,
+                              /*inverse=*/true));
       });
 }
 
