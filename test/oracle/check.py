@@ -28,8 +28,7 @@ def main():
     config = oracle.load_config(args.config)
     model = oracle.Model(config, oracle.read_safetensors(args.params))
     load = lambda name: np.load(os.path.join(args.dump, name))
-    tokens = torch.from_numpy(load("tokens.npy"))
-    targets = torch.from_numpy(load("targets.npy"))
+    tokens, targets = oracle.read_batch(args.dump)
     ours_logits = torch.from_numpy(load("logits.npy").astype(np.float64))
     ours_loss = float(load("loss.npy"))
 

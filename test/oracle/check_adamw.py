@@ -63,9 +63,7 @@ def main():
         np.load(os.path.join(step_dir(k), name)).astype(np.float64))
 
     # The dump is the batch of step 1: its gradients are the oracle's.
-    tokens = torch.from_numpy(np.load(os.path.join(step_dir(1), "tokens.npy")))
-    targets = torch.from_numpy(
-        np.load(os.path.join(step_dir(1), "targets.npy")))
+    tokens, targets = oracle.read_batch(step_dir(1))
     _, grads = oracle.gradients(config, start, tokens, targets)
     grad_err = max(
         float((load(1, f"grad.{n}.npy") - g).abs().max()) /

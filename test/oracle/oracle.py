@@ -20,6 +20,7 @@ Run it with Debian's interpreter, /usr/bin/python3 (python3-torch).
 """
 import json
 import math
+import os
 import struct
 
 import numpy as np
@@ -60,6 +61,13 @@ def read_safetensors(path):
         tensors[name] = torch.from_numpy(
             array.reshape(entry["shape"]).astype(np.float64))
     return tensors
+
+
+def read_batch(dump):
+    """The tokens and targets `hrm-run eval --dump` (or `train --dump-steps`)
+    wrote into the folder `dump`."""
+    load = lambda name: torch.from_numpy(np.load(os.path.join(dump, name)))
+    return load("tokens.npy"), load("targets.npy")
 
 
 def hash32(x):
