@@ -14,6 +14,12 @@ bf16, eager and torch.compile, with the CUDA kernels of one forward counted
 by the profiler. FLOPs per token come from `hrmc stats` (matmuls only); the
 bf16 matmul rate is measured in the same run (8192^3). A table at the end.
 
+A machine without hrmc (a lent GPU machine with no LLVM 22) takes the
+artifacts from a machine with it: `--prepare DIR` compiles each model into
+DIR/<model>/ (artifact, parameters, `hrmc stats --json`) and times nothing;
+`--prebuilt DIR` then times those without calling hrmc
+(scripts/device-bundle.sh and scripts/device-run.sh do both).
+
 --device cpu runs the same steps on the CPU (fp32, no torch.compile, no
 kernel counts): a smoke test of the script on machines without a GPU, not
 a benchmark. Results go to docs/performance.md with device, date and
@@ -120,13 +126,35 @@ def matmul_tflops(device, dtype):
     return 2 * n ** 3 / s / 1e12
 
 
+def compile_model(args, model_path, folder):
+    """Artifact and matmul FLOPs of one model, in folder."""
+    bin_dir = args.bin
+    target = []
+    if args.device == "cuda":
+        target = ["--target", "cuda"] + (["--chips", args.chips]
+                                         if args.chips else [])
+    run(os.path.join(bin_dir, "hrmc"), "compile", model_path, "-o",
+        os.path.join(folder, "art"), "--batch", args.batch, "--seq-len",
+        args.seq_len, *target)
+    with open(os.path.join(folder, "stats.json"), "w") as f:
+        f.write(run(os.path.join(bin_dir, "hrmc"), "stats", model_path,
+                    "--json", "--seq-len", args.seq_len, "--batch",
+                    args.batch))
+
+
+def model_folder(prebuilt, model_path):
+    return os.path.join(prebuilt,
+                        os.path.splitext(os.path.basename(model_path))[0])
+
+
 def hrmc_figures(args, model_path, tmp):
     bin_dir = args.bin
+    if args.prebuilt:
+        tmp = model_folder(args.prebuilt, model_path)
+    else:
+        compile_model(args, model_path, tmp)
     art = os.path.join(tmp, "art")
     params = os.path.join(tmp, "params.safetensors")
-    target = ["--target", "cuda"] if args.device == "cuda" else []
-    run(os.path.join(bin_dir, "hrmc"), "compile", model_path, "-o", art,
-        "--batch", args.batch, "--seq-len", args.seq_len, *target)
     run(os.path.join(bin_dir, "hrm-run"), "init", art, "-o", params)
     out = run(os.path.join(bin_dir, "hrm-run"), "bench", art, "--params",
               params, "--iters", args.iters, "--device", args.device)
@@ -137,9 +165,8 @@ def hrmc_figures(args, model_path, tmp):
     heap = int(re.search(r"peak heap ([0-9]+) bytes", mem).group(1))
     arena = int(re.search(r"arena \(parameters, inputs, outputs\): ([0-9]+)",
                           mem).group(1))
-    stats = json.loads(run(os.path.join(bin_dir, "hrmc"), "stats", model_path,
-                           "--json", "--seq-len", args.seq_len, "--batch",
-                           args.batch))
+    with open(os.path.join(tmp, "stats.json")) as f:
+        stats = json.load(f)
     return {"ms": ms, "kernels": int(launches.group(1)) if launches else None,
             "memory": heap + arena, "params": params,
             "flops_per_token": stats["forward_flops_per_token"]}
@@ -173,7 +200,20 @@ def main():
     parser.add_argument("--device", choices=["cuda", "cpu"], default="cuda")
     parser.add_argument("--bin", default=os.path.join(
         os.environ.get("HRMC_BUILD_DIR", os.path.join(ROOT, "build")), "bin"))
+    parser.add_argument("--chips", help="hrmc compile --chips (default: "
+                        "hrmc's)")
+    parser.add_argument("--prepare", metavar="DIR",
+                        help="only compile the models into DIR")
+    parser.add_argument("--prebuilt", metavar="DIR",
+                        help="time the models --prepare compiled into DIR")
     args = parser.parse_args()
+    if args.prepare:
+        for path in args.models:
+            folder = model_folder(args.prepare, path)
+            os.makedirs(folder, exist_ok=True)
+            compile_model(args, path, folder)
+            print(f"prepared {folder}")
+        return
     if args.device == "cuda" and not torch.cuda.is_available():
         sys.exit("error: PyTorch sees no CUDA device (use --device cpu for a "
                  "smoke test)")

@@ -321,11 +321,44 @@ struct LowerLinearGrad : OpRewritePattern<LinearGradOp> {
   }
 };
 
-/// One row update per token: the work is batch * seq * d, not vocab-sized.
+/// One row update per token: the work is batch * seq * d, not vocab-sized,
+/// but the tokens are visited one after another.
 struct LowerEmbedGrad : OpRewritePattern<EmbedGradOp> {
-  using OpRewritePattern::OpRewritePattern;
+  LowerEmbedGrad(MLIRContext *context, bool parallel)
+      : OpRewritePattern(context), parallel(parallel) {}
+  bool parallel;
+
+  /// table[v, c] = scale * sum over (b, s) with tokens[b, s] == v of
+  /// dy[b, s, c]: every table element independent (vocab * d threads on a
+  /// GPU), batch * seq * vocab * d work.
+  LogicalResult overTable(EmbedGradOp op, PatternRewriter &rewriter) const {
+    Emitter e(rewriter, op.getLoc());
+    RankedTensorType tableType = op.getTableGrad().getType();
+    Type element = tableType.getElementType();
+    double scale = op.getScale().convertToDouble();
+    Value init = e.filled(tableType.getShape(), element, 0.0);
+    // Loops (v, c, b, s).
+    Value grad = e.generic(
+        {op.getTokens(), op.getResultGrad()}, init,
+        {e.map(4, {2, 3}), e.map(4, {2, 3, 1}), e.map(4, {0, 1})},
+        {kPar, kPar, kRed, kRed},
+        [&](OpBuilder &b, Location l, ValueRange a) {
+          Value v = linalg::IndexOp::create(b, l, 0);
+          Value tok = arith::IndexCastOp::create(b, l, b.getIndexType(), a[0]);
+          Value hit = arith::CmpIOp::create(b, l, arith::CmpIPredicate::eq,
+                                            tok, v);
+          Value scaled = mul(b, l, a[1], floatConst(b, l, element, scale));
+          Value added = add(b, l, a[2], scaled);
+          yieldValue(b, l, arith::SelectOp::create(b, l, hit, added, a[2]));
+        });
+    rewriter.replaceOp(op, grad);
+    return success();
+  }
+
   LogicalResult matchAndRewrite(EmbedGradOp op,
                                 PatternRewriter &rewriter) const override {
+    if (parallel)
+      return overTable(op, rewriter);
     Location loc = op.getLoc();
     Emitter e(rewriter, loc);
     RankedTensorType tableType = op.getTableGrad().getType();
@@ -422,8 +455,8 @@ struct LowerCrossEntropyGrad : OpRewritePattern<CrossEntropyGradOp> {
 } // namespace
 
 void mlir::hrm::lowering::populateHrmGradToLinalgPatterns(
-    RewritePatternSet &patterns) {
+    RewritePatternSet &patterns, bool parallelEmbedGrad) {
   patterns.add<LowerRMSNormGrad, LowerAttentionGrad, LowerMlpGrad,
-               LowerLinearGrad, LowerEmbedGrad, LowerCrossEntropyGrad>(
-      patterns.getContext());
+               LowerLinearGrad, LowerCrossEntropyGrad>(patterns.getContext());
+  patterns.add<LowerEmbedGrad>(patterns.getContext(), parallelEmbedGrad);
 }

@@ -755,6 +755,7 @@ struct LowerDetach : OpRewritePattern<DetachOp> {
 
 struct ConvertHrmToLinalgPass
     : public mlir::hrm::impl::ConvertHrmToLinalgBase<ConvertHrmToLinalgPass> {
+  using Base::Base;
   void runOnOperation() override {
     WalkResult shapes = getOperation()->walk([&](Operation *op) {
       if (op->getDialect() != getContext().getLoadedDialect<HrmDialect>() ||
@@ -780,7 +781,7 @@ struct ConvertHrmToLinalgPass
                  LowerCrossEntropy,
                  LowerBroadcast, LowerZerosLike, LowerRandomNormalLike,
                  LowerStepEmbedding, LowerDetach>(&getContext());
-    populateHrmGradToLinalgPatterns(patterns);
+    populateHrmGradToLinalgPatterns(patterns, parallelEmbedGrad);
     ConversionTarget target(getContext());
     target.addLegalDialect<linalg::LinalgDialect, tensor::TensorDialect,
                            arith::ArithDialect, math::MathDialect>();

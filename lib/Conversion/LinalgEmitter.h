@@ -174,7 +174,10 @@ Heads projectHeads(Emitter &e, Value input, Value qSrc, Value wq, Value wk,
 /// stable log-sum-exp pieces cross-entropy and its gradient share.
 std::pair<Value, Value> rowMaxAndSumExp(Emitter &e, Value logits);
 
-void populateHrmGradToLinalgPatterns(RewritePatternSet &patterns);
+/// `parallelEmbedGrad`: hrm.embed_grad as one reduction over the tokens per
+/// table element (for GPUs), not a loop of row updates.
+void populateHrmGradToLinalgPatterns(RewritePatternSet &patterns,
+                                     bool parallelEmbedGrad = false);
 
 } // namespace mlir::hrm::lowering
 

@@ -21,10 +21,12 @@ bool isContiguous(Value v) {
 struct HrmStridedCopyToLinalgPass
     : public mlir::hrm::impl::HrmStridedCopyToLinalgBase<
           HrmStridedCopyToLinalgPass> {
+  using Base::Base;
   void runOnOperation() override {
     IRRewriter rewriter(&getContext());
     getOperation()->walk([&](memref::CopyOp copy) {
-      if (isContiguous(copy.getSource()) && isContiguous(copy.getTarget()))
+      if (!contiguous && isContiguous(copy.getSource()) &&
+          isContiguous(copy.getTarget()))
         return;
       rewriter.setInsertionPoint(copy);
       rewriter.replaceOpWithNewOp<linalg::CopyOp>(copy, copy.getSource(),

@@ -14,7 +14,8 @@
 
 using namespace mlir;
 
-std::string hrmc::hrmToLinalgPipeline(const CompileShape &shape) {
+std::string hrmc::hrmToLinalgPipeline(const CompileShape &shape,
+                                      bool forGPU) {
   // A decode step specializes to one new position; seq-len is then the
   // cache length.
   std::string decode =
@@ -24,10 +25,10 @@ std::string hrmc::hrmToLinalgPipeline(const CompileShape &shape) {
   std::string train = shape.train ? "hrm-autodiff," : "";
   return llvm::formatv("hrm-specialize-shapes{{batch={0} seq-len={1}},"
                        "hrm-unroll,convert-hrm-to-func,{3}"
-                       "convert-hrm-loops-to-scf,{2}convert-hrm-to-linalg,"
+                       "convert-hrm-loops-to-scf,{2}convert-hrm-to-linalg{4},"
                        "canonicalize,cse",
                        shape.batch, shape.decode ? 1 : shape.seqLen, decode,
-                       train)
+                       train, forGPU ? "{parallel-embed-grad}" : "")
       .str();
 }
 
@@ -72,11 +73,15 @@ std::string hrmc::linalgToCUDAPipeline(llvm::ArrayRef<std::string> chips) {
                              chip)
                    .str();
   // Fixed-size tiles with a bounds check inside give the thread loops the
-  // constant bounds convert-parallel-loops-to-gpu needs.
+  // constant bounds convert-parallel-loops-to-gpu needs; 32 threads (a warp)
+  // along the contiguous dimension, which hrm-gpu-thread-order puts first.
   return std::string("hrm-fuse-elementwise,hrm-distinct-results,") +
          kBufferize +
-         "func.func(convert-linalg-to-parallel-loops,"
-         "scf-parallel-loop-tiling{parallel-loop-tile-sizes=16,16 "
+         "hrm-strided-copy-to-linalg{contiguous},"
+         "func.func(hrm-host-bookkeeping,convert-linalg-to-parallel-loops,"
+         "hrm-gpu-host-code,"
+         "hrm-gpu-thread-order,"
+         "scf-parallel-loop-tiling{parallel-loop-tile-sizes=32,8 "
          "no-min-max-bounds},"
          "gpu-map-parallel-loops,convert-parallel-loops-to-gpu),"
          "gpu-kernel-outlining,hrm-merge-gpu-modules,expand-strided-metadata,"
@@ -95,7 +100,8 @@ std::string hrmc::linalgToCUDAPipeline(llvm::ArrayRef<std::string> chips) {
 
 std::string hrmc::hrmToCUDAPipeline(const CompileShape &shape,
                                     llvm::ArrayRef<std::string> chips) {
-  return hrmToLinalgPipeline(shape) + "," + linalgToCUDAPipeline(chips);
+  return hrmToLinalgPipeline(shape, /*forGPU=*/true) + "," +
+         linalgToCUDAPipeline(chips);
 }
 
 bool hrmc::addPipeline(OpPassManager &pm, llvm::StringRef pipeline,

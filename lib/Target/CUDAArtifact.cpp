@@ -147,7 +147,8 @@ hrmc::compileCUDALibrary(ModuleOp module, const ArtifactOptions &options,
     chipReports.push_back(std::move(report));
   }
 
-  HeapFunctions heap{"hrmrt_cuda_alloc", "hrmrt_cuda_free"};
+  HeapFunctions heap{"hrmrt_cuda_alloc", "hrmrt_cuda_free_sized",
+                     /*releaseReturnsSize=*/true};
   llvm::Expected<std::string> library =
       emitHostLibrary(*lowered, options, dir, "model.cuda", heap);
   if (!library)

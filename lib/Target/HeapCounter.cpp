@@ -48,7 +48,10 @@ Error hrmc::defineCountingAllocator(Module &module,
   FunctionCallee mallocFn =
       module.getOrInsertFunction(heap.alloc, FunctionType::get(ptr, {i64}, false));
   FunctionCallee freeFn = module.getOrInsertFunction(
-      heap.release, FunctionType::get(Type::getVoidTy(ctx), {ptr}, false));
+      heap.release,
+      FunctionType::get(heap.releaseReturnsSize ? i64 : Type::getVoidTy(ctx),
+                        {ptr}, false));
+  uint64_t header = heap.releaseReturnsSize ? 0 : kHeader;
 
   // ptr _mlir_memref_to_llvm_alloc(i64 size)
   Expected<Function *> allocFn = takeDeclaration(
@@ -62,18 +65,19 @@ Error hrmc::defineCountingAllocator(Module &module,
     BasicBlock *failed = BasicBlock::Create(ctx, "failed", alloc);
     IRBuilder<> b(entry);
     Value *size = alloc->getArg(0);
-    Value *raw = b.CreateCall(mallocFn, {b.CreateAdd(size, b.getInt64(kHeader))});
+    Value *raw = b.CreateCall(mallocFn, {b.CreateAdd(size, b.getInt64(header))});
     b.CreateCondBr(b.CreateIsNull(raw), failed, ok);
     b.SetInsertPoint(failed);
     b.CreateRet(ConstantPointerNull::get(ptr));
     b.SetInsertPoint(ok);
-    b.CreateStore(size, raw);
+    if (header)
+      b.CreateStore(size, raw);
     Value *live = b.CreateAdd(b.CreateLoad(i64, livePtr), size);
     b.CreateStore(live, livePtr);
     Value *peak = b.CreateLoad(i64, peakPtr);
     b.CreateStore(b.CreateSelect(b.CreateICmpUGT(live, peak), live, peak),
                   peakPtr);
-    b.CreateRet(b.CreateConstInBoundsGEP1_64(b.getInt8Ty(), raw, kHeader));
+    b.CreateRet(b.CreateConstInBoundsGEP1_64(b.getInt8Ty(), raw, header));
   }
 
   // void _mlir_memref_to_llvm_free(ptr p)
@@ -91,11 +95,16 @@ Error hrmc::defineCountingAllocator(Module &module,
     Value *p = release->getArg(0);
     b.CreateCondBr(b.CreateIsNull(p), done, body);
     b.SetInsertPoint(body);
-    Value *raw = b.CreateConstInBoundsGEP1_64(
-        b.getInt8Ty(), p, -static_cast<int64_t>(kHeader));
-    Value *size = b.CreateLoad(i64, raw);
+    Value *size;
+    if (header) {
+      Value *raw = b.CreateConstInBoundsGEP1_64(
+          b.getInt8Ty(), p, -static_cast<int64_t>(header));
+      size = b.CreateLoad(i64, raw);
+      b.CreateCall(freeFn, {raw});
+    } else {
+      size = b.CreateCall(freeFn, {p});
+    }
     b.CreateStore(b.CreateSub(b.CreateLoad(i64, livePtr), size), livePtr);
-    b.CreateCall(freeFn, {raw});
     b.CreateBr(done);
     b.SetInsertPoint(done);
     b.CreateRetVoid();

@@ -15,6 +15,11 @@ namespace hrmc {
 struct HeapFunctions {
   const char *alloc = "malloc";
   const char *release = "free";
+  /// `int64_t release(void *)` returns the size the block was allocated
+  /// with, so no size header is written into the block: a host store into a
+  /// GPU's managed buffer would move its page to the host before each
+  /// kernel that uses it.
+  bool releaseReturnsSize = false;
 };
 
 /// Defines the allocation functions that finalize-memref-to-llvm

@@ -1,4 +1,5 @@
 // RUN: hrm-opt %s --convert-hrm-to-linalg --split-input-file | FileCheck %s
+// RUN: hrm-opt %s --convert-hrm-to-linalg=parallel-embed-grad --split-input-file | FileCheck %s --check-prefix=TABLE
 
 // linear_grad: dx = dy W^T, dW = x^T dy (both matmuls over batch*seq).
 // CHECK-LABEL: func.func @linear_grad
@@ -53,6 +54,15 @@ func.func @attention_grad(%x: tensor<2x4x8xf32>, %dy: tensor<2x4x8xf32>, %w: ten
 // CHECK: tensor.extract %arg0
 // CHECK: tensor.extract_slice
 // CHECK: tensor.insert_slice
+// With parallel-embed-grad (the GPU pipeline): one generic over the table,
+// loops (v, c, b, s), summing dy[b, s, c] where tokens[b, s] == v.
+// TABLE-LABEL: func.func @embed_grad
+// TABLE-NOT: scf.for
+// TABLE: linalg.generic {indexing_maps = [#[[T:.*]], #[[DY:.*]], #[[OUT:.*]]], iterator_types = ["parallel", "parallel", "reduction", "reduction"]} ins(%arg0, %arg1 : tensor<2x3xi32>, tensor<2x3x8xf32>) outs(%{{.*}} : tensor<16x8xf32>)
+// TABLE: %[[V:.*]] = linalg.index 0
+// TABLE: %[[TOK:.*]] = arith.index_cast
+// TABLE: %[[HIT:.*]] = arith.cmpi eq, %[[TOK]], %[[V]]
+// TABLE: arith.select %[[HIT]]
 func.func @embed_grad(%t: tensor<2x3xi32>, %dy: tensor<2x3x8xf32>) -> tensor<16x8xf32> {
   %d = hrm.embed_grad %t, %dy {scale = 2.0 : f64} : (tensor<2x3xi32>, tensor<2x3x8xf32>) -> tensor<16x8xf32>
   return %d : tensor<16x8xf32>

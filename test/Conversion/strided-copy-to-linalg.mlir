@@ -1,4 +1,11 @@
 // RUN: hrm-opt %s --hrm-strided-copy-to-linalg | FileCheck %s
+// RUN: hrm-opt %s --hrm-strided-copy-to-linalg=contiguous | FileCheck %s --check-prefix=ALL
+
+// With `contiguous` (the GPU pipeline) every copy becomes linalg.copy.
+// ALL-LABEL: func.func @copies
+// ALL: linalg.copy ins(%{{.*}} : memref<4x8xf32>) outs(%{{.*}} : memref<4x8xf32>)
+// ALL: linalg.copy ins(%{{.*}} : memref<4x4xf32, strided<[8, 1], offset: 4>>)
+// ALL-NOT: memref.copy
 
 // CHECK-LABEL: func.func @copies
 // A contiguous copy stays (it becomes memcpy); a strided one becomes loops.

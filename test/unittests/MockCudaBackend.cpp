@@ -43,14 +43,26 @@ extern "C" {
 int hrmrt_cuda_init(char *, size_t) { return 0; }
 const char *hrmrt_cuda_device_name() { return "mock: kernels are not run"; }
 
+// A size header in front of each block (host memory here); the real backend
+// keeps sizes beside its blocks.
 void *hrmrt_cuda_alloc(int64_t bytes) {
-  size_t size = (static_cast<size_t>(bytes ? bytes : 1) + 63) / 64 * 64;
-  void *p = std::aligned_alloc(64, size);
-  if (p)
-    std::memset(p, 0, size);
-  return p;
+  size_t size = (static_cast<size_t>(bytes ? bytes : 1) + 63) / 64 * 64 + 64;
+  char *p = static_cast<char *>(std::aligned_alloc(64, size));
+  if (!p)
+    return nullptr;
+  std::memset(p, 0, size);
+  std::memcpy(p, &bytes, sizeof(bytes));
+  return p + 64;
 }
-void hrmrt_cuda_free(void *p) { std::free(p); }
+int64_t hrmrt_cuda_free_sized(void *p) {
+  if (!p)
+    return 0;
+  int64_t bytes;
+  std::memcpy(&bytes, static_cast<char *>(p) - 64, sizeof(bytes));
+  std::free(static_cast<char *>(p) - 64);
+  return bytes;
+}
+void hrmrt_cuda_free(void *p) { hrmrt_cuda_free_sized(p); }
 void hrmrt_cuda_synchronize() {}
 
 int64_t hrmrt_cuda_launches() { return stats.launches; }

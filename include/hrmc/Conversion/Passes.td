@@ -95,8 +95,18 @@ def ConvertHrmToLinalg : Pass<"convert-hrm-to-linalg"> {
     The gradient ops of `hrm-autodiff` lower here too: each recomputes the
     part of its forward op it needs (attention its probabilities, the MLP
     its hidden activation) from the op's inputs. `hrm.embed_grad` is an
-    `scf.for` nest adding one table row per token.
+    `scf.for` nest adding one table row per token (batch * seq * d work,
+    one token after another); with `parallel-embed-grad` (the GPU
+    pipeline) it is one `linalg.generic` over the table, each element
+    summing the tokens that select its row (batch * seq * vocab * d work,
+    vocab * d of it in parallel).
   }];
+  let options = [
+    Option<"parallelEmbedGrad", "parallel-embed-grad", "bool",
+           /*default=*/"false",
+           "Lower hrm.embed_grad as a reduction over the tokens per table "
+           "element">,
+  ];
   let dependentDialects = ["::mlir::linalg::LinalgDialect",
                            "::mlir::scf::SCFDialect",
                            "::mlir::tensor::TensorDialect",
@@ -129,6 +139,59 @@ def HrmCPULoopOrder : Pass<"hrm-cpu-loop-order"> {
     row from a contiguous input row, which LLVM vectorizes.
   }];
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
+def HrmGPUThreadOrder : Pass<"hrm-gpu-thread-order"> {
+  let summary = "Puts the innermost dimension of each parallel loop nest first";
+  let description = [{
+    `gpu-map-parallel-loops` maps the first dimension of an `scf.parallel`
+    to `x` (blocks, and after tiling threads), the second to `y`, the third
+    to `z`. `convert-linalg-to-parallel-loops` lists dimensions outermost
+    first, so the 32 threads of a warp would step through the outermost,
+    most strided dimension: every load and store its own cache line. This
+    pass reverses the dimensions of every outermost `scf.parallel` without
+    reductions (iterations of a parallel loop may run in any order), so the
+    contiguous dimension of the buffers it writes is `threadIdx.x` and a
+    warp's accesses coalesce.
+  }];
+  let dependentDialects = ["::mlir::scf::SCFDialect"];
+}
+
+def HrmGPUHostCode : Pass<"hrm-gpu-host-code"> {
+  let summary = "Moves host code that reads or writes model buffers into one-thread loops";
+  let description = [{
+    `convert-linalg-to-parallel-loops` leaves a linalg op with no parallel
+    dimension (a loss summed over every token, a 0-d fill) as plain loops,
+    which would run on the host: with managed memory each such access moves
+    the buffer's pages to the host and back; with device memory it would
+    fault. This pass wraps each maximal run of such operations (memory
+    accesses, pure arithmetic, `scf.for` / `scf.if` made of them) that
+    defines no value used after it into `scf.parallel (0) to (1)`, which
+    becomes a one-thread kernel. Constants are hoisted above the run.
+    Buffers of `index` or `i1` elements (buffer-deallocation's bookkeeping,
+    which the host reads to decide what to free) stay on the host. Code
+    inside `scf.parallel` is left alone.
+  }];
+  let dependentDialects = ["::mlir::scf::SCFDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
+def HrmHostBookkeeping : Pass<"hrm-host-bookkeeping", "::mlir::func::FuncOp"> {
+  let summary = "Puts buffer deallocation's bookkeeping buffers on the stack";
+  let description = [{
+    `buffer-deallocation-pipeline` lowers each `bufferization.dealloc` of
+    several buffers to small `index` and `i1` buffers (addresses and
+    ownership flags) that the host fills and reads. In the GPU pipeline
+    every `memref.alloc` is device-visible managed memory, and the host
+    writing such a buffer moves its page, and the pages the driver groups
+    with it, to the host: the next kernel that touches a neighbour waits for
+    them to come back. This pass turns each such buffer (static shape,
+    `index` or `i1` elements, used outside `scf.parallel` only, freed by one
+    `memref.dealloc` in its own block) into one `memref.alloca` at the
+    function's entry, and drops the dealloc. Its instances are never live
+    at once, so one stack slot serves every loop iteration.
+  }];
+  let dependentDialects = ["::mlir::memref::MemRefDialect"];
 }
 
 def HrmDistinctResults : Pass<"hrm-distinct-results"> {
@@ -165,7 +228,15 @@ def HrmStridedCopyToLinalg : Pass<"hrm-strided-copy-to-linalg"> {
     from MLIR's C runner utilities, a library compiled artifacts must not
     depend on. This pass makes those copies `linalg.copy`, which
     `convert-linalg-to-loops` turns into plain loops.
+
+    With `contiguous` it rewrites every copy: the GPU pipeline's copies must
+    become kernels, since a `memcpy` on the host would move the managed
+    pages of both buffers to the host and back.
   }];
+  let options = [
+    Option<"contiguous", "contiguous", "bool", /*default=*/"false",
+           "Rewrite copies between contiguous buffers too">,
+  ];
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
 

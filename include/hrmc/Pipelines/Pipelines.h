@@ -20,7 +20,9 @@ struct CompileShape {
 };
 
 /// hrm -> linalg on tensors with static shapes, loops as scf.for.
-std::string hrmToLinalgPipeline(const CompileShape &shape);
+/// `forGPU` picks the lowerings that suit a GPU where the CPU's differ
+/// (convert-hrm-to-linalg{parallel-embed-grad}).
+std::string hrmToLinalgPipeline(const CompileShape &shape, bool forGPU = false);
 /// linalg on tensors -> LLVM dialect for the host CPU, with the runtime's
 /// packed entry points.
 std::string linalgToCPUPipeline();

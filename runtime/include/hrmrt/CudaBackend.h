@@ -24,9 +24,14 @@ extern "C" {
 int hrmrt_cuda_init(char *error, size_t size);
 /// The device's name (after a successful init).
 const char *hrmrt_cuda_device_name();
-/// Managed memory (null on failure, with the error kept).
+/// Managed memory (null on failure, with the error kept). Freed blocks are
+/// kept for later requests of the same size, not returned to the driver.
 void *hrmrt_cuda_alloc(int64_t bytes);
 void hrmrt_cuda_free(void *p);
+/// Frees `p` and returns the size it was allocated with (0 for null): what
+/// a CUDA artifact's heap counter calls, so that it writes no size header
+/// into device-used memory.
+int64_t hrmrt_cuda_free_sized(void *p);
 /// Waits for all work on the device.
 void hrmrt_cuda_synchronize();
 /// Kernels launched since the library was loaded.

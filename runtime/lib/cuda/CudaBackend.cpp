@@ -1,8 +1,17 @@
 //===- CudaBackend.cpp - mgpu* launch functions on the CUDA driver API ----===//
 //
-// Kernels run on one stream per launch sequence exactly as the host code
-// asks (gpu-to-llvm creates, synchronises and destroys a stream around
-// each launch); CUDA graph capture and a device arena are not built yet.
+// The host code of gpu-to-llvm's synchronous launches creates, synchronises
+// and destroys a stream around every kernel, and allocates and frees each
+// temporary buffer around its kernels. Both driver calls cost more than the
+// small kernels they surround (measured: docs/performance.md), so:
+// - mgpuStreamCreate hands out one stream, made once; mgpuStreamDestroy
+//   leaves it. The synchronisation after each launch stays: the host code
+//   may read what the kernel wrote.
+// - hrmrt_cuda_alloc/free keep freed blocks in per-size free lists (a
+//   compiled graph asks for the same sizes on every call) and give them to
+//   the driver only at exit.
+// HRMRT_CUDA_PROFILE=1 prints where the host time went at exit.
+// CUDA graph capture and a device arena with explicit copies are not built.
 //
 //===----------------------------------------------------------------------===//
 #include "hrmrt/CudaBackend.h"
@@ -10,12 +19,17 @@
 #include <cuda.h>
 #include <dlfcn.h>
 
+#include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <map>
 #include <mutex>
 #include <string>
+#include <unordered_map>
+#include <vector>
 
 namespace {
 
@@ -30,7 +44,6 @@ struct Driver {
   HRMRT_CU(cuCtxSynchronize)
   HRMRT_CU(cuGetErrorString)
   HRMRT_CU(cuMemAllocManaged)
-  HRMRT_CU(cuMemFree)
   HRMRT_CU(cuModuleLoadDataEx)
   HRMRT_CU(cuModuleLoadData)
   HRMRT_CU(cuModuleUnload)
@@ -55,6 +68,76 @@ std::string firstError;
 std::mutex cacheMutex;
 std::atomic<int64_t> launches{0};
 std::map<std::pair<void *, std::string>, CUfunction> cache;
+
+/// Seconds and calls of one kind of host-side work (HRMRT_CUDA_PROFILE).
+struct Tally {
+  std::atomic<int64_t> calls{0}, nanos{0};
+};
+struct Profile {
+  bool on = std::getenv("HRMRT_CUDA_PROFILE") != nullptr;
+  Tally launch, sync, driverAlloc, poolHit, release;
+  // The launches are synchronous, so the wait after a launch is about its
+  // kernel's run time: waits by kernel name.
+  std::mutex mutex;
+  std::unordered_map<CUfunction, std::string> names;
+  std::map<std::string, std::pair<int64_t, int64_t>> byKernel;
+  CUfunction last = nullptr;
+  ~Profile() {
+    if (!on)
+      return;
+    auto line = [](const char *what, int64_t calls, int64_t nanos) {
+      std::fprintf(stderr, "hrmrt_cuda: %-28s %9lld calls %10.3f ms\n", what,
+                   static_cast<long long>(calls), nanos / 1e6);
+    };
+    line("cuLaunchKernel", launch.calls, launch.nanos);
+    line("cuStreamSynchronize", sync.calls, sync.nanos);
+    line("cuMemAllocManaged", driverAlloc.calls, driverAlloc.nanos);
+    line("alloc from the pool", poolHit.calls, poolHit.nanos);
+    line("free (to the pool)", release.calls, release.nanos);
+    std::vector<std::pair<int64_t, std::string>> order;
+    for (auto &[name, t] : byKernel)
+      order.emplace_back(t.second, name);
+    std::sort(order.rbegin(), order.rend());
+    std::fprintf(stderr, "hrmrt_cuda: waits after launches, by kernel:\n");
+    for (size_t i = 0; i < order.size() && i < 25; ++i)
+      line(order[i].second.c_str(), byKernel[order[i].second].first,
+           order[i].first);
+  }
+} profile;
+
+/// Adds the time from construction to destruction to a tally.
+class Timed {
+public:
+  explicit Timed(Tally &tally) : tally(tally) {
+    if (profile.on)
+      start = std::chrono::steady_clock::now();
+  }
+  ~Timed() {
+    if (!profile.on)
+      return;
+    ++tally.calls;
+    tally.nanos += std::chrono::duration_cast<std::chrono::nanoseconds>(
+                       std::chrono::steady_clock::now() - start)
+                       .count();
+  }
+
+private:
+  Tally &tally;
+  std::chrono::steady_clock::time_point start;
+};
+
+/// Freed blocks by size; live blocks by address, with their rounded and
+/// asked-for sizes (the compiled code's heap counter needs the latter, and
+/// must not keep it in the block: see hrmrt_cuda_free_sized).
+struct Pool {
+  std::mutex mutex;
+  std::unordered_map<size_t, std::vector<void *>> free;
+  std::unordered_map<void *, std::pair<size_t, int64_t>> live;
+} pool;
+
+/// One stream for every launch sequence.
+std::once_flag streamOnce;
+CUstream sharedStream = nullptr;
 
 void keepError(const std::string &message) {
   std::lock_guard<std::mutex> lock(errorMutex);
@@ -100,7 +183,6 @@ void initialise() {
   HRMRT_LOAD(cuCtxSynchronize)
   HRMRT_LOAD(cuGetErrorString)
   HRMRT_LOAD(cuMemAllocManaged)
-  HRMRT_LOAD_V2(cuMemFree)
   HRMRT_LOAD(cuModuleLoadDataEx)
   HRMRT_LOAD(cuModuleLoadData)
   HRMRT_LOAD(cuModuleUnload)
@@ -175,18 +257,46 @@ const char *hrmrt_cuda_device_name() { return driver.name; }
 void *hrmrt_cuda_alloc(int64_t bytes) {
   if (!ready("hrmrt_cuda_alloc"))
     return nullptr;
+  // 256-byte granules: the driver's alignment, and fewer distinct lists.
+  size_t size = (static_cast<size_t>(bytes > 0 ? bytes : 1) + 255) & ~size_t(255);
+  {
+    Timed timed(profile.poolHit);
+    std::lock_guard<std::mutex> lock(pool.mutex);
+    auto it = pool.free.find(size);
+    if (it != pool.free.end() && !it->second.empty()) {
+      void *p = it->second.back();
+      it->second.pop_back();
+      pool.live.emplace(p, std::make_pair(size, bytes));
+      return p;
+    }
+  }
+  Timed timed(profile.driverAlloc);
   CUdeviceptr p = 0;
-  if (!check(driver.cuMemAllocManaged(&p, bytes ? bytes : 1,
-                                      CU_MEM_ATTACH_GLOBAL),
+  if (!check(driver.cuMemAllocManaged(&p, size, CU_MEM_ATTACH_GLOBAL),
              ("cuMemAllocManaged(" + std::to_string(bytes) + " bytes)").c_str()))
     return nullptr;
+  std::lock_guard<std::mutex> lock(pool.mutex);
+  pool.live.emplace(reinterpret_cast<void *>(p), std::make_pair(size, bytes));
   return reinterpret_cast<void *>(p);
 }
 
-void hrmrt_cuda_free(void *p) {
-  if (p && ready("hrmrt_cuda_free"))
-    check(driver.cuMemFree(reinterpret_cast<CUdeviceptr>(p)), "cuMemFree");
+int64_t hrmrt_cuda_free_sized(void *p) {
+  if (!p)
+    return 0;
+  Timed timed(profile.release);
+  std::lock_guard<std::mutex> lock(pool.mutex);
+  auto it = pool.live.find(p);
+  if (it == pool.live.end()) {
+    keepError("hrmrt_cuda_free: not a block of this allocator");
+    return 0;
+  }
+  auto [size, bytes] = it->second;
+  pool.free[size].push_back(p);
+  pool.live.erase(it);
+  return bytes;
 }
+
+void hrmrt_cuda_free(void *p) { hrmrt_cuda_free_sized(p); }
 
 void hrmrt_cuda_synchronize() {
   if (ready("hrmrt_cuda_synchronize"))
@@ -256,26 +366,44 @@ void *mgpuModuleGetFunction(void *module, const char *name) {
     cache.erase(it);
     return nullptr;
   }
+  if (profile.on) {
+    std::lock_guard<std::mutex> lock(profile.mutex);
+    profile.names[function] = name;
+  }
   return function;
 }
 
 void *mgpuStreamCreate() {
   if (!ready("mgpuStreamCreate"))
     return nullptr;
-  CUstream stream = nullptr;
-  check(driver.cuStreamCreate(&stream, CU_STREAM_NON_BLOCKING),
-        "cuStreamCreate");
-  return stream;
+  std::call_once(streamOnce, [] {
+    check(driver.cuStreamCreate(&sharedStream, CU_STREAM_NON_BLOCKING),
+          "cuStreamCreate");
+  });
+  return sharedStream;
 }
 
 void mgpuStreamSynchronize(void *stream) {
-  if (driver.ready)
-    check(driver.cuStreamSynchronize(static_cast<CUstream>(stream)),
-          "cuStreamSynchronize (a kernel failed)");
+  auto start = std::chrono::steady_clock::now();
+  {
+    Timed timed(profile.sync);
+    if (driver.ready)
+      check(driver.cuStreamSynchronize(static_cast<CUstream>(stream)),
+            "cuStreamSynchronize (a kernel failed)");
+  }
+  if (profile.on && profile.last) {
+    std::lock_guard<std::mutex> lock(profile.mutex);
+    auto &[calls, nanos] = profile.byKernel[profile.names[profile.last]];
+    ++calls;
+    nanos += std::chrono::duration_cast<std::chrono::nanoseconds>(
+                 std::chrono::steady_clock::now() - start)
+                 .count();
+    profile.last = nullptr;
+  }
 }
 
 void mgpuStreamDestroy(void *stream) {
-  if (driver.ready && stream)
+  if (driver.ready && stream && stream != sharedStream)
     check(driver.cuStreamDestroy(static_cast<CUstream>(stream)),
           "cuStreamDestroy");
 }
@@ -287,6 +415,8 @@ void mgpuLaunchKernel(void *function, intptr_t gridX, intptr_t gridY,
   if (!function || !driver.ready)
     return; // an earlier failure was kept
   ++launches;
+  profile.last = static_cast<CUfunction>(function);
+  Timed timed(profile.launch);
   check(driver.cuLaunchKernel(static_cast<CUfunction>(function), gridX, gridY,
                               gridZ, blockX, blockY, blockZ, smem,
                               static_cast<CUstream>(stream), params, extra),

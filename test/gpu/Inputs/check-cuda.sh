@@ -3,15 +3,21 @@
 # Compiles MODEL with --target cuda and --train, runs its logits and
 # loss_grad entry points on the GPU (hrm-run --device cuda) and compares
 # logits and every parameter gradient with the float64 oracle.
+# With HRM_PREBUILT set it skips the compile and uses DIR/art as it is (a
+# GPU machine without hrmc: scripts/device-run.sh); HRM_PYTHON names the
+# interpreter that has PyTorch (default /usr/bin/python3).
 set -e
 model=$1 dir=$2
 here=$(dirname "$0")
 oracle=$here/../../oracle
 e2e=$here/../../e2e/Inputs
 mkdir -p "$dir"
-hrmc compile "$model" -o "$dir/art" --batch 2 --seq-len 8 --train --target cuda --opt-level 1
+python=${HRM_PYTHON:-/usr/bin/python3}
+if [ -z "${HRM_PREBUILT:-}" ]; then
+  hrmc compile "$model" -o "$dir/art" --batch 2 --seq-len 8 --train --target cuda --opt-level 1
+fi
 hrm-run init "$dir/art" -o "$dir/params.safetensors" --seed 11 > /dev/null
 hrm-run eval "$dir/art" --device cuda --params "$dir/params.safetensors" \
   --text "$e2e/grad-text.txt" --batches 1 --dump "$dir/dump" > /dev/null
-/usr/bin/python3 "$oracle/check.py" "$model" "$dir/params.safetensors" "$dir/dump"
-/usr/bin/python3 "$oracle/check_grads.py" "$model" "$dir/params.safetensors" "$dir/dump"
+"$python" "$oracle/check.py" "$model" "$dir/params.safetensors" "$dir/dump"
+"$python" "$oracle/check_grads.py" "$model" "$dir/params.safetensors" "$dir/dump"

@@ -1,0 +1,125 @@
+//===- GPUHostCode.cpp - host code that touches buffers -> 1-thread loops -===//
+#include "hrmc/Conversion/Passes.h"
+
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+
+namespace mlir::hrm {
+#define GEN_PASS_DEF_HRMGPUHOSTCODE
+#include "hrmc/Conversion/Passes.h.inc"
+} // namespace mlir::hrm
+
+using namespace mlir;
+
+namespace {
+
+/// Model data, as opposed to buffer-deallocation's bookkeeping (index and
+/// i1 buffers the host reads itself).
+bool isModelData(Value memref) {
+  Type element = cast<MemRefType>(memref.getType()).getElementType();
+  return !element.isIndex() && !element.isInteger(1);
+}
+
+/// Whether `op` can run inside a kernel; `touches` is set when it reads or
+/// writes model data.
+bool movable(Operation *op, bool &touches) {
+  if (auto load = dyn_cast<memref::LoadOp>(op)) {
+    touches = true;
+    return isModelData(load.getMemRef());
+  }
+  if (auto store = dyn_cast<memref::StoreOp>(op)) {
+    touches = true;
+    return isModelData(store.getMemRef());
+  }
+  if (isa<scf::ForOp, scf::IfOp>(op)) {
+    WalkResult r = op->walk([&](Operation *inner) {
+      if (inner == op || isa<scf::YieldOp>(inner))
+        return WalkResult::advance();
+      return movable(inner, touches) ? WalkResult::advance()
+                                     : WalkResult::interrupt();
+    });
+    return !r.wasInterrupted();
+  }
+  return op->getNumRegions() == 0 && isPure(op);
+}
+
+struct HrmGPUHostCodePass
+    : public mlir::hrm::impl::HrmGPUHostCodeBase<HrmGPUHostCodePass> {
+  void runOnOperation() override {
+    // Outer blocks first: a loop moved whole takes its inner blocks along.
+    SmallVector<Block *> blocks;
+    getOperation()->walk<WalkOrder::PreOrder>([&](Operation *op) {
+      if (isa<FunctionOpInterface, scf::ForOp, scf::IfOp>(op))
+        for (Region &region : op->getRegions())
+          for (Block &block : region)
+            blocks.push_back(&block);
+    });
+    for (Block *block : blocks)
+      if (!block->getParentOp()->getParentOfType<scf::ParallelOp>())
+        wrapRuns(*block);
+  }
+
+  /// Moves each maximal run of movable operations that touches model data
+  /// and defines nothing used after it into `scf.parallel (0) to (1)`.
+  void wrapRuns(Block &block) {
+    SmallVector<Operation *> run;
+    bool touches = false;
+    auto flush = [&] {
+      if (touches && !run.empty() && !escapes(run))
+        wrap(run);
+      run.clear();
+      touches = false;
+    };
+    for (Operation &op : llvm::make_early_inc_range(block)) {
+      if (op.hasTrait<OpTrait::IsTerminator>()) {
+        flush();
+        continue;
+      }
+      // Constants need not move: they are hoisted above the run.
+      if (op.hasTrait<OpTrait::ConstantLike>()) {
+        if (!run.empty())
+          op.moveBefore(run.front());
+        continue;
+      }
+      // Only loops (with no results) and memory accesses start a run.
+      bool t = false;
+      if (movable(&op, t) &&
+          (!run.empty() || t || isa<scf::ForOp>(op))) {
+        run.push_back(&op);
+        touches |= t;
+        continue;
+      }
+      flush();
+    }
+    flush();
+  }
+
+  static bool escapes(ArrayRef<Operation *> run) {
+    llvm::SmallPtrSet<Operation *, 16> inside(run.begin(), run.end());
+    for (Operation *op : run)
+      for (Value result : op->getResults())
+        for (Operation *user : result.getUsers()) {
+          Operation *top = user;
+          while (top && !inside.contains(top) && top->getBlock() != run.front()->getBlock())
+            top = top->getParentOp();
+          if (!top || !inside.contains(top))
+            return true;
+        }
+    return false;
+  }
+
+  void wrap(ArrayRef<Operation *> run) {
+    OpBuilder b(run.front());
+    Location loc = run.front()->getLoc();
+    Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+    Value one = arith::ConstantIndexOp::create(b, loc, 1);
+    auto loop = scf::ParallelOp::create(b, loc, ValueRange{zero},
+                                        ValueRange{one}, ValueRange{one});
+    Operation *terminator = loop.getBody()->getTerminator();
+    for (Operation *op : run)
+      op->moveBefore(terminator);
+  }
+};
+
+} // namespace

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Prepares, on a machine with LLVM 22, what a lent GPU machine (CUDA and
+# PyTorch, but no LLVM 22) needs to run the GPU checks, a training run and
+# the GPU benchmark: scripts/device-run.sh there.
+#   scripts/device-bundle.sh [BUNDLE]    (default: .device, git-ignored)
+# BUNDLE/bin, lib: hrm-run, HrmRuntimeTests and libhrmrt_cuda.so, linked
+#   against static LLVMSupport (HRM_PORTABLE_RUNTIME) in build-device/.
+# BUNDLE/oracle/<model>/art: test/gpu/oracle.test's artifacts (--train).
+# BUNDLE/train: HRM-LM's training graph for CUDA and a text to train on.
+# BUNDLE/bench/<model>: bench/gpu_forward.py --prepare.
+# Kernels for sm_90 alone (H100, H200): half the bytes that travel.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+bundle=${1:-$root/.device}
+build=${HRMC_BUILD_DIR:-$root/build}
+portable=$root/build-device
+"$root/scripts/build.sh" >/dev/null
+if [ ! -f "$portable/build.ninja" ]; then
+  launcher=()
+  command -v ccache >/dev/null && launcher=(-DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+  cmake -G Ninja -S "$root" -B "$portable" -DHRM_PORTABLE_RUNTIME=ON \
+    -DCMAKE_BUILD_TYPE=Release \
+    -DCMAKE_C_COMPILER=clang-22 -DCMAKE_CXX_COMPILER=clang++-22 \
+    -DLLVM_USE_LINKER=lld "${launcher[@]}" >/dev/null
+fi
+cmake --build "$portable" --target hrm-run hrmrt_cuda HrmRuntimeTests >/dev/null
+rm -rf "$bundle"
+mkdir -p "$bundle/bin" "$bundle/lib" "$bundle/oracle" "$bundle/train"
+cp "$portable/bin/hrm-run" "$portable/bin/HrmRuntimeTests" "$bundle/bin/"
+cp "$portable/lib/libhrmrt_cuda.so" "$bundle/lib/"
+hrmc=$build/bin/hrmc
+for m in hrm_n2_t3 transformer_l3 universal fully_looped; do
+  "$hrmc" compile "$root/test/e2e/Inputs/$m.json" -o "$bundle/oracle/$m/art" \
+    --batch 2 --seq-len 8 --train --target cuda --chips sm_90 --opt-level 1
+done
+"$hrmc" compile "$root/examples/hrm_lm.json" -o "$bundle/train/art" \
+  --batch 4 --seq-len 64 --train --target cuda --chips sm_90 --opt-level 1
+# One book of the King James Bible (scripts/corpus.sh has the whole).
+if command -v bible >/dev/null; then
+  bible -f "Gen1:1-Gen50:26" > "$bundle/train/text.txt"
+else
+  cp /usr/share/common-licenses/GPL-3 "$bundle/train/text.txt"
+fi
+/usr/bin/python3 "$root/bench/gpu_forward.py" --prepare "$bundle/bench" \
+  --chips sm_90 --bin "$build/bin" >/dev/null
+du -sh "$bundle"

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Runs on a lent GPU machine, in the repository root, over the bundle that
+# scripts/device-bundle.sh made: the runtime's tests, test/gpu/oracle.test's
+# checks (each model's logits and gradients on the GPU against the float64
+# oracle; heap on the GPU equals the CPU's), a training run on the GPU and
+# on the CPU from the same seed, and bench/gpu_forward.py.
+#   scripts/device-run.sh [BUNDLE [WORK]]     STEPS="check train bench"
+# Every step runs; the exit status is 1 if any failed.
+set -uo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+bundle=$(cd "${1:-$root/.device}" && pwd)
+work=${2:-/tmp/hrm-device}
+steps=${STEPS:-check train bench}
+export PATH=$bundle/bin:$PATH
+export HRMRT_CUDA_LIBRARY=$bundle/lib/libhrmrt_cuda.so
+export HRM_PYTHON=${HRM_PYTHON:-python3} HRM_PREBUILT=1 PYTHONUNBUFFERED=1
+rm -rf "$work" && mkdir -p "$work"
+failed=0
+step() {
+  echo "=== $*"
+  "$@" || { echo "FAILED (exit $?): $*"; failed=1; }
+}
+date -u
+nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=csv
+step hrm-run devices
+
+case " $steps " in *" check "*)
+  step HrmRuntimeTests --gtest_brief=1
+  for m in hrm_n2_t3 transformer_l3 universal fully_looped; do
+    mkdir -p "$work/$m" && cp -r "$bundle/oracle/$m/art" "$work/$m/"
+    step "$root/test/gpu/Inputs/check-cuda.sh" "$root/test/e2e/Inputs/$m.json" "$work/$m"
+  done
+  for d in cuda cpu; do
+    step hrm-run memory "$work/hrm_n2_t3/art" --device $d --entry loss_grad \
+      --params "$work/hrm_n2_t3/params.safetensors"
+  done
+esac
+
+case " $steps " in *" train "*)
+  step hrm-run prepare-data "$bundle/train/text.txt" -o "$work/text.bin"
+  for d in cuda cpu; do
+    step hrm-run train "$bundle/train/art" --device $d --data "$work/text.bin" \
+      --steps ${TRAIN_STEPS:-30} --warmup 5 --lr 3e-3 --val-every 10 --seed 0 \
+      --log "$work/train-$d.csv"
+  done
+  step "$HRM_PYTHON" - "$work/train-cuda.csv" "$work/train-cpu.csv" <<'PY'
+import csv, sys
+gpu, cpu = ([r for r in csv.DictReader(open(p))] for p in sys.argv[1:])
+worst = max(abs(float(a["train_loss"]) - float(b["train_loss"]))
+            for a, b in zip(gpu, cpu))
+rate = lambda rows: sorted(float(r["tokens_per_s"]) for r in rows)[len(rows) // 2]
+print(f"train loss, GPU vs CPU over {len(gpu)} steps: max |diff| {worst:.2e}; "
+      f"tokens/s GPU {rate(gpu):.0f}, CPU {rate(cpu):.0f}")
+sys.exit(0 if len(gpu) == len(cpu) and worst < 1e-3 else 1)
+PY
+esac
+
+case " $steps " in *" bench "*)
+  step "$HRM_PYTHON" "$root/bench/gpu_forward.py" --prebuilt "$bundle/bench" \
+    --bin "$bundle/bin" --iters ${BENCH_ITERS:-20}
+esac
+exit $failed
