@@ -82,7 +82,7 @@ struct HrmGPUHostCodePass
           op.moveBefore(run.front());
         continue;
       }
-      // Only loops (with no results) and memory accesses start a run.
+      // Only loops and memory accesses start a run (pure code alone stays).
       bool t = false;
       if (movable(&op, t) &&
           (!run.empty() || t || isa<scf::ForOp>(op))) {
