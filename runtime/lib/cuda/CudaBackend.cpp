@@ -116,9 +116,13 @@ public:
     if (!profile.on)
       return;
     ++tally.calls;
-    tally.nanos += std::chrono::duration_cast<std::chrono::nanoseconds>(
-                       std::chrono::steady_clock::now() - start)
-                       .count();
+    tally.nanos += elapsed();
+  }
+  /// Nanoseconds since construction (only meaningful when profiling).
+  int64_t elapsed() const {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(
+               std::chrono::steady_clock::now() - start)
+        .count();
   }
 
 private:
@@ -384,20 +388,15 @@ void *mgpuStreamCreate() {
 }
 
 void mgpuStreamSynchronize(void *stream) {
-  auto start = std::chrono::steady_clock::now();
-  {
-    Timed timed(profile.sync);
-    if (driver.ready)
-      check(driver.cuStreamSynchronize(static_cast<CUstream>(stream)),
-            "cuStreamSynchronize (a kernel failed)");
-  }
+  Timed timed(profile.sync);
+  if (driver.ready)
+    check(driver.cuStreamSynchronize(static_cast<CUstream>(stream)),
+          "cuStreamSynchronize (a kernel failed)");
   if (profile.on && profile.last) {
     std::lock_guard<std::mutex> lock(profile.mutex);
     auto &[calls, nanos] = profile.byKernel[profile.names[profile.last]];
     ++calls;
-    nanos += std::chrono::duration_cast<std::chrono::nanoseconds>(
-                 std::chrono::steady_clock::now() - start)
-                 .count();
+    nanos += timed.elapsed();
     profile.last = nullptr;
   }
 }
