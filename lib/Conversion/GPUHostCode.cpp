@@ -97,15 +97,13 @@ struct HrmGPUHostCodePass
 
   static bool escapes(ArrayRef<Operation *> run) {
     llvm::SmallPtrSet<Operation *, 16> inside(run.begin(), run.end());
+    Block *block = run.front()->getBlock();
     for (Operation *op : run)
-      for (Value result : op->getResults())
-        for (Operation *user : result.getUsers()) {
-          Operation *top = user;
-          while (top && !inside.contains(top) && top->getBlock() != run.front()->getBlock())
-            top = top->getParentOp();
-          if (!top || !inside.contains(top))
-            return true;
-        }
+      for (Operation *user : op->getUsers()) {
+        Operation *top = block->findAncestorOpInBlock(*user);
+        if (!top || !inside.contains(top))
+          return true;
+      }
     return false;
   }
 
