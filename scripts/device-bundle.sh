@@ -15,15 +15,8 @@ bundle=${1:-$root/.device}
 build=${HRMC_BUILD_DIR:-$root/build}
 portable=$root/build-device
 "$root/scripts/build.sh" >/dev/null
-if [ ! -f "$portable/build.ninja" ]; then
-  launcher=()
-  command -v ccache >/dev/null && launcher=(-DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
-  cmake -G Ninja -S "$root" -B "$portable" -DHRM_PORTABLE_RUNTIME=ON \
-    -DCMAKE_BUILD_TYPE=Release \
-    -DCMAKE_C_COMPILER=clang-22 -DCMAKE_CXX_COMPILER=clang++-22 \
-    -DLLVM_USE_LINKER=lld "${launcher[@]}" >/dev/null
-fi
-cmake --build "$portable" --target hrm-run hrmrt_cuda HrmRuntimeTests >/dev/null
+HRMC_BUILD_DIR=$portable HRMC_CMAKE_ARGS=-DHRM_PORTABLE_RUNTIME=ON \
+  "$root/scripts/build.sh" hrm-run hrmrt_cuda HrmRuntimeTests >/dev/null
 rm -rf "$bundle"
 mkdir -p "$bundle/bin" "$bundle/lib" "$bundle/oracle" "$bundle/train"
 cp "$portable/bin/hrm-run" "$portable/bin/HrmRuntimeTests" "$bundle/bin/"
