@@ -7,7 +7,10 @@ usage: /usr/bin/python3 bench/gpu_forward.py [MODEL.json ...] [--batch B]
 For each model (default: examples/hrm_lm.json and
 examples/transformer_l12.json): compiles it with `hrmc compile --target
 cuda`, times `hrm-run bench --device cuda` (median of N forward passes of
-the `logits` entry point; kernel launches per forward), measures its heap
+the `logits` entry point; kernel launches per forward) three ways: with a
+wait after every kernel (HRMRT_CUDA_SYNC=each, as gpu-to-llvm's host code
+asks), without (the default: one wait per call), and replaying a CUDA
+graph (`--cuda-graph`); measures its heap
 with `hrm-run memory`, then times the same model and parameters in
 PyTorch (test/oracle/oracle.py's implementation with SDPA attention) in
 bf16, eager and torch.compile, with the CUDA kernels of one forward counted
@@ -84,9 +87,10 @@ class SDPAModel(oracle.Model):
         return out.transpose(1, 2).reshape(bsz, s, d) @ p[prefix + ".wo"]
 
 
-def run(*args):
+def run(*args, env=None):
     return subprocess.run([str(a) for a in args], check=True,
-                          capture_output=True, text=True).stdout
+                          capture_output=True, text=True,
+                          env=dict(os.environ, **(env or {}))).stdout
 
 
 def sync(device):
@@ -156,10 +160,21 @@ def hrmc_figures(args, model_path, tmp):
     art = os.path.join(tmp, "art")
     params = os.path.join(tmp, "params.safetensors")
     run(os.path.join(bin_dir, "hrm-run"), "init", art, "-o", params)
-    out = run(os.path.join(bin_dir, "hrm-run"), "bench", art, "--params",
-              params, "--iters", args.iters, "--device", args.device)
-    ms = float(re.search(r"median ([0-9.]+) ms", out).group(1))
-    launches = re.search(r"kernel launches per forward: ([0-9]+)", out)
+
+    def bench(*extra, env=None):
+        out = run(os.path.join(bin_dir, "hrm-run"), "bench", art, "--params",
+                  params, "--iters", args.iters, "--device", args.device,
+                  *extra, env=env)
+        launches = re.search(r"kernel launches per forward: ([0-9]+)", out)
+        return (float(re.search(r"median ([0-9.]+) ms", out).group(1)),
+                int(launches.group(1)) if launches else None)
+
+    ms, kernels = bench()
+    timings = {"": ms}
+    if args.device == "cuda":
+        timings[", wait per kernel"] = bench(
+            env={"HRMRT_CUDA_SYNC": "each"})[0]
+        timings[", CUDA graph"] = bench("--cuda-graph")[0]
     mem = run(os.path.join(bin_dir, "hrm-run"), "memory", art, "--params",
               params, "--entry", "logits", "--device", args.device)
     heap = int(re.search(r"peak heap ([0-9]+) bytes", mem).group(1))
@@ -167,7 +182,7 @@ def hrmc_figures(args, model_path, tmp):
                           mem).group(1))
     with open(os.path.join(tmp, "stats.json")) as f:
         stats = json.load(f)
-    return {"ms": ms, "kernels": int(launches.group(1)) if launches else None,
+    return {"ms": ms, "timings": timings, "kernels": kernels,
             "memory": heap + arena, "params": params,
             "flops_per_token": stats["forward_flops_per_token"]}
 
@@ -230,7 +245,8 @@ def main():
         name = config.get("name", os.path.basename(path))
         with tempfile.TemporaryDirectory() as tmp:
             ours = hrmc_figures(args, path, tmp)
-            variants = [("hrmc fp32", ours)]
+            variants = [("hrmc fp32" + how, dict(ours, ms=ms))
+                        for how, ms in ours["timings"].items()]
             variants.append((f"PyTorch eager {str(torch_dtype)[6:]}",
                              torch_figures(args, config, ours["params"], False,
                                            torch_dtype)))

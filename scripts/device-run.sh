@@ -3,7 +3,9 @@
 # scripts/device-bundle.sh made: the runtime's tests, test/gpu/oracle.test's
 # checks (each model's logits and gradients on the GPU against the float64
 # oracle; heap on the GPU equals the CPU's), a training run on the GPU and
-# on the CPU from the same seed, and bench/gpu_forward.py.
+# on the CPU from the same seed (and on the GPU with a wait after every
+# kernel and from CUDA graphs: the same losses bit for bit), and
+# bench/gpu_forward.py.
 #   scripts/device-run.sh [BUNDLE [WORK]]     STEPS="check train bench"
 # Every step runs; the exit status is 1 if any failed.
 set -uo pipefail
@@ -38,10 +40,21 @@ esac
 
 case " $steps " in *" train "*)
   step hrm-run prepare-data "$bundle/train/text.txt" -o "$work/text.bin"
-  for d in cuda cpu; do
+  train() { # NAME DEVICE [ARGS...]
+    local name=$1 d=$2
+    shift 2
     step hrm-run train "$bundle/train/art" --device $d --data "$work/text.bin" \
       --steps ${TRAIN_STEPS:-30} --warmup 5 --lr 3e-3 --val-every 10 --seed 0 \
-      --log "$work/train-$d.csv"
+      --log "$work/train-$name.csv" "$@"
+  }
+  train cuda cuda
+  train cpu cpu
+  HRMRT_CUDA_SYNC=each train each cuda
+  train graph cuda --cuda-graph
+  for mode in each graph; do
+    cut -d, -f1-5 "$work/train-cuda.csv" > "$work/cuda.cut"
+    cut -d, -f1-5 "$work/train-$mode.csv" > "$work/$mode.cut"
+    step cmp "$work/cuda.cut" "$work/$mode.cut"
   done
   step "$HRM_PYTHON" - "$work/train-cuda.csv" "$work/train-cpu.csv" <<'PY'
 import csv, sys

@@ -84,7 +84,8 @@ std::string hrmc::linalgToCUDAPipeline(llvm::ArrayRef<std::string> chips) {
          "scf-parallel-loop-tiling{parallel-loop-tile-sizes=32,8 "
          "no-min-max-bounds},"
          "gpu-map-parallel-loops,convert-parallel-loops-to-gpu),"
-         "gpu-kernel-outlining,hrm-merge-gpu-modules,expand-strided-metadata,"
+         "gpu-kernel-outlining,hrm-merge-gpu-modules,hrm-gpu-check-host-access,"
+         "expand-strided-metadata,"
          "lower-affine,"
          "convert-scf-to-cf," +
          targets +
@@ -163,7 +164,7 @@ void hrmc::registerHrmPipelines() {
   PassPipelineRegistration<CUDAPipelineOptions>(
       "hrm-to-cuda",
       "Lowers an hrm model to host LLVM code launching GPU kernels, with "
-      "the kernels' PTX embedded (untuned: 16 x 16 thread blocks)",
+      "the kernels' PTX embedded (one kernel per linalg op, 32 x 8 threads)",
       [](OpPassManager &pm, const CUDAPipelineOptions &options) {
         buildFromText(pm, hrmc::hrmToCUDAPipeline(
                               {options.batch, options.seqLen, false,

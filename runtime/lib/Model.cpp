@@ -69,6 +69,10 @@ struct CudaBackend {
   void (*synchronize)() = nullptr;
   int (*takeError)(char *, size_t) = nullptr;
   int64_t (*launches)() = nullptr;
+  int (*captureBegin)() = nullptr;
+  void *(*captureEnd)() = nullptr;
+  int (*graphLaunch)(void *) = nullptr;
+  void (*graphDestroy)(void *) = nullptr;
 };
 
 /// Loads and initialises the backend once; the error says why not.
@@ -102,6 +106,10 @@ llvm::Expected<const CudaBackend *> cudaBackend() {
       sym(backend.synchronize, "hrmrt_cuda_synchronize");
       sym(backend.takeError, "hrmrt_cuda_take_error");
       sym(backend.launches, "hrmrt_cuda_launches");
+      sym(backend.captureBegin, "hrmrt_cuda_capture_begin");
+      sym(backend.captureEnd, "hrmrt_cuda_capture_end");
+      sym(backend.graphLaunch, "hrmrt_cuda_graph_launch");
+      sym(backend.graphDestroy, "hrmrt_cuda_graph_destroy");
       char reason[512] = "";
       if (error.empty() && backend.init(reason, sizeof(reason)) != 0)
         error = reason;
@@ -226,6 +234,12 @@ llvm::Expected<std::unique_ptr<Model>> Model::load(llvm::StringRef dir,
 }
 
 Model::~Model() {
+  // A graph's kernels belong to the library's module and run on blocks the
+  // arena's release must not race with.
+  if (const auto *backend = static_cast<const CudaBackend *>(cuda_))
+    for (auto &[name, buffers] : entries_)
+      if (buffers.graph)
+        backend->graphDestroy(buffers.graph);
   if (library_)
     dlclose(library_);
 }
@@ -335,19 +349,41 @@ llvm::Error Model::run(llvm::StringRef entry) {
   if (it == entries_.end())
     return llvm::createStringError("model " + manifest_.model +
                                    " has no entry point '" + entry + "'");
+  Buffers &buffers = it->second;
   const auto *backend = static_cast<const CudaBackend *>(cuda_);
+  std::string what = "running '" + entry.str() + "'";
   int64_t launchesBefore = backend ? backend->launches() : 0;
+  if (backend && cudaGraphs_ && buffers.graph) {
+    // The host code is not run, so its heap counter does not move.
+    lastHeapUse_.reset();
+    backend->graphLaunch(buffers.graph);
+    backend->synchronize();
+    lastLaunches_ = backend->launches() - launchesBefore;
+    return takeCudaError(*backend, what + " (CUDA graph replay)");
+  }
+  // The first call fills the backend's block pool; the second is captured.
+  bool capture = backend && cudaGraphs_ && buffers.calls > 0;
+  if (capture && backend->captureBegin() != 0)
+    return takeCudaError(*backend, what + " (CUDA graph capture)");
   int64_t before = heapBytes_ ? heapBytes_[0] : 0;
   if (heapBytes_)
     heapBytes_[1] = before;
-  it->second.function(it->second.args.data());
+  buffers.function(buffers.args.data());
+  ++buffers.calls;
   if (heapBytes_)
     lastHeapUse_ = HeapUse{heapBytes_[1] - before, heapBytes_[0] - before};
   if (!backend)
     return llvm::Error::success();
+  if (capture) {
+    // The captured launches were recorded, not run.
+    buffers.graph = backend->captureEnd();
+    if (!buffers.graph)
+      return takeCudaError(*backend, what + " (CUDA graph capture)");
+    backend->graphLaunch(buffers.graph);
+  }
   backend->synchronize();
   lastLaunches_ = backend->launches() - launchesBefore;
-  return takeCudaError(*backend, "running '" + entry + "'");
+  return takeCudaError(*backend, what);
 }
 
 size_t Model::arenaBytes() const { return arena_ ? arena_->capacity() : 0; }

@@ -5,7 +5,9 @@
 // machine without a GPU: every module load must get NVPTX assembly, every
 // kernel looked up must be an .entry of it, every launch must have a sane
 // shape; memory is host memory. Kernels are not run, so outputs are
-// meaningless. At exit it prints what it saw.
+// meaningless. CUDA graphs are modelled: a capture counts the launches it
+// records, a replay adds them to the launch count. At exit it prints what
+// it saw.
 //
 //===----------------------------------------------------------------------===//
 #include <cstdint>
@@ -19,14 +21,17 @@ namespace {
 struct Stats {
   int modules = 0, functions = 0, streamsOpen = 0, errors = 0;
   long launches = 0, largestBlock = 0;
+  int captures = 0, replays = 0;
+  bool capturing = false;
+  long captured = 0;
   std::string firstError;
   ~Stats() {
     std::fprintf(stderr,
                  "mock cuda: %d modules loaded, %d kernels looked up, %ld "
                  "kernel launches, largest block %ld threads, %d streams "
-                 "open, %d errors%s%s\n",
+                 "open, %d graphs captured, %d replays, %d errors%s%s\n",
                  modules, functions, launches, largestBlock, streamsOpen,
-                 errors,
+                 captures, replays, errors,
                  errors ? ": " : "", firstError.c_str());
   }
 } stats;
@@ -66,6 +71,35 @@ void hrmrt_cuda_free(void *p) { hrmrt_cuda_free_sized(p); }
 void hrmrt_cuda_synchronize() {}
 
 int64_t hrmrt_cuda_launches() { return stats.launches; }
+
+int hrmrt_cuda_capture_begin() {
+  if (stats.capturing) {
+    fail("hrmrt_cuda_capture_begin: already capturing");
+    return 1;
+  }
+  stats.capturing = true;
+  stats.captured = 0;
+  return 0;
+}
+void *hrmrt_cuda_capture_end() {
+  if (!stats.capturing) {
+    fail("hrmrt_cuda_capture_end: not capturing");
+    return nullptr;
+  }
+  stats.capturing = false;
+  ++stats.captures;
+  return new long(stats.captured);
+}
+int hrmrt_cuda_graph_launch(void *graph) {
+  if (!graph || stats.capturing) {
+    fail("hrmrt_cuda_graph_launch: no graph, or launched while capturing");
+    return 1;
+  }
+  ++stats.replays;
+  stats.launches += *static_cast<long *>(graph);
+  return 0;
+}
+void hrmrt_cuda_graph_destroy(void *graph) { delete static_cast<long *>(graph); }
 
 int hrmrt_cuda_take_error(char *error, size_t size) {
   if (stats.firstError.empty())
@@ -112,7 +146,11 @@ void mgpuStreamDestroy(void *) { --stats.streamsOpen; }
 void mgpuLaunchKernel(void *function, intptr_t gx, intptr_t gy, intptr_t gz,
                       intptr_t bx, intptr_t by, intptr_t bz, int32_t smem,
                       void *stream, void **params, void **, size_t count) {
-  ++stats.launches;
+  // A captured launch runs only when its graph is replayed.
+  if (stats.capturing)
+    ++stats.captured;
+  else
+    ++stats.launches;
   if (!function)
     return fail("mgpuLaunchKernel: no function");
   if (gx < 1 || gy < 1 || gz < 1 || bx < 1 || by < 1 || bz < 1 ||

@@ -209,10 +209,7 @@ int runTrain() {
   if (steps < 1 || valBatches < 1 || !(valFraction > 0 && valFraction < 1))
     return fail("--steps and --val-batches must be >= 1 and --val-fraction "
                 "in (0, 1)");
-  Expected<hrmrt::Device> device = selectedDevice();
-  if (!device)
-    return fail(device.takeError());
-  Expected<std::unique_ptr<Model>> loaded = Model::load(artifact, *device);
+  Expected<std::unique_ptr<Model>> loaded = loadOnSelectedDevice(artifact);
   if (!loaded)
     return fail(loaded.takeError());
   Model &model = **loaded;

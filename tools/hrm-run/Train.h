@@ -4,11 +4,11 @@
 
 #include "hrmrt/Model.h"
 
-/// The device `--device` names (auto, cpu or cuda), for every subcommand.
-llvm::Expected<hrmrt::Device> selectedDevice();
-
 /// Whether `hrm-run train` was chosen on the command line.
 bool trainSelected();
+/// Model::load on the device `--device` names, with `--cuda-graph` applied.
+llvm::Expected<std::unique_ptr<hrmrt::Model>>
+loadOnSelectedDevice(llvm::StringRef dir);
 int runTrain();
 
 #endif // HRMC_TOOLS_HRM_RUN_TRAIN_H

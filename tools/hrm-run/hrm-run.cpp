@@ -62,8 +62,24 @@ static cl::opt<std::string> deviceOption(
              "usable, else the CPU), cpu or cuda"),
     cl::init("auto"), cl::sub(cl::SubCommand::getAll()));
 
-Expected<hrmrt::Device> selectedDevice() {
+static cl::opt<bool> cudaGraphOption(
+    "cuda-graph",
+    cl::desc("On the GPU, replay each entry point from a CUDA graph recorded "
+             "on its second call (one launch per call)"),
+    cl::init(false), cl::sub(cl::SubCommand::getAll()));
+
+static Expected<hrmrt::Device> selectedDevice() {
   return hrmrt::parseDevice(deviceOption);
+}
+
+Expected<std::unique_ptr<Model>> loadOnSelectedDevice(StringRef dir) {
+  Expected<hrmrt::Device> device = selectedDevice();
+  if (!device)
+    return device.takeError();
+  Expected<std::unique_ptr<Model>> model = Model::load(dir, *device);
+  if (model)
+    (*model)->useCudaGraphs(cudaGraphOption);
+  return model;
 }
 
 static cl::opt<std::string> artifact(cl::Positional, cl::Required,
@@ -134,10 +150,7 @@ static Expected<const hrmrt::EntrySpec *> logitsEntry(const Model &model) {
 }
 
 static Expected<std::unique_ptr<Model>> loadModel(bool needParams) {
-  Expected<hrmrt::Device> device = selectedDevice();
-  if (!device)
-    return device.takeError();
-  Expected<std::unique_ptr<Model>> model = Model::load(artifact, *device);
+  Expected<std::unique_ptr<Model>> model = loadOnSelectedDevice(artifact);
   if (!model)
     return model.takeError();
   if (!params.empty()) {

@@ -194,6 +194,27 @@ def HrmHostBookkeeping : Pass<"hrm-host-bookkeeping", "::mlir::func::FuncOp"> {
   let dependentDialects = ["::mlir::memref::MemRefDialect"];
 }
 
+def HrmGPUCheckHostAccess : Pass<"hrm-gpu-check-host-access", "::mlir::ModuleOp"> {
+  let summary = "Checks that host code touches no buffer a kernel may use";
+  let description = [{
+    The CUDA backend does not wait for a kernel before the host code goes
+    on: launches queue on one stream, in order, and the runtime waits once
+    when an entry point returns. That is sound only if the host code never
+    reads or writes a buffer's contents itself. This pass checks it after
+    kernel outlining: in every function outside `gpu.module`, an operation
+    that reads or writes a memref (by its memory effects; one without
+    declared effects counts as both) must reach, through view-like ops, a
+    `memref.alloca` (the host stack: `hrm-host-bookkeeping`) or an argument
+    of a private function whose every caller passes such a buffer. A call
+    to an external function that takes a memref is an error as well.
+    `memref.alloc` / `memref.dealloc` are allowed: the backend's pool hands
+    a freed block out again only to work queued after it on the same stream.
+    The host also makes no decision on a kernel's output, so an entry
+    point's launch sequence is the same on every call (what CUDA graph
+    capture relies on).
+  }];
+}
+
 def HrmDistinctResults : Pass<"hrm-distinct-results"> {
   let summary = "Gives every tensor a function returns twice its own copy";
   let description = [{

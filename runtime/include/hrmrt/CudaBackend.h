@@ -8,6 +8,8 @@
 // runtime can read and write every buffer). Model loads it with RTLD_GLOBAL
 // before the artifact, which resolves those symbols against it.
 //
+// Launches are not waited for: the runtime calls hrmrt_cuda_synchronize
+// when an entry point returns (HRMRT_CUDA_SYNC=each waits after each).
 // Errors are sticky: the first failure is kept until taken, because the
 // generated host code cannot check return values.
 //
@@ -34,6 +36,18 @@ void hrmrt_cuda_free(void *p);
 int64_t hrmrt_cuda_free_sized(void *p);
 /// Waits for all work on the device.
 void hrmrt_cuda_synchronize();
+/// Starts recording the launches queued from this thread into a CUDA
+/// graph; 0 on success (else the error is kept).
+int hrmrt_cuda_capture_begin();
+/// Ends the recording: an executable graph (null on failure, error kept).
+/// The blocks allocated while recording are the graph's until it is
+/// destroyed.
+void *hrmrt_cuda_capture_end();
+/// Queues the graph's kernels; 0 on success.
+int hrmrt_cuda_graph_launch(void *graph);
+/// Waits for queued replays, frees the graph, returns its blocks to the
+/// pool.
+void hrmrt_cuda_graph_destroy(void *graph);
 /// Kernels launched since the library was loaded.
 int64_t hrmrt_cuda_launches();
 /// The first error since the last call (copied into `error`); 0 if none.

@@ -56,6 +56,13 @@ public:
 
   /// Runs an entry point on its input buffers, filling its output buffers.
   llvm::Error run(llvm::StringRef entry);
+  /// On the GPU, records each entry point's second call into a CUDA graph
+  /// and replays that graph on later calls: one launch per call instead of
+  /// one per kernel. Sound because the compiled host code makes no
+  /// decision on device data (hrm-gpu-check-host-access). The blocks of the
+  /// captured call's temporaries stay reserved for the graph. Replayed
+  /// calls have no lastHeapUse(). No effect on the CPU.
+  void useCudaGraphs(bool on) { cudaGraphs_ = on; }
 
   /// What the compiled code allocated on the heap during the last run():
   /// its peak above what was live before, and what it left allocated
@@ -81,6 +88,9 @@ private:
     /// built once, at load.
     std::vector<std::vector<int64_t>> descriptors;
     std::vector<void *> args;
+    int64_t calls = 0;
+    /// The captured call (CUDA graphs).
+    void *graph = nullptr;
   };
 
   Manifest manifest_;
@@ -96,6 +106,7 @@ private:
   std::optional<int64_t> lastLaunches_;
   /// The CUDA backend's function table when running on the GPU.
   const void *cuda_ = nullptr;
+  bool cudaGraphs_ = false;
 };
 
 } // namespace hrmrt

@@ -5,13 +5,19 @@
 // temporary buffer around its kernels. Both driver calls cost more than the
 // small kernels they surround (measured: docs/performance.md), so:
 // - mgpuStreamCreate hands out one stream, made once; mgpuStreamDestroy
-//   leaves it. The synchronisation after each launch stays: the host code
-//   may read what the kernel wrote.
+//   leaves it. mgpuStreamSynchronize does not wait (HRMRT_CUDA_SYNC=each
+//   makes it wait): the compiled host code never reads a buffer a kernel
+//   may use (hrm-gpu-check-host-access), so the kernels queue on the
+//   stream and the runtime waits once, when the entry point returns.
 // - hrmrt_cuda_alloc/free keep freed blocks in per-size free lists (a
 //   compiled graph asks for the same sizes on every call) and give them to
 //   the driver only at exit.
+// - hrmrt_cuda_capture_* records an entry point's launches into a CUDA
+//   graph: the launch sequence does not depend on data (the same check),
+//   so replaying it is the call. The blocks the captured call allocated
+//   stay the graph's until it is destroyed.
 // HRMRT_CUDA_PROFILE=1 prints where the host time went at exit.
-// CUDA graph capture and a device arena with explicit copies are not built.
+// A device arena with explicit copies is not built (managed memory).
 //
 //===----------------------------------------------------------------------===//
 #include "hrmrt/CudaBackend.h"
@@ -52,6 +58,12 @@ struct Driver {
   HRMRT_CU(cuStreamCreate)
   HRMRT_CU(cuStreamSynchronize)
   HRMRT_CU(cuStreamDestroy)
+  HRMRT_CU(cuStreamBeginCapture)
+  HRMRT_CU(cuStreamEndCapture)
+  HRMRT_CU(cuGraphInstantiateWithFlags)
+  HRMRT_CU(cuGraphLaunch)
+  HRMRT_CU(cuGraphExecDestroy)
+  HRMRT_CU(cuGraphDestroy)
 #undef HRMRT_CU
   CUcontext context = nullptr;
   char name[256] = "";
@@ -73,13 +85,29 @@ std::map<std::pair<void *, std::string>, CUfunction> cache;
 struct Tally {
   std::atomic<int64_t> calls{0}, nanos{0};
 };
+/// HRMRT_CUDA_SYNC=each: wait after every launch (the host code's
+/// mgpuStreamSynchronize), to find a failing kernel or time each one.
+const bool syncEach = [] {
+  const char *mode = std::getenv("HRMRT_CUDA_SYNC");
+  return mode && std::strcmp(mode, "each") == 0;
+}();
+
+/// Kernel names by function, for error messages and the profile.
+std::mutex namesMutex;
+std::unordered_map<CUfunction, std::string> names;
+
+std::string kernelName(CUfunction function) {
+  std::lock_guard<std::mutex> lock(namesMutex);
+  auto it = names.find(function);
+  return it == names.end() ? std::string("?") : it->second;
+}
+
 struct Profile {
   bool on = std::getenv("HRMRT_CUDA_PROFILE") != nullptr;
-  Tally launch, sync, driverAlloc, poolHit, release;
-  // The launches are synchronous, so the wait after a launch is about its
+  Tally launch, sync, deferred, wait, driverAlloc, poolHit, release, graph;
+  // With HRMRT_CUDA_SYNC=each the wait after a launch is about its
   // kernel's run time: waits by kernel name.
   std::mutex mutex;
-  std::unordered_map<CUfunction, std::string> names;
   std::map<std::string, std::pair<int64_t, int64_t>> byKernel;
   CUfunction last = nullptr;
   ~Profile() {
@@ -91,6 +119,9 @@ struct Profile {
     };
     line("cuLaunchKernel", launch.calls, launch.nanos);
     line("cuStreamSynchronize", sync.calls, sync.nanos);
+    line("mgpuStreamSynchronize (no wait)", deferred.calls, deferred.nanos);
+    line("wait at the end of a call", wait.calls, wait.nanos);
+    line("cuGraphLaunch", graph.calls, graph.nanos);
     line("cuMemAllocManaged", driverAlloc.calls, driverAlloc.nanos);
     line("alloc from the pool", poolHit.calls, poolHit.nanos);
     line("free (to the pool)", release.calls, release.nanos);
@@ -98,6 +129,11 @@ struct Profile {
     for (auto &[name, t] : byKernel)
       order.emplace_back(t.second, name);
     std::sort(order.rbegin(), order.rend());
+    if (order.empty()) {
+      std::fprintf(stderr, "hrmrt_cuda: HRMRT_CUDA_SYNC=each times each "
+                           "kernel (a wait after every launch)\n");
+      return;
+    }
     std::fprintf(stderr, "hrmrt_cuda: waits after launches, by kernel:\n");
     for (size_t i = 0; i < order.size() && i < 25; ++i)
       line(order[i].second.c_str(), byKernel[order[i].second].first,
@@ -132,12 +168,29 @@ private:
 
 /// Freed blocks by size; live blocks by address, with their rounded and
 /// asked-for sizes (the compiled code's heap counter needs the latter, and
-/// must not keep it in the block: see hrmrt_cuda_free_sized).
+/// must not keep it in the block: see hrmrt_cuda_free_sized). While a call
+/// is captured, the blocks it is given are recorded: the graph replays
+/// kernels on them, so they must not go to anyone else afterwards.
 struct Pool {
   std::mutex mutex;
   std::unordered_map<size_t, std::vector<void *>> free;
   std::unordered_map<void *, std::pair<size_t, int64_t>> live;
+  bool capturing = false;
+  std::vector<std::pair<void *, size_t>> captured;
+  int64_t capturedLaunches = 0;
+
+  void given(void *p, size_t size) {
+    if (capturing)
+      captured.emplace_back(p, size);
+  }
 } pool;
+
+/// A captured call: the executable graph and the blocks it owns.
+struct Graph {
+  CUgraphExec exec = nullptr;
+  int64_t kernels = 0;
+  std::vector<std::pair<void *, size_t>> blocks;
+};
 
 /// One stream for every launch sequence.
 std::once_flag streamOnce;
@@ -195,6 +248,12 @@ void initialise() {
   HRMRT_LOAD(cuStreamCreate)
   HRMRT_LOAD(cuStreamSynchronize)
   HRMRT_LOAD_V2(cuStreamDestroy)
+  HRMRT_LOAD_V2(cuStreamBeginCapture)
+  HRMRT_LOAD(cuStreamEndCapture)
+  HRMRT_LOAD(cuGraphInstantiateWithFlags)
+  HRMRT_LOAD(cuGraphLaunch)
+  HRMRT_LOAD(cuGraphExecDestroy)
+  HRMRT_LOAD(cuGraphDestroy)
 #undef HRMRT_LOAD
 #undef HRMRT_LOAD_V2
   if (missing)
@@ -248,6 +307,8 @@ void copyOut(const std::string &text, char *out, size_t size) {
 
 extern "C" {
 
+void *mgpuStreamCreate();
+
 int hrmrt_cuda_init(char *error, size_t size) {
   std::call_once(initOnce, initialise);
   if (driver.ready)
@@ -271,6 +332,7 @@ void *hrmrt_cuda_alloc(int64_t bytes) {
       void *p = it->second.back();
       it->second.pop_back();
       pool.live.emplace(p, std::make_pair(size, bytes));
+      pool.given(p, size);
       return p;
     }
   }
@@ -281,6 +343,7 @@ void *hrmrt_cuda_alloc(int64_t bytes) {
     return nullptr;
   std::lock_guard<std::mutex> lock(pool.mutex);
   pool.live.emplace(reinterpret_cast<void *>(p), std::make_pair(size, bytes));
+  pool.given(reinterpret_cast<void *>(p), size);
   return reinterpret_cast<void *>(p);
 }
 
@@ -303,8 +366,92 @@ int64_t hrmrt_cuda_free_sized(void *p) {
 void hrmrt_cuda_free(void *p) { hrmrt_cuda_free_sized(p); }
 
 void hrmrt_cuda_synchronize() {
-  if (ready("hrmrt_cuda_synchronize"))
-    check(driver.cuCtxSynchronize(), "cuCtxSynchronize");
+  if (!ready("hrmrt_cuda_synchronize"))
+    return;
+  Timed timed(profile.wait);
+  check(driver.cuCtxSynchronize(),
+        syncEach ? "cuCtxSynchronize"
+                 : "cuCtxSynchronize (a kernel of this call failed; "
+                   "HRMRT_CUDA_SYNC=each names it)");
+}
+
+int hrmrt_cuda_capture_begin() {
+  if (!ready("hrmrt_cuda_capture_begin") || !mgpuStreamCreate())
+    return 1;
+  {
+    std::lock_guard<std::mutex> lock(pool.mutex);
+    pool.capturing = true;
+    pool.captured.clear();
+    pool.capturedLaunches = 0;
+  }
+  // Relaxed: a pool miss may call cuMemAllocManaged during the capture.
+  return check(driver.cuStreamBeginCapture(sharedStream,
+                                           CU_STREAM_CAPTURE_MODE_RELAXED),
+               "cuStreamBeginCapture")
+             ? 0
+             : 1;
+}
+
+void *hrmrt_cuda_capture_end() {
+  CUgraph graph = nullptr;
+  bool ok = check(driver.cuStreamEndCapture(sharedStream, &graph),
+                  "cuStreamEndCapture");
+  auto *result = new Graph;
+  {
+    std::lock_guard<std::mutex> lock(pool.mutex);
+    pool.capturing = false;
+    result->kernels = pool.capturedLaunches;
+    // Take the call's blocks out of the free lists (all of them were
+    // freed again by the call, except any it kept).
+    std::sort(pool.captured.begin(), pool.captured.end());
+    pool.captured.erase(std::unique(pool.captured.begin(), pool.captured.end()),
+                        pool.captured.end());
+    for (auto [p, size] : pool.captured) {
+      std::vector<void *> &list = pool.free[size];
+      auto it = std::find(list.begin(), list.end(), p);
+      if (it != list.end()) {
+        list.erase(it);
+        result->blocks.emplace_back(p, size);
+      }
+    }
+    pool.captured.clear();
+  }
+  if (ok && graph)
+    ok = check(driver.cuGraphInstantiateWithFlags(&result->exec, graph, 0),
+               "cuGraphInstantiate");
+  if (graph)
+    driver.cuGraphDestroy(graph);
+  if (!ok) {
+    hrmrt_cuda_graph_destroy(result);
+    return nullptr;
+  }
+  return result;
+}
+
+int hrmrt_cuda_graph_launch(void *graph) {
+  auto *g = static_cast<Graph *>(graph);
+  if (!g || !g->exec || !ready("hrmrt_cuda_graph_launch"))
+    return 1;
+  Timed timed(profile.graph);
+  launches += g->kernels;
+  return check(driver.cuGraphLaunch(g->exec, sharedStream), "cuGraphLaunch")
+             ? 0
+             : 1;
+}
+
+void hrmrt_cuda_graph_destroy(void *graph) {
+  auto *g = static_cast<Graph *>(graph);
+  if (!g)
+    return;
+  if (g->exec && driver.ready) {
+    // Replays may still be queued on the blocks about to be released.
+    check(driver.cuStreamSynchronize(sharedStream), "cuStreamSynchronize");
+    check(driver.cuGraphExecDestroy(g->exec), "cuGraphExecDestroy");
+  }
+  std::lock_guard<std::mutex> lock(pool.mutex);
+  for (auto [p, size] : g->blocks)
+    pool.free[size].push_back(p);
+  delete g;
 }
 
 int64_t hrmrt_cuda_launches() { return launches.load(); }
@@ -370,10 +517,8 @@ void *mgpuModuleGetFunction(void *module, const char *name) {
     cache.erase(it);
     return nullptr;
   }
-  if (profile.on) {
-    std::lock_guard<std::mutex> lock(profile.mutex);
-    profile.names[function] = name;
-  }
+  std::lock_guard<std::mutex> namesLock(namesMutex);
+  names[function] = name;
   return function;
 }
 
@@ -388,16 +533,30 @@ void *mgpuStreamCreate() {
 }
 
 void mgpuStreamSynchronize(void *stream) {
+  bool capturing;
+  {
+    std::lock_guard<std::mutex> lock(pool.mutex);
+    capturing = pool.capturing;
+  }
+  if (!syncEach || capturing) {
+    Timed timed(profile.deferred);
+    return;
+  }
   Timed timed(profile.sync);
-  if (driver.ready)
-    check(driver.cuStreamSynchronize(static_cast<CUstream>(stream)),
-          "cuStreamSynchronize (a kernel failed)");
-  if (profile.on && profile.last) {
+  CUfunction last = profile.last;
+  profile.last = nullptr;
+  if (driver.ready) {
+    CUresult r = driver.cuStreamSynchronize(static_cast<CUstream>(stream));
+    if (r != CUDA_SUCCESS)
+      check(r, ("cuStreamSynchronize after kernel " +
+                (last ? kernelName(last) : std::string("?")))
+                   .c_str());
+  }
+  if (profile.on && last) {
     std::lock_guard<std::mutex> lock(profile.mutex);
-    auto &[calls, nanos] = profile.byKernel[profile.names[profile.last]];
+    auto &[calls, nanos] = profile.byKernel[kernelName(last)];
     ++calls;
     nanos += timed.elapsed();
-    profile.last = nullptr;
   }
 }
 
@@ -413,7 +572,14 @@ void mgpuLaunchKernel(void *function, intptr_t gridX, intptr_t gridY,
                       void **params, void **extra, size_t /*paramsCount*/) {
   if (!function || !driver.ready)
     return; // an earlier failure was kept
-  ++launches;
+  {
+    // A captured launch runs when its graph is launched.
+    std::lock_guard<std::mutex> lock(pool.mutex);
+    if (pool.capturing)
+      ++pool.capturedLaunches;
+    else
+      ++launches;
+  }
   profile.last = static_cast<CUfunction>(function);
   Timed timed(profile.launch);
   check(driver.cuLaunchKernel(static_cast<CUfunction>(function), gridX, gridY,
