@@ -40,6 +40,13 @@ else:
     lit_config.note("ptxas not found at %s: PTX tests are unsupported" %
                     config.ptxas)
 
+# Passes whose output runs on the CPU as well are checked by running it.
+llvm_config.add_tool_substitutions(["mlir-runner"], [config.llvm_tools_dir])
+llvm_lib_dir = os.path.join(os.path.dirname(config.llvm_tools_dir), "lib")
+config.substitutions.append(("%mlir_runner_utils", ",".join(
+    os.path.join(llvm_lib_dir, lib) for lib in
+    ("libmlir_runner_utils.so", "libmlir_c_runner_utils.so"))))
+
 config.substitutions.append(("%mock_cuda", os.path.join(
     config.hrm_obj_root, "lib", "libhrmrt_cuda_mock.so")))
 

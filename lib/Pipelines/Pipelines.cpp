@@ -75,10 +75,12 @@ std::string hrmc::linalgToCUDAPipeline(llvm::ArrayRef<std::string> chips) {
   // Fixed-size tiles with a bounds check inside give the thread loops the
   // constant bounds convert-parallel-loops-to-gpu needs; 32 threads (a warp)
   // along the contiguous dimension, which hrm-gpu-thread-order puts first.
-  return std::string("hrm-fuse-elementwise,hrm-distinct-results,") +
+  return std::string("hrm-fuse-elementwise,hrm-distinct-results,"
+                     "hrm-fill-per-use,") +
          kBufferize +
          "hrm-strided-copy-to-linalg{contiguous},"
-         "func.func(hrm-host-bookkeeping,convert-linalg-to-parallel-loops,"
+         "func.func(hrm-host-bookkeeping,hrm-accumulate-in-registers,"
+         "convert-linalg-to-parallel-loops,"
          "hrm-gpu-host-code,"
          "hrm-gpu-thread-order,"
          "scf-parallel-loop-tiling{parallel-loop-tile-sizes=32,8 "

@@ -141,6 +141,43 @@ def HrmCPULoopOrder : Pass<"hrm-cpu-loop-order"> {
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
 
+def HrmFillPerUse : Pass<"hrm-fill-per-use"> {
+  let summary = "Gives every linalg op that starts from a filled tensor its own fill";
+  let description = [{
+    CSE merges the identical `linalg.fill`s (zeros) that several matmuls
+    and reductions start from, and bufferization then fills one buffer and
+    copies it into each op's output. This pass, on tensors, clones the fill
+    (and the `tensor.empty` it fills) in front of each linalg op that takes
+    it as an init, so that each op's output is filled in place: a fill,
+    not a fill and a copy, and a fill that `hrm-accumulate-in-registers`
+    folds into the op.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
+def HrmAccumulateInRegisters : Pass<"hrm-accumulate-in-registers"> {
+  let summary = "Lowers a fill and the reduction into it to one parallel loop nest accumulating in a register";
+  let description = [{
+    `convert-linalg-to-parallel-loops` lowers a reduction (a matmul, a row
+    sum) to a parallel loop over its output with an inner loop that loads,
+    updates and stores the output element at every step, after the
+    `linalg.fill` that zeroes the output, its own loop nest. On the GPU
+    that is two kernels and a global read-modify-write per step. This pass
+    lowers each `linalg.fill ins(%v) outs(%b)` followed by a linalg op on
+    buffers whose only init is `%b` and that writes every element of it
+    (its output map is exactly its parallel dimensions, static ranges, at
+    least one parallel and one reduction dimension) to
+    `scf.parallel` over the parallel dimensions around `scf.for` loops over
+    the reduction dimensions that carry the accumulator, starting from
+    `%v`, and one store. The fill is erased. Nothing between the two may
+    touch `%b`; other ops are left to `convert-linalg-to-parallel-loops`.
+  }];
+  let dependentDialects = ["::mlir::scf::SCFDialect",
+                           "::mlir::affine::AffineDialect",
+                           "::mlir::memref::MemRefDialect"];
+}
+
 def HrmGPUThreadOrder : Pass<"hrm-gpu-thread-order"> {
   let summary = "Puts the innermost dimension of each parallel loop nest first";
   let description = [{

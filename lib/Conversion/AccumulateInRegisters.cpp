@@ -1,0 +1,174 @@
+//===- AccumulateInRegisters.cpp - fill + reduction -> one loop nest ------===//
+#include "hrmc/Conversion/Passes.h"
+
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/Dialect/Arith/Utils/Utils.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/IR/IRMapping.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+#include "mlir/Interfaces/ViewLikeInterface.h"
+
+namespace mlir::hrm {
+#define GEN_PASS_DEF_HRMACCUMULATEINREGISTERS
+#include "hrmc/Conversion/Passes.h.inc"
+} // namespace mlir::hrm
+
+using namespace mlir;
+
+namespace {
+
+/// The buffer a view is a view of.
+Value rootBuffer(Value memref) {
+  while (auto view = memref.getDefiningOp<ViewLikeOpInterface>())
+    memref = view.getViewSource();
+  return memref;
+}
+
+/// Whether `op` writes every element of its one init exactly once, and has
+/// the loops this pass builds: static ranges, a parallel and a reduction
+/// dimension at least.
+bool isFullReduction(linalg::LinalgOp op) {
+  if (!op.hasPureBufferSemantics() || op.getNumDpsInits() != 1 ||
+      op.getNumReductionLoops() == 0 || op.getNumParallelLoops() == 0 ||
+      op.hasDynamicShape())
+    return false;
+  AffineMap out = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
+  SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
+  if (!out.isProjectedPermutation() ||
+      out.getNumResults() != op.getNumParallelLoops())
+    return false;
+  for (AffineExpr e : out.getResults())
+    if (iterators[cast<AffineDimExpr>(e).getPosition()] !=
+        utils::IteratorType::parallel)
+      return false;
+  return true;
+}
+
+/// The fill of `op`'s init right before it, if nothing in between may touch
+/// that buffer.
+linalg::FillOp precedingFill(linalg::LinalgOp op) {
+  Value init = op.getDpsInitOperand(0)->get();
+  Value root = rootBuffer(init);
+  for (Operation *prev = op->getPrevNode(); prev; prev = prev->getPrevNode()) {
+    if (auto fill = dyn_cast<linalg::FillOp>(prev))
+      if (fill.hasPureBufferSemantics() && fill.getOutputs()[0] == init)
+        return fill;
+    if (isPure(prev) && prev->getNumRegions() == 0)
+      continue;
+    for (Value operand : prev->getOperands())
+      if (isa<BaseMemRefType>(operand.getType()) &&
+          rootBuffer(operand) == root)
+        return {};
+    // A linalg op on buffers touches its operands only; anything else with
+    // effects might reach the buffer some other way.
+    if (!isa<memref::AllocOp, memref::AllocaOp, linalg::LinalgOp>(prev))
+      return {};
+  }
+  return {};
+}
+
+void lower(linalg::FillOp fill, linalg::LinalgOp op, RewriterBase &rewriter) {
+  Location loc = op.getLoc();
+  rewriter.setInsertionPoint(op);
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
+  auto index = [&](int64_t v) {
+    return arith::ConstantIndexOp::create(rewriter, loc, v).getResult();
+  };
+  Value zero = index(0), one = index(1);
+  SmallVector<Value> lbs, ubs, steps, bounds;
+  for (auto [range, kind] : llvm::zip(ranges, iterators)) {
+    bounds.push_back(index(range));
+    if (kind == utils::IteratorType::parallel) {
+      lbs.push_back(zero);
+      ubs.push_back(bounds.back());
+      steps.push_back(one);
+    }
+  }
+  auto parallel = scf::ParallelOp::create(rewriter, loc, lbs, ubs, steps);
+  rewriter.setInsertionPointToStart(parallel.getBody());
+
+  // Loop variable of every dimension: parallel ones from scf.parallel,
+  // reduction ones from nested scf.for carrying the accumulator.
+  SmallVector<Value> ivs(ranges.size());
+  unsigned next = 0;
+  for (auto [dim, kind] : llvm::enumerate(iterators))
+    if (kind == utils::IteratorType::parallel)
+      ivs[dim] = parallel.getInductionVars()[next++];
+  Value init = fill.getInputs()[0];
+  SmallVector<scf::ForOp> loops;
+  for (auto [dim, kind] : llvm::enumerate(iterators)) {
+    if (kind != utils::IteratorType::reduction)
+      continue;
+    Value carried = loops.empty() ? init : loops.back().getRegionIterArg(0);
+    auto loop = scf::ForOp::create(rewriter, loc, zero, bounds[dim], one,
+                                   ValueRange{carried});
+    ivs[dim] = loop.getInductionVar();
+    if (!loops.empty())
+      scf::YieldOp::create(rewriter, loc, loop.getResult(0));
+    loops.push_back(loop);
+    rewriter.setInsertionPointToStart(loop.getBody());
+  }
+
+  // The body: operands loaded through their indexing maps, the output
+  // block argument bound to the accumulator.
+  auto indices = [&](AffineMap map) {
+    SmallVector<Value> result;
+    for (unsigned i = 0; i < map.getNumResults(); ++i)
+      result.push_back(getValueOrCreateConstantIndexOp(
+          rewriter, loc,
+          affine::makeComposedFoldedAffineApply(
+              rewriter, loc, map.getSubMap({i}),
+              llvm::to_vector_of<OpFoldResult>(ivs))));
+    return result;
+  };
+  Block *body = op.getBlock();
+  IRMapping mapping;
+  for (OpOperand *input : op.getDpsInputOperands()) {
+    Value arg = body->getArgument(input->getOperandNumber());
+    Value value = input->get();
+    if (isa<MemRefType>(value.getType()))
+      value = memref::LoadOp::create(
+          rewriter, loc, value, indices(op.getMatchingIndexingMap(input)));
+    mapping.map(arg, value);
+  }
+  mapping.map(body->getArguments().back(), loops.back().getRegionIterArg(0));
+  for (Operation &inner : body->without_terminator()) {
+    if (auto idx = dyn_cast<linalg::IndexOp>(inner)) {
+      mapping.map(idx.getResult(), ivs[idx.getDim()]);
+      continue;
+    }
+    rewriter.clone(inner, mapping);
+  }
+  Value updated =
+      mapping.lookupOrDefault(body->getTerminator()->getOperand(0));
+  scf::YieldOp::create(rewriter, loc, updated);
+
+  rewriter.setInsertionPointAfter(loops.front());
+  OpOperand *out = op.getDpsInitOperand(0);
+  memref::StoreOp::create(rewriter, loc, loops.front().getResult(0),
+                          out->get(), indices(op.getMatchingIndexingMap(out)));
+  rewriter.eraseOp(op);
+  rewriter.eraseOp(fill);
+}
+
+struct HrmAccumulateInRegistersPass
+    : public mlir::hrm::impl::HrmAccumulateInRegistersBase<
+          HrmAccumulateInRegistersPass> {
+  void runOnOperation() override {
+    SmallVector<std::pair<linalg::FillOp, linalg::LinalgOp>> work;
+    getOperation()->walk([&](linalg::LinalgOp op) {
+      if (!isFullReduction(op))
+        return;
+      if (linalg::FillOp fill = precedingFill(op))
+        work.emplace_back(fill, op);
+    });
+    IRRewriter rewriter(&getContext());
+    for (auto [fill, op] : work)
+      lower(fill, op, rewriter);
+  }
+};
+
+} // namespace
