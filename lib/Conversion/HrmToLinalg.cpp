@@ -5,6 +5,8 @@
 //
 //===----------------------------------------------------------------------===//
 #include "LinalgEmitter.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "hrm/HrmOps.h"
 #include "hrmc/Conversion/Passes.h"
 
@@ -372,6 +374,15 @@ Value lowering::attendAndMerge(Emitter &e, Value probs, Value values,
                       e.b, e.loc, ValueRange{probs, values},
                       ValueRange{e.filled({bs * heads, n, hd}, element, 0.0)})
                       .getResult(0);
+  return mergeHeads(e, context, bs, heads, type);
+}
+
+/// context [BH, n, hd] -> [B, n, H*hd].
+Value lowering::mergeHeads(Emitter &e, Value context, int64_t bs,
+                           int64_t heads, RankedTensorType type) {
+  Type element = type.getElementType();
+  int64_t n = Emitter::tensorOf(context).getDimSize(1);
+  int64_t hd = Emitter::tensorOf(context).getDimSize(2);
   Value split = tensor::ExpandShapeOp::create(
       e.b, e.loc, RankedTensorType::get({bs, heads, n, hd}, element),
       context, ArrayRef<ReassociationIndices>{{0, 1}, {2}, {3}});
@@ -462,6 +473,99 @@ Heads lowering::projectHeads(Emitter &e, Value input, Value qSrc, Value wq,
           headsFirst(e, v, heads, std::nullopt)};
 }
 
+Value lowering::fusedAttention(Emitter &e, Value q, Value k, Value v,
+                               MaskKind mask, int64_t prefix) {
+  OpBuilder &b = e.b;
+  Location loc = e.loc;
+  RankedTensorType qt = Emitter::tensorOf(q);
+  Type element = qt.getElementType();
+  int64_t bh = qt.getDimSize(0), n = qt.getDimSize(1), hd = qt.getDimSize(2);
+  int64_t m = Emitter::tensorOf(k).getDimSize(1);
+  auto buffer = [&](Value tensor) {
+    auto type = MemRefType::get(Emitter::tensorOf(tensor).getShape(), element);
+    return bufferization::ToBufferOp::create(b, loc, type, tensor,
+                                             /*read_only=*/true)
+        .getResult();
+  };
+  Value qb = buffer(q), kb = buffer(k), vb = buffer(v);
+  auto outType = MemRefType::get({bh, n, hd}, element);
+  Value out = memref::AllocOp::create(b, loc, outType);
+  auto index = [&](int64_t value) {
+    return arith::ConstantIndexOp::create(b, loc, value).getResult();
+  };
+  auto fconst = [&](double value) {
+    return arith::ConstantOp::create(b, loc, b.getFloatAttr(element, value))
+        .getResult();
+  };
+  Value zero = index(0), one = index(1), hdV = index(hd), mV = index(m);
+  Value scale = fconst(1.0 / std::sqrt(static_cast<double>(hd)));
+  Value negInf = fconst(-std::numeric_limits<double>::infinity());
+  Value fzero = fconst(0.0);
+  auto rows = scf::ParallelOp::create(b, loc, ValueRange{zero, zero},
+                                      ValueRange{index(bh), index(n)},
+                                      ValueRange{one, one});
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(rows.getBody());
+  Value h = rows.getInductionVars()[0], i = rows.getInductionVars()[1];
+  // The keys query i sees are a prefix [0, end): j <= i, or j < prefix.
+  Value end = mV;
+  if (mask != MaskKind::bidirectional) {
+    end = arith::AddIOp::create(b, loc, i, one);
+    if (mask == MaskKind::prefix)
+      end = arith::MaxUIOp::create(b, loc, end, index(prefix));
+    end = arith::MinUIOp::create(b, loc, end, mV);
+  }
+  // Online softmax: the running max, the running sum of exponentials and
+  // the hd accumulators are loop-carried scalars (registers, not memory).
+  SmallVector<Value> init{negInf, fzero};
+  init.append(hd, fzero);
+  auto keys = scf::ForOp::create(b, loc, zero, end, one, init);
+  {
+    OpBuilder::InsertionGuard inner(b);
+    b.setInsertionPointToStart(keys.getBody());
+    Value j = keys.getInductionVar();
+    ValueRange carried = keys.getRegionIterArgs();
+    auto dot = scf::ForOp::create(b, loc, zero, hdV, one, ValueRange{fzero});
+    {
+      OpBuilder::InsertionGuard innermost(b);
+      b.setInsertionPointToStart(dot.getBody());
+      Value d = dot.getInductionVar();
+      Value qd = memref::LoadOp::create(b, loc, qb, ValueRange{h, i, d});
+      Value kd = memref::LoadOp::create(b, loc, kb, ValueRange{h, j, d});
+      Value sum = arith::AddFOp::create(
+          b, loc, dot.getRegionIterArgs()[0],
+          arith::MulFOp::create(b, loc, qd, kd));
+      scf::YieldOp::create(b, loc, sum);
+    }
+    Value s = arith::MulFOp::create(b, loc, dot.getResult(0), scale);
+    Value runMax = arith::MaximumFOp::create(b, loc, carried[0], s);
+    Value rescale = math::ExpOp::create(
+        b, loc, arith::SubFOp::create(b, loc, carried[0], runMax));
+    Value p =
+        math::ExpOp::create(b, loc, arith::SubFOp::create(b, loc, s, runMax));
+    SmallVector<Value> next{runMax};
+    next.push_back(arith::AddFOp::create(
+        b, loc, arith::MulFOp::create(b, loc, carried[1], rescale), p));
+    for (int64_t d = 0; d < hd; ++d) {
+      Value vd = memref::LoadOp::create(b, loc, vb, ValueRange{h, j, index(d)});
+      next.push_back(arith::AddFOp::create(
+          b, loc, arith::MulFOp::create(b, loc, carried[2 + d], rescale),
+          arith::MulFOp::create(b, loc, p, vd)));
+    }
+    scf::YieldOp::create(b, loc, next);
+  }
+  for (int64_t d = 0; d < hd; ++d)
+    memref::StoreOp::create(
+        b, loc,
+        arith::DivFOp::create(b, loc, keys.getResult(2 + d),
+                              keys.getResult(1)),
+        out, ValueRange{h, i, index(d)});
+  b.setInsertionPointAfter(rows);
+  return bufferization::ToTensorOp::create(
+      b, loc, RankedTensorType::get({bh, n, hd}, element), out,
+      /*restrict=*/true, /*writable=*/true);
+}
+
 namespace {
 
 /// RoPE tables for an attention-like op at positions `offset + i`.
@@ -485,9 +589,11 @@ Heads projectHeads(Emitter &e, AttentionLike op, Value offset) {
 }
 
 /// Attention: per-head QK^T, masked and scaled softmax, PV, output
-/// projection.
+/// projection; with `fused`, the middle is one loop nest (fusedAttention).
 struct LowerAttention : OpRewritePattern<AttentionOp> {
-  using OpRewritePattern::OpRewritePattern;
+  LowerAttention(MLIRContext *context, bool fused)
+      : OpRewritePattern(context), fused(fused) {}
+  bool fused;
 
   LogicalResult matchAndRewrite(AttentionOp op,
                                 PatternRewriter &rewriter) const override {
@@ -497,11 +603,17 @@ struct LowerAttention : OpRewritePattern<AttentionOp> {
     int64_t bs = type.getDimSize(0), heads = op.getHeads();
     int64_t hd = type.getDimSize(2) / heads;
     auto [q, k, v] = projectHeads(e, op, /*offset=*/nullptr);
+    MaskKind mask = op.getMask();
+    int64_t prefix = op.getPrefixLen().value_or(0);
+    if (fused && hd <= kMaxFusedHeadDim) {
+      Value context = fusedAttention(e, q, k, v, mask, prefix);
+      Value flat = mergeHeads(e, context, bs, heads, type);
+      rewriter.replaceOp(op, e.linear(flat, op.getWo()));
+      return success();
+    }
 
     Value scores = queryKeyScores(e, q, k);
 
-    MaskKind mask = op.getMask();
-    int64_t prefix = op.getPrefixLen().value_or(0);
     Value probs = softmaxRows(
         e, scores, hd, [&](OpBuilder &b, Location l, Value i, Value j) {
           return maskHides(b, l, mask, prefix, i, j);
@@ -776,8 +888,9 @@ struct ConvertHrmToLinalgPass
       return signalPassFailure();
 
     RewritePatternSet patterns(&getContext());
+    patterns.add<LowerAttention>(&getContext(), fusedAttention);
     patterns.add<LowerEmbed, LowerRMSNorm, LowerLinear, LowerLMHead, LowerAdd,
-                 LowerConcat, LowerMlp, LowerAttention, LowerCachedAttention,
+                 LowerConcat, LowerMlp, LowerCachedAttention,
                  LowerCrossEntropy,
                  LowerBroadcast, LowerZerosLike, LowerRandomNormalLike,
                  LowerStepEmbedding, LowerDetach>(&getContext());

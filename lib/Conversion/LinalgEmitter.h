@@ -158,6 +158,19 @@ Value queryKeyScores(Emitter &e, Value q, Value k);
 /// probs [BH, n, m] x values [BH, m, hd] -> [B, n, H*hd].
 Value attendAndMerge(Emitter &e, Value probs, Value values, int64_t bs,
                      int64_t heads, RankedTensorType type);
+/// context [BH, n, hd] -> [B, n, H*hd].
+Value mergeHeads(Emitter &e, Value context, int64_t bs, int64_t heads,
+                 RankedTensorType type);
+/// The largest head size fusedAttention takes (one register per element).
+constexpr int64_t kMaxFusedHeadDim = 128;
+/// softmax(q k^T / sqrt(hd), masked) v for q [BH, n, hd], k and v [BH, m,
+/// hd] as one loop nest: a parallel loop over (head, query), a sequential
+/// loop over the keys the mask lets the query see carrying the online
+/// softmax's max and sum and hd accumulators, one store per output. Built
+/// on buffers (bufferization.to_buffer / to_tensor) in the tensor IR; on
+/// the GPU it is one kernel, a thread per query row.
+Value fusedAttention(Emitter &e, Value q, Value k, Value v, MaskKind mask,
+                     int64_t prefix);
 /// Which keys are hidden from which queries under `mask`.
 Value maskHides(OpBuilder &b, Location l, MaskKind mask, int64_t prefix,
                 Value i, Value j);

@@ -23,12 +23,19 @@ std::string hrmc::hrmToLinalgPipeline(const CompileShape &shape,
           ? llvm::formatv("hrm-decode-entry{{max-len={0}},", shape.seqLen).str()
           : "";
   std::string train = shape.train ? "hrm-autodiff," : "";
+  std::string options;
+  if (forGPU)
+    options = "parallel-embed-grad";
+  if (forGPU || shape.fusedAttention)
+    options += options.empty() ? "fused-attention" : " fused-attention";
+  if (!options.empty())
+    options = "{" + options + "}";
   return llvm::formatv("hrm-specialize-shapes{{batch={0} seq-len={1}},"
                        "hrm-unroll,convert-hrm-to-func,{3}"
                        "convert-hrm-loops-to-scf,{2}convert-hrm-to-linalg{4},"
                        "canonicalize,cse",
                        shape.batch, shape.decode ? 1 : shape.seqLen, decode,
-                       train, forGPU ? "{parallel-embed-grad}" : "")
+                       train, options)
       .str();
 }
 
@@ -128,6 +135,11 @@ struct ShapeOptions : public PassPipelineOptions<Derived> {
       *this, "train",
       llvm::cl::desc("Also build the training entry point loss_grad"),
       llvm::cl::init(false)};
+  typename Base::template Option<bool> fusedAttention{
+      *this, "fused-attention",
+      llvm::cl::desc("Lower attention's core as one loop nest with an "
+                     "online softmax (always on for CUDA)"),
+      llvm::cl::init(false)};
 };
 
 struct PipelineOptions : public ShapeOptions<PipelineOptions> {
@@ -137,7 +149,7 @@ struct PipelineOptions : public ShapeOptions<PipelineOptions> {
                      "then the cache length)"),
       llvm::cl::init(false)};
   hrmc::CompileShape shape() const {
-    return {batch, seqLen, decode, train};
+    return {batch, seqLen, decode, train, fusedAttention};
   }
 };
 

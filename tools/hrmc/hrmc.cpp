@@ -86,6 +86,12 @@ static cl::opt<bool> compileTrain(
              "the gradient of every parameter, under the loops' gradient "
              "schedules)"),
     cl::sub(compileCmd));
+static cl::opt<bool> compileFusedAttention(
+    "fused-attention",
+    cl::desc("Lower attention's softmax(QK^T)V as one loop nest with an "
+             "online softmax in the CPU library too (the CUDA library "
+             "always does)"),
+    cl::sub(compileCmd));
 static cl::opt<unsigned> compileOptLevel(
     "opt-level", cl::desc("LLVM optimisation level of the host code (0-3)"),
     cl::init(3), cl::sub(compileCmd));
@@ -171,7 +177,7 @@ static int runStats(mlir::MLIRContext &context) {
 
 static int runCompile(mlir::MLIRContext &context) {
   hrmc::CompileShape shape{compileBatch, compileSeqLen, compileDecode,
-                           compileTrain};
+                           compileTrain, compileFusedAttention};
   if (compileTrain && compileDecode) {
     errs() << "error: --train and --decode build different artifacts; "
               "compile them separately\n";

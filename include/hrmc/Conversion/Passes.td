@@ -100,18 +100,32 @@ def ConvertHrmToLinalg : Pass<"convert-hrm-to-linalg"> {
     pipeline) it is one `linalg.generic` over the table, each element
     summing the tokens that select its row (batch * seq * vocab * d work,
     vocab * d of it in parallel).
+
+    With `fused-attention` (the GPU pipeline, `hrmc compile
+    --fused-attention` for the CPU) the core of `hrm.attention`,
+    softmax(QK^T / sqrt(hd), masked) V, is one `scf.parallel` over (head,
+    query) on buffers: a loop over the keys the mask shows that query,
+    carrying the online softmax's running max and sum and the hd output
+    accumulators as scalars, and one store per output element
+    (flash-attention's forward, one query row per thread, no scores
+    tensor). The projections around it stay linalg.
   }];
   let options = [
     Option<"parallelEmbedGrad", "parallel-embed-grad", "bool",
            /*default=*/"false",
            "Lower hrm.embed_grad as a reduction over the tokens per table "
            "element">,
+    Option<"fusedAttention", "fused-attention", "bool", /*default=*/"false",
+           "Lower hrm.attention's softmax(QK^T)V as one loop nest with an "
+           "online softmax (head size up to 128)">,
   ];
   let dependentDialects = ["::mlir::linalg::LinalgDialect",
                            "::mlir::scf::SCFDialect",
                            "::mlir::tensor::TensorDialect",
                            "::mlir::arith::ArithDialect",
-                           "::mlir::math::MathDialect"];
+                           "::mlir::math::MathDialect",
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::bufferization::BufferizationDialect"];
 }
 
 def HrmFuseElementwise : Pass<"hrm-fuse-elementwise"> {

@@ -17,11 +17,14 @@ struct CompileShape {
   bool decode = false;
   /// Also build the training entry point `loss_grad` (hrm-autodiff).
   bool train = false;
+  /// Attention's core as one loop nest with an online softmax
+  /// (convert-hrm-to-linalg{fused-attention}); always on for the GPU.
+  bool fusedAttention = false;
 };
 
 /// hrm -> linalg on tensors with static shapes, loops as scf.for.
 /// `forGPU` picks the lowerings that suit a GPU where the CPU's differ
-/// (convert-hrm-to-linalg{parallel-embed-grad}).
+/// (convert-hrm-to-linalg{parallel-embed-grad fused-attention}).
 std::string hrmToLinalgPipeline(const CompileShape &shape, bool forGPU = false);
 /// linalg on tensors -> LLVM dialect for the host CPU, with the runtime's
 /// packed entry points.
