@@ -1,4 +1,5 @@
 //===- AccumulateInRegisters.cpp - fill + reduction -> one loop nest ------===//
+#include "BufferLoops.h"
 #include "hrmc/Conversion/Passes.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
@@ -16,15 +17,10 @@ namespace mlir::hrm {
 } // namespace mlir::hrm
 
 using namespace mlir;
+using mlir::hrm::applyIndexingMap;
+using mlir::hrm::rootBuffer;
 
 namespace {
-
-/// The buffer a view is a view of.
-Value rootBuffer(Value memref) {
-  while (auto view = memref.getDefiningOp<ViewLikeOpInterface>())
-    memref = view.getViewSource();
-  return memref;
-}
 
 /// Whether `op` writes every element of its one init exactly once, and has
 /// the loops this pass builds: static ranges, a parallel and a reduction
@@ -58,8 +54,7 @@ linalg::FillOp precedingFill(linalg::LinalgOp op) {
     if (isPure(prev) && prev->getNumRegions() == 0)
       continue;
     for (Value operand : prev->getOperands())
-      if (isa<BaseMemRefType>(operand.getType()) &&
-          rootBuffer(operand) == root)
+      if (isa<BaseMemRefType>(operand.getType()) && rootBuffer(operand) == root)
         return {};
     // A linalg op on buffers touches its operands only; anything else with
     // effects might reach the buffer some other way.
@@ -114,16 +109,6 @@ void lower(linalg::FillOp fill, linalg::LinalgOp op, RewriterBase &rewriter) {
 
   // The body: operands loaded through their indexing maps, the output
   // block argument bound to the accumulator.
-  auto indices = [&](AffineMap map) {
-    SmallVector<Value> result;
-    for (unsigned i = 0; i < map.getNumResults(); ++i)
-      result.push_back(getValueOrCreateConstantIndexOp(
-          rewriter, loc,
-          affine::makeComposedFoldedAffineApply(
-              rewriter, loc, map.getSubMap({i}),
-              llvm::to_vector_of<OpFoldResult>(ivs))));
-    return result;
-  };
   Block *body = op.getBlock();
   IRMapping mapping;
   for (OpOperand *input : op.getDpsInputOperands()) {
@@ -131,7 +116,9 @@ void lower(linalg::FillOp fill, linalg::LinalgOp op, RewriterBase &rewriter) {
     Value value = input->get();
     if (isa<MemRefType>(value.getType()))
       value = memref::LoadOp::create(
-          rewriter, loc, value, indices(op.getMatchingIndexingMap(input)));
+          rewriter, loc, value,
+          applyIndexingMap(rewriter, loc, op.getMatchingIndexingMap(input),
+                           ivs));
     mapping.map(arg, value);
   }
   mapping.map(body->getArguments().back(), loops.back().getRegionIterArg(0));
@@ -142,14 +129,14 @@ void lower(linalg::FillOp fill, linalg::LinalgOp op, RewriterBase &rewriter) {
     }
     rewriter.clone(inner, mapping);
   }
-  Value updated =
-      mapping.lookupOrDefault(body->getTerminator()->getOperand(0));
+  Value updated = mapping.lookupOrDefault(body->getTerminator()->getOperand(0));
   scf::YieldOp::create(rewriter, loc, updated);
 
   rewriter.setInsertionPointAfter(loops.front());
   OpOperand *out = op.getDpsInitOperand(0);
-  memref::StoreOp::create(rewriter, loc, loops.front().getResult(0),
-                          out->get(), indices(op.getMatchingIndexingMap(out)));
+  memref::StoreOp::create(
+      rewriter, loc, loops.front().getResult(0), out->get(),
+      applyIndexingMap(rewriter, loc, op.getMatchingIndexingMap(out), ivs));
   rewriter.eraseOp(op);
   rewriter.eraseOp(fill);
 }

@@ -18,7 +18,7 @@ struct HrmFillPerUsePass
   void runOnOperation() override {
     SmallVector<linalg::FillOp> fills;
     getOperation()->walk([&](linalg::FillOp fill) {
-      if (fill.hasPureTensorSemantics() && !fill->getResult(0).hasOneUse())
+      if (fill.hasPureTensorSemantics())
         fills.push_back(fill);
     });
     for (linalg::FillOp fill : fills) {
@@ -27,9 +27,10 @@ struct HrmFillPerUsePass
         if (auto user = dyn_cast<linalg::LinalgOp>(use.getOwner()))
           if (user.isDpsInit(&use))
             inits.push_back(&use);
-      // The first init keeps the original.
-      for (size_t i = 1; i < inits.size(); ++i) {
-        OpOperand *use = inits[i];
+      // Every init gets a fill right before its op (CSE may have hoisted
+      // the original far from it); the original goes if nothing else uses
+      // it.
+      for (OpOperand *use : inits) {
         OpBuilder b(use->getOwner());
         Value dest = fill.getOutputs()[0];
         if (auto empty = dest.getDefiningOp<tensor::EmptyOp>())
@@ -37,6 +38,13 @@ struct HrmFillPerUsePass
         IRMapping mapping;
         mapping.map(fill.getOutputs()[0], dest);
         use->set(b.clone(*fill, mapping)->getResult(0));
+      }
+      if (fill->use_empty()) {
+        Value dest = fill.getOutputs()[0];
+        fill->erase();
+        if (Operation *empty = dest.getDefiningOp<tensor::EmptyOp>())
+          if (empty->use_empty())
+            empty->erase();
       }
     }
   }

@@ -105,8 +105,7 @@ struct HrmGPUCheckHostAccessPass
     return failure(result.wasInterrupted());
   }
 
-  WalkResult fail(Operation *op, Value buffer, StringRef verb,
-                  StringRef how) {
+  WalkResult fail(Operation *op, Value buffer, StringRef verb, StringRef how) {
     InFlightDiagnostic diag =
         op->emitError() << "host code " << verb << " a buffer kernels may use"
                         << (how.empty() ? "" : " ") << how

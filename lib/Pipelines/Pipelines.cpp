@@ -87,6 +87,7 @@ std::string hrmc::linalgToCUDAPipeline(llvm::ArrayRef<std::string> chips) {
          kBufferize +
          "hrm-strided-copy-to-linalg{contiguous},"
          "func.func(hrm-host-bookkeeping,hrm-accumulate-in-registers,"
+         "hrm-fuse-row-consumers,"
          "convert-linalg-to-parallel-loops,"
          "hrm-gpu-host-code,"
          "hrm-gpu-thread-order,"

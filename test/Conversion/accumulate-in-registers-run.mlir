@@ -1,10 +1,20 @@
-// The loops hrm-accumulate-in-registers builds compute what the linalg ops
-// did: both versions run on the CPU and print the same numbers.
+// The loops hrm-accumulate-in-registers (and hrm-fuse-row-consumers after
+// it) build compute what the linalg ops did: the versions run on the CPU
+// and print the same numbers.
 // DEFINE: %{lower} = hrm-opt --convert-linalg-to-loops --lower-affine --convert-scf-to-cf --expand-strided-metadata --finalize-memref-to-llvm --convert-to-llvm --reconcile-unrealized-casts | mlir-runner -e main -entry-point-result=void -shared-libs=%mlir_runner_utils | sed -e 's/base@ = 0x[0-9a-f]*//'
 // RUN: hrm-opt %s --hrm-accumulate-in-registers | %{lower} > %t.acc
+// RUN: hrm-opt %s --hrm-accumulate-in-registers --hrm-fuse-row-consumers | %{lower} > %t.row
 // RUN: hrm-opt %s | %{lower} > %t.ref
 // RUN: FileCheck %s < %t.acc
 // RUN: diff %t.ref %t.acc
+// RUN: diff %t.ref %t.row
+// The row fusion happened (the check is not vacuous).
+// RUN: hrm-opt %s --hrm-accumulate-in-registers --hrm-fuse-row-consumers | FileCheck %s --check-prefix=FUSED
+// FUSED: memref.store {{.*}} : memref<2x3xf32>
+// FUSED: scf.for
+// FUSED: memref.store {{.*}} : memref<2x3x4xf32>
+// FUSED-NEXT: }
+// FUSED-NEXT: scf.reduce
 
 // CHECK: rank = 2 offset = 0 sizes = [4, 6]
 // CHECK-NEXT: {{\[\[}}16,   6,   17,   0,   4,   -20],
@@ -14,11 +24,16 @@
 // 1.5 + sum over k < 3, l < 5 of (l + i + k) * k:
 // CHECK: rank = 1 offset = 0 sizes = [2]
 // CHECK-NEXT: [56.5,  71.5]
+// x[b, s, d] = b + s + d scaled in place by its row's sum of squares:
+// row (0, 0) sums 0 + 1 + 4 + 9 = 14.
+// CHECK: rank = 3 offset = 0 sizes = [2, 3, 4]
+// CHECK-NEXT: {{\[\[\[}}0,    14,    28,    42],
 
 #in = affine_map<(i, k, l) -> (l, i, k)>
 #out = affine_map<(i, k, l) -> (i)>
 #id2 = affine_map<(i, j) -> (i, j)>
 #id3 = affine_map<(i, j, k) -> (i, j, k)>
+#row = affine_map<(i, j, k) -> (i, j)>
 func.func private @printMemrefF32(memref<*xf32>)
 
 // Small integers, so that every sum is exact whatever its order.
@@ -79,10 +94,43 @@ func.func @main() {
     %s = arith.addf %acc, %w : f32
     linalg.yield %s : f32
   }
+  // An RMSNorm-like row: a sum of squares, then every element of the row
+  // scaled by it, written over its input.
+  %rows = memref.alloc() : memref<2x3x4xf32>
+  linalg.generic {indexing_maps = [#id3], iterator_types = ["parallel", "parallel", "parallel"]} outs(%rows : memref<2x3x4xf32>) {
+  ^bb0(%o: f32):
+    %b0 = linalg.index 0 : index
+    %s0 = linalg.index 1 : index
+    %d0 = linalg.index 2 : index
+    %t0 = arith.addi %b0, %s0 : index
+    %u0 = arith.addi %t0, %d0 : index
+    %n0 = arith.index_cast %u0 : index to i32
+    %f0 = arith.sitofp %n0 : i32 to f32
+    linalg.yield %f0 : f32
+  }
+  %sums = memref.alloc() : memref<2x3xf32>
+  linalg.fill ins(%zero : f32) outs(%sums : memref<2x3xf32>)
+  linalg.generic {indexing_maps = [#id3, #row], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%rows : memref<2x3x4xf32>) outs(%sums : memref<2x3xf32>) {
+  ^bb0(%v: f32, %acc: f32):
+    %sq = arith.mulf %v, %v : f32
+    %s = arith.addf %acc, %sq : f32
+    linalg.yield %s : f32
+  }
+  linalg.generic {indexing_maps = [#id3, #row, #id3], iterator_types = ["parallel", "parallel", "parallel"]}
+      ins(%rows, %sums : memref<2x3x4xf32>, memref<2x3xf32>) outs(%rows : memref<2x3x4xf32>) {
+  ^bb0(%v: f32, %sum: f32, %o: f32):
+    %scaled = arith.mulf %v, %sum : f32
+    linalg.yield %scaled : f32
+  }
   %cu = memref.cast %c : memref<4x6xf32> to memref<*xf32>
   func.call @printMemrefF32(%cu) : (memref<*xf32>) -> ()
   %yu = memref.cast %y : memref<2xf32> to memref<*xf32>
   func.call @printMemrefF32(%yu) : (memref<*xf32>) -> ()
+  %ru = memref.cast %rows : memref<2x3x4xf32> to memref<*xf32>
+  func.call @printMemrefF32(%ru) : (memref<*xf32>) -> ()
+  memref.dealloc %rows : memref<2x3x4xf32>
+  memref.dealloc %sums : memref<2x3xf32>
   memref.dealloc %a : memref<4x8xf32>
   memref.dealloc %b : memref<8x6xf32>
   memref.dealloc %c : memref<4x6xf32>

@@ -1,18 +1,21 @@
 // RUN: hrm-opt %s --split-input-file --hrm-fill-per-use | FileCheck %s
 
-// One zero fill, CSE'd, feeding two matmuls and a reduction: each gets a
-// fill of its own (and its own tensor.empty); other uses keep the first.
+// One zero fill, CSE'd, feeding three matmuls: each gets a fill of its
+// own (and its own tensor.empty) right before it; the return keeps the
+// original.
 // CHECK-LABEL: func.func @shared_fill
 // CHECK: %[[E0:.*]] = tensor.empty() : tensor<4x4xf32>
-// CHECK: %[[F0:.*]] = linalg.fill ins(%[[ZERO:.*]] : f32) outs(%[[E0]] : tensor<4x4xf32>)
-// CHECK: %[[E1:.*]] = tensor.empty() : tensor<4x4xf32>
-// CHECK: %[[F1:.*]] = linalg.fill ins(%[[ZERO]] : f32) outs(%[[E1]] : tensor<4x4xf32>)
-// CHECK: linalg.matmul {{.*}} outs(%[[F1]] : tensor<4x4xf32>)
-// CHECK: %[[E2:.*]] = tensor.empty() : tensor<4x4xf32>
-// CHECK: %[[F2:.*]] = linalg.fill ins(%[[ZERO]] : f32) outs(%[[E2]] : tensor<4x4xf32>)
-// CHECK: linalg.matmul {{.*}} outs(%[[F2]] : tensor<4x4xf32>)
-// CHECK: linalg.matmul {{.*}} outs(%[[F0]] : tensor<4x4xf32>)
-// CHECK: return {{.*}}, %[[F0]]
+// CHECK-NEXT: %[[F0:.*]] = linalg.fill ins(%[[ZERO:.*]] : f32) outs(%[[E0]] : tensor<4x4xf32>)
+// CHECK-NEXT: %[[E1:.*]] = tensor.empty() : tensor<4x4xf32>
+// CHECK-NEXT: %[[F1:.*]] = linalg.fill ins(%[[ZERO]] : f32) outs(%[[E1]] : tensor<4x4xf32>)
+// CHECK-NEXT: linalg.matmul {{.*}} outs(%[[F1]] : tensor<4x4xf32>)
+// CHECK-NEXT: %[[E2:.*]] = tensor.empty() : tensor<4x4xf32>
+// CHECK-NEXT: %[[F2:.*]] = linalg.fill ins(%[[ZERO]] : f32) outs(%[[E2]] : tensor<4x4xf32>)
+// CHECK-NEXT: linalg.matmul {{.*}} outs(%[[F2]] : tensor<4x4xf32>)
+// CHECK-NEXT: %[[E3:.*]] = tensor.empty() : tensor<4x4xf32>
+// CHECK-NEXT: %[[F3:.*]] = linalg.fill ins(%[[ZERO]] : f32) outs(%[[E3]] : tensor<4x4xf32>)
+// CHECK-NEXT: linalg.matmul {{.*}} outs(%[[F3]] : tensor<4x4xf32>)
+// CHECK-NEXT: return {{.*}}, %[[F0]]
 func.func @shared_fill(%a: tensor<4x8xf32>, %b: tensor<8x4xf32>) -> (tensor<4x4xf32>, tensor<4x4xf32>, tensor<4x4xf32>, tensor<4x4xf32>) {
   %cst = arith.constant 0.0 : f32
   %e = tensor.empty() : tensor<4x4xf32>
@@ -25,10 +28,13 @@ func.func @shared_fill(%a: tensor<4x8xf32>, %b: tensor<8x4xf32>) -> (tensor<4x4x
 
 // -----
 
-// Left alone: a fill with one use, a fill used as an input and returned
-// (no init use to give a copy), and a fill on buffers.
+// Left alone: a fill right before its one op, a fill used as an input
+// and returned (no init use), and a fill on buffers.
 // CHECK-LABEL: func.func @left_alone
-// CHECK-COUNT-3: linalg.fill
+// CHECK: %[[Z:.*]] = linalg.fill
+// CHECK-NEXT: %[[ONCE:.*]] = linalg.fill
+// CHECK-NEXT: linalg.add ins(%[[Z]], %[[Z]] : {{.*}}) outs(%[[ONCE]] :
+// CHECK-NEXT: linalg.fill
 // CHECK-NOT: linalg.fill
 func.func @left_alone(%a: tensor<4x4xf32>, %buf: memref<4xf32>) -> (tensor<4x4xf32>, tensor<4x4xf32>) {
   %cst = arith.constant 0.0 : f32

@@ -160,11 +160,13 @@ def HrmFillPerUse : Pass<"hrm-fill-per-use"> {
   let description = [{
     CSE merges the identical `linalg.fill`s (zeros) that several matmuls
     and reductions start from, and bufferization then fills one buffer and
-    copies it into each op's output. This pass, on tensors, clones the fill
-    (and the `tensor.empty` it fills) in front of each linalg op that takes
-    it as an init, so that each op's output is filled in place: a fill,
-    not a fill and a copy, and a fill that `hrm-accumulate-in-registers`
-    folds into the op.
+    copies it into each op's output; canonicalization also hoists fills
+    far from their ops. This pass, on tensors, clones the fill (and the
+    `tensor.empty` it fills) right in front of each linalg op that takes it
+    as an init, and drops the original when nothing else uses it, so that
+    each op's output is filled in place just before the op: a fill, not a
+    fill and a copy, and one that `hrm-accumulate-in-registers` folds into
+    the op.
   }];
   let dependentDialects = ["::mlir::linalg::LinalgDialect",
                            "::mlir::tensor::TensorDialect"];
@@ -186,6 +188,28 @@ def HrmAccumulateInRegisters : Pass<"hrm-accumulate-in-registers"> {
     the reduction dimensions that carry the accumulator, starting from
     `%v`, and one store. The fill is erased. Nothing between the two may
     touch `%b`; other ops are left to `convert-linalg-to-parallel-loops`.
+  }];
+  let dependentDialects = ["::mlir::scf::SCFDialect",
+                           "::mlir::affine::AffineDialect",
+                           "::mlir::memref::MemRefDialect"];
+}
+
+def HrmFuseRowConsumers : Pass<"hrm-fuse-row-consumers"> {
+  let summary = "Fuses a row reduction's loop and the broadcast consumer after it";
+  let description = [{
+    After `hrm-accumulate-in-registers` a row reduction (an RMSNorm's sum
+    of squares, a softmax's max or sum) is a parallel loop over the rows
+    that stores each row's value, and the all-parallel `linalg.generic`
+    right after it reads that value broadcast along the row (normalising
+    every element): two kernels on the GPU. This pass moves the consumer
+    into the row loop, after the store, as sequential loops over its
+    trailing dimensions that take the row value from the register: one
+    kernel, a thread per row. It applies when the consumer's leading loop
+    ranges are the row loop's, it reads the row values through exactly
+    the row dimensions, its outputs have identity maps, and any buffer it
+    writes that the row loop reads is the same buffer read in the same row
+    (so a row's reads come before its writes). The row values are still
+    stored for any later reader.
   }];
   let dependentDialects = ["::mlir::scf::SCFDialect",
                            "::mlir::affine::AffineDialect",

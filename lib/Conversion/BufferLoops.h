@@ -1,0 +1,39 @@
+//===- BufferLoops.h - helpers for passes that build loops on buffers -----===//
+//
+// Internal to lib/Conversion: hrm-accumulate-in-registers and
+// hrm-fuse-row-consumers rewrite linalg ops on buffers into explicit loops.
+//
+//===----------------------------------------------------------------------===//
+#ifndef HRMC_LIB_CONVERSION_BUFFERLOOPS_H
+#define HRMC_LIB_CONVERSION_BUFFERLOOPS_H
+
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/Dialect/Arith/Utils/Utils.h"
+#include "mlir/Interfaces/ViewLikeInterface.h"
+
+namespace mlir::hrm {
+
+/// The buffer a chain of views is a view of.
+inline Value rootBuffer(Value memref) {
+  while (auto view = memref.getDefiningOp<ViewLikeOpInterface>())
+    memref = view.getViewSource();
+  return memref;
+}
+
+/// The indices `map` gives for the loop variables `ivs` (one per loop
+/// dimension), folded where they are a plain loop variable or constant.
+inline SmallVector<Value> applyIndexingMap(OpBuilder &b, Location loc,
+                                           AffineMap map, ArrayRef<Value> ivs) {
+  SmallVector<Value> result;
+  for (unsigned i = 0; i < map.getNumResults(); ++i)
+    result.push_back(getValueOrCreateConstantIndexOp(
+        b, loc,
+        affine::makeComposedFoldedAffineApply(
+            b, loc, map.getSubMap({i}),
+            llvm::to_vector_of<OpFoldResult>(ivs))));
+  return result;
+}
+
+} // namespace mlir::hrm
+
+#endif // HRMC_LIB_CONVERSION_BUFFERLOOPS_H
