@@ -1,11 +1,11 @@
 //===- GPUCheckHostAccess.cpp - host code touches no device buffer --------===//
+#include "BufferLoops.h"
 #include "hrmc/Conversion/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
-#include "mlir/Interfaces/ViewLikeInterface.h"
 
 namespace mlir::hrm {
 #define GEN_PASS_DEF_HRMGPUCHECKHOSTACCESS
@@ -24,15 +24,9 @@ struct HrmGPUCheckHostAccessPass
   DenseSet<Value> stackArguments;
 
   bool onHostStack(Value memref) const {
-    while (Operation *def = memref.getDefiningOp()) {
-      if (isa<memref::AllocaOp>(def))
-        return true;
-      auto view = dyn_cast<ViewLikeOpInterface>(def);
-      if (!view)
-        return false;
-      memref = view.getViewSource();
-    }
-    return stackArguments.contains(memref);
+    Value root = mlir::hrm::rootBuffer(memref);
+    return root.getDefiningOp<memref::AllocaOp>() ||
+           stackArguments.contains(root);
   }
 
   void runOnOperation() override {

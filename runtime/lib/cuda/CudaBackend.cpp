@@ -175,9 +175,10 @@ struct Pool {
   std::mutex mutex;
   std::unordered_map<size_t, std::vector<void *>> free;
   std::unordered_map<void *, std::pair<size_t, int64_t>> live;
-  bool capturing = false;
+  // Read on every launch and synchronisation: atomic, not under the lock.
+  std::atomic<bool> capturing{false};
   std::vector<std::pair<void *, size_t>> captured;
-  int64_t capturedLaunches = 0;
+  std::atomic<int64_t> capturedLaunches{0};
 
   void given(void *p, size_t size) {
     if (capturing)
@@ -533,12 +534,7 @@ void *mgpuStreamCreate() {
 }
 
 void mgpuStreamSynchronize(void *stream) {
-  bool capturing;
-  {
-    std::lock_guard<std::mutex> lock(pool.mutex);
-    capturing = pool.capturing;
-  }
-  if (!syncEach || capturing) {
+  if (!syncEach || pool.capturing) {
     Timed timed(profile.deferred);
     return;
   }
@@ -572,14 +568,11 @@ void mgpuLaunchKernel(void *function, intptr_t gridX, intptr_t gridY,
                       void **params, void **extra, size_t /*paramsCount*/) {
   if (!function || !driver.ready)
     return; // an earlier failure was kept
-  {
-    // A captured launch runs when its graph is launched.
-    std::lock_guard<std::mutex> lock(pool.mutex);
-    if (pool.capturing)
-      ++pool.capturedLaunches;
-    else
-      ++launches;
-  }
+  // A captured launch runs when its graph is launched.
+  if (pool.capturing)
+    ++pool.capturedLaunches;
+  else
+    ++launches;
   profile.last = static_cast<CUfunction>(function);
   Timed timed(profile.launch);
   check(driver.cuLaunchKernel(static_cast<CUfunction>(function), gridX, gridY,
