@@ -119,14 +119,8 @@ void lower(linalg::FillOp fill, linalg::LinalgOp op, RewriterBase &rewriter) {
     mapping.map(arg, value);
   }
   mapping.map(body->getArguments().back(), loops.back().getRegionIterArg(0));
-  for (Operation &inner : body->without_terminator()) {
-    if (auto idx = dyn_cast<linalg::IndexOp>(inner)) {
-      mapping.map(idx.getResult(), ivs[idx.getDim()]);
-      continue;
-    }
-    rewriter.clone(inner, mapping);
-  }
-  Value updated = mapping.lookupOrDefault(body->getTerminator()->getOperand(0));
+  Value updated =
+      mlir::hrm::inlineLinalgBody(rewriter, *body, mapping, ivs).front();
   scf::YieldOp::create(rewriter, loc, updated);
 
   rewriter.setInsertionPointAfter(loops.front());

@@ -9,6 +9,8 @@
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/Utils/Utils.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/IR/IRMapping.h"
 #include "mlir/Interfaces/ViewLikeInterface.h"
 
 namespace mlir::hrm {
@@ -32,6 +34,24 @@ inline SmallVector<Value> applyIndexingMap(OpBuilder &b, Location loc,
             b, loc, map.getSubMap({i}),
             llvm::to_vector_of<OpFoldResult>(ivs))));
   return result;
+}
+
+/// Clones the body of a linalg op at `b`'s insertion point, its block
+/// arguments already in `mapping` and `linalg.index` d bound to `ivs[d]`;
+/// returns the values it yields.
+inline SmallVector<Value> inlineLinalgBody(OpBuilder &b, Block &body,
+                                           IRMapping &mapping,
+                                           ArrayRef<Value> ivs) {
+  for (Operation &op : body.without_terminator()) {
+    if (auto index = dyn_cast<linalg::IndexOp>(op)) {
+      mapping.map(index.getResult(), ivs[index.getDim()]);
+      continue;
+    }
+    b.clone(op, mapping);
+  }
+  return llvm::map_to_vector(body.getTerminator()->getOperands(), [&](Value v) {
+    return mapping.lookupOrDefault(v);
+  });
 }
 
 } // namespace mlir::hrm

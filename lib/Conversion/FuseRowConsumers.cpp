@@ -135,17 +135,11 @@ void fuse(scf::ParallelOp loop, memref::StoreOp store,
                   .getResult();
     mapping.map(arg, value);
   }
-  for (Operation &op : body->without_terminator()) {
-    if (auto index = dyn_cast<linalg::IndexOp>(op)) {
-      mapping.map(index.getResult(), ivs[index.getDim()]);
-      continue;
-    }
-    rewriter.clone(op, mapping);
-  }
-  for (auto [value, init] : llvm::zip(body->getTerminator()->getOperands(),
-                                      generic.getDpsInitsMutable()))
+  SmallVector<Value> results =
+      mlir::hrm::inlineLinalgBody(rewriter, *body, mapping, ivs);
+  for (auto [value, init] : llvm::zip(results, generic.getDpsInitsMutable()))
     memref::StoreOp::create(
-        rewriter, loc, mapping.lookupOrDefault(value), init.get(),
+        rewriter, loc, value, init.get(),
         applyIndexingMap(rewriter, loc, generic.getMatchingIndexingMap(&init),
                          ivs));
   rewriter.eraseOp(generic);
