@@ -10,7 +10,9 @@ cuda`, times `hrm-run bench --device cuda` (median of N forward passes of
 the `logits` entry point; kernel launches per forward) three ways: with a
 wait after every kernel (HRMRT_CUDA_SYNC=each, as gpu-to-llvm's host code
 asks), without (the default: one wait per call), and replaying a CUDA
-graph (`--cuda-graph`); measures its heap
+graph (`--cuda-graph`), for each --precisions (default f32, and bf16
+matmuls on the tensor cores: `hrmc compile --matmul-precision`); measures
+its heap
 with `hrm-run memory`, then times the same model and parameters in
 PyTorch (test/oracle/oracle.py's implementation with SDPA attention) in
 bf16, eager and torch.compile, with the CUDA kernels of one forward counted
@@ -130,16 +132,23 @@ def matmul_tflops(device, dtype):
     return 2 * n ** 3 / s / 1e12
 
 
+def artifact(folder, precision):
+    return os.path.join(folder, "art" if precision == "f32"
+                        else "art-" + precision)
+
+
 def compile_model(args, model_path, folder):
-    """Artifact and matmul FLOPs of one model, in folder."""
+    """Artifacts (one per matmul precision) and matmul FLOPs of one model,
+    in folder."""
     bin_dir = args.bin
     target = []
     if args.device == "cuda":
         target = ["--target", "cuda"] + (["--chips", args.chips]
                                          if args.chips else [])
-    run(os.path.join(bin_dir, "hrmc"), "compile", model_path, "-o",
-        os.path.join(folder, "art"), "--batch", args.batch, "--seq-len",
-        args.seq_len, *target)
+    for precision in args.precisions:
+        run(os.path.join(bin_dir, "hrmc"), "compile", model_path, "-o",
+            artifact(folder, precision), "--batch", args.batch, "--seq-len",
+            args.seq_len, "--matmul-precision", precision, *target)
     with open(os.path.join(folder, "stats.json"), "w") as f:
         f.write(run(os.path.join(bin_dir, "hrmc"), "stats", model_path,
                     "--json", "--seq-len", args.seq_len, "--batch",
@@ -151,15 +160,13 @@ def model_folder(prebuilt, model_path):
                         os.path.splitext(os.path.basename(model_path))[0])
 
 
-def hrmc_figures(args, model_path, tmp):
+def hrmc_figures(args, tmp, precision):
     bin_dir = args.bin
-    if args.prebuilt:
-        tmp = model_folder(args.prebuilt, model_path)
-    else:
-        compile_model(args, model_path, tmp)
-    art = os.path.join(tmp, "art")
+    art = artifact(tmp, precision)
+    # Every precision's artifact takes the same parameters.
     params = os.path.join(tmp, "params.safetensors")
-    run(os.path.join(bin_dir, "hrm-run"), "init", art, "-o", params)
+    if not os.path.exists(params):
+        run(os.path.join(bin_dir, "hrm-run"), "init", art, "-o", params)
 
     def bench(*extra, env=None):
         out = run(os.path.join(bin_dir, "hrm-run"), "bench", art, "--params",
@@ -221,7 +228,13 @@ def main():
                         help="only compile the models into DIR")
     parser.add_argument("--prebuilt", metavar="DIR",
                         help="time the models --prepare compiled into DIR")
+    parser.add_argument("--precisions", default=None,
+                        help="hrmc compile --matmul-precision values to time, "
+                        "comma-separated (default: f32,bf16 on cuda, f32 on "
+                        "cpu)")
     args = parser.parse_args()
+    args.precisions = (args.precisions or ("f32,bf16" if args.device == "cuda"
+                                           else "f32")).split(",")
     if args.prepare:
         for path in args.models:
             folder = model_folder(args.prepare, path)
@@ -244,9 +257,17 @@ def main():
         config = oracle.load_config(path)
         name = config.get("name", os.path.basename(path))
         with tempfile.TemporaryDirectory() as tmp:
-            ours = hrmc_figures(args, path, tmp)
-            variants = [("hrmc fp32" + how, dict(ours, ms=ms))
-                        for how, ms in ours["timings"].items()]
+            if args.prebuilt:
+                tmp = model_folder(args.prebuilt, path)
+            else:
+                compile_model(args, path, tmp)
+            variants = []
+            for precision in args.precisions:
+                ours = hrmc_figures(args, tmp, precision)
+                matmuls = ("fp32" if precision == "f32" else precision + (
+                    " tensor cores" if args.device == "cuda" else " rounding"))
+                variants += [(f"hrmc {matmuls}" + how, dict(ours, ms=ms))
+                             for how, ms in ours["timings"].items()]
             variants.append((f"PyTorch eager {str(torch_dtype)[6:]}",
                              torch_figures(args, config, ours["params"], False,
                                            torch_dtype)))

@@ -26,6 +26,11 @@ for m in hrm_n2_t3 transformer_l3 universal fully_looped; do
   "$hrmc" compile "$root/test/e2e/Inputs/$m.json" -o "$bundle/oracle/$m/art" \
     --batch 2 --seq-len 8 --train --target cuda --chips sm_90 --opt-level 1
 done
+# The tensor-core builds test/gpu/oracle.test checks.
+"$hrmc" compile "$root/test/e2e/Inputs/hrm_n2_t3.json" -o "$bundle/oracle/hrm_n2_t3-bf16/art" \
+  --batch 2 --seq-len 8 --train --target cuda --chips sm_90 --matmul-precision bf16 --opt-level 1
+"$hrmc" compile "$root/test/e2e/Inputs/transformer_l3.json" -o "$bundle/oracle/transformer_l3-tf32/art" \
+  --batch 2 --seq-len 8 --train --target cuda --chips sm_90 --matmul-precision tf32 --opt-level 1
 "$hrmc" compile "$root/examples/hrm_lm.json" -o "$bundle/train/art" \
   --batch 4 --seq-len 64 --train --target cuda --chips sm_90 --opt-level 1
 # One book of the King James Bible (scripts/corpus.sh has the whole).

@@ -32,6 +32,12 @@ case " $steps " in *" check "*)
     mkdir -p "$work/$m" && cp -r "$bundle/oracle/$m/art" "$work/$m/"
     step "$root/test/gpu/Inputs/check-cuda.sh" "$root/test/e2e/Inputs/$m.json" "$work/$m"
   done
+  for mp in hrm_n2_t3:bf16 transformer_l3:tf32; do
+    m=${mp%:*} p=${mp#*:}
+    mkdir -p "$work/$m-$p" && cp -r "$bundle/oracle/$m-$p/art" "$work/$m-$p/"
+    HRM_MATMUL_PRECISION=$p step "$root/test/gpu/Inputs/check-cuda.sh" \
+      "$root/test/e2e/Inputs/$m.json" "$work/$m-$p"
+  done
   for d in cuda cpu; do
     step hrm-run memory "$work/hrm_n2_t3/art" --device $d --entry loss_grad \
       --params "$work/hrm_n2_t3/params.safetensors"

@@ -28,6 +28,8 @@ llvm_config.add_tool_substitutions(["hrm-opt", "hrmc", "hrm-run"], tool_dirs)
 # python3 on PATH may be another one.
 config.substitutions.append(("%oracle", "/usr/bin/python3 " + os.path.join(
     config.hrm_src_root, "test", "oracle", "check.py")))
+config.substitutions.append(("%check-grads", "/usr/bin/python3 " + os.path.join(
+    config.hrm_src_root, "test", "oracle", "check_grads.py")))
 config.substitutions.append(("%check-adamw", "/usr/bin/python3 " + os.path.join(
     config.hrm_src_root, "test", "oracle", "check_adamw.py")))
 config.substitutions.append(("%text", "/usr/share/common-licenses/GPL-3"))

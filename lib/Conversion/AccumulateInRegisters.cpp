@@ -6,7 +6,6 @@
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/IR/PatternMatch.h"
-#include "mlir/Interfaces/SideEffectInterfaces.h"
 
 namespace mlir::hrm {
 #define GEN_PASS_DEF_HRMACCUMULATEINREGISTERS
@@ -15,7 +14,7 @@ namespace mlir::hrm {
 
 using namespace mlir;
 using mlir::hrm::applyIndexingMap;
-using mlir::hrm::rootBuffer;
+using mlir::hrm::precedingFill;
 
 namespace {
 
@@ -37,28 +36,6 @@ bool isFullReduction(linalg::LinalgOp op) {
         utils::IteratorType::parallel)
       return false;
   return true;
-}
-
-/// The fill of `op`'s init right before it, if nothing in between may touch
-/// that buffer.
-linalg::FillOp precedingFill(linalg::LinalgOp op) {
-  Value init = op.getDpsInitOperand(0)->get();
-  Value root = rootBuffer(init);
-  for (Operation *prev = op->getPrevNode(); prev; prev = prev->getPrevNode()) {
-    if (auto fill = dyn_cast<linalg::FillOp>(prev))
-      if (fill.hasPureBufferSemantics() && fill.getOutputs()[0] == init)
-        return fill;
-    if (isPure(prev) && prev->getNumRegions() == 0)
-      continue;
-    for (Value operand : prev->getOperands())
-      if (isa<BaseMemRefType>(operand.getType()) && rootBuffer(operand) == root)
-        return {};
-    // A linalg op on buffers touches its operands only; anything else with
-    // effects might reach the buffer some other way.
-    if (!isa<memref::AllocOp, memref::AllocaOp, linalg::LinalgOp>(prev))
-      return {};
-  }
-  return {};
 }
 
 void lower(linalg::FillOp fill, linalg::LinalgOp op, RewriterBase &rewriter) {

@@ -1,7 +1,8 @@
 //===- BufferLoops.h - helpers for passes that build loops on buffers -----===//
 //
-// Internal to lib/Conversion: hrm-accumulate-in-registers and
-// hrm-fuse-row-consumers rewrite linalg ops on buffers into explicit loops.
+// Internal to lib/Conversion: hrm-accumulate-in-registers,
+// hrm-fuse-row-consumers and hrm-matmul-to-mma-sync rewrite linalg ops on
+// buffers into explicit loops.
 //
 //===----------------------------------------------------------------------===//
 #ifndef HRMC_LIB_CONVERSION_BUFFERLOOPS_H
@@ -10,7 +11,9 @@
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/Utils/Utils.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/IR/IRMapping.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "mlir/Interfaces/ViewLikeInterface.h"
 
 namespace mlir::hrm {
@@ -52,6 +55,28 @@ inline SmallVector<Value> inlineLinalgBody(OpBuilder &b, Block &body,
   return llvm::map_to_vector(body.getTerminator()->getOperands(), [&](Value v) {
     return mapping.lookupOrDefault(v);
   });
+}
+
+/// The fill of `op`'s init right before it, if nothing in between may touch
+/// that buffer.
+inline linalg::FillOp precedingFill(linalg::LinalgOp op) {
+  Value init = op.getDpsInitOperand(0)->get();
+  Value root = rootBuffer(init);
+  for (Operation *prev = op->getPrevNode(); prev; prev = prev->getPrevNode()) {
+    if (auto fill = dyn_cast<linalg::FillOp>(prev))
+      if (fill.hasPureBufferSemantics() && fill.getOutputs()[0] == init)
+        return fill;
+    if (isPure(prev) && prev->getNumRegions() == 0)
+      continue;
+    for (Value operand : prev->getOperands())
+      if (isa<BaseMemRefType>(operand.getType()) && rootBuffer(operand) == root)
+        return {};
+    // A linalg op on buffers touches its operands only; anything else with
+    // effects might reach the buffer some other way.
+    if (!isa<memref::AllocOp, memref::AllocaOp, linalg::LinalgOp>(prev))
+      return {};
+  }
+  return {};
 }
 
 } // namespace mlir::hrm

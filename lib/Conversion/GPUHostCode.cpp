@@ -55,8 +55,11 @@ struct HrmGPUHostCodePass
           for (Block &block : region)
             blocks.push_back(&block);
     });
+    // Loops already on the GPU (parallel loops, hrm-matmul-to-mma-sync's
+    // launches) are left alone.
     for (Block *block : blocks)
-      if (!block->getParentOp()->getParentOfType<scf::ParallelOp>())
+      if (!block->getParentOp()->getParentOfType<scf::ParallelOp>() &&
+          !block->getParentOp()->getParentOfType<gpu::LaunchOp>())
         wrapRuns(*block);
   }
 

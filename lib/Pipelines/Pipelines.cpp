@@ -49,10 +49,17 @@ static constexpr const char *kBufferize =
     "modify-public-functions},"
     "buffer-deallocation-pipeline,hrm-strided-copy-to-linalg,";
 
-std::string hrmc::linalgToCPUPipeline() {
+std::string hrmc::linalgToCPUPipeline(llvm::StringRef matmulPrecision) {
+  // The CPU library of a tf32 / bf16 build rounds the matmuls' operands as
+  // the tensor cores do, so that it computes what the CUDA library does.
+  std::string round =
+      matmulPrecision == "f32"
+          ? std::string()
+          : "hrm-round-matmul-operands{precision=" + matmulPrecision.str() +
+                "},arith-expand{include-bf16},";
   return std::string("hrm-fuse-elementwise,hrm-cpu-loop-order,"
                      "hrm-distinct-results,") +
-         kBufferize +
+         kBufferize + round +
          "convert-linalg-to-loops,expand-strided-metadata,lower-affine,"
          "convert-scf-to-cf,finalize-memref-to-llvm{use-generic-functions},"
          "convert-math-to-llvm,convert-to-llvm,reconcile-unrealized-casts,"
@@ -60,7 +67,8 @@ std::string hrmc::linalgToCPUPipeline() {
 }
 
 std::string hrmc::hrmToCPUPipeline(const CompileShape &shape) {
-  return hrmToLinalgPipeline(shape) + "," + linalgToCPUPipeline();
+  return hrmToLinalgPipeline(shape) + "," +
+         linalgToCPUPipeline(shape.matmulPrecision);
 }
 
 std::string hrmc::cudaToolkitPath() {
@@ -72,7 +80,8 @@ std::string hrmc::cudaToolkitPath() {
                                                         : "";
 }
 
-std::string hrmc::linalgToCUDAPipeline(llvm::ArrayRef<std::string> chips) {
+std::string hrmc::linalgToCUDAPipeline(llvm::ArrayRef<std::string> chips,
+                                       llvm::StringRef matmulPrecision) {
   std::string toolkit = cudaToolkitPath();
   std::string targets;
   for (const std::string &chip : chips)
@@ -86,7 +95,12 @@ std::string hrmc::linalgToCUDAPipeline(llvm::ArrayRef<std::string> chips) {
                      "hrm-fill-per-use,") +
          kBufferize +
          "hrm-strided-copy-to-linalg{contiguous},"
-         "func.func(hrm-host-bookkeeping,hrm-accumulate-in-registers,"
+         "func.func(hrm-host-bookkeeping," +
+         (matmulPrecision == "f32"
+              ? std::string()
+              : "hrm-matmul-to-mma-sync{precision=" + matmulPrecision.str() +
+                    "},") +
+         "hrm-accumulate-in-registers,"
          "hrm-fuse-row-consumers,"
          "convert-linalg-to-parallel-loops,"
          "hrm-gpu-host-code,"
@@ -112,7 +126,7 @@ std::string hrmc::linalgToCUDAPipeline(llvm::ArrayRef<std::string> chips) {
 std::string hrmc::hrmToCUDAPipeline(const CompileShape &shape,
                                     llvm::ArrayRef<std::string> chips) {
   return hrmToLinalgPipeline(shape, /*forGPU=*/true) + "," +
-         linalgToCUDAPipeline(chips);
+         linalgToCUDAPipeline(chips, shape.matmulPrecision);
 }
 
 bool hrmc::addPipeline(OpPassManager &pm, llvm::StringRef pipeline,
@@ -160,6 +174,11 @@ struct CUDAPipelineOptions : public ShapeOptions<CUDAPipelineOptions> {
       llvm::cl::desc("NVIDIA architectures to emit PTX for (the first is "
                      "the one the host code loads)"),
       llvm::cl::list_init<std::string>({"sm_80", "sm_90"})};
+  Option<std::string> matmulPrecision{
+      *this, "matmul-precision",
+      llvm::cl::desc("f32 (CUDA cores), or tf32 / bf16 operands on the "
+                     "tensor cores (mma.sync, f32 accumulation)"),
+      llvm::cl::init("f32")};
 };
 
 void buildFromText(OpPassManager &pm, const std::string &pipeline) {
@@ -181,10 +200,11 @@ void hrmc::registerHrmPipelines() {
       "Lowers an hrm model to host LLVM code launching GPU kernels, with "
       "the kernels' PTX embedded (one kernel per linalg op, 32 x 8 threads)",
       [](OpPassManager &pm, const CUDAPipelineOptions &options) {
+        hrmc::CompileShape shape{options.batch, options.seqLen, false,
+                                 options.train};
+        shape.matmulPrecision = options.matmulPrecision;
         buildFromText(pm, hrmc::hrmToCUDAPipeline(
-                              {options.batch, options.seqLen, false,
-                               options.train},
-                              llvm::to_vector(options.chips)));
+                              shape, llvm::to_vector(options.chips)));
       });
   PassPipelineRegistration<PipelineOptions>(
       "hrm-to-cpu",

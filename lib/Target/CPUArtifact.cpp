@@ -184,7 +184,8 @@ llvm::Error hrmc::compileCPUArtifact(ModuleOp module,
       describeArtifact(module, *lowered, options.shape);
   if (!manifest)
     return manifest.takeError();
-  if (llvm::Error e = runPipeline(*lowered, linalgToCPUPipeline()))
+  if (llvm::Error e = runPipeline(
+          *lowered, linalgToCPUPipeline(options.shape.matmulPrecision)))
     return e;
   llvm::Expected<std::string> library =
       emitHostLibrary(*lowered, options, dir, "model", HeapFunctions());
@@ -197,7 +198,8 @@ llvm::Error hrmc::compileCPUArtifact(ModuleOp module,
   (*manifest)["target"] = llvm::json::Object{
       {"kind", "cpu"},
       {"triple", (*machine)->getTargetTriple().str()},
-      {"cpu", (*machine)->getTargetCPU().str()}};
+      {"cpu", (*machine)->getTargetCPU().str()},
+      {"matmul_precision", options.shape.matmulPrecision}};
   (*manifest)["library"] = *library;
   (*manifest)["pipeline"] = hrmToCPUPipeline(options.shape);
   if (!options.cudaChips.empty()) {

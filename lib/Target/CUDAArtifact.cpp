@@ -156,6 +156,7 @@ hrmc::compileCUDALibrary(ModuleOp module, const ArtifactOptions &options,
   return llvm::json::Object{{"library", *library},
                             {"loads", options.cudaChips.front()},
                             {"kernels", static_cast<int64_t>(kernels)},
+                            {"matmul_precision", options.shape.matmulPrecision},
                             {"chips", std::move(chipReports)},
                             {"pipeline", pipeline}};
 }

@@ -68,3 +68,30 @@ func.func @stays(%n: memref<i32>, %flags: memref<2xi1>, %x: memref<4xf32>) -> in
   }
   return %i : index
 }
+
+// -----
+
+// The loops inside a launch (hrm-matmul-to-mma-sync's kernels) are on the
+// GPU already.
+// CHECK-LABEL: func.func @in_launch
+// CHECK: gpu.launch
+// CHECK-NEXT: scf.for
+// CHECK-NEXT: memref.load
+// CHECK-NEXT: arith.addf
+// CHECK-NEXT: memref.store
+// CHECK-NEXT: }
+// CHECK-NEXT: gpu.terminator
+func.func @in_launch(%x: memref<8xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c8 = arith.constant 8 : index
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1) threads(%tx, %ty, %tz) in (%sx = %c1, %sy = %c1, %sz = %c1) {
+    scf.for %i = %c0 to %c8 step %c1 {
+      %v = memref.load %x[%i] : memref<8xf32>
+      %w = arith.addf %v, %v : f32
+      memref.store %w, %x[%i] : memref<8xf32>
+    }
+    gpu.terminator
+  }
+  return
+}

@@ -4,6 +4,7 @@
 //   hrmc stats  MODEL.json|MODEL.mlir [--seq-len N] [--batch B] [--json]
 //   hrmc compile MODEL.json|MODEL.mlir -o DIR [--batch B] [--seq-len N]
 //                [--train] [--target cpu|cuda] [--chips sm_80,sm_90]
+//                [--matmul-precision f32|tf32|bf16]
 //
 //===----------------------------------------------------------------------===//
 #include "hrm/HrmOps.h"
@@ -105,6 +106,12 @@ static cl::list<std::string> compileChips(
     cl::desc("NVIDIA architectures for --target cuda (default sm_80,sm_90; "
              "the host code loads the first, which newer GPUs JIT)"),
     cl::sub(compileCmd));
+static cl::opt<std::string> compileMatmulPrecision(
+    "matmul-precision",
+    cl::desc("f32 (the default), or tf32 / bf16 matmul operands with f32 "
+             "accumulation: on the tensor cores (mma.sync) in the CUDA "
+             "library, rounded the same way in the CPU library"),
+    cl::init("f32"), cl::sub(compileCmd));
 static cl::opt<bool> compilePrintPipeline(
     "print-pipeline",
     cl::desc("Print the pass pipeline (for hrm-opt) and exit"),
@@ -204,6 +211,13 @@ static int runCompile(mlir::MLIRContext &context) {
       return 1;
     }
   }
+  if (compileMatmulPrecision != "f32" && compileMatmulPrecision != "tf32" &&
+      compileMatmulPrecision != "bf16") {
+    errs() << "error: --matmul-precision must be f32, tf32 or bf16, got '"
+           << compileMatmulPrecision << "'\n";
+    return 1;
+  }
+  shape.matmulPrecision = compileMatmulPrecision;
   if (compilePrintPipeline) {
     outs() << "builtin.module(" << hrmc::hrmToCPUPipeline(shape) << ")\n";
     if (!chips.empty())

@@ -194,6 +194,71 @@ def HrmAccumulateInRegisters : Pass<"hrm-accumulate-in-registers"> {
                            "::mlir::memref::MemRefDialect"];
 }
 
+def HrmMatmulToMmaSync : Pass<"hrm-matmul-to-mma-sync"> {
+  let summary = "Lowers f32 matmuls on buffers to warp-level tensor-core kernels (mma.sync)";
+  let description = [{
+    Rewrites each `linalg.matmul`, `linalg.batch_matmul` or other f32
+    contraction on buffers (a multiply-add body; one M, one N, one K and at
+    most one batch dimension; operands read through any permutation) into a
+    `gpu.launch` whose warps each compute a 16 x 8 tile of the output, or
+    up to 32 x 32 where the shape divides, with `nvvm.mma.sync`: 128
+    threads (four warps) per block, the M tiles across warps and `blockIdx.y`,
+    the N tiles across `blockIdx.x`, the batch across `blockIdx.z`. Each
+    lane loads the operand elements the PTX fragment layout gives it,
+    rounds them to the `precision`'s type, and keeps its four accumulators
+    per tile in f32 registers across the K loop; the output is stored once.
+
+    A `linalg.fill` of the output right before the matmul (nothing between
+    them touching that buffer) becomes the accumulators' start value and is
+    erased; without one, the accumulators start from the output's values.
+
+    `precision=bf16` uses `mma.sync.m16n8k16` on bf16 pairs (operands
+    rounded to nearest even), `precision=tf32` `mma.sync.m16n8k4` on tf32;
+    both accumulate in f32. Shapes that are not multiples of the
+    instruction's (M of 16, N of 8, K of 16 or 4), dynamic shapes and
+    non-f32 ops are left alone.
+
+    `emulate` builds the same tiles and lanes as `scf.parallel` loops on
+    the host and computes each lane's four products with plain arithmetic
+    on operands rounded as the tensor cores round them, so that the tiling,
+    the fragment coordinates of the accumulators and the start values can
+    be run and checked on the CPU. It does not check the operand fragment
+    layout, which only the hardware executes.
+  }];
+  let options = [
+    Option<"precision", "precision", "std::string", /*default=*/"\"bf16\"",
+           "Operand type on the tensor cores: bf16 or tf32">,
+    Option<"emulate", "emulate", "bool", /*default=*/"false",
+           "Host loops and scalar arithmetic instead of gpu.launch and "
+           "mma.sync (for testing on the CPU)">,
+  ];
+  let dependentDialects = ["::mlir::gpu::GPUDialect",
+                           "::mlir::NVVM::NVVMDialect",
+                           "::mlir::LLVM::LLVMDialect",
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::affine::AffineDialect",
+                           "::mlir::memref::MemRefDialect"];
+}
+
+def HrmRoundMatmulOperands : Pass<"hrm-round-matmul-operands"> {
+  let summary = "Rounds the operands of the matmuls hrm-matmul-to-mma-sync takes, for the CPU";
+  let description = [{
+    The CPU library of a `--matmul-precision bf16|tf32` artifact computes
+    what the CUDA library's tensor cores do: every contraction on buffers
+    that `hrm-matmul-to-mma-sync` would rewrite (f32, shapes multiples of
+    the instruction's) becomes a `linalg.generic` whose body rounds both
+    operands before multiplying (bf16: to nearest even; tf32: the low 13
+    mantissa bits dropped), accumulating in f32. Only the order of the
+    f32 additions differs from the GPU's. Other ops are left alone.
+  }];
+  let options = [
+    Option<"precision", "precision", "std::string", /*default=*/"\"bf16\"",
+           "Operand type to round to: bf16 or tf32">,
+  ];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::linalg::LinalgDialect"];
+}
+
 def HrmFuseRowConsumers : Pass<"hrm-fuse-row-consumers"> {
   let summary = "Fuses a row reduction's loop and the broadcast consumer after it";
   let description = [{

@@ -20,6 +20,10 @@ struct CompileShape {
   /// Attention's core as one loop nest with an online softmax
   /// (convert-hrm-to-linalg{fused-attention}); always on for the GPU.
   bool fusedAttention = false;
+  /// f32, or tf32 / bf16 matmul operands with f32 accumulation: on the
+  /// tensor cores in the CUDA library (hrm-matmul-to-mma-sync), rounded the
+  /// same way in the CPU library (hrm-round-matmul-operands).
+  std::string matmulPrecision = "f32";
 };
 
 /// hrm -> linalg on tensors with static shapes, loops as scf.for.
@@ -28,7 +32,7 @@ struct CompileShape {
 std::string hrmToLinalgPipeline(const CompileShape &shape, bool forGPU = false);
 /// linalg on tensors -> LLVM dialect for the host CPU, with the runtime's
 /// packed entry points.
-std::string linalgToCPUPipeline();
+std::string linalgToCPUPipeline(llvm::StringRef matmulPrecision = "f32");
 /// Both, as one textual pipeline that hrm-opt accepts.
 std::string hrmToCPUPipeline(const CompileShape &shape);
 
@@ -38,7 +42,8 @@ std::string hrmToCPUPipeline(const CompileShape &shape);
 /// LLVM dialect that launches them through the `mgpu*` functions and
 /// allocates through `_mlir_memref_to_llvm_alloc` (both from the runtime's
 /// CUDA backend). Untuned: no shared memory, no tensor cores.
-std::string linalgToCUDAPipeline(llvm::ArrayRef<std::string> chips);
+std::string linalgToCUDAPipeline(llvm::ArrayRef<std::string> chips,
+                                 llvm::StringRef matmulPrecision = "f32");
 /// Where libdevice is looked for: $CUDA_HOME (or CUDA_ROOT, CUDA_PATH), else
 /// /usr/local/cuda if it exists, else "".
 std::string cudaToolkitPath();

@@ -6,6 +6,8 @@
 # With HRM_PREBUILT set it skips the compile and uses DIR/art as it is (a
 # GPU machine without hrmc: scripts/device-run.sh); HRM_PYTHON names the
 # interpreter that has PyTorch (default /usr/bin/python3).
+# HRM_MATMUL_PRECISION=bf16|tf32 compiles the matmuls for the tensor cores
+# and checks with test/e2e/matmul-precision.test's tolerances.
 set -e
 model=$1 dir=$2
 here=$(dirname "$0")
@@ -13,11 +15,19 @@ oracle=$here/../../oracle
 e2e=$here/../../e2e/Inputs
 mkdir -p "$dir"
 python=${HRM_PYTHON:-/usr/bin/python3}
+precision=${HRM_MATMUL_PRECISION:-f32}
+case $precision in
+  f32) tol= ; gtol= ;;
+  bf16) tol="--tol 1e-2" gtol="--tol 3e-2" ;;
+  tf32) tol="--tol 5e-3" gtol="--tol 1e-2" ;;
+  *) echo "check-cuda.sh: HRM_MATMUL_PRECISION must be f32, bf16 or tf32" >&2; exit 2 ;;
+esac
 if [ -z "${HRM_PREBUILT:-}" ]; then
-  hrmc compile "$model" -o "$dir/art" --batch 2 --seq-len 8 --train --target cuda --opt-level 1
+  hrmc compile "$model" -o "$dir/art" --batch 2 --seq-len 8 --train --target cuda \
+    --matmul-precision "$precision" --opt-level 1
 fi
 hrm-run init "$dir/art" -o "$dir/params.safetensors" --seed 11 > /dev/null
 hrm-run eval "$dir/art" --device cuda --params "$dir/params.safetensors" \
   --text "$e2e/grad-text.txt" --batches 1 --dump "$dir/dump" > /dev/null
-"$python" "$oracle/check.py" "$model" "$dir/params.safetensors" "$dir/dump"
-"$python" "$oracle/check_grads.py" "$model" "$dir/params.safetensors" "$dir/dump"
+"$python" "$oracle/check.py" "$model" "$dir/params.safetensors" "$dir/dump" $tol
+"$python" "$oracle/check_grads.py" "$model" "$dir/params.safetensors" "$dir/dump" $gtol

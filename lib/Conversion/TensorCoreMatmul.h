@@ -1,0 +1,76 @@
+//===- TensorCoreMatmul.h - which matmuls go to the tensor cores ----------===//
+//
+// Internal to lib/Conversion: hrm-matmul-to-mma-sync puts these matmuls on
+// the tensor cores; hrm-round-matmul-operands rounds the same ones on the
+// CPU.
+//
+//===----------------------------------------------------------------------===//
+#ifndef HRMC_LIB_CONVERSION_TENSORCOREMATMUL_H
+#define HRMC_LIB_CONVERSION_TENSORCOREMATMUL_H
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Linalg/IR/LinalgInterfaces.h"
+
+namespace mlir::hrm {
+
+/// The loop dimensions of an f32 contraction on buffers whose M, N and K are
+/// multiples of the instruction's (16, 8, kStep): the ops
+/// hrm-matmul-to-mma-sync puts on the tensor cores.
+struct MatmulDims {
+  std::optional<unsigned> batch;
+  unsigned m, n, k;
+  int64_t batchSize, mSize, nSize, kSize;
+};
+
+inline std::optional<MatmulDims> matchTensorCoreMatmul(linalg::LinalgOp op,
+                                                       int64_t kStep) {
+  if (!op.hasPureBufferSemantics() || op.getNumDpsInputs() != 2 ||
+      op.getNumDpsInits() != 1 || op.hasDynamicShape() ||
+      op->getParentOfType<gpu::LaunchOp>() ||
+      !linalg::isaContractionOpInterface(op))
+    return std::nullopt;
+  for (OpOperand &operand : op->getOpOperands())
+    if (!getElementTypeOrSelf(operand.get().getType()).isF32())
+      return std::nullopt;
+  FailureOr<linalg::ContractionDimensions> dims =
+      linalg::inferContractionDims(op);
+  if (failed(dims) || dims->batch.size() > 1 || dims->m.size() != 1 ||
+      dims->n.size() != 1 || dims->k.size() != 1 ||
+      op.getNumLoops() != dims->batch.size() + 3)
+    return std::nullopt;
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  MatmulDims d;
+  if (!dims->batch.empty())
+    d.batch = dims->batch.front();
+  d.m = dims->m.front();
+  d.n = dims->n.front();
+  d.k = dims->k.front();
+  d.batchSize = d.batch ? ranges[*d.batch] : 1;
+  d.mSize = ranges[d.m];
+  d.nSize = ranges[d.n];
+  d.kSize = ranges[d.k];
+  if (d.mSize % 16 || d.nSize % 8 || d.kSize % kStep)
+    return std::nullopt;
+  return d;
+}
+
+/// `v` (f32) rounded as the tensor cores read it: bf16 to nearest even, or
+/// tf32, the f32's bits with the low 13 mantissa bits dropped.
+inline Value roundToTensorCoreType(OpBuilder &b, Location loc, Value v,
+                                   bool bf16) {
+  if (bf16) {
+    Value h = arith::TruncFOp::create(b, loc, b.getBF16Type(), v);
+    return arith::ExtFOp::create(b, loc, b.getF32Type(), h);
+  }
+  Type i32 = b.getI32Type();
+  Value bits = arith::BitcastOp::create(b, loc, i32, v);
+  Value mask = arith::ConstantIntOp::create(b, loc, i32, ~0x1fff);
+  bits = arith::AndIOp::create(b, loc, bits, mask);
+  return arith::BitcastOp::create(b, loc, b.getF32Type(), bits);
+}
+
+} // namespace mlir::hrm
+
+#endif // HRMC_LIB_CONVERSION_TENSORCOREMATMUL_H
