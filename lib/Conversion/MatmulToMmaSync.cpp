@@ -317,12 +317,9 @@ struct HrmMatmulToMmaSyncPass
   using Base::Base;
 
   void runOnOperation() override {
-    if (precision != "bf16" && precision != "tf32") {
-      emitError(getOperation()->getLoc())
-          << "hrm-matmul-to-mma-sync: precision must be bf16 or tf32, not '"
-          << precision << "'";
+    if (failed(hrm::checkTensorCorePrecision(getOperation(), getArgument(),
+                                             precision)))
       return signalPassFailure();
-    }
     MmaShape shape = mmaShape(precision == "bf16");
     struct Work {
       linalg::LinalgOp op;

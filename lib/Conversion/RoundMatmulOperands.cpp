@@ -20,12 +20,9 @@ struct HrmRoundMatmulOperandsPass
   using Base::Base;
 
   void runOnOperation() override {
-    if (precision != "bf16" && precision != "tf32") {
-      emitError(getOperation()->getLoc())
-          << "hrm-round-matmul-operands: precision must be bf16 or tf32, not '"
-          << precision << "'";
+    if (failed(hrm::checkTensorCorePrecision(getOperation(), getArgument(),
+                                             precision)))
       return signalPassFailure();
-    }
     bool bf16 = precision == "bf16";
     SmallVector<linalg::LinalgOp> work;
     getOperation()->walk([&](linalg::LinalgOp op) {

@@ -56,6 +56,16 @@ inline std::optional<MatmulDims> matchTensorCoreMatmul(linalg::LinalgOp op,
   return d;
 }
 
+/// The passes' `precision` option names one of the operand types.
+inline LogicalResult checkTensorCorePrecision(Operation *op, StringRef pass,
+                                              StringRef precision) {
+  if (precision == "bf16" || precision == "tf32")
+    return success();
+  return emitError(op->getLoc())
+         << pass << ": precision must be bf16 or tf32, not '" << precision
+         << "'";
+}
+
 /// `v` (f32) rounded as the tensor cores read it: bf16 to nearest even, or
 /// tf32, the f32's bits with the low 13 mantissa bits dropped.
 inline Value roundToTensorCoreType(OpBuilder &b, Location loc, Value v,
