@@ -11,14 +11,13 @@ class Module;
 namespace hrmc {
 
 /// What the counting allocator allocates with: the C heap for CPU code; the
-/// runtime's CUDA backend (managed memory) for code that launches kernels.
+/// runtime's CUDA backend (device memory) for code that launches kernels.
 struct HeapFunctions {
   const char *alloc = "malloc";
   const char *release = "free";
   /// `int64_t release(void *)` returns the size the block was allocated
-  /// with, so no size header is written into the block: a host store into a
-  /// GPU's managed buffer would move its page to the host before each
-  /// kernel that uses it.
+  /// with, so no size header is written into the block: the host cannot
+  /// store into a GPU's device memory.
   bool releaseReturnsSize = false;
 };
 

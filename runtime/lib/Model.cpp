@@ -11,6 +11,7 @@
 #include <cstring>
 #include <dlfcn.h>
 #include <random>
+#include <utility>
 
 using namespace hrmrt;
 
@@ -66,6 +67,10 @@ struct CudaBackend {
   const char *(*deviceName)() = nullptr;
   void *(*alloc)(int64_t) = nullptr;
   void (*release)(void *) = nullptr;
+  void *(*hostAlloc)(int64_t) = nullptr;
+  void (*hostFree)(void *) = nullptr;
+  int (*upload)(void *, const void *, int64_t) = nullptr;
+  int (*download)(void *, const void *, int64_t) = nullptr;
   void (*synchronize)() = nullptr;
   int (*takeError)(char *, size_t) = nullptr;
   int64_t (*launches)() = nullptr;
@@ -103,6 +108,10 @@ llvm::Expected<const CudaBackend *> cudaBackend() {
       sym(backend.deviceName, "hrmrt_cuda_device_name");
       sym(backend.alloc, "hrmrt_cuda_alloc");
       sym(backend.release, "hrmrt_cuda_free");
+      sym(backend.hostAlloc, "hrmrt_cuda_host_alloc");
+      sym(backend.hostFree, "hrmrt_cuda_host_free");
+      sym(backend.upload, "hrmrt_cuda_upload");
+      sym(backend.download, "hrmrt_cuda_download");
       sym(backend.synchronize, "hrmrt_cuda_synchronize");
       sym(backend.takeError, "hrmrt_cuda_take_error");
       sym(backend.launches, "hrmrt_cuda_launches");
@@ -197,18 +206,40 @@ llvm::Expected<std::unique_ptr<Model>> Model::load(llvm::StringRef dir,
     for (const TensorSpec &t : e.outputs)
       bytes += Arena::footprint(t.bytes());
   }
-  if (cuda)
+  // On the GPU the host arena is a pinned mirror of the device arena, with
+  // the same layout: buffers are allocated from both in the same order.
+  if (cuda) {
     model->arena_ = std::make_unique<Arena>(
-        cuda->alloc(static_cast<int64_t>(Arena::footprint(bytes))),
-        Arena::footprint(bytes), cuda->release);
-  else
+        cuda->hostAlloc(static_cast<int64_t>(bytes)), bytes, cuda->hostFree);
+    model->deviceArena_ = std::make_unique<Arena>(
+        cuda->alloc(static_cast<int64_t>(bytes)), bytes, cuda->release);
+  } else {
     model->arena_ = std::make_unique<Arena>(bytes);
-  if (bytes && model->arena_->capacity() == 0)
-    return llvm::createStringError("out of memory: cannot allocate the " +
-                                   llvm::Twine(bytes) + "-byte arena for " +
-                                   m.model);
-  for (const ParamSpec &p : m.params)
-    model->params_.push_back(model->arena_->allocate(p.tensor.bytes()));
+  }
+  for (Arena *arena : {model->arena_.get(), model->deviceArena_.get()})
+    if (arena && bytes && arena->capacity() == 0) {
+      std::string why = "out of memory: cannot allocate the " +
+                        std::to_string(bytes) + "-byte " +
+                        (arena == model->deviceArena_.get() ? "device "
+                                                            : "host ") +
+                        "arena for " + m.model;
+      if (cuda)
+        if (llvm::Error e = takeCudaError(*cuda, "allocating buffers"))
+          why += " (" + llvm::toString(std::move(e)) + ")";
+      return llvm::createStringError(why);
+    }
+  // Where a buffer is for the compiled code: its device copy on the GPU.
+  auto allocate = [&](size_t size, void *&device) {
+    void *host = model->arena_->allocate(size);
+    device = model->deviceArena_ ? model->deviceArena_->allocate(size) : host;
+    return host;
+  };
+  for (const ParamSpec &p : m.params) {
+    void *device;
+    model->params_.push_back(allocate(p.tensor.bytes(), device));
+    model->deviceParams_.push_back(device);
+  }
+  model->paramBytes_ = model->arena_->used();
   for (const EntrySpec &e : m.entries) {
     Buffers buffers;
     buffers.function = reinterpret_cast<void (*)(void **)>(
@@ -216,15 +247,23 @@ llvm::Expected<std::unique_ptr<Model>> Model::load(llvm::StringRef dir,
     if (!buffers.function)
       return llvm::createStringError(libraryPath + " has no entry point '" +
                                      e.symbol + "' named in the manifest");
-    for (const TensorSpec &t : e.inputs)
-      buffers.inputs.push_back(model->arena_->allocate(t.bytes()));
-    for (const TensorSpec &t : e.outputs)
-      buffers.outputs.push_back(model->arena_->allocate(t.bytes()));
-    for (auto [p, data] : llvm::zip(m.params, model->params_))
+    for (const TensorSpec &t : e.inputs) {
+      void *device;
+      buffers.inputs.push_back(allocate(t.bytes(), device));
+      buffers.deviceInputs.push_back(device);
+      buffers.inputBytes.push_back(static_cast<int64_t>(t.bytes()));
+    }
+    for (const TensorSpec &t : e.outputs) {
+      void *device;
+      buffers.outputs.push_back(allocate(t.bytes(), device));
+      buffers.deviceOutputs.push_back(device);
+      buffers.outputBytes.push_back(static_cast<int64_t>(t.bytes()));
+    }
+    for (auto [p, data] : llvm::zip(m.params, model->deviceParams_))
       buffers.descriptors.push_back(makeDescriptor(data, p.tensor.shape));
-    for (auto [t, data] : llvm::zip(e.inputs, buffers.inputs))
+    for (auto [t, data] : llvm::zip(e.inputs, buffers.deviceInputs))
       buffers.descriptors.push_back(makeDescriptor(data, t.shape));
-    for (auto [t, data] : llvm::zip(e.outputs, buffers.outputs))
+    for (auto [t, data] : llvm::zip(e.outputs, buffers.deviceOutputs))
       buffers.descriptors.push_back(makeDescriptor(data, t.shape));
     for (std::vector<int64_t> &d : buffers.descriptors)
       buffers.args.push_back(d.data());
@@ -245,6 +284,7 @@ Model::~Model() {
 }
 
 void Model::initParameters(uint64_t seed) {
+  parametersChanged();
   for (auto [spec, data] : llvm::zip(manifest_.params, params_)) {
     float *values = static_cast<float *>(data);
     int64_t n = spec.tensor.numElements();
@@ -300,6 +340,7 @@ llvm::Error Model::loadParameters(llvm::StringRef path) {
                                      "' is not a parameter of " +
                                      manifest_.model);
   // Validated in full before anything is overwritten.
+  parametersChanged();
   for (auto [spec, data] : llvm::zip(manifest_.params, params_))
     std::memcpy(data, byName[spec.tensor.name]->data.data(),
                 spec.tensor.bytes());
@@ -324,6 +365,13 @@ llvm::Error Model::saveParameters(llvm::StringRef path) const {
 }
 
 void *Model::param(llvm::StringRef name) {
+  const void *data = std::as_const(*this).param(name);
+  if (data)
+    parametersChanged();
+  return const_cast<void *>(data);
+}
+
+const void *Model::param(llvm::StringRef name) const {
   for (auto [spec, data] : llvm::zip(manifest_.params, params_))
     if (spec.tensor.name == name)
       return data;
@@ -353,12 +401,33 @@ llvm::Error Model::run(llvm::StringRef entry) {
   const auto *backend = static_cast<const CudaBackend *>(cuda_);
   std::string what = "running '" + entry.str() + "'";
   int64_t launchesBefore = backend ? backend->launches() : 0;
+  if (backend) {
+    // Queued before the kernels, on their stream.
+    if (!parametersOnDevice_ && !params_.empty()) {
+      if (backend->upload(deviceParams_.front(), params_.front(),
+                          static_cast<int64_t>(paramBytes_)) != 0)
+        return takeCudaError(*backend, "uploading the parameters");
+      parametersOnDevice_ = true;
+    }
+    for (auto [device, host, bytes] : llvm::zip(
+             buffers.deviceInputs, buffers.inputs, buffers.inputBytes))
+      if (backend->upload(device, host, bytes) != 0)
+        return takeCudaError(*backend, what + " (uploading the inputs)");
+  }
+  // Queued after the kernels; complete once synchronised.
+  auto downloadAndWait = [&] {
+    for (auto [host, device, bytes] : llvm::zip(
+             buffers.outputs, buffers.deviceOutputs, buffers.outputBytes))
+      if (backend->download(host, device, bytes) != 0)
+        break; // the error is kept
+    backend->synchronize();
+    lastLaunches_ = backend->launches() - launchesBefore;
+  };
   if (backend && cudaGraphs_ && buffers.graph) {
     // The host code is not run, so its heap counter does not move.
     lastHeapUse_.reset();
     backend->graphLaunch(buffers.graph);
-    backend->synchronize();
-    lastLaunches_ = backend->launches() - launchesBefore;
+    downloadAndWait();
     return takeCudaError(*backend, what + " (CUDA graph replay)");
   }
   // The first call fills the backend's block pool; the second is captured.
@@ -381,8 +450,7 @@ llvm::Error Model::run(llvm::StringRef entry) {
       return takeCudaError(*backend, what + " (CUDA graph capture)");
     backend->graphLaunch(buffers.graph);
   }
-  backend->synchronize();
-  lastLaunches_ = backend->launches() - launchesBefore;
+  downloadAndWait();
   return takeCudaError(*backend, what);
 }
 

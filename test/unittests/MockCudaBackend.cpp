@@ -4,16 +4,18 @@
 // library) so that the host side of a CUDA artifact can be checked on a
 // machine without a GPU: every module load must get NVPTX assembly, every
 // kernel looked up must be an .entry of it, every launch must have a sane
-// shape; memory is host memory. Kernels are not run, so outputs are
-// meaningless. CUDA graphs are modelled: a capture counts the launches it
-// records, a replay adds them to the launch count. At exit it prints what
-// it saw.
+// shape; "device" memory is host memory apart from the runtime's pinned
+// mirror, and every upload and download must lie inside one block of each.
+// Kernels are not run, so outputs are meaningless. CUDA graphs are
+// modelled: a capture counts the launches it records, a replay adds them
+// to the launch count. At exit it prints what it saw.
 //
 //===----------------------------------------------------------------------===//
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <map>
 #include <string>
 
 namespace {
@@ -22,6 +24,9 @@ struct Stats {
   int modules = 0, functions = 0, streamsOpen = 0, errors = 0;
   long launches = 0, largestBlock = 0;
   int captures = 0, replays = 0;
+  long uploads = 0, downloads = 0, uploadBytes = 0, downloadBytes = 0;
+  // Live blocks by start address, with their sizes.
+  std::map<const char *, int64_t> device, host;
   bool capturing = false;
   long captured = 0;
   std::string firstError;
@@ -33,12 +38,40 @@ struct Stats {
                  modules, functions, launches, largestBlock, streamsOpen,
                  captures, replays, errors,
                  errors ? ": " : "", firstError.c_str());
+    std::fprintf(stderr,
+                 "mock cuda: %ld uploads of %ld bytes, %ld downloads of %ld "
+                 "bytes\n",
+                 uploads, uploadBytes, downloads, downloadBytes);
   }
 } stats;
 
 void fail(const std::string &message) {
   if (stats.errors++ == 0)
     stats.firstError = message;
+}
+
+/// True if [p, p + bytes) lies inside one of `blocks`.
+bool inside(const std::map<const char *, int64_t> &blocks, const void *p,
+            int64_t bytes) {
+  const char *c = static_cast<const char *>(p);
+  auto it = blocks.upper_bound(c);
+  if (it == blocks.begin())
+    return false;
+  --it;
+  return bytes >= 0 && c + bytes <= it->first + it->second;
+}
+
+int copy(void *to, const void *from, int64_t bytes, bool up) {
+  const void *device = up ? to : from, *host = up ? from : to;
+  if (!inside(stats.device, device, bytes) || !inside(stats.host, host, bytes)) {
+    fail(std::string(up ? "hrmrt_cuda_upload" : "hrmrt_cuda_download") +
+         ": not inside a device block and a pinned host block");
+    return 1;
+  }
+  std::memcpy(to, from, static_cast<size_t>(bytes));
+  ++(up ? stats.uploads : stats.downloads);
+  (up ? stats.uploadBytes : stats.downloadBytes) += bytes;
+  return 0;
 }
 
 } // namespace
@@ -57,6 +90,7 @@ void *hrmrt_cuda_alloc(int64_t bytes) {
     return nullptr;
   std::memset(p, 0, size);
   std::memcpy(p, &bytes, sizeof(bytes));
+  stats.device[p + 64] = bytes;
   return p + 64;
 }
 int64_t hrmrt_cuda_free_sized(void *p) {
@@ -64,10 +98,28 @@ int64_t hrmrt_cuda_free_sized(void *p) {
     return 0;
   int64_t bytes;
   std::memcpy(&bytes, static_cast<char *>(p) - 64, sizeof(bytes));
+  stats.device.erase(static_cast<char *>(p));
   std::free(static_cast<char *>(p) - 64);
   return bytes;
 }
 void hrmrt_cuda_free(void *p) { hrmrt_cuda_free_sized(p); }
+void *hrmrt_cuda_host_alloc(int64_t bytes) {
+  size_t size = (static_cast<size_t>(bytes ? bytes : 1) + 63) / 64 * 64;
+  char *p = static_cast<char *>(std::aligned_alloc(64, size));
+  if (p)
+    stats.host[p] = bytes;
+  return p;
+}
+void hrmrt_cuda_host_free(void *p) {
+  stats.host.erase(static_cast<char *>(p));
+  std::free(p);
+}
+int hrmrt_cuda_upload(void *device, const void *host, int64_t bytes) {
+  return copy(device, host, bytes, true);
+}
+int hrmrt_cuda_download(void *host, const void *device, int64_t bytes) {
+  return copy(host, device, bytes, false);
+}
 void hrmrt_cuda_synchronize() {}
 
 int64_t hrmrt_cuda_launches() { return stats.launches; }

@@ -424,6 +424,7 @@ int runTrain() {
                   "; lower --lr or raise --warmup");
     double rate = hrmrt::learningRate(config, optimizer.steps());
     double norm = optimizer.step(config, params, grads);
+    model.parametersChanged(); // written through `params`
     double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
             .count();

@@ -302,9 +302,9 @@ def HrmGPUHostCode : Pass<"hrm-gpu-host-code"> {
   let description = [{
     `convert-linalg-to-parallel-loops` leaves a linalg op with no parallel
     dimension (a loss summed over every token, a 0-d fill) as plain loops,
-    which would run on the host: with managed memory each such access moves
-    the buffer's pages to the host and back; with device memory it would
-    fault. This pass wraps each maximal run of such operations (memory
+    which would run on the host, where the runtime's device memory cannot
+    be read (with managed memory each access would move the buffer's pages
+    to the host and back). This pass wraps each maximal run of such operations (memory
     accesses, pure arithmetic, `scf.for` / `scf.if` made of them) that
     defines no value used after it into `scf.parallel (0) to (1)`, which
     becomes a one-thread kernel. Constants are hoisted above the run.
@@ -322,10 +322,9 @@ def HrmHostBookkeeping : Pass<"hrm-host-bookkeeping", "::mlir::func::FuncOp"> {
     `buffer-deallocation-pipeline` lowers each `bufferization.dealloc` of
     several buffers to small `index` and `i1` buffers (addresses and
     ownership flags) that the host fills and reads. In the GPU pipeline
-    every `memref.alloc` is device-visible managed memory, and the host
-    writing such a buffer moves its page, and the pages the driver groups
-    with it, to the host: the next kernel that touches a neighbour waits for
-    them to come back. This pass turns each such buffer (static shape,
+    every `memref.alloc` is device memory, which the host cannot touch
+    (with managed memory a host write would move the page, and the pages
+    the driver groups with it, to the host and back). This pass turns each such buffer (static shape,
     `index` or `i1` elements, used outside `scf.parallel` only, freed by one
     `memref.dealloc` in its own block) into one `memref.alloca` at the
     function's entry, and drops the dealloc. Its instances are never live
@@ -391,8 +390,7 @@ def HrmStridedCopyToLinalg : Pass<"hrm-strided-copy-to-linalg"> {
     `convert-linalg-to-loops` turns into plain loops.
 
     With `contiguous` it rewrites every copy: the GPU pipeline's copies must
-    become kernels, since a `memcpy` on the host would move the managed
-    pages of both buffers to the host and back.
+    become kernels, since the host cannot `memcpy` device memory.
   }];
   let options = [
     Option<"contiguous", "contiguous", "bool", /*default=*/"false",

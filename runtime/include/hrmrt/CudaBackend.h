@@ -4,9 +4,11 @@
 // so the library builds and loads without a driver), what a CUDA artifact's
 // host code calls: the `mgpu*` module / stream / launch functions of
 // MLIR's gpu-to-llvm lowering and the allocator behind its counting heap
-// (`hrmrt_cuda_alloc` / `_free`, managed memory, so that host code and the
-// runtime can read and write every buffer). Model loads it with RTLD_GLOBAL
-// before the artifact, which resolves those symbols against it.
+// (`hrmrt_cuda_alloc` / `_free`, device memory: the host code never reads
+// a buffer). The runtime keeps parameters, inputs and outputs in a pinned
+// host mirror and a device arena and moves them with the queued copies
+// below. Model loads it with RTLD_GLOBAL before the artifact, which
+// resolves those symbols against it.
 //
 // Launches are not waited for: the runtime calls hrmrt_cuda_synchronize
 // when an entry point returns (HRMRT_CUDA_SYNC=each waits after each).
@@ -26,7 +28,7 @@ extern "C" {
 int hrmrt_cuda_init(char *error, size_t size);
 /// The device's name (after a successful init).
 const char *hrmrt_cuda_device_name();
-/// Managed memory (null on failure, with the error kept). Freed blocks are
+/// Device memory (null on failure, with the error kept). Freed blocks are
 /// kept for later requests of the same size, not returned to the driver.
 void *hrmrt_cuda_alloc(int64_t bytes);
 void hrmrt_cuda_free(void *p);
@@ -34,6 +36,16 @@ void hrmrt_cuda_free(void *p);
 /// a CUDA artifact's heap counter calls, so that it writes no size header
 /// into device-used memory.
 int64_t hrmrt_cuda_free_sized(void *p);
+/// Page-locked host memory, so that copies run asynchronously (null on
+/// failure, error kept); hrmrt_cuda_host_free gives it back.
+void *hrmrt_cuda_host_alloc(int64_t bytes);
+void hrmrt_cuda_host_free(void *p);
+/// Queue a copy on the stream the kernels run on, so it is ordered with
+/// them; 0 on success (else the error is kept). The host side must stay
+/// untouched, and a download's destination unread, until
+/// hrmrt_cuda_synchronize.
+int hrmrt_cuda_upload(void *device, const void *host, int64_t bytes);
+int hrmrt_cuda_download(void *host, const void *device, int64_t bytes);
 /// Waits for all work on the device.
 void hrmrt_cuda_synchronize();
 /// Starts recording the launches queued from this thread into a CUDA

@@ -23,9 +23,11 @@ llvm::Expected<Device> parseDevice(llvm::StringRef name);
 llvm::Expected<std::string> cudaDeviceName();
 
 /// A compiled artifact (manifest.json + model.so) loaded into the process,
-/// with its parameters, inputs and outputs in one arena. On the CUDA
-/// backend the arena and the compiled code's temporaries are CUDA managed
-/// memory, so every accessor below returns a pointer the host can use.
+/// with its parameters, inputs and outputs in one arena. The accessors
+/// below return host memory. On the CUDA backend that arena is a pinned
+/// mirror of a device arena the compiled code runs on: run() uploads the
+/// entry's inputs, and the parameters when they changed, and downloads
+/// its outputs.
 class Model {
 public:
   /// Loads the artifact in `dir` for `device`. Parameters start as zeros.
@@ -50,7 +52,12 @@ public:
   llvm::Error saveParameters(llvm::StringRef path) const;
 
   /// The bytes of one parameter, input or output buffer (null if unknown).
+  /// The mutable param() counts as a change of the parameters.
   void *param(llvm::StringRef name);
+  const void *param(llvm::StringRef name) const;
+  /// Says that parameters were written through pointers kept from earlier
+  /// param() calls (an optimizer step): the next run() uploads them.
+  void parametersChanged() { parametersOnDevice_ = false; }
   void *input(llvm::StringRef entry, size_t index);
   const void *output(llvm::StringRef entry, size_t index) const;
 
@@ -82,6 +89,9 @@ private:
   Model() = default;
   struct Buffers {
     std::vector<void *> inputs, outputs;
+    /// Where the compiled code finds them (the same as above on the CPU).
+    std::vector<void *> deviceInputs, deviceOutputs;
+    std::vector<int64_t> inputBytes, outputBytes;
     void (*function)(void **) = nullptr;
     /// Memref descriptors of the parameters, inputs and outputs, and the
     /// argument array pointing at them: buffers never move, so both are
@@ -98,7 +108,12 @@ private:
   bool onGPU_ = false;
   void *library_ = nullptr;
   std::unique_ptr<Arena> arena_;
-  std::vector<void *> params_;
+  /// The GPU's copy of arena_ (null on the CPU).
+  std::unique_ptr<Arena> deviceArena_;
+  std::vector<void *> params_, deviceParams_;
+  /// The parameters lie first in both arenas: one upload of this size.
+  size_t paramBytes_ = 0;
+  bool parametersOnDevice_ = false;
   std::map<std::string, Buffers, std::less<>> entries_;
   /// The artifact's {live, peak} heap byte counters (hrm_heap_bytes).
   int64_t *heapBytes_ = nullptr;

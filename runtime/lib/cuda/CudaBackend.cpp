@@ -12,12 +12,16 @@
 // - hrmrt_cuda_alloc/free keep freed blocks in per-size free lists (a
 //   compiled graph asks for the same sizes on every call) and give them to
 //   the driver only at exit.
+// - Memory is device memory (cuMemAlloc): the host code never reads a
+//   buffer (the same check), and the runtime moves parameters, inputs and
+//   outputs with hrmrt_cuda_upload/_download between its pinned host
+//   mirror (hrmrt_cuda_host_alloc) and its device arena, queued on the
+//   stream the kernels use.
 // - hrmrt_cuda_capture_* records an entry point's launches into a CUDA
 //   graph: the launch sequence does not depend on data (the same check),
 //   so replaying it is the call. The blocks the captured call allocated
 //   stay the graph's until it is destroyed.
 // HRMRT_CUDA_PROFILE=1 prints where the host time went at exit.
-// A device arena with explicit copies is not built (managed memory).
 //
 //===----------------------------------------------------------------------===//
 #include "hrmrt/CudaBackend.h"
@@ -49,7 +53,11 @@ struct Driver {
   HRMRT_CU(cuCtxSetCurrent)
   HRMRT_CU(cuCtxSynchronize)
   HRMRT_CU(cuGetErrorString)
-  HRMRT_CU(cuMemAllocManaged)
+  HRMRT_CU(cuMemAlloc)
+  HRMRT_CU(cuMemAllocHost)
+  HRMRT_CU(cuMemFreeHost)
+  HRMRT_CU(cuMemcpyHtoDAsync)
+  HRMRT_CU(cuMemcpyDtoHAsync)
   HRMRT_CU(cuModuleLoadDataEx)
   HRMRT_CU(cuModuleLoadData)
   HRMRT_CU(cuModuleUnload)
@@ -104,7 +112,8 @@ std::string kernelName(CUfunction function) {
 
 struct Profile {
   bool on = std::getenv("HRMRT_CUDA_PROFILE") != nullptr;
-  Tally launch, sync, deferred, wait, driverAlloc, poolHit, release, graph;
+  Tally launch, sync, deferred, wait, driverAlloc, poolHit, release, graph,
+      upload, download;
   // With HRMRT_CUDA_SYNC=each the wait after a launch is about its
   // kernel's run time: waits by kernel name.
   std::mutex mutex;
@@ -122,7 +131,9 @@ struct Profile {
     line("mgpuStreamSynchronize (no wait)", deferred.calls, deferred.nanos);
     line("wait at the end of a call", wait.calls, wait.nanos);
     line("cuGraphLaunch", graph.calls, graph.nanos);
-    line("cuMemAllocManaged", driverAlloc.calls, driverAlloc.nanos);
+    line("cuMemAlloc", driverAlloc.calls, driverAlloc.nanos);
+    line("upload (queued)", upload.calls, upload.nanos);
+    line("download (queued)", download.calls, download.nanos);
     line("alloc from the pool", poolHit.calls, poolHit.nanos);
     line("free (to the pool)", release.calls, release.nanos);
     std::vector<std::pair<int64_t, std::string>> order;
@@ -240,7 +251,11 @@ void initialise() {
   HRMRT_LOAD(cuCtxSetCurrent)
   HRMRT_LOAD(cuCtxSynchronize)
   HRMRT_LOAD(cuGetErrorString)
-  HRMRT_LOAD(cuMemAllocManaged)
+  HRMRT_LOAD_V2(cuMemAlloc)
+  HRMRT_LOAD_V2(cuMemAllocHost)
+  HRMRT_LOAD(cuMemFreeHost)
+  HRMRT_LOAD_V2(cuMemcpyHtoDAsync)
+  HRMRT_LOAD_V2(cuMemcpyDtoHAsync)
   HRMRT_LOAD(cuModuleLoadDataEx)
   HRMRT_LOAD(cuModuleLoadData)
   HRMRT_LOAD(cuModuleUnload)
@@ -310,6 +325,29 @@ extern "C" {
 
 void *mgpuStreamCreate();
 
+} // extern "C"
+
+namespace {
+
+/// Queues a copy on the kernels' stream; 0 on success.
+template <typename Copy>
+int queueCopy(Tally &tally, const char *what, int64_t bytes, Copy copy) {
+  if (bytes <= 0)
+    return 0;
+  if (!mgpuStreamCreate())
+    return 1;
+  Timed timed(tally);
+  return check(copy(), (std::string(what) + " of " + std::to_string(bytes) +
+                        " bytes")
+                           .c_str())
+             ? 0
+             : 1;
+}
+
+} // namespace
+
+extern "C" {
+
 int hrmrt_cuda_init(char *error, size_t size) {
   std::call_once(initOnce, initialise);
   if (driver.ready)
@@ -339,8 +377,8 @@ void *hrmrt_cuda_alloc(int64_t bytes) {
   }
   Timed timed(profile.driverAlloc);
   CUdeviceptr p = 0;
-  if (!check(driver.cuMemAllocManaged(&p, size, CU_MEM_ATTACH_GLOBAL),
-             ("cuMemAllocManaged(" + std::to_string(bytes) + " bytes)").c_str()))
+  if (!check(driver.cuMemAlloc(&p, size),
+             ("cuMemAlloc(" + std::to_string(bytes) + " bytes)").c_str()))
     return nullptr;
   std::lock_guard<std::mutex> lock(pool.mutex);
   pool.live.emplace(reinterpret_cast<void *>(p), std::make_pair(size, bytes));
@@ -366,6 +404,37 @@ int64_t hrmrt_cuda_free_sized(void *p) {
 
 void hrmrt_cuda_free(void *p) { hrmrt_cuda_free_sized(p); }
 
+void *hrmrt_cuda_host_alloc(int64_t bytes) {
+  if (!ready("hrmrt_cuda_host_alloc"))
+    return nullptr;
+  void *p = nullptr;
+  if (!check(driver.cuMemAllocHost(&p, static_cast<size_t>(bytes > 0 ? bytes : 1)),
+             ("cuMemAllocHost(" + std::to_string(bytes) + " bytes)").c_str()))
+    return nullptr;
+  return p;
+}
+
+void hrmrt_cuda_host_free(void *p) {
+  if (p && driver.ready)
+    check(driver.cuMemFreeHost(p), "cuMemFreeHost");
+}
+
+int hrmrt_cuda_upload(void *device, const void *host, int64_t bytes) {
+  return queueCopy(profile.upload, "upload", bytes, [&] {
+    return driver.cuMemcpyHtoDAsync(reinterpret_cast<CUdeviceptr>(device),
+                                    host, static_cast<size_t>(bytes),
+                                    sharedStream);
+  });
+}
+
+int hrmrt_cuda_download(void *host, const void *device, int64_t bytes) {
+  return queueCopy(profile.download, "download", bytes, [&] {
+    return driver.cuMemcpyDtoHAsync(
+        host, reinterpret_cast<CUdeviceptr>(device),
+        static_cast<size_t>(bytes), sharedStream);
+  });
+}
+
 void hrmrt_cuda_synchronize() {
   if (!ready("hrmrt_cuda_synchronize"))
     return;
@@ -385,7 +454,7 @@ int hrmrt_cuda_capture_begin() {
     pool.captured.clear();
     pool.capturedLaunches = 0;
   }
-  // Relaxed: a pool miss may call cuMemAllocManaged during the capture.
+  // Relaxed: a pool miss may call cuMemAlloc during the capture.
   return check(driver.cuStreamBeginCapture(sharedStream,
                                            CU_STREAM_CAPTURE_MODE_RELAXED),
                "cuStreamBeginCapture")
