@@ -66,7 +66,21 @@ void lower(linalg::FillOp fill, linalg::LinalgOp op, RewriterBase &rewriter) {
   for (auto [dim, kind] : llvm::enumerate(iterators))
     if (kind == utils::IteratorType::parallel)
       ivs[dim] = parallel.getInductionVars()[next++];
-  Value init = fill.getInputs()[0];
+  // Without a fill the sum starts from the output's element (a residual
+  // folded into the contraction by hrm-fold-add-into-contraction).
+  OpOperand *out = op.getDpsInitOperand(0);
+  Value init;
+  if (fill) {
+    init = fill.getInputs()[0];
+  } else {
+    SmallVector<Value> at(ivs);
+    for (Value &iv : at)
+      if (!iv)
+        iv = zero; // a reduction dimension, absent from the output's map
+    init = memref::LoadOp::create(
+        rewriter, loc, out->get(),
+        applyIndexingMap(rewriter, loc, op.getMatchingIndexingMap(out), at));
+  }
   SmallVector<scf::ForOp> loops;
   for (auto [dim, kind] : llvm::enumerate(iterators)) {
     if (kind != utils::IteratorType::reduction)
@@ -101,12 +115,12 @@ void lower(linalg::FillOp fill, linalg::LinalgOp op, RewriterBase &rewriter) {
   scf::YieldOp::create(rewriter, loc, updated);
 
   rewriter.setInsertionPointAfter(loops.front());
-  OpOperand *out = op.getDpsInitOperand(0);
   memref::StoreOp::create(
       rewriter, loc, loops.front().getResult(0), out->get(),
       applyIndexingMap(rewriter, loc, op.getMatchingIndexingMap(out), ivs));
   rewriter.eraseOp(op);
-  rewriter.eraseOp(fill);
+  if (fill)
+    rewriter.eraseOp(fill);
 }
 
 struct HrmAccumulateInRegistersPass
@@ -117,8 +131,7 @@ struct HrmAccumulateInRegistersPass
     getOperation()->walk([&](linalg::LinalgOp op) {
       if (!isFullReduction(op))
         return;
-      if (linalg::FillOp fill = precedingFill(op))
-        work.emplace_back(fill, op);
+      work.emplace_back(precedingFill(op), op);
     });
     IRRewriter rewriter(&getContext());
     for (auto [fill, op] : work)

@@ -57,7 +57,8 @@ std::string hrmc::linalgToCPUPipeline(llvm::StringRef matmulPrecision) {
           ? std::string()
           : "hrm-round-matmul-operands{precision=" + matmulPrecision.str() +
                 "},arith-expand{include-bf16},";
-  return std::string("hrm-fuse-elementwise,hrm-cpu-loop-order,"
+  return std::string("hrm-fold-add-into-contraction,hrm-fuse-elementwise,"
+                     "hrm-cpu-loop-order,"
                      "hrm-distinct-results,") +
          kBufferize + round +
          "convert-linalg-to-loops,expand-strided-metadata,lower-affine,"
@@ -91,8 +92,8 @@ std::string hrmc::linalgToCUDAPipeline(llvm::ArrayRef<std::string> chips,
   // Fixed-size tiles with a bounds check inside give the thread loops the
   // constant bounds convert-parallel-loops-to-gpu needs; 32 threads (a warp)
   // along the contiguous dimension, which hrm-gpu-thread-order puts first.
-  return std::string("hrm-fuse-elementwise,hrm-distinct-results,"
-                     "hrm-fill-per-use,") +
+  return std::string("hrm-fold-add-into-contraction,hrm-fuse-elementwise,"
+                     "hrm-distinct-results,hrm-fill-per-use,") +
          kBufferize +
          "hrm-strided-copy-to-linalg{contiguous},"
          "func.func(hrm-host-bookkeeping," +

@@ -15,6 +15,10 @@
 // FUSED: memref.store {{.*}} : memref<2x3x4xf32>
 // FUSED-NEXT: }
 // FUSED-NEXT: scf.reduce
+// RUN: hrm-opt %s --hrm-accumulate-in-registers | FileCheck %s --check-prefix=FROM-OUTPUT
+// FROM-OUTPUT: memref.copy %[[C:.*]], %[[C2:.*]] :
+// FROM-OUTPUT: scf.parallel
+// FROM-OUTPUT-NEXT: memref.load %[[C2]]
 
 // CHECK: rank = 2 offset = 0 sizes = [4, 6]
 // CHECK-NEXT: {{\[\[}}16,   6,   17,   0,   4,   -20],
@@ -28,6 +32,10 @@
 // row (0, 0) sums 0 + 1 + 4 + 9 = 14.
 // CHECK: rank = 3 offset = 0 sizes = [2, 3, 4]
 // CHECK-NEXT: {{\[\[\[}}0,    14,    28,    42],
+// The matmul accumulated onto a copy of its own result: twice the first.
+// CHECK: rank = 2 offset = 0 sizes = [4, 6]
+// CHECK-NEXT: {{\[\[}}32,   12,   34,   0,   8,   -40],
+// CHECK-NEXT: [40,   8,   18,   -28,   -32,   6],
 
 #in = affine_map<(i, k, l) -> (l, i, k)>
 #out = affine_map<(i, k, l) -> (i)>
@@ -68,6 +76,11 @@ func.func @main() {
   %zero = arith.constant 0.0 : f32
   linalg.fill ins(%zero : f32) outs(%c : memref<4x6xf32>)
   linalg.matmul ins(%a, %b : memref<4x8xf32>, memref<8x6xf32>) outs(%c : memref<4x6xf32>)
+  // Accumulating onto a buffer that was not filled just before: the sum
+  // starts from its elements (a residual add folded into a matmul).
+  %c2 = memref.alloc() : memref<4x6xf32>
+  memref.copy %c, %c2 : memref<4x6xf32> to memref<4x6xf32>
+  linalg.matmul ins(%a, %b : memref<4x8xf32>, memref<8x6xf32>) outs(%c2 : memref<4x6xf32>)
 
   %x = memref.alloc() : memref<5x2x3xf32>
   linalg.generic {indexing_maps = [#id3], iterator_types = ["parallel", "parallel", "parallel"]} outs(%x : memref<5x2x3xf32>) {
@@ -129,6 +142,9 @@ func.func @main() {
   func.call @printMemrefF32(%yu) : (memref<*xf32>) -> ()
   %ru = memref.cast %rows : memref<2x3x4xf32> to memref<*xf32>
   func.call @printMemrefF32(%ru) : (memref<*xf32>) -> ()
+  %c2u = memref.cast %c2 : memref<4x6xf32> to memref<*xf32>
+  func.call @printMemrefF32(%c2u) : (memref<*xf32>) -> ()
+  memref.dealloc %c2 : memref<4x6xf32>
   memref.dealloc %rows : memref<2x3x4xf32>
   memref.dealloc %sums : memref<2x3xf32>
   memref.dealloc %a : memref<4x8xf32>

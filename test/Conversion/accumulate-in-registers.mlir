@@ -64,28 +64,47 @@ func.func @generic_two_reductions(%x: memref<5x2x3xf32>, %y: memref<2xf32>, %oth
 
 // -----
 
-// Left alone: the filled buffer is read between the fill and the
-// reduction, the reduction's init is another buffer, a reduction to a 0-d
-// buffer (no parallel dimension), and a dynamic shape.
-// CHECK-LABEL: func.func @left_alone
-// CHECK-NOT: scf.parallel
+// Without a fill right before it (here the filled buffer is read in
+// between, and the second matmul accumulates onto a buffer it did not
+// fill), the sum starts from the output's element: one load, the same
+// loops, one store. The fill and the copy stay.
+// CHECK-LABEL: func.func @from_output
+// CHECK-SAME: (%[[A:.*]]: memref<4x8xf32>, %[[B:.*]]: memref<8x6xf32>, %[[C:.*]]: memref<4x6xf32>, %[[D:.*]]: memref<4x6xf32>)
 // CHECK: linalg.fill
-// CHECK-NEXT: memref.copy
-// CHECK-NEXT: linalg.matmul
-// CHECK-NEXT: linalg.matmul
-// CHECK-NEXT: linalg.fill
-// CHECK-NEXT: linalg.generic
-// CHECK: linalg.fill
-// CHECK-NEXT: linalg.matmul
-// CHECK-NOT: scf.parallel
-func.func @left_alone(%a: memref<4x8xf32>, %b: memref<8x6xf32>, %c: memref<4x6xf32>,
-                      %d: memref<4x6xf32>, %s: memref<f32>, %v: memref<8xf32>,
-                      %da: memref<?x8xf32>, %dc: memref<?x6xf32>) {
+// CHECK-NEXT: memref.copy %[[C]], %[[D]]
+// CHECK: scf.parallel (%[[I:.*]], %[[J:.*]]) =
+// CHECK-NEXT: %[[START:.*]] = memref.load %[[C]][%[[I]], %[[J]]]
+// CHECK-NEXT: %[[SUM:.*]] = scf.for {{.*}} iter_args(%{{.*}} = %[[START]]) -> (f32)
+// CHECK: memref.store %[[SUM]], %[[C]][%[[I]], %[[J]]]
+// CHECK: scf.parallel (%[[I2:.*]], %[[J2:.*]]) =
+// CHECK-NEXT: %[[START2:.*]] = memref.load %[[D]][%[[I2]], %[[J2]]]
+// CHECK-NEXT: %[[SUM2:.*]] = scf.for {{.*}} iter_args(%{{.*}} = %[[START2]]) -> (f32)
+// CHECK: memref.store %[[SUM2]], %[[D]][%[[I2]], %[[J2]]]
+// CHECK-NOT: linalg.matmul
+func.func @from_output(%a: memref<4x8xf32>, %b: memref<8x6xf32>, %c: memref<4x6xf32>,
+                       %d: memref<4x6xf32>) {
   %zero = arith.constant 0.0 : f32
   linalg.fill ins(%zero : f32) outs(%c : memref<4x6xf32>)
   memref.copy %c, %d : memref<4x6xf32> to memref<4x6xf32>
   linalg.matmul ins(%a, %b : memref<4x8xf32>, memref<8x6xf32>) outs(%c : memref<4x6xf32>)
   linalg.matmul ins(%a, %b : memref<4x8xf32>, memref<8x6xf32>) outs(%d : memref<4x6xf32>)
+  return
+}
+
+// -----
+
+// Left alone: a reduction to a 0-d buffer (no parallel dimension) and a
+// dynamic shape.
+// CHECK-LABEL: func.func @left_alone
+// CHECK-NOT: scf.parallel
+// CHECK: linalg.fill
+// CHECK-NEXT: linalg.generic
+// CHECK: linalg.fill
+// CHECK-NEXT: linalg.matmul
+// CHECK-NOT: scf.parallel
+func.func @left_alone(%b: memref<8x6xf32>, %s: memref<f32>, %v: memref<8xf32>,
+                      %da: memref<?x8xf32>, %dc: memref<?x6xf32>) {
+  %zero = arith.constant 0.0 : f32
   linalg.fill ins(%zero : f32) outs(%s : memref<f32>)
   linalg.generic {indexing_maps = [affine_map<(k) -> (k)>, affine_map<(k) -> ()>], iterator_types = ["reduction"]}
       ins(%v : memref<8xf32>) outs(%s : memref<f32>) {

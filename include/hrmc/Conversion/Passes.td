@@ -128,6 +128,27 @@ def ConvertHrmToLinalg : Pass<"convert-hrm-to-linalg"> {
                            "::mlir::bufferization::BufferizationDialect"];
 }
 
+def HrmFoldAddIntoContraction : Pass<"hrm-fold-add-into-contraction"> {
+  let summary = "Folds the addition of a contraction's result into its init (residual epilogue)";
+  let description = [{
+    A residual connection `r = x + matmul(a, b)`, where the matmul starts
+    from a zero fill, becomes one contraction that starts from `x`:
+    `matmul(a, b)` with init `x`. The sum is then formed where the
+    contraction accumulates (in a register on the GPU, in the output row on
+    the CPU) instead of in a separate elementwise kernel that reads both
+    tensors again. The addition must be a `linalg.generic` on tensors whose
+    body is one `arith.addf` of its two inputs, with identity maps and
+    parallel loops; the contraction (named or generic) may reach it through
+    one `tensor.expand_shape`, whose reassociation then collapses `x`. The
+    contraction's result must have no other use. Bufferization writes into
+    `x`'s buffer in place when `x` is dead afterwards, else it copies `x`
+    first (no worse than the addition's kernel). Additions of broadcast
+    operands (a bias) are left alone.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
 def HrmFuseElementwise : Pass<"hrm-fuse-elementwise"> {
   let summary = "Fuses elementwise linalg ops without recomputing them in reductions";
   let description = [{
@@ -187,7 +208,10 @@ def HrmAccumulateInRegisters : Pass<"hrm-accumulate-in-registers"> {
     `scf.parallel` over the parallel dimensions around `scf.for` loops over
     the reduction dimensions that carry the accumulator, starting from
     `%v`, and one store. The fill is erased. Nothing between the two may
-    touch `%b`; other ops are left to `convert-linalg-to-parallel-loops`.
+    touch `%b`. Such an op without a fill before it is lowered the same way,
+    the accumulator starting from the output's element (one load per
+    element instead of one per step); other ops are left to
+    `convert-linalg-to-parallel-loops`.
   }];
   let dependentDialects = ["::mlir::scf::SCFDialect",
                            "::mlir::affine::AffineDialect",
