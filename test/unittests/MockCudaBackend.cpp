@@ -8,7 +8,9 @@
 // mirror, and every upload and download must lie inside one block of each.
 // Kernels are not run, so outputs are meaningless. CUDA graphs are
 // modelled: a capture counts the launches it records, a replay adds them
-// to the launch count. At exit it prints what it saw.
+// to the launch count. HRMRT_MOCK_DEVICE_BYTES=N gives the "device" N bytes:
+// an allocation beyond them fails as cuMemAlloc does. At exit it prints
+// what it saw.
 //
 //===----------------------------------------------------------------------===//
 #include <cstdint>
@@ -27,6 +29,11 @@ struct Stats {
   long uploads = 0, downloads = 0, uploadBytes = 0, downloadBytes = 0;
   // Live blocks by start address, with their sizes.
   std::map<const char *, int64_t> device, host;
+  int64_t deviceBytes = 0;
+  const int64_t capacity = [] {
+    const char *env = std::getenv("HRMRT_MOCK_DEVICE_BYTES");
+    return env ? std::atoll(env) : INT64_MAX;
+  }();
   bool capturing = false;
   long captured = 0;
   std::string firstError;
@@ -84,6 +91,12 @@ const char *hrmrt_cuda_device_name() { return "mock: kernels are not run"; }
 // A size header in front of each block (host memory here); the real backend
 // keeps sizes beside its blocks.
 void *hrmrt_cuda_alloc(int64_t bytes) {
+  if (stats.deviceBytes + bytes > stats.capacity) {
+    fail("cuMemAlloc(" + std::to_string(bytes) +
+         " bytes): out of memory (CUresult 2)");
+    return nullptr;
+  }
+  stats.deviceBytes += bytes;
   size_t size = (static_cast<size_t>(bytes ? bytes : 1) + 63) / 64 * 64 + 64;
   char *p = static_cast<char *>(std::aligned_alloc(64, size));
   if (!p)
@@ -99,6 +112,7 @@ int64_t hrmrt_cuda_free_sized(void *p) {
   int64_t bytes;
   std::memcpy(&bytes, static_cast<char *>(p) - 64, sizeof(bytes));
   stats.device.erase(static_cast<char *>(p));
+  stats.deviceBytes -= bytes;
   std::free(static_cast<char *>(p) - 64);
   return bytes;
 }
