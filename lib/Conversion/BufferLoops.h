@@ -12,6 +12,7 @@
 #include "mlir/Dialect/Arith/Utils/Utils.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "mlir/Interfaces/ViewLikeInterface.h"
@@ -77,6 +78,49 @@ inline linalg::FillOp precedingFill(linalg::LinalgOp op) {
       return {};
   }
   return {};
+}
+
+/// Marks a kernel (gpu.launch, or its host emulation) whose only writes
+/// are stores into one buffer, each element exactly once:
+/// hrm-matmul-to-mma-sync sets it, hrm-fuse-epilogues relies on it.
+inline constexpr llvm::StringLiteral kStoresEachElementOnce =
+    "hrm.stores_each_element_once";
+
+/// The store that ends `loop` if `loop` is as hrm-accumulate-in-registers
+/// builds it: from 0 by 1, its only write its last op, a store at exactly
+/// its loop variables (so every element once).
+inline memref::StoreOp finalStore(scf::ParallelOp loop) {
+  if (!loop.getInitVals().empty())
+    return {};
+  for (auto [lb, step] : llvm::zip(loop.getLowerBound(), loop.getStep()))
+    if (!isConstantIntValue(lb, 0) || !isConstantIntValue(step, 1))
+      return {};
+  Operation *terminator = loop.getBody()->getTerminator();
+  auto store = dyn_cast_or_null<memref::StoreOp>(terminator->getPrevNode());
+  if (!store || store.getIndices() != loop.getInductionVars())
+    return {};
+  WalkResult writes = loop.getBody()->walk([&](Operation *op) {
+    if (op == store.getOperation() || isa<memref::LoadOp>(op) || isPure(op) ||
+        isa<scf::ForOp, scf::YieldOp, scf::ReduceOp>(op))
+      return WalkResult::advance();
+    return WalkResult::interrupt();
+  });
+  return writes.wasInterrupted() ? memref::StoreOp() : store;
+}
+
+/// The static, all-parallel linalg.generic on buffers that follows `op`
+/// with only pure ops and allocations between (so `op` may move down to
+/// it); null if none.
+inline linalg::GenericOp elementwiseConsumerAfter(Operation *op) {
+  Operation *next = op->getNextNode();
+  while (next && (isPure(next) || isa<memref::AllocOp>(next)) &&
+         !isa<linalg::GenericOp>(next))
+    next = next->getNextNode();
+  auto generic = dyn_cast_or_null<linalg::GenericOp>(next);
+  if (!generic || !generic.hasPureBufferSemantics() ||
+      generic.getNumReductionLoops() != 0 || generic.hasDynamicShape())
+    return {};
+  return generic;
 }
 
 } // namespace mlir::hrm

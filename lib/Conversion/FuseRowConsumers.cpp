@@ -19,39 +19,12 @@ using mlir::hrm::rootBuffer;
 
 namespace {
 
-/// A row reduction as hrm-accumulate-in-registers builds it: a parallel
-/// loop from 0 by 1 whose only write is its last op, a store of the row's
-/// value at exactly its loop variables.
-memref::StoreOp rowStore(scf::ParallelOp loop) {
-  if (!loop.getInitVals().empty())
-    return {};
-  for (auto [lb, step] : llvm::zip(loop.getLowerBound(), loop.getStep()))
-    if (!isConstantIntValue(lb, 0) || !isConstantIntValue(step, 1))
-      return {};
-  Operation *terminator = loop.getBody()->getTerminator();
-  auto store = dyn_cast_or_null<memref::StoreOp>(terminator->getPrevNode());
-  if (!store || store.getIndices() != loop.getInductionVars())
-    return {};
-  WalkResult writes = loop.getBody()->walk([&](Operation *op) {
-    if (op == store.getOperation() || isa<memref::LoadOp>(op) || isPure(op) ||
-        isa<scf::ForOp, scf::YieldOp, scf::ReduceOp>(op))
-      return WalkResult::advance();
-    return WalkResult::interrupt();
-  });
-  return writes.wasInterrupted() ? memref::StoreOp() : store;
-}
-
 /// The all-parallel generic after `loop` that reads the row values
 /// broadcast along its trailing dimensions, if fusing it into the row loop
 /// keeps every read before the write it depended on.
 linalg::GenericOp rowConsumer(scf::ParallelOp loop, memref::StoreOp store) {
-  Operation *next = loop->getNextNode();
-  while (next && (isPure(next) || isa<memref::AllocOp>(next)) &&
-         !isa<linalg::GenericOp>(next))
-    next = next->getNextNode();
-  auto generic = dyn_cast_or_null<linalg::GenericOp>(next);
-  if (!generic || !generic.hasPureBufferSemantics() ||
-      generic.getNumReductionLoops() != 0 || generic.hasDynamicShape())
+  linalg::GenericOp generic = mlir::hrm::elementwiseConsumerAfter(loop);
+  if (!generic)
     return {};
   unsigned rows = loop.getNumLoops();
   SmallVector<int64_t> ranges = generic.getStaticLoopRanges();
@@ -155,7 +128,7 @@ struct HrmFuseRowConsumersPass
     });
     IRRewriter rewriter(&getContext());
     for (scf::ParallelOp loop : loops) {
-      memref::StoreOp store = rowStore(loop);
+      memref::StoreOp store = mlir::hrm::finalStore(loop);
       if (!store)
         continue;
       if (linalg::GenericOp generic = rowConsumer(loop, store))

@@ -294,6 +294,7 @@ void lower(linalg::LinalgOp op, linalg::FillOp fill, const hrm::MatmulDims &dims
     auto loops = scf::ParallelOp::create(rewriter, loc, {zero, zero, zero, zero},
                                          {gz, gy, gx, threads},
                                          {one, one, one, one});
+    loops->setAttr(hrm::kStoresEachElementOnce, rewriter.getUnitAttr());
     rewriter.setInsertionPointToStart(loops.getBody());
     ValueRange ivs = loops.getInductionVars();
     tile.build(ivs[2], ivs[1], ivs[0], ivs[3]);
@@ -301,6 +302,7 @@ void lower(linalg::LinalgOp op, linalg::FillOp fill, const hrm::MatmulDims &dims
     Value one = index(1);
     auto launch =
         gpu::LaunchOp::create(rewriter, loc, gx, gy, gz, threads, one, one);
+    launch->setAttr(hrm::kStoresEachElementOnce, rewriter.getUnitAttr());
     rewriter.setInsertionPointToStart(&launch.getBody().front());
     gpu::TerminatorOp::create(rewriter, loc);
     rewriter.setInsertionPointToStart(&launch.getBody().front());

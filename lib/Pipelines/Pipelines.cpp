@@ -103,6 +103,7 @@ std::string hrmc::linalgToCUDAPipeline(llvm::ArrayRef<std::string> chips,
                     "},") +
          "hrm-accumulate-in-registers,"
          "hrm-fuse-row-consumers,"
+         "hrm-fuse-epilogues,"
          "convert-linalg-to-parallel-loops,"
          "hrm-gpu-host-code,"
          "hrm-gpu-thread-order,"

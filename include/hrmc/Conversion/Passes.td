@@ -218,6 +218,31 @@ def HrmAccumulateInRegisters : Pass<"hrm-accumulate-in-registers"> {
                            "::mlir::memref::MemRefDialect"];
 }
 
+def HrmFuseEpilogues : Pass<"hrm-fuse-epilogues", "::mlir::func::FuncOp"> {
+  let summary = "Fuses an elementwise consumer into the parallel loop that computes its operand (activation epilogue)";
+  let description = [{
+    After `hrm-accumulate-in-registers` a matmul is a parallel loop over
+    its output that ends with one store per element. An elementwise
+    `linalg.generic` that follows it (an activation, SwiGLU's
+    `silu(g) * u`) and reads that output, directly or through a
+    `memref.expand_shape`, with identity maps over the same elements, is
+    computed in that loop from the stored value: the loop's iteration is
+    delinearized into the generic's, its other inputs are loaded there and
+    its results stored. One kernel instead of two, and the output is not
+    read back. When nothing else reads the output buffer (an inference
+    forward), the store and the buffer go too; otherwise (a pre-activation
+    kept for the backward) the store stays.
+
+    Only pure ops and allocations may lie between the two (the loop moves
+    down to the generic); the generic may not write what the loop reads,
+    nor read its output buffer other than element for element. The
+    tensor-core kernels of `hrm-matmul-to-mma-sync` are not fused.
+  }];
+  let dependentDialects = ["::mlir::scf::SCFDialect",
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::memref::MemRefDialect"];
+}
+
 def HrmMatmulToMmaSync : Pass<"hrm-matmul-to-mma-sync"> {
   let summary = "Lowers f32 matmuls on buffers to warp-level tensor-core kernels (mma.sync)";
   let description = [{
