@@ -2,10 +2,10 @@
 # Runs on a lent GPU machine, in the repository root, over the bundle that
 # scripts/device-bundle.sh made: the runtime's tests, test/gpu/oracle.test's
 # checks (each model's logits and gradients on the GPU against the float64
-# oracle; heap on the GPU equals the CPU's), a training run on the GPU and
-# on the CPU from the same seed (and on the GPU with a wait after every
-# kernel and from CUDA graphs: the same losses bit for bit), and
-# bench/gpu_forward.py.
+# oracle; the training step's heap on the GPU and the CPU, printed side by
+# side), a training run on the GPU and on the CPU from the same seed (and
+# on the GPU with a wait after every kernel and from CUDA graphs: the same
+# losses bit for bit), and bench/gpu_forward.py.
 #   scripts/device-run.sh [BUNDLE [WORK]]     STEPS="check train bench"
 # Every step runs; the exit status is 1 if any failed.
 set -uo pipefail
