@@ -296,7 +296,7 @@ void lower(linalg::LinalgOp op, linalg::FillOp fill, const hrm::MatmulDims &dims
                                          {one, one, one, one});
     loops->setAttr(hrm::kStoresEachElementOnce, rewriter.getUnitAttr());
     rewriter.setInsertionPointToStart(loops.getBody());
-    ValueRange ivs = loops.getInductionVars();
+    SmallVector<Value> ivs(loops.getInductionVars());
     tile.build(ivs[2], ivs[1], ivs[0], ivs[3]);
   } else {
     Value one = index(1);
