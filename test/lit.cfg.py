@@ -49,6 +49,15 @@ config.substitutions.append(("%mlir_runner_utils", ",".join(
     os.path.join(llvm_lib_dir, lib) for lib in
     ("libmlir_runner_utils.so", "libmlir_c_runner_utils.so"))))
 
+# A hung test (a miscompiled loop under mlir-runner, a deadlocked kernel)
+# fails after 15 minutes instead of stalling the run; lit needs psutil
+# (python3-psutil, from scripts/setup.sh) to enforce it.
+try:
+    import psutil  # noqa: F401
+    lit_config.maxIndividualTestTime = 900
+except ImportError:
+    lit_config.note("no per-test time limit: python3-psutil is missing")
+
 config.substitutions.append(("%mock_cuda", os.path.join(
     config.hrm_obj_root, "lib", "libhrmrt_cuda_mock.so")))
 
