@@ -242,6 +242,7 @@ llvm::Expected<std::unique_ptr<Model>> Model::load(llvm::StringRef dir,
   model->paramBytes_ = model->arena_->used();
   for (const EntrySpec &e : m.entries) {
     Buffers buffers;
+    buffers.spec = &e;
     buffers.function = reinterpret_cast<void (*)(void **)>(
         dlsym(model->library_, e.symbol.c_str()));
     if (!buffers.function)
@@ -251,13 +252,11 @@ llvm::Expected<std::unique_ptr<Model>> Model::load(llvm::StringRef dir,
       void *device;
       buffers.inputs.push_back(allocate(t.bytes(), device));
       buffers.deviceInputs.push_back(device);
-      buffers.inputBytes.push_back(static_cast<int64_t>(t.bytes()));
     }
     for (const TensorSpec &t : e.outputs) {
       void *device;
       buffers.outputs.push_back(allocate(t.bytes(), device));
       buffers.deviceOutputs.push_back(device);
-      buffers.outputBytes.push_back(static_cast<int64_t>(t.bytes()));
     }
     for (auto [p, data] : llvm::zip(m.params, model->deviceParams_))
       buffers.descriptors.push_back(makeDescriptor(data, p.tensor.shape));
@@ -409,16 +408,17 @@ llvm::Error Model::run(llvm::StringRef entry) {
         return takeCudaError(*backend, "uploading the parameters");
       parametersOnDevice_ = true;
     }
-    for (auto [device, host, bytes] : llvm::zip(
-             buffers.deviceInputs, buffers.inputs, buffers.inputBytes))
-      if (backend->upload(device, host, bytes) != 0)
+    for (auto [device, host, t] : llvm::zip(
+             buffers.deviceInputs, buffers.inputs, buffers.spec->inputs))
+      if (backend->upload(device, host, static_cast<int64_t>(t.bytes())) != 0)
         return takeCudaError(*backend, what + " (uploading the inputs)");
   }
   // Queued after the kernels; complete once synchronised.
   auto downloadAndWait = [&] {
-    for (auto [host, device, bytes] : llvm::zip(
-             buffers.outputs, buffers.deviceOutputs, buffers.outputBytes))
-      if (backend->download(host, device, bytes) != 0)
+    for (auto [host, device, t] : llvm::zip(
+             buffers.outputs, buffers.deviceOutputs, buffers.spec->outputs))
+      if (backend->download(host, device, static_cast<int64_t>(t.bytes())) !=
+          0)
         break; // the error is kept
     backend->synchronize();
     lastLaunches_ = backend->launches() - launchesBefore;

@@ -91,7 +91,8 @@ private:
     std::vector<void *> inputs, outputs;
     /// Where the compiled code finds them (the same as above on the CPU).
     std::vector<void *> deviceInputs, deviceOutputs;
-    std::vector<int64_t> inputBytes, outputBytes;
+    /// Their shapes and sizes (in manifest_).
+    const EntrySpec *spec = nullptr;
     void (*function)(void **) = nullptr;
     /// Memref descriptors of the parameters, inputs and outputs, and the
     /// argument array pointing at them: buffers never move, so both are
