@@ -182,6 +182,8 @@ SmallVector<Value> consumerIndices(RewriterBase &rewriter, Location loc,
 void fuse(const Producer &producer, Epilogue e, RewriterBase &rewriter) {
   Location loc = e.generic.getLoc();
   bool dropBuffer = onlyFeeds(producer, e);
+  // Taken before the stores that name it are erased.
+  Value buffer = producer.buffer();
   // What lies between is pure or an allocation (findEpilogue): the kernel
   // moves down to the generic, whose operands then dominate it.
   producer.op->moveBefore(e.generic);
@@ -213,7 +215,7 @@ void fuse(const Producer &producer, Epilogue e, RewriterBase &rewriter) {
   rewriter.eraseOp(e.generic);
   if (!dropBuffer)
     return;
-  Operation *alloc = producer.buffer().getDefiningOp();
+  Operation *alloc = buffer.getDefiningOp();
   if (view != alloc->getResult(0))
     rewriter.eraseOp(view.getDefiningOp());
   for (Operation *user : llvm::make_early_inc_range(alloc->getUsers()))

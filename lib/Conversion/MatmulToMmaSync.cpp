@@ -1,4 +1,4 @@
-//===- MatmulToMmaSync.cpp - f32 contractions -> warp mma.sync kernels ----===//
+//===- MatmulToMmaSync.cpp - contractions -> warp mma.sync kernels --------===//
 //
 // Each lane computes its fragment coordinates from PTX's mma.sync layouts
 // (groupID = lane / 4, threadID_in_group = lane % 4) and loads its operand
@@ -190,7 +190,7 @@ private:
   }
 
   /// The 32-bit registers mma.sync takes: bf16 pairs (the first element in
-  /// the low half) or tf32 (an f32's bits; the tensor core ignores the low
+  /// the low half; f32 elements rounded to nearest even) or tf32 (an f32's bits; the tensor core ignores the low
   /// 13 mantissa bits).
   SmallVector<Value> registers(ArrayRef<Value> elements) {
     Type i32 = b.getI32Type();
@@ -201,7 +201,9 @@ private:
       return regs;
     }
     auto bits = [&](Value v) {
-      Value h = arith::TruncFOp::create(b, loc, b.getBF16Type(), v);
+      Value h = v.getType().isBF16()
+                    ? v
+                    : arith::TruncFOp::create(b, loc, b.getBF16Type(), v);
       h = arith::BitcastOp::create(b, loc, b.getI16Type(), h);
       return arith::ExtUIOp::create(b, loc, i32, h).getResult();
     };
@@ -244,7 +246,9 @@ private:
   /// What the tensor cores compute for each accumulator, from the operand
   /// rows and columns themselves, rounded as the precision rounds them.
   SmallVector<Value> emulatedProducts(ValueRange accs) {
-    auto rounded = [&](Value v) {
+    auto rounded = [&](Value v) -> Value {
+      if (v.getType().isBF16())
+        return arith::ExtFOp::create(b, loc, b.getF32Type(), v);
       return hrm::roundToTensorCoreType(b, loc, v, shape.bf16);
     };
     SmallVector<Value> updated;

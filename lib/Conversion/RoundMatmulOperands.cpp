@@ -44,6 +44,9 @@ struct HrmRoundMatmulOperandsPass
       rewriter.setInsertionPointToStart(body);
       for (unsigned i = 0; i < 2; ++i) {
         BlockArgument arg = body->getArgument(i);
+        // Operands stored in bf16 are already what the tensor cores read.
+        if (!arg.getType().isF32())
+          continue;
         SmallVector<OpOperand *> uses = llvm::map_to_vector(
             arg.getUses(), [](OpOperand &use) { return &use; });
         Value rounded =

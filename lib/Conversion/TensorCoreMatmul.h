@@ -2,7 +2,7 @@
 //
 // Internal to lib/Conversion: hrm-matmul-to-mma-sync puts these matmuls on
 // the tensor cores; hrm-round-matmul-operands rounds the same ones on the
-// CPU.
+// CPU, and hrm-bf16-matmul-operands stores their operands in bf16.
 //
 //===----------------------------------------------------------------------===//
 #ifndef HRMC_LIB_CONVERSION_TENSORCOREMATMUL_H
@@ -15,25 +15,28 @@
 
 namespace mlir::hrm {
 
-/// The loop dimensions of an f32 contraction on buffers whose M, N and K are
-/// multiples of the instruction's (16, 8, kStep): the ops
-/// hrm-matmul-to-mma-sync puts on the tensor cores.
 struct MatmulDims {
   std::optional<unsigned> batch;
   unsigned m, n, k;
   int64_t batchSize, mSize, nSize, kSize;
 };
 
-inline std::optional<MatmulDims> matchTensorCoreMatmul(linalg::LinalgOp op,
-                                                       int64_t kStep) {
-  if (!op.hasPureBufferSemantics() || op.getNumDpsInputs() != 2 ||
-      op.getNumDpsInits() != 1 || op.hasDynamicShape() ||
-      op->getParentOfType<gpu::LaunchOp>() ||
-      !linalg::isaContractionOpInterface(op))
+/// The loop dimensions of a contraction whose M, N and K are multiples of
+/// the instruction's (16, 8, kStep), accumulating in f32, with f32 operands
+/// or, for the bf16 instruction (kStep 16), operands already stored in bf16
+/// (hrm-bf16-matmul-operands). On tensors or buffers.
+inline std::optional<MatmulDims> tensorCoreDims(linalg::LinalgOp op,
+                                                int64_t kStep) {
+  if (op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1 ||
+      op.hasDynamicShape() || !linalg::isaContractionOpInterface(op))
     return std::nullopt;
-  for (OpOperand &operand : op->getOpOperands())
-    if (!getElementTypeOrSelf(operand.get().getType()).isF32())
+  if (!getElementTypeOrSelf(op.getDpsInitOperand(0)->get().getType()).isF32())
+    return std::nullopt;
+  for (OpOperand *input : op.getDpsInputOperands()) {
+    Type type = getElementTypeOrSelf(input->get().getType());
+    if (!type.isF32() && !(kStep == 16 && type.isBF16()))
       return std::nullopt;
+  }
   FailureOr<linalg::ContractionDimensions> dims =
       linalg::inferContractionDims(op);
   if (failed(dims) || dims->batch.size() > 1 || dims->m.size() != 1 ||
@@ -54,6 +57,15 @@ inline std::optional<MatmulDims> matchTensorCoreMatmul(linalg::LinalgOp op,
   if (d.mSize % 16 || d.nSize % 8 || d.kSize % kStep)
     return std::nullopt;
   return d;
+}
+
+/// The contractions on buffers that hrm-matmul-to-mma-sync puts on the
+/// tensor cores.
+inline std::optional<MatmulDims> matchTensorCoreMatmul(linalg::LinalgOp op,
+                                                       int64_t kStep) {
+  if (!op.hasPureBufferSemantics() || op->getParentOfType<gpu::LaunchOp>())
+    return std::nullopt;
+  return tensorCoreDims(op, kStep);
 }
 
 /// The passes' `precision` option names one of the operand types.

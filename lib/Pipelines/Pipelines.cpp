@@ -49,17 +49,26 @@ static constexpr const char *kBufferize =
     "modify-public-functions},"
     "buffer-deallocation-pipeline,hrm-strided-copy-to-linalg,";
 
+/// bf16 storage of the tensor cores' operands (both targets), before
+/// elementwise fusion folds the casts into their producers.
+static std::string bf16Operands(llvm::StringRef matmulPrecision) {
+  return matmulPrecision == "bf16"
+             ? "hrm-bf16-matmul-operands,cse,"
+             : "";
+}
+
 std::string hrmc::linalgToCPUPipeline(llvm::StringRef matmulPrecision) {
   // The CPU library of a tf32 / bf16 build rounds the matmuls' operands as
-  // the tensor cores do, so that it computes what the CUDA library does.
-  std::string round =
-      matmulPrecision == "f32"
-          ? std::string()
-          : "hrm-round-matmul-operands{precision=" + matmulPrecision.str() +
-                "},arith-expand{include-bf16},";
-  return std::string("hrm-fold-add-into-contraction,hrm-fuse-elementwise,"
-                     "hrm-cpu-loop-order,"
-                     "hrm-distinct-results,") +
+  // the tensor cores do (bf16 ones by storing them in bf16, as the CUDA
+  // library does), so that it computes what the CUDA library does.
+  std::string round;
+  if (matmulPrecision == "tf32")
+    round = "hrm-round-matmul-operands{precision=tf32},";
+  if (matmulPrecision == "bf16")
+    round = "arith-expand{include-bf16},";
+  return "hrm-fold-add-into-contraction," + bf16Operands(matmulPrecision) +
+         "hrm-fuse-elementwise,"
+         "hrm-cpu-loop-order,hrm-distinct-results," +
          kBufferize + round +
          "convert-linalg-to-loops,expand-strided-metadata,lower-affine,"
          "convert-scf-to-cf,finalize-memref-to-llvm{use-generic-functions},"
@@ -92,8 +101,9 @@ std::string hrmc::linalgToCUDAPipeline(llvm::ArrayRef<std::string> chips,
   // Fixed-size tiles with a bounds check inside give the thread loops the
   // constant bounds convert-parallel-loops-to-gpu needs; 32 threads (a warp)
   // along the contiguous dimension, which hrm-gpu-thread-order puts first.
-  return std::string("hrm-fold-add-into-contraction,hrm-fuse-elementwise,"
-                     "hrm-distinct-results,hrm-fill-per-use,") +
+  return "hrm-fold-add-into-contraction," + bf16Operands(matmulPrecision) +
+         "hrm-fuse-elementwise,"
+         "hrm-distinct-results,hrm-fill-per-use," +
          kBufferize +
          "hrm-strided-copy-to-linalg{contiguous},"
          "func.func(hrm-host-bookkeeping," +

@@ -107,3 +107,32 @@ func.func @fill_read_in_between(%a: memref<16x16xf32>, %b: memref<16x8xf32>, %c:
   linalg.matmul ins(%a, %b : memref<16x16xf32>, memref<16x8xf32>) outs(%c : memref<16x8xf32>)
   return %v : f32
 }
+
+// -----
+
+// Operands stored in bf16 (hrm-bf16-matmul-operands) are packed into the
+// registers as loaded, without a rounding; tf32 leaves them alone.
+// CHECK-LABEL: func.func @stored_bf16
+// CHECK: gpu.launch
+// CHECK-NOT: arith.truncf
+// CHECK: memref.load %arg0{{.*}} : memref<16x16xbf16>
+// CHECK: arith.bitcast %{{.*}} : bf16 to i16
+// CHECK-NOT: arith.truncf
+// CHECK: nvvm.mma.sync {{.*}}multiplicandAPtxType = #nvvm.mma_type<bf16>
+// TF32-LABEL: func.func @stored_bf16
+// TF32-NOT: gpu.launch
+// TF32: linalg.generic
+#a = affine_map<(i, j, k) -> (i, k)>
+#b = affine_map<(i, j, k) -> (k, j)>
+#c = affine_map<(i, j, k) -> (i, j)>
+func.func @stored_bf16(%a: memref<16x16xbf16>, %b: memref<16x8xbf16>, %c: memref<16x8xf32>) {
+  linalg.generic {indexing_maps = [#a, #b, #c], iterator_types = ["parallel", "parallel", "reduction"]} ins(%a, %b : memref<16x16xbf16>, memref<16x8xbf16>) outs(%c : memref<16x8xf32>) {
+  ^bb0(%x: bf16, %y: bf16, %o: f32):
+    %xw = arith.extf %x : bf16 to f32
+    %yw = arith.extf %y : bf16 to f32
+    %p = arith.mulf %xw, %yw : f32
+    %s = arith.addf %o, %p : f32
+    linalg.yield %s : f32
+  }
+  return
+}

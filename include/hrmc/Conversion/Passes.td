@@ -244,7 +244,7 @@ def HrmFuseEpilogues : Pass<"hrm-fuse-epilogues", "::mlir::func::FuncOp"> {
 }
 
 def HrmMatmulToMmaSync : Pass<"hrm-matmul-to-mma-sync"> {
-  let summary = "Lowers f32 matmuls on buffers to warp-level tensor-core kernels (mma.sync)";
+  let summary = "Lowers matmuls on buffers to warp-level tensor-core kernels (mma.sync)";
   let description = [{
     Rewrites each `linalg.matmul`, `linalg.batch_matmul` or other f32
     contraction on buffers (a multiply-add body; one M, one N, one K and at
@@ -263,9 +263,10 @@ def HrmMatmulToMmaSync : Pass<"hrm-matmul-to-mma-sync"> {
 
     `precision=bf16` uses `mma.sync.m16n8k16` on bf16 pairs (operands
     rounded to nearest even), `precision=tf32` `mma.sync.m16n8k4` on tf32;
-    both accumulate in f32. Shapes that are not multiples of the
-    instruction's (M of 16, N of 8, K of 16 or 4), dynamic shapes and
-    non-f32 ops are left alone.
+    both accumulate in f32. With `precision=bf16`, operands already stored
+    in bf16 (`hrm-bf16-matmul-operands`) are packed as loaded. Shapes that
+    are not multiples of the instruction's (M of 16, N of 8, K of 16 or 4),
+    dynamic shapes and ops that do not accumulate in f32 are left alone.
 
     `emulate` builds the same tiles and lanes as `scf.parallel` loops on
     the host and computes each lane's four products with plain arithmetic
@@ -287,6 +288,39 @@ def HrmMatmulToMmaSync : Pass<"hrm-matmul-to-mma-sync"> {
                            "::mlir::scf::SCFDialect",
                            "::mlir::affine::AffineDialect",
                            "::mlir::memref::MemRefDialect"];
+}
+
+def HrmBf16MatmulOperands : Pass<"hrm-bf16-matmul-operands", "::mlir::ModuleOp"> {
+  let summary = "Stores the operands of the tensor cores' matmuls in bf16";
+  let description = [{
+    bf16 storage with f32 accumulation, on tensors. Each f32 contraction
+    that `hrm-matmul-to-mma-sync{precision=bf16}` will put on the tensor
+    cores (shapes multiples of 16 x 8 x 16, at most one batch dimension)
+    becomes a `linalg.generic` that reads both operands as bf16 and widens
+    them in its body; its result stays f32. Each operand is rounded to
+    nearest even by an elementwise cast placed right after the operand's
+    definition, before any `tensor.collapse_shape` / `tensor.expand_shape`
+    between the operand and its producer, so that `hrm-fuse-elementwise`
+    folds the cast into the producer (an RMSNorm, SwiGLU or a transpose,
+    which becomes a generic, then writes bf16 directly, and the f32 tensor
+    goes when nothing else reads it), and so that a value defined outside
+    a loop or branch is cast outside it, once.
+
+    Casts of a private function's argument move to its callers: the
+    argument becomes a bf16 tensor when every use of it is such a cast, and
+    every call casts its operand instead, repeated up the call graph. A
+    parameter passed to the module functions of a rolled recurrence is then
+    cast at the top of the entry function: the shared weights are rounded
+    once per call and read as bf16 by every step.
+
+    The numbers are those of `hrm-round-matmul-operands{precision=bf16}`:
+    the same values are rounded at the same points, only stored in
+    between. Contractions off the instruction's multiples and ops other
+    than f32 contractions are left alone.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::linalg::LinalgDialect",
+                           "::mlir::tensor::TensorDialect"];
 }
 
 def HrmRoundMatmulOperands : Pass<"hrm-round-matmul-operands"> {
