@@ -6,6 +6,7 @@
 # BUNDLE/bin, lib: hrm-run, HrmRuntimeTests and libhrmrt_cuda.so, linked
 #   against static LLVMSupport (HRM_PORTABLE_RUNTIME) in build-device/.
 # BUNDLE/oracle/<model>/art: test/gpu/oracle.test's artifacts (--train).
+# BUNDLE/decode/<model>: its KV-cached generation check's artifacts.
 # BUNDLE/train: HRM-LM's training graph for CUDA and a text to train on.
 # BUNDLE/bench/<model>: bench/gpu_forward.py --prepare.
 # Kernels for sm_90 alone (H100, H200): half the bytes that travel.
@@ -31,6 +32,13 @@ done
   --batch 2 --seq-len 8 --train --target cuda --chips sm_90 --matmul-precision bf16 --opt-level 1
 "$hrmc" compile "$root/test/e2e/Inputs/transformer_l3.json" -o "$bundle/oracle/transformer_l3-tf32/art" \
   --batch 2 --seq-len 8 --train --target cuda --chips sm_90 --matmul-precision tf32 --opt-level 1
+# KV-cached generation on the GPU against the CPU's full window.
+for m in hrm_n2_t3 transformer_l3; do
+  "$hrmc" compile "$root/test/e2e/Inputs/$m.json" -o "$bundle/decode/$m/window" \
+    --batch 1 --seq-len 16
+  "$hrmc" compile "$root/test/e2e/Inputs/$m.json" -o "$bundle/decode/$m/decode" \
+    --batch 1 --seq-len 16 --decode --target cuda --chips sm_90
+done
 "$hrmc" compile "$root/examples/hrm_lm.json" -o "$bundle/train/art" \
   --batch 4 --seq-len 64 --train --target cuda --chips sm_90 --opt-level 1
 # One book of the King James Bible (scripts/corpus.sh has the whole).

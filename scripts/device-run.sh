@@ -2,8 +2,8 @@
 # Runs on a lent GPU machine, in the repository root, over the bundle that
 # scripts/device-bundle.sh made: the runtime's tests, test/gpu/oracle.test's
 # checks (each model's logits and gradients on the GPU against the float64
-# oracle; the training step's heap on the GPU and the CPU, printed side by
-# side), a training run on the GPU and on the CPU from the same seed (and
+# oracle; KV-cached generation on the GPU against the CPU's full window;
+# the training step's heap on the GPU and the CPU, printed side by side), a training run on the GPU and on the CPU from the same seed (and
 # on the GPU with a wait after every kernel and from CUDA graphs: the same
 # losses bit for bit), and bench/gpu_forward.py.
 #   scripts/device-run.sh [BUNDLE [WORK]]     STEPS="check train bench"
@@ -37,6 +37,11 @@ case " $steps " in *" check "*)
     mkdir -p "$work/$m-$p" && cp -r "$bundle/oracle/$m-$p/art" "$work/$m-$p/"
     HRM_MATMUL_PRECISION=$p step "$root/test/gpu/Inputs/check-cuda.sh" \
       "$root/test/e2e/Inputs/$m.json" "$work/$m-$p"
+  done
+  for m in hrm_n2_t3 transformer_l3; do
+    mkdir -p "$work/decode-$m" && cp -r "$bundle/decode/$m/"* "$work/decode-$m/"
+    HRM_DECODE_TARGET=cuda step "$root/test/e2e/Inputs/compare-decode.sh" \
+      "$root/test/e2e/Inputs/$m.json" "$work/decode-$m"
   done
   for d in cuda cpu; do
     step hrm-run memory "$work/hrm_n2_t3/art" --device $d --entry loss_grad \

@@ -333,6 +333,10 @@ struct HrmDecodeEntryPass
     for (auto [fn, copy] : decodeVersion)
       if (SymbolTable::symbolKnownUseEmpty(fn, module))
         rewriter.eraseOp(fn);
+    // The position is read by the host code (loop bounds, cache offsets):
+    // the CUDA runtime passes it in host memory.
+    decode.setArgAttr(decode.getNumArguments() - 1, "hrm.host",
+                      rewriter.getUnitAttr());
     module->setAttr("hrm.decode_slots", rewriter.getI64IntegerAttr(nextSlot));
   }
 };

@@ -19,8 +19,9 @@ namespace {
 struct HrmGPUCheckHostAccessPass
     : public mlir::hrm::impl::HrmGPUCheckHostAccessBase<
           HrmGPUCheckHostAccessPass> {
-  /// Private functions' memref arguments that every caller fills with a
-  /// host-stack buffer.
+  /// Arguments in host memory: entry arguments marked `hrm.host`, and
+  /// private functions' memref arguments that every caller fills with a
+  /// host-stack or host buffer.
   DenseSet<Value> stackArguments;
 
   bool onHostStack(Value memref) const {
@@ -32,6 +33,12 @@ struct HrmGPUCheckHostAccessPass
   void runOnOperation() override {
     ModuleOp module = getOperation();
     SmallVector<func::FuncOp> hostFunctions(module.getOps<func::FuncOp>());
+    // Inputs the runtime passes in host memory.
+    for (func::FuncOp func : hostFunctions)
+      if (!func.isExternal())
+        for (BlockArgument arg : func.getArguments())
+          if (func.getArgAttr(arg.getArgNumber(), "hrm.host"))
+            stackArguments.insert(arg);
     findStackArguments(hostFunctions);
     for (func::FuncOp func : hostFunctions)
       if (!func.isExternal() && failed(check(func)))

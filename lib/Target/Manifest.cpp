@@ -69,9 +69,13 @@ llvm::Expected<Object> hrmc::describeArtifact(ModuleOp module,
     Array inputs, outputs;
     unsigned input = 0;
     for (auto [i, type] : llvm::enumerate(fn.getArgumentTypes()))
-      if (!fn.getArgAttr(i, "hrm.param"))
-        inputs.push_back(
-            describeTensor(("input" + llvm::Twine(input++)).str(), type));
+      if (!fn.getArgAttr(i, "hrm.param")) {
+        Object tensor =
+            describeTensor(("input" + llvm::Twine(input++)).str(), type);
+        if (fn.getArgAttr(i, "hrm.host"))
+          tensor["host"] = true;
+        inputs.push_back(std::move(tensor));
+      }
     for (auto [i, type] : llvm::enumerate(fn.getResultTypes())) {
       // A training entry names its loss and the parameter of each gradient.
       std::string name = ("output" + llvm::Twine(i)).str();

@@ -37,6 +37,12 @@ llvm::Expected<TensorSpec> parseTensor(const json::Value &value,
       return bad(source, where + " has a bad shape");
     spec.shape.push_back(*v);
   }
+  if (const json::Value *host = object->get("host")) {
+    std::optional<bool> b = host->getAsBoolean();
+    if (!b)
+      return bad(source, where + ": 'host' must be true or false");
+    spec.host = *b;
+  }
   return spec;
 }
 

@@ -251,7 +251,9 @@ llvm::Expected<std::unique_ptr<Model>> Model::load(llvm::StringRef dir,
     for (const TensorSpec &t : e.inputs) {
       void *device;
       buffers.inputs.push_back(allocate(t.bytes(), device));
-      buffers.deviceInputs.push_back(device);
+      // The host code reads it: the pinned mirror is its only copy.
+      buffers.deviceInputs.push_back(t.host ? buffers.inputs.back() : device);
+      buffers.hostInputs |= t.host;
     }
     for (const TensorSpec &t : e.outputs) {
       void *device;
@@ -410,7 +412,8 @@ llvm::Error Model::run(llvm::StringRef entry) {
     }
     for (auto [device, host, t] : llvm::zip(
              buffers.deviceInputs, buffers.inputs, buffers.spec->inputs))
-      if (backend->upload(device, host, static_cast<int64_t>(t.bytes())) != 0)
+      if (!t.host &&
+          backend->upload(device, host, static_cast<int64_t>(t.bytes())) != 0)
         return takeCudaError(*backend, what + " (uploading the inputs)");
   }
   // Queued after the kernels; complete once synchronised.
@@ -431,7 +434,10 @@ llvm::Error Model::run(llvm::StringRef entry) {
     return takeCudaError(*backend, what + " (CUDA graph replay)");
   }
   // The first call fills the backend's block pool; the second is captured.
-  bool capture = backend && cudaGraphs_ && buffers.calls > 0;
+  // An entry whose host code reads a host input launches what that value
+  // says, so a recording of one call would not do for the next.
+  bool capture =
+      backend && cudaGraphs_ && buffers.calls > 0 && !buffers.hostInputs;
   if (capture && backend->captureBegin() != 0)
     return takeCudaError(*backend, what + " (CUDA graph capture)");
   int64_t before = heapBytes_ ? heapBytes_[0] : 0;

@@ -9,7 +9,7 @@
 // CHECK: %[[SLOT:.*]] = arith.addi %[[BASE]], %c0
 // CHECK: hrm.cached_attention %{{.*}} cache(%[[K]], %[[V]]) slot %[[SLOT]] position %[[POS]] heads 2
 // CHECK-LABEL: func.func @decode(
-// CHECK-SAME: %{{.*}}: tensor<1x1xi32>, %[[K0:.*]]: tensor<7x1x2x16x4xf32>, %[[V0:.*]]: tensor<7x1x2x16x4xf32>, %[[P:.*]]: tensor<i32>)
+// CHECK-SAME: %{{.*}}: tensor<1x1xi32>, %[[K0:.*]]: tensor<7x1x2x16x4xf32>, %[[V0:.*]]: tensor<7x1x2x16x4xf32>, %[[P:.*]]: tensor<i32> {hrm.host})
 // CHECK-SAME: -> (tensor<1x1x8xf32>, tensor<7x1x2x16x4xf32>, tensor<7x1x2x16x4xf32>)
 // CHECK-SAME: hrm.entry
 // CHECK: %[[P32:.*]] = tensor.extract %[[P]][]

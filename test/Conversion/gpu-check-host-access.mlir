@@ -101,3 +101,32 @@ func.func @mixed_callers(%a: memref<4xf32>) -> f32 {
   %z = arith.addf %x, %y : f32
   return %z : f32
 }
+
+// -----
+
+// An input marked hrm.host (the decode entry's position) is in host memory:
+// the host code may read it, and pass it to a private helper.
+// CHECK-LABEL: func.func @host_input
+module attributes {gpu.container_module} {
+  func.func private @read(%p: memref<i32>) -> i32 {
+    %v = memref.load %p[] : memref<i32>
+    return %v : i32
+  }
+  func.func @host_input(%out: memref<4xf32>, %pos: memref<i32> {hrm.host}) -> i32 {
+    %v = memref.load %pos[] : memref<i32>
+    %w = func.call @read(%pos) : (memref<i32>) -> i32
+    %s = arith.addi %v, %w : i32
+    return %s : i32
+  }
+}
+
+// -----
+
+// Without the mark it is a buffer kernels may use.
+module attributes {gpu.container_module} {
+  func.func @unmarked_input(%out: memref<4xf32>, %pos: memref<i32>) -> i32 {
+    // expected-error @+1 {{host code reads a buffer kernels may use}}
+    %v = memref.load %pos[] : memref<i32>
+    return %v : i32
+  }
+}

@@ -134,7 +134,23 @@ TEST(Manifest, Parses) {
   EXPECT_EQ(e->symbol, "hrm_entry_logits");
   EXPECT_EQ(e->outputs[0].shape, (std::vector<int64_t>{2, 4, 16}));
   EXPECT_EQ(e->inputs[0].dtype, DType::I32);
+  EXPECT_FALSE(e->inputs[0].host);
   EXPECT_EQ(m->findEntry("train"), nullptr);
+}
+
+TEST(Manifest, HostInputs) {
+  std::string text = kManifest;
+  std::string input = R"("name": "input0", "dtype": "I32", "shape": [2, 4])";
+  text.replace(text.find(input), input.size(), input + R"(, "host": true)");
+  auto m = Manifest::parse(text, "test");
+  ASSERT_TRUE(static_cast<bool>(m)) << errorOf(m.takeError());
+  EXPECT_TRUE(m->findEntry("logits")->inputs[0].host);
+  std::string bad = kManifest;
+  bad.replace(bad.find(input), input.size(), input + R"(, "host": 1)");
+  auto b = Manifest::parse(bad, "art/manifest.json");
+  ASSERT_FALSE(static_cast<bool>(b));
+  EXPECT_NE(errorOf(b.takeError()).find("'host' must be true or false"),
+            std::string::npos);
 }
 
 TEST(Manifest, Errors) {

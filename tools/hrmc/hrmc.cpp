@@ -206,10 +206,6 @@ static int runCompile(mlir::MLIRContext &context) {
                << chip << "'\n";
         return 1;
       }
-    if (shape.decode) {
-      errs() << "error: --decode is not built for --target cuda yet\n";
-      return 1;
-    }
   }
   if (compileMatmulPrecision != "f32" && compileMatmulPrecision != "tf32" &&
       compileMatmulPrecision != "bf16") {

@@ -64,8 +64,10 @@ def HrmDecodeEntry : Pass<"hrm-decode-entry", "::mlir::ModuleOp"> {
     trip counts `n1, n2, ...` gets `n1 * n2 * ...` slot groups, indexed by
     the linearized iteration, so the loop stays rolled. The caches are
     `[slots, batch, heads, max-len, head_dim]`; `position` (a 0-d i32
-    tensor) is the position of the first new token. Only causal attention
-    can be cached: other masks are an error.
+    tensor) is the position of the first new token. It is marked
+    `hrm.host`: the host code reads it, so the CUDA runtime passes it in
+    host memory. Only causal attention can be cached: other masks are an
+    error.
   }];
   let options = [
     Option<"maxLen", "max-len", "int64_t", /*default=*/"0",
@@ -426,14 +428,16 @@ def HrmGPUCheckHostAccess : Pass<"hrm-gpu-check-host-access", "::mlir::ModuleOp"
     kernel outlining: in every function outside `gpu.module`, an operation
     that reads or writes a memref (by its memory effects; one without
     declared effects counts as both) must reach, through view-like ops, a
-    `memref.alloca` (the host stack: `hrm-host-bookkeeping`) or an argument
-    of a private function whose every caller passes such a buffer. A call
-    to an external function that takes a memref is an error as well.
+    `memref.alloca` (the host stack: `hrm-host-bookkeeping`), an argument
+    marked `hrm.host` (an input the runtime passes in host memory, as the
+    decode entry's position), or an argument of a private function whose
+    every caller passes such a buffer. A call to an external function that
+    takes a memref is an error as well.
     `memref.alloc` / `memref.dealloc` are allowed: the backend's pool hands
     a freed block out again only to work queued after it on the same stream.
     The host also makes no decision on a kernel's output, so an entry
-    point's launch sequence is the same on every call (what CUDA graph
-    capture relies on).
+    point's launch sequence is the same on every call without `hrm.host`
+    inputs (what CUDA graph capture relies on).
   }];
 }
 

@@ -100,6 +100,9 @@ private:
     std::vector<std::vector<int64_t>> descriptors;
     std::vector<void *> args;
     int64_t calls = 0;
+    /// Whether an input stays in host memory (TensorSpec::host): such an
+    /// entry is never captured in a CUDA graph.
+    bool hostInputs = false;
     /// The captured call (CUDA graphs).
     void *graph = nullptr;
   };

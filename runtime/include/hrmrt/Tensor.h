@@ -26,6 +26,9 @@ struct TensorSpec {
   std::string name;
   DType dtype = DType::F32;
   std::vector<int64_t> shape;
+  /// An input the compiled host code reads itself (a decode position): on
+  /// the GPU it stays in host memory and is not uploaded.
+  bool host = false;
 
   int64_t numElements() const { return hrmrt::numElements(shape); }
   size_t bytes() const { return numElements() * dtypeSize(dtype); }
