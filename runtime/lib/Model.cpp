@@ -71,6 +71,7 @@ struct CudaBackend {
   void (*hostFree)(void *) = nullptr;
   int (*upload)(void *, const void *, int64_t) = nullptr;
   int (*download)(void *, const void *, int64_t) = nullptr;
+  int (*copy)(void *, const void *, int64_t) = nullptr;
   void (*synchronize)() = nullptr;
   int (*takeError)(char *, size_t) = nullptr;
   int64_t (*launches)() = nullptr;
@@ -112,6 +113,7 @@ llvm::Expected<const CudaBackend *> cudaBackend() {
       sym(backend.hostFree, "hrmrt_cuda_host_free");
       sym(backend.upload, "hrmrt_cuda_upload");
       sym(backend.download, "hrmrt_cuda_download");
+      sym(backend.copy, "hrmrt_cuda_copy");
       sym(backend.synchronize, "hrmrt_cuda_synchronize");
       sym(backend.takeError, "hrmrt_cuda_take_error");
       sym(backend.launches, "hrmrt_cuda_launches");
@@ -255,6 +257,7 @@ llvm::Expected<std::unique_ptr<Model>> Model::load(llvm::StringRef dir,
       buffers.deviceInputs.push_back(t.host ? buffers.inputs.back() : device);
       buffers.hostInputs |= t.host;
     }
+    buffers.inputOnDevice.assign(e.inputs.size(), false);
     for (const TensorSpec &t : e.outputs) {
       void *device;
       buffers.outputs.push_back(allocate(t.bytes(), device));
@@ -383,7 +386,30 @@ void *Model::input(llvm::StringRef entry, size_t index) {
   auto it = entries_.find(entry);
   if (it == entries_.end() || index >= it->second.inputs.size())
     return nullptr;
+  // The caller may write it: its device copy is no longer current.
+  it->second.inputOnDevice[index] = false;
   return it->second.inputs[index];
+}
+
+llvm::Error Model::carry(llvm::StringRef entry, size_t output, size_t input) {
+  auto it = entries_.find(entry);
+  if (it == entries_.end())
+    return llvm::createStringError("model " + manifest_.model +
+                                   " has no entry point '" + entry + "'");
+  Buffers &buffers = it->second;
+  const EntrySpec &spec = *buffers.spec;
+  if (output >= spec.outputs.size() || input >= spec.inputs.size())
+    return llvm::createStringError(
+        "entry '" + entry + "' has no output " + std::to_string(output) +
+        " or no input " + std::to_string(input) + " to carry it into");
+  const TensorSpec &from = spec.outputs[output], &to = spec.inputs[input];
+  if (from.dtype != to.dtype || from.shape != to.shape || to.host)
+    return llvm::createStringError(
+        "entry '" + entry + "': output '" + from.name +
+        "' cannot be carried into input '" + to.name +
+        "': dtype or shape differ, or the input is read on the host");
+  buffers.carries.emplace_back(output, input);
+  return llvm::Error::success();
 }
 
 const void *Model::output(llvm::StringRef entry, size_t index) const {
@@ -410,19 +436,31 @@ llvm::Error Model::run(llvm::StringRef entry) {
         return takeCudaError(*backend, "uploading the parameters");
       parametersOnDevice_ = true;
     }
-    for (auto [device, host, t] : llvm::zip(
-             buffers.deviceInputs, buffers.inputs, buffers.spec->inputs))
-      if (!t.host &&
-          backend->upload(device, host, static_cast<int64_t>(t.bytes())) != 0)
+    for (auto [i, t] : llvm::enumerate(buffers.spec->inputs))
+      if (!t.host && !buffers.inputOnDevice[i] &&
+          backend->upload(buffers.deviceInputs[i], buffers.inputs[i],
+                          static_cast<int64_t>(t.bytes())) != 0)
         return takeCudaError(*backend, what + " (uploading the inputs)");
   }
-  // Queued after the kernels; complete once synchronised.
+  auto carried = [&](size_t output) {
+    return llvm::any_of(buffers.carries,
+                        [&](auto pair) { return pair.first == output; });
+  };
+  // Queued after the kernels; complete once synchronised. Carried outputs
+  // stay on the device.
   auto downloadAndWait = [&] {
-    for (auto [host, device, t] : llvm::zip(
-             buffers.outputs, buffers.deviceOutputs, buffers.spec->outputs))
-      if (backend->download(host, device, static_cast<int64_t>(t.bytes())) !=
-          0)
+    for (auto [o, t] : llvm::enumerate(buffers.spec->outputs))
+      if (!carried(o) &&
+          backend->download(buffers.outputs[o], buffers.deviceOutputs[o],
+                            static_cast<int64_t>(t.bytes())) != 0)
         break; // the error is kept
+    for (auto [o, i] : buffers.carries) {
+      if (backend->copy(buffers.deviceInputs[i], buffers.deviceOutputs[o],
+                        static_cast<int64_t>(buffers.spec->inputs[i].bytes())) !=
+          0)
+        break;
+      buffers.inputOnDevice[i] = true;
+    }
     backend->synchronize();
     lastLaunches_ = backend->launches() - launchesBefore;
   };
@@ -447,8 +485,12 @@ llvm::Error Model::run(llvm::StringRef entry) {
   ++buffers.calls;
   if (heapBytes_)
     lastHeapUse_ = HeapUse{heapBytes_[1] - before, heapBytes_[0] - before};
-  if (!backend)
+  if (!backend) {
+    for (auto [o, i] : buffers.carries)
+      std::memcpy(buffers.inputs[i], buffers.outputs[o],
+                  buffers.spec->inputs[i].bytes());
     return llvm::Error::success();
+  }
   if (capture) {
     // The captured launches were recorded, not run.
     buffers.graph = backend->captureEnd();

@@ -5,7 +5,8 @@
 // machine without a GPU: every module load must get NVPTX assembly, every
 // kernel looked up must be an .entry of it, every launch must have a sane
 // shape; "device" memory is host memory apart from the runtime's pinned
-// mirror, and every upload and download must lie inside one block of each.
+// mirror, and every upload and download must lie inside one block of each
+// (a device copy inside two device blocks).
 // Kernels are not run, so outputs are meaningless. CUDA graphs are
 // modelled: a capture counts the launches it records, a replay adds them
 // to the launch count. HRMRT_MOCK_DEVICE_BYTES=N gives the "device" N bytes:
@@ -26,7 +27,8 @@ struct Stats {
   int modules = 0, functions = 0, streamsOpen = 0, errors = 0;
   long launches = 0, largestBlock = 0;
   int captures = 0, replays = 0;
-  long uploads = 0, downloads = 0, uploadBytes = 0, downloadBytes = 0;
+  long uploads = 0, downloads = 0, uploadBytes = 0, downloadBytes = 0,
+       deviceCopies = 0, deviceCopyBytes = 0;
   // Live blocks by start address, with their sizes.
   std::map<const char *, int64_t> device, host;
   int64_t deviceBytes = 0;
@@ -47,8 +49,9 @@ struct Stats {
                  errors ? ": " : "", firstError.c_str());
     std::fprintf(stderr,
                  "mock cuda: %ld uploads of %ld bytes, %ld downloads of %ld "
-                 "bytes\n",
-                 uploads, uploadBytes, downloads, downloadBytes);
+                 "bytes, %ld device copies of %ld bytes\n",
+                 uploads, uploadBytes, downloads, downloadBytes, deviceCopies,
+                 deviceCopyBytes);
   }
 } stats;
 
@@ -133,6 +136,16 @@ int hrmrt_cuda_upload(void *device, const void *host, int64_t bytes) {
 }
 int hrmrt_cuda_download(void *host, const void *device, int64_t bytes) {
   return copy(host, device, bytes, false);
+}
+int hrmrt_cuda_copy(void *to, const void *from, int64_t bytes) {
+  if (!inside(stats.device, to, bytes) || !inside(stats.device, from, bytes)) {
+    fail("hrmrt_cuda_copy: not inside two device blocks");
+    return 1;
+  }
+  std::memmove(to, from, static_cast<size_t>(bytes));
+  ++stats.deviceCopies;
+  stats.deviceCopyBytes += bytes;
+  return 0;
 }
 void hrmrt_cuda_synchronize() {}
 

@@ -345,6 +345,10 @@ static int generateCached(Model &model, const hrmrt::EntrySpec &decode,
   size_t cacheBytes = decode.inputs[1].bytes();
   std::memset(model.input("decode", 1), 0, cacheBytes);
   std::memset(model.input("decode", 2), 0, cacheBytes);
+  // The returned caches are the next call's (on the GPU they stay there).
+  for (size_t cache : {1, 2})
+    if (Error e = model.carry("decode", cache, cache))
+      return fail(std::move(e));
   std::mt19937_64 rng(seed);
   std::vector<int32_t> generated;
   size_t fed = 0;
@@ -361,10 +365,6 @@ static int generateCached(Model &model, const hrmrt::EntrySpec &decode,
     *static_cast<int32_t *>(model.input("decode", 3)) = position;
     if (Error e = model.run("decode"))
       return fail(std::move(e));
-    std::memcpy(model.input("decode", 1), model.output("decode", 1),
-                cacheBytes);
-    std::memcpy(model.input("decode", 2), model.output("decode", 2),
-                cacheBytes);
     if (fed < context.size())
       continue; // still reading the prompt
     if (static_cast<int64_t>(generated.size()) == maxNew)

@@ -58,6 +58,7 @@ struct Driver {
   HRMRT_CU(cuMemFreeHost)
   HRMRT_CU(cuMemcpyHtoDAsync)
   HRMRT_CU(cuMemcpyDtoHAsync)
+  HRMRT_CU(cuMemcpyDtoDAsync)
   HRMRT_CU(cuModuleLoadDataEx)
   HRMRT_CU(cuModuleLoadData)
   HRMRT_CU(cuModuleUnload)
@@ -113,7 +114,7 @@ std::string kernelName(CUfunction function) {
 struct Profile {
   bool on = std::getenv("HRMRT_CUDA_PROFILE") != nullptr;
   Tally launch, sync, deferred, wait, driverAlloc, poolHit, release, graph,
-      upload, download;
+      upload, download, deviceCopy;
   // With HRMRT_CUDA_SYNC=each the wait after a launch is about its
   // kernel's run time: waits by kernel name.
   std::mutex mutex;
@@ -134,6 +135,7 @@ struct Profile {
     line("cuMemAlloc", driverAlloc.calls, driverAlloc.nanos);
     line("upload (queued)", upload.calls, upload.nanos);
     line("download (queued)", download.calls, download.nanos);
+    line("device copy (queued)", deviceCopy.calls, deviceCopy.nanos);
     line("alloc from the pool", poolHit.calls, poolHit.nanos);
     line("free (to the pool)", release.calls, release.nanos);
     std::vector<std::pair<int64_t, std::string>> order;
@@ -256,6 +258,7 @@ void initialise() {
   HRMRT_LOAD(cuMemFreeHost)
   HRMRT_LOAD_V2(cuMemcpyHtoDAsync)
   HRMRT_LOAD_V2(cuMemcpyDtoHAsync)
+  HRMRT_LOAD_V2(cuMemcpyDtoDAsync)
   HRMRT_LOAD(cuModuleLoadDataEx)
   HRMRT_LOAD(cuModuleLoadData)
   HRMRT_LOAD(cuModuleUnload)
@@ -432,6 +435,14 @@ int hrmrt_cuda_download(void *host, const void *device, int64_t bytes) {
     return driver.cuMemcpyDtoHAsync(
         host, reinterpret_cast<CUdeviceptr>(device),
         static_cast<size_t>(bytes), sharedStream);
+  });
+}
+
+int hrmrt_cuda_copy(void *to, const void *from, int64_t bytes) {
+  return queueCopy(profile.deviceCopy, "device copy", bytes, [&] {
+    return driver.cuMemcpyDtoDAsync(reinterpret_cast<CUdeviceptr>(to),
+                                    reinterpret_cast<CUdeviceptr>(from),
+                                    static_cast<size_t>(bytes), sharedStream);
   });
 }
 
