@@ -41,6 +41,36 @@ bool isBF16Cast(Operation *op, bool transposed = false) {
          body->getTerminator()->getOperand(0) == trunc.getResult();
 }
 
+/// Right after `v`'s definition; for an argument, after the casts already
+/// at the top of its block, to keep the arguments' order.
+void setInsertionPointAfterDefinition(OpBuilder &b, Value v) {
+  if (Operation *def = v.getDefiningOp()) {
+    b.setInsertionPointAfter(def);
+    return;
+  }
+  Block *block = cast<BlockArgument>(v).getOwner();
+  Block::iterator it = block->begin();
+  while (it != block->end() && (isa<tensor::EmptyOp>(*it) || isBF16Cast(&*it)))
+    ++it;
+  b.setInsertionPoint(block, it);
+}
+
+/// The cast itself: out[i] = bf16(v[inputMap(i)]) over `shape`.
+Value buildCast(OpBuilder &b, Location loc, Value v, AffineMap inputMap,
+                ArrayRef<int64_t> shape) {
+  Value empty = tensor::EmptyOp::create(b, loc, shape, b.getBF16Type());
+  AffineMap id = b.getMultiDimIdentityMap(shape.size());
+  SmallVector<utils::IteratorType> parallel(shape.size(),
+                                            utils::IteratorType::parallel);
+  auto generic = linalg::GenericOp::create(
+      b, loc, empty.getType(), v, empty, ArrayRef<AffineMap>{inputMap, id},
+      parallel, [](OpBuilder &nb, Location l, ValueRange args) {
+        Value h = arith::TruncFOp::create(nb, l, nb.getBF16Type(), args[0]);
+        linalg::YieldOp::create(nb, l, h);
+      });
+  return generic.getResult(0);
+}
+
 /// `v` (an f32 tensor) rounded to bf16, by a cast placed right after `v` is
 /// defined: outside the loops and branches of its uses, and where
 /// elementwise fusion can fold it into the producer. Reshapes between `v`
@@ -81,29 +111,37 @@ Value castToBF16(RewriterBase &b, Location loc, Value v) {
     inputMap = transpose.getIndexingMapsArray().front();
     v = transpose.getInput();
   }
-  if (Operation *def = v.getDefiningOp()) {
-    b.setInsertionPointAfter(def);
-  } else {
-    // After the casts already there, to keep the arguments' order.
-    Block *block = cast<BlockArgument>(v).getOwner();
-    Block::iterator it = block->begin();
-    while (it != block->end() &&
-           (isa<tensor::EmptyOp>(*it) || isBF16Cast(&*it)))
-      ++it;
-    b.setInsertionPoint(block, it);
+  setInsertionPointAfterDefinition(b, v);
+  return buildCast(b, loc, v, inputMap, type.getShape());
+}
+
+/// `v` (an argument, read through `map` with K at result `kAt`) rounded to
+/// bf16 into a layout whose last dimension is K, so that each lane's pairs
+/// of K-consecutive operand elements are adjacent; `map` becomes the
+/// contraction's map for it.
+Value castKContiguous(RewriterBase &b, Location loc, Value v, AffineMap &map,
+                      unsigned kAt) {
+  OpBuilder::InsertionGuard guard(b);
+  auto type = cast<RankedTensorType>(v.getType());
+  // New dimension j is old dimension order[j].
+  SmallVector<unsigned> order;
+  for (unsigned r = 0; r < map.getNumResults(); ++r)
+    if (r != kAt)
+      order.push_back(r);
+  order.push_back(kAt);
+  SmallVector<int64_t> shape;
+  SmallVector<AffineExpr> results;
+  SmallVector<unsigned> inverse(order.size());
+  for (auto [j, r] : llvm::enumerate(order)) {
+    shape.push_back(type.getDimSize(r));
+    results.push_back(map.getResult(r));
+    inverse[r] = j;
   }
-  Value empty =
-      tensor::EmptyOp::create(b, loc, type.getShape(), b.getBF16Type());
-  AffineMap id = b.getMultiDimIdentityMap(type.getRank());
-  SmallVector<utils::IteratorType> parallel(type.getRank(),
-                                            utils::IteratorType::parallel);
-  auto cast = linalg::GenericOp::create(
-      b, loc, bf16Type, v, empty, ArrayRef<AffineMap>{inputMap, id}, parallel,
-      [](OpBuilder &nb, Location l, ValueRange args) {
-        Value h = arith::TruncFOp::create(nb, l, nb.getBF16Type(), args[0]);
-        linalg::YieldOp::create(nb, l, h);
-      });
-  return cast.getResult(0);
+  map = AffineMap::get(map.getNumDims(), 0, results, b.getContext());
+  setInsertionPointAfterDefinition(b, v);
+  return buildCast(b, loc, v,
+                   AffineMap::getPermutationMap(inverse, b.getContext()),
+                   shape);
 }
 
 /// Erases the reshapes and transposes that produced `v` once nothing reads
@@ -121,7 +159,8 @@ void eraseUnusedViews(RewriterBase &rewriter, Value v) {
 
 /// `op` as a generic reading bf16 casts of its operands and widening them
 /// in its body, where the old body used them.
-LogicalResult readOperandsAsBF16(RewriterBase &rewriter, linalg::LinalgOp op) {
+LogicalResult readOperandsAsBF16(RewriterBase &rewriter, linalg::LinalgOp op,
+                                 bool kContiguousArguments) {
   rewriter.setInsertionPoint(op);
   auto generic = dyn_cast<linalg::GenericOp>(op.getOperation());
   if (!generic) {
@@ -131,13 +170,27 @@ LogicalResult readOperandsAsBF16(RewriterBase &rewriter, linalg::LinalgOp op) {
     generic = *g;
   }
   Location loc = generic.getLoc();
-  SmallVector<Value> inputs = llvm::map_to_vector(
-      generic.getInputs(), [&](Value v) { return castToBF16(rewriter, loc, v); });
+  SmallVector<AffineMap> maps = generic.getIndexingMapsArray();
+  unsigned k = hrm::tensorCoreDims(generic, 16)->k;
+  SmallVector<Value> inputs;
+  for (auto [i, v] : llvm::enumerate(generic.getInputs())) {
+    std::optional<unsigned> kAt = maps[i].getResultPosition(
+        getAffineDimExpr(k, rewriter.getContext()));
+    auto arg = dyn_cast<BlockArgument>(v);
+    if (kContiguousArguments && arg &&
+        isa<func::FuncOp>(arg.getOwner()->getParentOp()) && kAt &&
+        maps[i].isProjectedPermutation() &&
+        *kAt + 1 != maps[i].getNumResults()) {
+      inputs.push_back(castKContiguous(rewriter, loc, v, maps[i], *kAt));
+      continue;
+    }
+    inputs.push_back(castToBF16(rewriter, loc, v));
+  }
   rewriter.setInsertionPoint(generic);
   Block *oldBody = generic.getBody();
   auto demoted = linalg::GenericOp::create(
       rewriter, loc, generic.getResultTypes(), inputs, generic.getOutputs(),
-      generic.getIndexingMapsArray(), generic.getIteratorTypesArray(),
+      maps, generic.getIteratorTypesArray(),
       [&](OpBuilder &b, Location l, ValueRange args) {
         IRMapping map;
         for (unsigned i = 0; i < 2; ++i)
@@ -232,6 +285,8 @@ bool castArgumentsAtCalls(ModuleOp module) {
 struct HrmBf16MatmulOperandsPass
     : public mlir::hrm::impl::HrmBf16MatmulOperandsBase<
           HrmBf16MatmulOperandsPass> {
+  using Base::Base;
+
   void runOnOperation() override {
     SmallVector<linalg::LinalgOp> work;
     getOperation()->walk([&](linalg::LinalgOp op) {
@@ -244,7 +299,7 @@ struct HrmBf16MatmulOperandsPass
     });
     IRRewriter rewriter(&getContext());
     for (linalg::LinalgOp op : work)
-      if (failed(readOperandsAsBF16(rewriter, op))) {
+      if (failed(readOperandsAsBF16(rewriter, op, kContiguousArguments))) {
         op.emitError("cannot generalize this contraction");
         return signalPassFailure();
       }

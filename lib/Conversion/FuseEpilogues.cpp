@@ -6,6 +6,7 @@
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
@@ -69,7 +70,7 @@ Producer asProducer(Operation *op) {
       }
       // mma.sync declares no effects, but only reads its register operands.
       if (nested == op || isPure(nested) ||
-          isa<memref::LoadOp, NVVM::MmaOp>(nested) ||
+          isa<memref::LoadOp, vector::LoadOp, NVVM::MmaOp>(nested) ||
           nested->hasTrait<OpTrait::IsTerminator>() ||
           isa<scf::ForOp, scf::IfOp, scf::ParallelOp>(nested))
         return WalkResult::advance();
@@ -115,9 +116,14 @@ Epilogue findEpilogue(const Producer &producer) {
     Value initRoot = rootBuffer(init);
     if (initRoot == root)
       return {};
-    WalkResult clash = loop->walk([&](memref::LoadOp load) {
-      return rootBuffer(load.getMemRef()) == initRoot ? WalkResult::interrupt()
-                                                      : WalkResult::advance();
+    WalkResult clash = loop->walk([&](Operation *nested) {
+      Value read;
+      if (auto load = dyn_cast<memref::LoadOp>(nested))
+        read = load.getMemRef();
+      else if (auto load = dyn_cast<vector::LoadOp>(nested))
+        read = load.getBase();
+      return read && rootBuffer(read) == initRoot ? WalkResult::interrupt()
+                                                  : WalkResult::advance();
     });
     if (clash.wasInterrupted())
       return {};

@@ -2,7 +2,8 @@
 //
 // Each lane computes its fragment coordinates from PTX's mma.sync layouts
 // (groupID = lane / 4, threadID_in_group = lane % 4) and loads its operand
-// elements straight from global memory; no shared memory yet.
+// elements straight from global memory (bf16 pairs adjacent along K in one
+// 32-bit load); no shared memory yet.
 //
 //===----------------------------------------------------------------------===//
 #include "BufferLoops.h"
@@ -10,6 +11,7 @@
 #include "hrmc/Conversion/Passes.h"
 
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/PatternMatch.h"
 
 namespace mlir::hrm {
@@ -215,12 +217,62 @@ private:
     return regs;
   }
 
+  /// Whether a lane's pairs of K-consecutive elements of operand `operand`
+  /// are adjacent in memory and 4-byte aligned: stored in bf16, with an
+  /// identity layout whose last dimension K indexes (its size, a multiple
+  /// of 16, makes every row start 4-byte aligned; pairs start at even k).
+  bool pairsAdjacent(unsigned operand) {
+    OpOperand &o = op->getOpOperand(operand);
+    auto type = cast<MemRefType>(o.get().getType());
+    AffineMap map = op.getMatchingIndexingMap(&o);
+    return shape.bf16 && type.getElementType().isBF16() &&
+           type.getLayout().isIdentity() && map.getNumResults() > 0 &&
+           map.getResults().back() == b.getAffineDimExpr(dims.k);
+  }
+
+  /// One 32-bit load of the pair that starts at `ivs` (bf16 storage).
+  Value loadPair(unsigned operand, ArrayRef<Value> ivs) {
+    OpOperand &o = op->getOpOperand(operand);
+    auto pair = VectorType::get({2}, b.getBF16Type());
+    Value v = vector::LoadOp::create(
+        b, loc, pair, o.get(),
+        hrm::applyIndexingMap(b, loc, op.getMatchingIndexingMap(&o), ivs),
+        /*nontemporal=*/false, llvm::MaybeAlign(4));
+    v = vector::BitCastOp::create(b, loc, VectorType::get({1}, b.getI32Type()),
+                                  v);
+    return vector::ExtractOp::create(b, loc, v, ArrayRef<int64_t>{0});
+  }
+
+  /// The A registers of M tile i / the B registers of N tile j: a pair
+  /// per register (shape.a / shape.b list the pairs' elements in order).
+  SmallVector<Value> pairedA(int64_t i) {
+    SmallVector<Value> regs;
+    for (size_t q = 0; q < shape.a.size(); q += 2) {
+      const FragmentCoord &c = shape.a[q];
+      Value row = offset(m0, c.rowG, c.rowT, c.rowOff + 16 * i);
+      Value k = offset(k0, c.colG, c.colT, c.colOff);
+      regs.push_back(loadPair(0, point(row, index(0), k)));
+    }
+    return regs;
+  }
+  SmallVector<Value> pairedB(int64_t j) {
+    SmallVector<Value> regs;
+    for (size_t q = 0; q < shape.b.size(); q += 2) {
+      const FragmentCoord &c = shape.b[q];
+      Value k = offset(k0, c.rowG, c.rowT, c.rowOff);
+      Value col = offset(n0, c.colG, c.colT, c.colOff + 8 * j);
+      regs.push_back(loadPair(1, point(index(0), col, k)));
+    }
+    return regs;
+  }
+
   SmallVector<Value> mmaProducts(ValueRange accs) {
     SmallVector<SmallVector<Value>> a, bRegs;
+    bool pairA = pairsAdjacent(0), pairB = pairsAdjacent(1);
     for (int64_t i = 0; i < mTilesPerWarp; ++i)
-      a.push_back(registers(loadA(i)));
+      a.push_back(pairA ? pairedA(i) : registers(loadA(i)));
     for (int64_t j = 0; j < nTilesPerWarp; ++j)
-      bRegs.push_back(registers(loadB(j)));
+      bRegs.push_back(pairB ? pairedB(j) : registers(loadB(j)));
     Type f32 = b.getF32Type();
     auto result =
         LLVM::LLVMStructType::getLiteral(b.getContext(), {f32, f32, f32, f32});

@@ -50,11 +50,13 @@ static constexpr const char *kBufferize =
     "buffer-deallocation-pipeline,hrm-strided-copy-to-linalg,";
 
 /// bf16 storage of the tensor cores' operands (both targets), before
-/// elementwise fusion folds the casts into their producers.
-static std::string bf16Operands(llvm::StringRef matmulPrecision) {
-  return matmulPrecision == "bf16"
-             ? "hrm-bf16-matmul-operands,cse,"
-             : "";
+/// elementwise fusion folds the casts into their producers; on the GPU the
+/// weights' copies are K-contiguous, for paired loads.
+static std::string bf16Operands(llvm::StringRef matmulPrecision, bool forGPU) {
+  if (matmulPrecision != "bf16")
+    return "";
+  return forGPU ? "hrm-bf16-matmul-operands{k-contiguous-arguments},cse,"
+                : "hrm-bf16-matmul-operands,cse,";
 }
 
 std::string hrmc::linalgToCPUPipeline(llvm::StringRef matmulPrecision) {
@@ -66,7 +68,8 @@ std::string hrmc::linalgToCPUPipeline(llvm::StringRef matmulPrecision) {
     round = "hrm-round-matmul-operands{precision=tf32},";
   if (matmulPrecision == "bf16")
     round = "arith-expand{include-bf16},";
-  return "hrm-fold-add-into-contraction," + bf16Operands(matmulPrecision) +
+  return "hrm-fold-add-into-contraction," +
+         bf16Operands(matmulPrecision, /*forGPU=*/false) +
          "hrm-fuse-elementwise,"
          "hrm-cpu-loop-order,hrm-distinct-results," +
          kBufferize + round +
@@ -101,7 +104,8 @@ std::string hrmc::linalgToCUDAPipeline(llvm::ArrayRef<std::string> chips,
   // Fixed-size tiles with a bounds check inside give the thread loops the
   // constant bounds convert-parallel-loops-to-gpu needs; 32 threads (a warp)
   // along the contiguous dimension, which hrm-gpu-thread-order puts first.
-  return "hrm-fold-add-into-contraction," + bf16Operands(matmulPrecision) +
+  return "hrm-fold-add-into-contraction," +
+         bf16Operands(matmulPrecision, /*forGPU=*/true) +
          "hrm-fuse-elementwise,"
          "hrm-distinct-results,hrm-fill-per-use," +
          kBufferize +

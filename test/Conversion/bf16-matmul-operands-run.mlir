@@ -3,7 +3,8 @@
 // and a residual) run three times from a loop, its weight passed through a
 // private function as a rolled recurrence passes it, gives the numbers of
 // hrm-round-matmul-operands exactly, on the CPU's linalg loops and on
-// hrm-matmul-to-mma-sync's host emulation of the tensor-core tiles. The
+// hrm-matmul-to-mma-sync's host emulation of the tensor-core tiles, also
+// with the weight's copy in the K-contiguous layout the GPU uses. The
 // operands are not bf16 values, so the rounding matters: the f32 run
 // differs.
 // DEFINE: %{bufferize} = --one-shot-bufferize="bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map allow-return-allocs-from-loops"
@@ -13,9 +14,11 @@
 // RUN: hrm-opt %s %{bufferize} --hrm-round-matmul-operands | %{lower} > %t.rounded
 // RUN: hrm-opt %s %{bf16} %{bufferize} | %{lower} > %t.stored
 // RUN: hrm-opt %s %{bf16} %{bufferize} --hrm-matmul-to-mma-sync=emulate | %{lower} > %t.mma
+// RUN: hrm-opt %s --hrm-bf16-matmul-operands=k-contiguous-arguments --cse --hrm-fuse-elementwise %{bufferize} --hrm-matmul-to-mma-sync=emulate | %{lower} > %t.kc
 // RUN: FileCheck %s < %t.stored
 // RUN: diff %t.rounded %t.stored
 // RUN: diff %t.rounded %t.mma
+// RUN: diff %t.rounded %t.kc
 // RUN: not diff %t.f32 %t.stored > /dev/null
 // What ran stored the operands in bf16: the producer writes bf16, the
 // weight is cast once, outside the loop, and the step reads it as bf16.

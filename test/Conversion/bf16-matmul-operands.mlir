@@ -1,5 +1,6 @@
 // RUN: hrm-opt %s --split-input-file --hrm-bf16-matmul-operands | FileCheck %s
 // RUN: hrm-opt %s --split-input-file --hrm-bf16-matmul-operands --cse --hrm-fuse-elementwise | FileCheck %s --check-prefix=FUSED
+// RUN: hrm-opt %s --split-input-file --hrm-bf16-matmul-operands=k-contiguous-arguments | FileCheck %s --check-prefix=KC
 
 // A named matmul reads bf16 casts of both operands, widens them in its body
 // and accumulates in f32.
@@ -19,6 +20,15 @@
 // CHECK-NEXT: %[[S:.*]] = arith.addf %[[O]], %[[M]] : f32
 // CHECK-NEXT: linalg.yield %[[S]] : f32
 // CHECK: return %[[R]] : tensor<32x8xf32>
+// With k-contiguous-arguments the argument read as [K, N] is cast into
+// [N, K] and read through the swapped map; A, already K-last, is not.
+// KC-DAG: #[[SWAP:.*]] = affine_map<(d0, d1) -> (d1, d0)>
+// KC-DAG: #[[ID:.*]] = affine_map<(d0, d1) -> (d0, d1)>
+// KC-DAG: #[[BNK:.*]] = affine_map<(d0, d1, d2) -> (d1, d2)>
+// KC-LABEL: func.func @named
+// KC: linalg.generic {indexing_maps = [#[[ID]], #[[ID]]], {{.*}} outs(%{{.*}} : tensor<32x16xbf16>)
+// KC: %[[BT:.*]] = linalg.generic {indexing_maps = [#[[SWAP]], #[[ID]]], {{.*}} ins(%{{.*}} : tensor<16x8xf32>) outs(%{{.*}} : tensor<8x16xbf16>)
+// KC: linalg.generic {indexing_maps = [#{{.*}}, #[[BNK]], #{{.*}}], {{.*}} ins(%{{.*}}, %[[BT]] : tensor<32x16xbf16>, tensor<8x16xbf16>)
 func.func @named(%a: tensor<32x16xf32>, %b: tensor<16x8xf32>, %c: tensor<32x8xf32>) -> tensor<32x8xf32> {
   %r = linalg.matmul ins(%a, %b : tensor<32x16xf32>, tensor<16x8xf32>) outs(%c : tensor<32x8xf32>) -> tensor<32x8xf32>
   return %r : tensor<32x8xf32>

@@ -111,12 +111,14 @@ func.func @fill_read_in_between(%a: memref<16x16xf32>, %b: memref<16x8xf32>, %c:
 // -----
 
 // Operands stored in bf16 (hrm-bf16-matmul-operands) are packed into the
-// registers as loaded, without a rounding; tf32 leaves them alone.
+// registers as loaded, without a rounding; where K indexes the last
+// dimension (A here) each register's pair is one aligned 32-bit load, B
+// ([K, N]) is loaded an element at a time. tf32 leaves them alone.
 // CHECK-LABEL: func.func @stored_bf16
 // CHECK: gpu.launch
 // CHECK-NOT: arith.truncf
-// CHECK: memref.load %arg0{{.*}} : memref<16x16xbf16>
-// CHECK: arith.bitcast %{{.*}} : bf16 to i16
+// CHECK-COUNT-4: vector.load %arg0[%{{.*}}, %{{.*}}] {alignment = 4 : i64} : memref<16x16xbf16>, vector<2xbf16>
+// CHECK-COUNT-4: memref.load %arg1[%{{.*}}, %{{.*}}] : memref<16x8xbf16>
 // CHECK-NOT: arith.truncf
 // CHECK: nvvm.mma.sync {{.*}}multiplicandAPtxType = #nvvm.mma_type<bf16>
 // TF32-LABEL: func.func @stored_bf16
@@ -127,6 +129,43 @@ func.func @fill_read_in_between(%a: memref<16x16xf32>, %b: memref<16x8xf32>, %c:
 #c = affine_map<(i, j, k) -> (i, j)>
 func.func @stored_bf16(%a: memref<16x16xbf16>, %b: memref<16x8xbf16>, %c: memref<16x8xf32>) {
   linalg.generic {indexing_maps = [#a, #b, #c], iterator_types = ["parallel", "parallel", "reduction"]} ins(%a, %b : memref<16x16xbf16>, memref<16x8xbf16>) outs(%c : memref<16x8xf32>) {
+  ^bb0(%x: bf16, %y: bf16, %o: f32):
+    %xw = arith.extf %x : bf16 to f32
+    %yw = arith.extf %y : bf16 to f32
+    %p = arith.mulf %xw, %yw : f32
+    %s = arith.addf %o, %p : f32
+    linalg.yield %s : f32
+  }
+  return
+}
+
+// -----
+
+// B stored K-contiguous ([N, K], as the GPU pipeline casts weights) is
+// paired as well; an operand with a strided layout (a subview) is not.
+// CHECK-LABEL: func.func @stored_bf16_k_last
+// CHECK: gpu.launch
+// CHECK-COUNT-4: vector.load %arg0[
+// CHECK-COUNT-2: vector.load %arg1[%{{.*}}, %{{.*}}] {alignment = 4 : i64} : memref<8x16xbf16>, vector<2xbf16>
+// CHECK: nvvm.mma.sync
+// CHECK: gpu.launch
+// CHECK-NOT: vector.load %{{.*}} : memref<16x16xbf16, strided
+// CHECK: nvvm.mma.sync
+#a = affine_map<(i, j, k) -> (i, k)>
+#b = affine_map<(i, j, k) -> (k, j)>
+#bt = affine_map<(i, j, k) -> (j, k)>
+#c = affine_map<(i, j, k) -> (i, j)>
+func.func @stored_bf16_k_last(%a: memref<16x16xbf16>, %b: memref<8x16xbf16>, %c: memref<16x8xf32>, %big: memref<32x32xbf16>, %b2: memref<16x8xbf16>) {
+  linalg.generic {indexing_maps = [#a, #bt, #c], iterator_types = ["parallel", "parallel", "reduction"]} ins(%a, %b : memref<16x16xbf16>, memref<8x16xbf16>) outs(%c : memref<16x8xf32>) {
+  ^bb0(%x: bf16, %y: bf16, %o: f32):
+    %xw = arith.extf %x : bf16 to f32
+    %yw = arith.extf %y : bf16 to f32
+    %p = arith.mulf %xw, %yw : f32
+    %s = arith.addf %o, %p : f32
+    linalg.yield %s : f32
+  }
+  %sub = memref.subview %big[0, 1] [16, 16] [1, 1] : memref<32x32xbf16> to memref<16x16xbf16, strided<[32, 1], offset: 1>>
+  linalg.generic {indexing_maps = [#a, #b, #c], iterator_types = ["parallel", "parallel", "reduction"]} ins(%sub, %b2 : memref<16x16xbf16, strided<[32, 1], offset: 1>>, memref<16x8xbf16>) outs(%c : memref<16x8xf32>) {
   ^bb0(%x: bf16, %y: bf16, %o: f32):
     %xw = arith.extf %x : bf16 to f32
     %yw = arith.extf %y : bf16 to f32

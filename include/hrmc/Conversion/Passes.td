@@ -266,7 +266,9 @@ def HrmMatmulToMmaSync : Pass<"hrm-matmul-to-mma-sync"> {
     `precision=bf16` uses `mma.sync.m16n8k16` on bf16 pairs (operands
     rounded to nearest even), `precision=tf32` `mma.sync.m16n8k4` on tf32;
     both accumulate in f32. With `precision=bf16`, operands already stored
-    in bf16 (`hrm-bf16-matmul-operands`) are packed as loaded. Shapes that
+    in bf16 (`hrm-bf16-matmul-operands`) are packed as loaded, and where K
+    indexes an operand's last dimension (identity layout) each register's
+    pair of K-consecutive elements is one aligned 32-bit `vector.load`. Shapes that
     are not multiples of the instruction's (M of 16, N of 8, K of 16 or 4),
     dynamic shapes and ops that do not accumulate in f32 are left alone.
 
@@ -289,7 +291,8 @@ def HrmMatmulToMmaSync : Pass<"hrm-matmul-to-mma-sync"> {
                            "::mlir::LLVM::LLVMDialect",
                            "::mlir::scf::SCFDialect",
                            "::mlir::affine::AffineDialect",
-                           "::mlir::memref::MemRefDialect"];
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::vector::VectorDialect"];
 }
 
 def HrmBf16MatmulOperands : Pass<"hrm-bf16-matmul-operands", "::mlir::ModuleOp"> {
@@ -315,11 +318,24 @@ def HrmBf16MatmulOperands : Pass<"hrm-bf16-matmul-operands", "::mlir::ModuleOp">
     cast at the top of the entry function: the shared weights are rounded
     once per call and read as bf16 by every step.
 
+    With `k-contiguous-arguments` (the GPU pipeline), an argument that a
+    contraction reads with K not in its last dimension (a weight `[K, N]`)
+    is cast into a layout with K last (`[N, K]`) and the contraction reads
+    that: each lane of `hrm-matmul-to-mma-sync` then finds its pairs of
+    K-consecutive elements adjacent and loads each pair at once. The CPU
+    pipeline leaves the layout, which its loop order reads row by row.
+
     The numbers are those of `hrm-round-matmul-operands{precision=bf16}`:
     the same values are rounded at the same points, only stored in
     between. Contractions off the instruction's multiples and ops other
     than f32 contractions are left alone.
   }];
+  let options = [
+    Option<"kContiguousArguments", "k-contiguous-arguments", "bool",
+           /*default=*/"false",
+           "Cast arguments read with K in another dimension into a layout "
+           "with K last">,
+  ];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::linalg::LinalgDialect",
                            "::mlir::tensor::TensorDialect"];
