@@ -214,7 +214,7 @@ Value castInCaller(RewriterBase &b, linalg::GenericOp cast, Value operand) {
   if (isBF16Cast(cast))
     return castToBF16(b, cast.getLoc(), operand);
   OpBuilder::InsertionGuard guard(b);
-  b.setInsertionPointAfterValue(operand);
+  setInsertionPointAfterDefinition(b, operand);
   IRMapping map;
   map.map(cast.getInputs()[0], operand);
   b.clone(*cast.getOutputs()[0].getDefiningOp(), map);
