@@ -175,25 +175,34 @@ private:
         hrm::applyIndexingMap(b, loc, op.getMatchingIndexingMap(o), ivs));
   }
 
-  /// A(row, k) of M tile i / B(k, col) of N tile j for each fragment element.
+  /// The point of A(row, k) of M tile i / of B(k, col) of N tile j that a
+  /// fragment element holds.
+  SmallVector<Value> pointOfA(int64_t i, const FragmentCoord &c) {
+    Value row = offset(m0, c.rowG, c.rowT, c.rowOff + 16 * i);
+    Value k = offset(k0, c.colG, c.colT, c.colOff);
+    return point(row, index(0), k);
+  }
+  SmallVector<Value> pointOfB(int64_t j, const FragmentCoord &c) {
+    Value k = offset(k0, c.rowG, c.rowT, c.rowOff);
+    Value col = offset(n0, c.colG, c.colT, c.colOff + 8 * j);
+    return point(index(0), col, k);
+  }
+
+  /// Each fragment element of M tile i / N tile j.
   SmallVector<Value> loadA(int64_t i) {
     return llvm::map_to_vector(shape.a, [&](const FragmentCoord &c) {
-      Value row = offset(m0, c.rowG, c.rowT, c.rowOff + 16 * i);
-      Value k = offset(k0, c.colG, c.colT, c.colOff);
-      return load(0, point(row, index(0), k));
+      return load(0, pointOfA(i, c));
     });
   }
   SmallVector<Value> loadB(int64_t j) {
     return llvm::map_to_vector(shape.b, [&](const FragmentCoord &c) {
-      Value k = offset(k0, c.rowG, c.rowT, c.rowOff);
-      Value col = offset(n0, c.colG, c.colT, c.colOff + 8 * j);
-      return load(1, point(index(0), col, k));
+      return load(1, pointOfB(j, c));
     });
   }
 
   /// The 32-bit registers mma.sync takes: bf16 pairs (the first element in
-  /// the low half; f32 elements rounded to nearest even) or tf32 (an f32's bits; the tensor core ignores the low
-  /// 13 mantissa bits).
+  /// the low half; f32 elements rounded to nearest even) or tf32 (an f32's
+  /// bits; the tensor core ignores the low 13 mantissa bits).
   SmallVector<Value> registers(ArrayRef<Value> elements) {
     Type i32 = b.getI32Type();
     SmallVector<Value> regs;
@@ -247,22 +256,14 @@ private:
   /// per register (shape.a / shape.b list the pairs' elements in order).
   SmallVector<Value> pairedA(int64_t i) {
     SmallVector<Value> regs;
-    for (size_t q = 0; q < shape.a.size(); q += 2) {
-      const FragmentCoord &c = shape.a[q];
-      Value row = offset(m0, c.rowG, c.rowT, c.rowOff + 16 * i);
-      Value k = offset(k0, c.colG, c.colT, c.colOff);
-      regs.push_back(loadPair(0, point(row, index(0), k)));
-    }
+    for (size_t q = 0; q < shape.a.size(); q += 2)
+      regs.push_back(loadPair(0, pointOfA(i, shape.a[q])));
     return regs;
   }
   SmallVector<Value> pairedB(int64_t j) {
     SmallVector<Value> regs;
-    for (size_t q = 0; q < shape.b.size(); q += 2) {
-      const FragmentCoord &c = shape.b[q];
-      Value k = offset(k0, c.rowG, c.rowT, c.rowOff);
-      Value col = offset(n0, c.colG, c.colT, c.colOff + 8 * j);
-      regs.push_back(loadPair(1, point(index(0), col, k)));
-    }
+    for (size_t q = 0; q < shape.b.size(); q += 2)
+      regs.push_back(loadPair(1, pointOfB(j, shape.b[q])));
     return regs;
   }
 
