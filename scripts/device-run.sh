@@ -62,20 +62,25 @@ case " $steps " in *" train "*)
   train cpu cpu
   HRMRT_CUDA_SYNC=each train each cuda
   train graph cuda --cuda-graph
+  train host-adamw cuda --optimizer host
   for mode in each graph; do
     cut -d, -f1-5 "$work/train-cuda.csv" > "$work/cuda.cut"
     cut -d, -f1-5 "$work/train-$mode.csv" > "$work/$mode.cut"
     step cmp "$work/cuda.cut" "$work/$mode.cut"
   done
-  step "$HRM_PYTHON" - "$work/train-cuda.csv" "$work/train-cpu.csv" <<'PY'
+  step "$HRM_PYTHON" - "$work/train-cuda.csv" "$work/train-cpu.csv" \
+    "$work/train-host-adamw.csv" <<'PY'
 import csv, sys
-gpu, cpu = ([r for r in csv.DictReader(open(p))] for p in sys.argv[1:])
-worst = max(abs(float(a["train_loss"]) - float(b["train_loss"]))
-            for a, b in zip(gpu, cpu))
+gpu, cpu, host = ([r for r in csv.DictReader(open(p))] for p in sys.argv[1:])
+worst = lambda x, y: max(abs(float(a["train_loss"]) - float(b["train_loss"]))
+                         for a, b in zip(x, y))
 rate = lambda rows: sorted(float(r["tokens_per_s"]) for r in rows)[len(rows) // 2]
-print(f"train loss, GPU vs CPU over {len(gpu)} steps: max |diff| {worst:.2e}; "
-      f"tokens/s GPU {rate(gpu):.0f}, CPU {rate(cpu):.0f}")
-sys.exit(0 if len(gpu) == len(cpu) and worst < 1e-3 else 1)
+print(f"train loss, GPU vs CPU over {len(gpu)} steps: max |diff| "
+      f"{worst(gpu, cpu):.2e}; GPU with the host's AdamW vs CPU "
+      f"{worst(host, cpu):.2e}; tokens/s GPU {rate(gpu):.0f} (AdamW on the "
+      f"GPU), {rate(host):.0f} (AdamW on the host), CPU {rate(cpu):.0f}")
+sys.exit(0 if len(gpu) == len(cpu) == len(host) and
+         max(worst(gpu, cpu), worst(host, cpu)) < 1e-3 else 1)
 PY
 esac
 

@@ -23,6 +23,8 @@ std::string hrmc::hrmToLinalgPipeline(const CompileShape &shape,
           ? llvm::formatv("hrm-decode-entry{{max-len={0}},", shape.seqLen).str()
           : "";
   std::string train = shape.train ? "hrm-autodiff," : "";
+  // The training step with its optimizer, next to loss_grad.
+  std::string optimizer = shape.train ? ",hrm-adamw-entry" : "";
   std::string options;
   if (forGPU)
     options = "parallel-embed-grad";
@@ -32,10 +34,10 @@ std::string hrmc::hrmToLinalgPipeline(const CompileShape &shape,
     options = "{" + options + "}";
   return llvm::formatv("hrm-specialize-shapes{{batch={0} seq-len={1}},"
                        "hrm-unroll,convert-hrm-to-func,{3}"
-                       "convert-hrm-loops-to-scf,{2}convert-hrm-to-linalg{4},"
+                       "convert-hrm-loops-to-scf,{2}convert-hrm-to-linalg{4}{5},"
                        "canonicalize,cse",
                        shape.batch, shape.decode ? 1 : shape.seqLen, decode,
-                       train, options)
+                       train, options, optimizer)
       .str();
 }
 
@@ -45,6 +47,7 @@ static constexpr const char *kBufferize =
     "one-shot-bufferize{bufferize-function-boundaries "
     "function-boundary-type-conversion=identity-layout-map "
     "allow-return-allocs-from-loops},"
+    "hrm-drop-updated-results,"
     "buffer-results-to-out-params{hoist-static-allocs "
     "modify-public-functions},"
     "buffer-deallocation-pipeline,hrm-strided-copy-to-linalg,";

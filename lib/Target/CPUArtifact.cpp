@@ -187,6 +187,8 @@ llvm::Error hrmc::compileCPUArtifact(ModuleOp module,
   if (llvm::Error e = runPipeline(
           *lowered, linalgToCPUPipeline(options.shape.matmulPrecision)))
     return e;
+  if (llvm::Error e = checkEntrySignatures(*lowered, *manifest))
+    return e;
   llvm::Expected<std::string> library =
       emitHostLibrary(*lowered, options, dir, "model", HeapFunctions());
   if (!library)
@@ -204,7 +206,7 @@ llvm::Error hrmc::compileCPUArtifact(ModuleOp module,
   (*manifest)["pipeline"] = hrmToCPUPipeline(options.shape);
   if (!options.cudaChips.empty()) {
     llvm::Expected<llvm::json::Object> cuda =
-        compileCUDALibrary(module, options, dir);
+        compileCUDALibrary(module, options, dir, *manifest);
     if (!cuda)
       return cuda.takeError();
     (*manifest)["cuda"] = std::move(*cuda);

@@ -99,10 +99,13 @@ llvm::Expected<llvm::json::Array> runPtxas(llvm::StringRef ptxas,
 
 llvm::Expected<llvm::json::Object>
 hrmc::compileCUDALibrary(ModuleOp module, const ArtifactOptions &options,
-                         llvm::StringRef dir) {
+                         llvm::StringRef dir,
+                         const llvm::json::Object &manifest) {
   OwningOpRef<ModuleOp> lowered(module.clone());
   std::string pipeline = hrmToCUDAPipeline(options.shape, options.cudaChips);
   if (llvm::Error e = runPipeline(*lowered, pipeline))
+    return std::move(e);
+  if (llvm::Error e = checkEntrySignatures(*lowered, manifest))
     return std::move(e);
 
   // hrm-merge-gpu-modules leaves one gpu.binary, with one object per chip.

@@ -1,8 +1,10 @@
 //===- Manifest.cpp - what an artifact holds, as JSON ---------------------===//
 #include "hrm/HrmOps.h"
+#include "HostLibrary.h"
 #include "hrmc/Target/Artifact.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 
 using namespace mlir;
 using namespace mlir::hrm;
@@ -66,29 +68,51 @@ llvm::Expected<Object> hrmc::describeArtifact(ModuleOp module,
   for (func::FuncOp fn : lowered.getOps<func::FuncOp>()) {
     if (!fn->hasAttr("hrm.entry"))
       continue;
+    // Arguments a result updates in place (hrm.updates): that result is
+    // not in the compiled signature.
+    llvm::SmallDenseSet<int64_t> updated;
+    for (unsigned r = 0, e = fn.getNumResults(); r < e; ++r)
+      if (auto arg = fn.getResultAttrOfType<IntegerAttr>(r, "hrm.updates"))
+        updated.insert(arg.getInt());
     Array inputs, outputs;
     unsigned input = 0;
-    for (auto [i, type] : llvm::enumerate(fn.getArgumentTypes()))
-      if (!fn.getArgAttr(i, "hrm.param")) {
-        Object tensor =
-            describeTensor(("input" + llvm::Twine(input++)).str(), type);
-        if (fn.getArgAttr(i, "hrm.host"))
-          tensor["host"] = true;
-        inputs.push_back(std::move(tensor));
+    bool updatesParams = false;
+    for (auto [i, type] : llvm::enumerate(fn.getArgumentTypes())) {
+      if (fn.getArgAttr(i, "hrm.param")) {
+        updatesParams |= updated.contains(i);
+        continue;
       }
+      std::string name = ("input" + llvm::Twine(input++)).str();
+      if (auto given = fn.getArgAttrOfType<StringAttr>(i, "hrm.name"))
+        name = given.str();
+      Object tensor = describeTensor(name, type);
+      if (fn.getArgAttr(i, "hrm.host"))
+        tensor["host"] = true;
+      if (updated.contains(i))
+        tensor["inout"] = true;
+      inputs.push_back(std::move(tensor));
+    }
+    unsigned output = 0;
     for (auto [i, type] : llvm::enumerate(fn.getResultTypes())) {
+      if (fn.getResultAttr(i, "hrm.updates"))
+        continue;
       // A training entry names its loss and the parameter of each gradient.
-      std::string name = ("output" + llvm::Twine(i)).str();
+      std::string name = ("output" + llvm::Twine(output++)).str();
       if (fn.getResultAttr(i, "hrm.loss"))
         name = "loss";
       else if (auto param = fn.getResultAttrOfType<StringAttr>(i, "hrm.grad"))
         name = ("grad:" + param.getValue()).str();
+      else if (auto given = fn.getResultAttrOfType<StringAttr>(i, "hrm.name"))
+        name = given.str();
       outputs.push_back(describeTensor(name, type));
     }
-    entries.push_back(Object{{"name", fn.getSymName().str()},
-                             {"symbol", ("hrm_entry_" + fn.getSymName()).str()},
-                             {"inputs", std::move(inputs)},
-                             {"outputs", std::move(outputs)}});
+    Object entry{{"name", fn.getSymName().str()},
+                 {"symbol", ("hrm_entry_" + fn.getSymName()).str()},
+                 {"inputs", std::move(inputs)},
+                 {"outputs", std::move(outputs)}};
+    if (updatesParams)
+      entry["updates_params"] = true;
+    entries.push_back(std::move(entry));
   }
   int64_t seq = shape.seqLen;
   if (seq == 0 && model.getMaxSeqLen())
@@ -101,10 +125,41 @@ llvm::Expected<Object> hrmc::describeArtifact(ModuleOp module,
       {"seq_len", seq},
       {"abi", "hrm_entry_<name>(void **args): args[i] points to the memref "
               "descriptor of argument i; arguments are the params in manifest "
-              "order, then the inputs, then the outputs"},
+              "order, then the inputs, then the outputs; an entry with "
+              "updates_params writes the parameters in place, and an "
+              "inout input is updated in place"},
       {"params", std::move(params)},
       {"entries", std::move(entries)}};
   if (std::optional<uint64_t> maxSeq = model.getMaxSeqLen())
     manifest["max_seq_len"] = static_cast<int64_t>(*maxSeq);
   return manifest;
+}
+
+llvm::Error hrmc::checkEntrySignatures(ModuleOp lowered,
+                                       const llvm::json::Object &manifest) {
+  const Array *params = manifest.getArray("params");
+  const Array *entries = manifest.getArray("entries");
+  if (!params || !entries)
+    return llvm::createStringError("the manifest lists no params or entries");
+  for (const llvm::json::Value &value : *entries) {
+    const Object *entry = value.getAsObject();
+    std::optional<StringRef> name = entry ? entry->getString("name") : std::nullopt;
+    const Array *inputs = entry ? entry->getArray("inputs") : nullptr;
+    const Array *outputs = entry ? entry->getArray("outputs") : nullptr;
+    if (!name || !inputs || !outputs)
+      return llvm::createStringError("a manifest entry lacks name, inputs "
+                                     "or outputs");
+    auto fn = lowered.lookupSymbol<LLVM::LLVMFuncOp>(
+        ("_mlir_ciface_" + *name).str());
+    if (!fn || !lowered.lookupSymbol(("hrm_entry_" + *name).str()))
+      return llvm::createStringError("entry point '" + *name +
+                                     "' was not compiled");
+    size_t expected = params->size() + inputs->size() + outputs->size();
+    if (fn.getNumArguments() != expected)
+      return llvm::createStringError(
+          llvm::formatv("entry point '{0}' takes {1} buffers, but the "
+                        "manifest lists {2} (params, inputs, outputs)",
+                        *name, fn.getNumArguments(), expected));
+  }
+  return llvm::Error::success();
 }

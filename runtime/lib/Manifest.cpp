@@ -37,12 +37,16 @@ llvm::Expected<TensorSpec> parseTensor(const json::Value &value,
       return bad(source, where + " has a bad shape");
     spec.shape.push_back(*v);
   }
-  if (const json::Value *host = object->get("host")) {
-    std::optional<bool> b = host->getAsBoolean();
-    if (!b)
-      return bad(source, where + ": 'host' must be true or false");
-    spec.host = *b;
-  }
+  for (auto [key, flag] : {std::pair<const char *, bool *>{"host", &spec.host},
+                           {"inout", &spec.inout}})
+    if (const json::Value *value = object->get(key)) {
+      std::optional<bool> b = value->getAsBoolean();
+      if (!b)
+        return bad(source, where + ": '" + key + "' must be true or false");
+      *flag = *b;
+    }
+  if (spec.host && spec.inout)
+    return bad(source, where + ": an input cannot be both 'host' and 'inout'");
   return spec;
 }
 
@@ -137,6 +141,12 @@ llvm::Expected<Manifest> Manifest::parse(llvm::StringRef text,
     if (llvm::Error err =
             parseTensors(*object, "outputs", e.outputs, source, e.name))
       return std::move(err);
+    if (const json::Value *updates = object->get("updates_params")) {
+      std::optional<bool> b = updates->getAsBoolean();
+      if (!b)
+        return bad(source, e.name + ": 'updates_params' must be true or false");
+      e.updatesParams = *b;
+    }
     m.entries.push_back(std::move(e));
   }
   return m;

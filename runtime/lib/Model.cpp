@@ -258,6 +258,7 @@ llvm::Expected<std::unique_ptr<Model>> Model::load(llvm::StringRef dir,
       buffers.hostInputs |= t.host;
     }
     buffers.inputOnDevice.assign(e.inputs.size(), false);
+    buffers.inputOnHost.assign(e.inputs.size(), true);
     for (const TensorSpec &t : e.outputs) {
       void *device;
       buffers.outputs.push_back(allocate(t.bytes(), device));
@@ -289,6 +290,7 @@ Model::~Model() {
 
 void Model::initParameters(uint64_t seed) {
   parametersChanged();
+  parametersOnHost_ = true; // every value is overwritten
   for (auto [spec, data] : llvm::zip(manifest_.params, params_)) {
     float *values = static_cast<float *>(data);
     int64_t n = spec.tensor.numElements();
@@ -345,6 +347,7 @@ llvm::Error Model::loadParameters(llvm::StringRef path) {
                                      manifest_.model);
   // Validated in full before anything is overwritten.
   parametersChanged();
+  parametersOnHost_ = true;
   for (auto [spec, data] : llvm::zip(manifest_.params, params_))
     std::memcpy(data, byName[spec.tensor.name]->data.data(),
                 spec.tensor.bytes());
@@ -352,6 +355,9 @@ llvm::Error Model::loadParameters(llvm::StringRef path) {
 }
 
 llvm::Error Model::saveParameters(llvm::StringRef path) const {
+  pullParameters();
+  if (!pendingError_.empty())
+    return llvm::createStringError(std::exchange(pendingError_, ""));
   std::vector<HostTensor> tensors;
   tensors.reserve(params_.size());
   for (auto [spec, data] : llvm::zip(manifest_.params, params_)) {
@@ -377,17 +383,65 @@ void *Model::param(llvm::StringRef name) {
 
 const void *Model::param(llvm::StringRef name) const {
   for (auto [spec, data] : llvm::zip(manifest_.params, params_))
-    if (spec.tensor.name == name)
+    if (spec.tensor.name == name) {
+      pullParameters();
       return data;
+    }
   return nullptr;
+}
+
+void Model::pullParameters() const {
+  const auto *backend = static_cast<const CudaBackend *>(cuda_);
+  if (parametersOnHost_ || !backend)
+    return;
+  parametersOnHost_ = true;
+  if (backend->download(params_.front(), deviceParams_.front(),
+                        static_cast<int64_t>(paramBytes_)) == 0)
+    backend->synchronize();
+  if (llvm::Error e = takeCudaError(*backend, "downloading the parameters"))
+    pendingError_ = llvm::toString(std::move(e));
+}
+
+void Model::pullInput(const Buffers &buffers, size_t index) const {
+  const auto *backend = static_cast<const CudaBackend *>(cuda_);
+  if (buffers.inputOnHost[index] || !backend)
+    return;
+  buffers.inputOnHost[index] = true;
+  const TensorSpec &spec = buffers.spec->inputs[index];
+  if (backend->download(buffers.inputs[index], buffers.deviceInputs[index],
+                        static_cast<int64_t>(spec.bytes())) == 0)
+    backend->synchronize();
+  if (llvm::Error e = takeCudaError(
+          *backend, "downloading '" + spec.name + "' of '" +
+                        buffers.spec->name + "'"))
+    pendingError_ = llvm::toString(std::move(e));
+}
+
+llvm::Error Model::syncToHost() {
+  pullParameters();
+  for (const auto &[name, buffers] : entries_)
+    for (size_t i = 0; i < buffers.inputs.size(); ++i)
+      pullInput(buffers, i);
+  if (!pendingError_.empty())
+    return llvm::createStringError(std::exchange(pendingError_, ""));
+  return llvm::Error::success();
 }
 
 void *Model::input(llvm::StringRef entry, size_t index) {
   auto it = entries_.find(entry);
   if (it == entries_.end() || index >= it->second.inputs.size())
     return nullptr;
+  pullInput(it->second, index);
   // The caller may write it: its device copy is no longer current.
   it->second.inputOnDevice[index] = false;
+  return it->second.inputs[index];
+}
+
+const void *Model::readInput(llvm::StringRef entry, size_t index) const {
+  auto it = entries_.find(entry);
+  if (it == entries_.end() || index >= it->second.inputs.size())
+    return nullptr;
+  pullInput(it->second, index);
   return it->second.inputs[index];
 }
 
@@ -426,6 +480,8 @@ llvm::Error Model::run(llvm::StringRef entry) {
                                    " has no entry point '" + entry + "'");
   Buffers &buffers = it->second;
   const auto *backend = static_cast<const CudaBackend *>(cuda_);
+  if (!pendingError_.empty())
+    return llvm::createStringError(std::exchange(pendingError_, ""));
   std::string what = "running '" + entry.str() + "'";
   int64_t launchesBefore = backend ? backend->launches() : 0;
   if (backend) {
@@ -463,6 +519,14 @@ llvm::Error Model::run(llvm::StringRef entry) {
     }
     backend->synchronize();
     lastLaunches_ = backend->launches() - launchesBefore;
+    // What the entry updated in place is current on the device only.
+    if (buffers.spec->updatesParams)
+      parametersOnHost_ = false;
+    for (auto [i, t] : llvm::enumerate(buffers.spec->inputs))
+      if (t.inout) {
+        buffers.inputOnDevice[i] = true;
+        buffers.inputOnHost[i] = false;
+      }
   };
   if (backend && cudaGraphs_ && buffers.graph) {
     // The host code is not run, so its heap counter does not move.

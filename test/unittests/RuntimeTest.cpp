@@ -153,6 +153,41 @@ TEST(Manifest, HostInputs) {
             std::string::npos);
 }
 
+TEST(Manifest, InPlaceUpdates) {
+  std::string text = kManifest;
+  std::string input = R"("name": "input0", "dtype": "I32", "shape": [2, 4])";
+  text.replace(text.find(input), input.size(), input + R"(, "inout": true)");
+  std::string symbol = R"("symbol": "hrm_entry_logits",)";
+  text.replace(text.find(symbol), symbol.size(),
+               symbol + R"( "updates_params": true,)");
+  auto m = Manifest::parse(text, "test");
+  ASSERT_TRUE(static_cast<bool>(m)) << errorOf(m.takeError());
+  EXPECT_TRUE(m->findEntry("logits")->inputs[0].inout);
+  EXPECT_TRUE(m->findEntry("logits")->updatesParams);
+  auto plain = Manifest::parse(kManifest, "test");
+  ASSERT_TRUE(static_cast<bool>(plain)) << errorOf(plain.takeError());
+  EXPECT_FALSE(plain->findEntry("logits")->inputs[0].inout);
+  EXPECT_FALSE(plain->findEntry("logits")->updatesParams);
+
+  auto expectError = [](const std::string &text, llvm::StringRef what) {
+    auto b = Manifest::parse(text, "art/manifest.json");
+    ASSERT_FALSE(static_cast<bool>(b)) << what.str();
+    std::string message = errorOf(b.takeError());
+    EXPECT_NE(message.find(what.str()), std::string::npos) << message;
+  };
+  std::string both = kManifest;
+  both.replace(both.find(input), input.size(),
+               input + R"(, "host": true, "inout": true)");
+  expectError(both, "cannot be both 'host' and 'inout'");
+  std::string badFlag = kManifest;
+  badFlag.replace(badFlag.find(input), input.size(), input + R"(, "inout": "yes")");
+  expectError(badFlag, "'inout' must be true or false");
+  std::string badEntry = kManifest;
+  badEntry.replace(badEntry.find(symbol), symbol.size(),
+                   symbol + R"( "updates_params": 1,)");
+  expectError(badEntry, "logits: 'updates_params' must be true or false");
+}
+
 TEST(Manifest, Errors) {
   auto expectError = [](llvm::StringRef text, llvm::StringRef what) {
     auto m = Manifest::parse(text, "art/manifest.json");

@@ -3,8 +3,10 @@
 //   hrm-run train ARTIFACT --data TOKENS.bin --steps N [--checkpoint F]
 //                 [--resume] [--params P] [--seed S] [--lr ...] ...
 //
-// Runs the artifact's `loss_grad` entry on batches of a token file, applies
-// AdamW, validates on a held-out tail of the file, logs CSV, draws the loss
+// Runs the artifact's `train_step` entry (gradients and AdamW compiled
+// together, parameters and moments updated where the model runs) or its
+// `loss_grad` entry followed by the runtime's AdamW on batches of a token
+// file, validates on a held-out tail of the file, logs CSV, draws the loss
 // curves as a PNG and writes checkpoints atomically. See docs/training.md.
 //
 //===----------------------------------------------------------------------===//
@@ -29,10 +31,12 @@
 
 #include <algorithm>
 #include <chrono>
+#include <map>
 #include <cmath>
 #include <cstring>
 #include <numeric>
 #include <random>
+#include <utility>
 
 using namespace llvm;
 using hrmrt::HostTensor;
@@ -97,6 +101,14 @@ static cl::opt<std::string> dumpSteps(
              "gradients (grad.<param>.npy, before clipping) into "
              "<folder>/step<k> (for checking the optimizer against PyTorch)"),
     cl::sub(trainCmd));
+static cl::opt<std::string> optimizerKind(
+    "optimizer",
+    cl::desc("Where AdamW runs: compiled (the artifact's train_step, where "
+             "the model runs: parameters and moments never leave the GPU), "
+             "host (the runtime's, after loss_grad), or auto (compiled "
+             "unless the artifact has no train_step or --dump-steps is "
+             "given)"),
+    cl::init("auto"), cl::sub(trainCmd));
 static cl::opt<double> valFraction(
     "val-fraction", cl::desc("Tail of the token file held out"),
     cl::init(0.05), cl::sub(trainCmd));
@@ -206,6 +218,13 @@ int runTrain() {
   if (lrSchedule != "cosine" && lrSchedule != "constant")
     return fail("--lr-schedule must be cosine or constant, got '" +
                 lrSchedule + "'");
+  if (optimizerKind != "auto" && optimizerKind != "compiled" &&
+      optimizerKind != "host")
+    return fail("--optimizer must be auto, compiled or host, got '" +
+                optimizerKind + "'");
+  if (optimizerKind == "compiled" && !dumpSteps.empty())
+    return fail("--dump-steps needs the gradients, which --optimizer "
+                "compiled keeps on the device; use --optimizer host");
   if (steps < 1 || valBatches < 1 || !(valFraction > 0 && valFraction < 1))
     return fail("--steps and --val-batches must be >= 1 and --val-fraction "
                 "in (0, 1)");
@@ -222,6 +241,30 @@ int runTrain() {
   if (grad->outputs.size() != manifest.params.size() + 1)
     return fail("loss_grad returns " + Twine(grad->outputs.size()) +
                 " tensors; expected the loss and one gradient per parameter");
+  const hrmrt::EntrySpec *stepEntry = manifest.findEntry("train_step");
+  if (optimizerKind == "compiled" && !stepEntry)
+    return fail(artifact + " has no train_step entry point (compiled by an "
+                           "older hrmc?); use --optimizer host");
+  bool compiled = stepEntry && optimizerKind != "host" && dumpSteps.empty();
+  StringRef trainEntry = compiled ? "train_step" : "loss_grad";
+  // train_step's inputs by name: the moments and the hyperparameters.
+  std::map<std::string, size_t> stepInput;
+  if (compiled) {
+    for (auto [i, t] : llvm::enumerate(stepEntry->inputs))
+      stepInput[t.name] = i;
+    for (const hrmrt::ParamSpec &p : manifest.params)
+      for (const char *kind : {"adam.m.", "adam.v."})
+        if (!stepInput.count(kind + p.tensor.name))
+          return fail("train_step has no input '" + Twine(kind) +
+                      p.tensor.name + "'");
+    auto hyper = stepInput.find("adamw");
+    if (hyper == stepInput.end() ||
+        stepEntry->inputs[hyper->second].numElements() != 8 ||
+        stepEntry->outputs.size() != 2 ||
+        stepEntry->outputs[1].dtype != hrmrt::DType::F64)
+      return fail("train_step does not take the 8 AdamW hyperparameters "
+                  "and return (loss, grad_norm)");
+  }
   int64_t b = manifest.batch, s = manifest.seqLen;
   const hrmrt::ParamSpec *embed = manifest.findParam("embed");
   int64_t vocab = embed ? embed->tensor.shape[0] : 0;
@@ -270,6 +313,10 @@ int runTrain() {
                     "' of the right size");
       m.data = it->second->data;
     }
+    if (compiled)
+      for (const HostTensor &m : optimizer.moments())
+        std::memcpy(model.input("train_step", stepInput[m.spec.name]),
+                    m.data.data(), m.data.size());
     auto step = byName.find("train.step");
     auto seedT = byName.find("train.seed");
     if (step == byName.end() || seedT == byName.end())
@@ -286,12 +333,20 @@ int runTrain() {
   } else {
     model.initParameters(seed);
   }
+  if (compiled && !resume)
+    for (const HostTensor &m : optimizer.moments())
+      std::memset(model.input("train_step", stepInput[m.spec.name]), 0,
+                  m.data.size());
+  // The runtime's AdamW works on the host mirror of the parameters.
   std::vector<float *> params;
   std::vector<const float *> grads;
-  for (const hrmrt::ParamSpec &p : manifest.params)
-    params.push_back(static_cast<float *>(model.param(p.tensor.name)));
-  for (size_t i = 0; i < manifest.params.size(); ++i)
-    grads.push_back(static_cast<const float *>(model.output("loss_grad", i + 1)));
+  if (!compiled) {
+    for (const hrmrt::ParamSpec &p : manifest.params)
+      params.push_back(static_cast<float *>(model.param(p.tensor.name)));
+    for (size_t i = 0; i < manifest.params.size(); ++i)
+      grads.push_back(
+          static_cast<const float *>(model.output("loss_grad", i + 1)));
+  }
 
   hrmrt::AdamWConfig config;
   config.lr = lr;
@@ -306,15 +361,25 @@ int runTrain() {
   auto saveCheckpoint = [&](int64_t step) -> Error {
     if (checkpoint.empty())
       return Error::success();
+    // The compiled optimizer's state is on the model's device.
+    if (Error e = model.syncToHost())
+      return e;
     std::vector<HostTensor> owned;
     owned.reserve(manifest.params.size() + 2);
-    for (auto [spec, data] : llvm::zip(manifest.params, params)) {
+    for (const hrmrt::ParamSpec &spec : manifest.params) {
       HostTensor t;
       t.spec = spec.tensor;
-      t.data.assign(reinterpret_cast<const char *>(data),
-                    reinterpret_cast<const char *>(data) + spec.tensor.bytes());
+      const auto *data = static_cast<const char *>(
+          std::as_const(model).param(spec.tensor.name));
+      t.data.assign(data, data + spec.tensor.bytes());
       owned.push_back(std::move(t));
     }
+    if (compiled)
+      for (HostTensor &m : optimizer.moments()) {
+        const auto *data = static_cast<const char *>(
+            model.readInput("train_step", stepInput[m.spec.name]));
+        m.data.assign(data, data + m.data.size());
+      }
     for (auto [name, value] :
          {std::pair<const char *, int64_t>{"train.step", step},
           {"train.seed", static_cast<int64_t>(seed)}}) {
@@ -403,28 +468,49 @@ int runTrain() {
   auto began = std::chrono::steady_clock::now();
   errs() << formatv("training {0} from step {1} to {2}: batch {3} x {4}, "
                     "{5} train / {6} validation tokens, {7} batches per "
-                    "epoch, on {8}\n",
+                    "epoch, on {8}, AdamW {9}\n",
                     manifest.model, start, steps.getValue(), b, s, trainCount,
-                    valCount, batchesPerEpoch, model.deviceName());
+                    valCount, batchesPerEpoch, model.deviceName(),
+                    compiled ? "compiled (train_step)" : "on the host");
   int64_t ran = 0;
   int64_t peakHeap = -1;
   for (int64_t step = start; step < steps; ++step) {
     auto t0 = std::chrono::steady_clock::now();
-    fill("loss_grad", trainTokens, batchStart(step));
-    if (Error e = model.run("loss_grad"))
+    fill(trainEntry, trainTokens, batchStart(step));
+    double rate = hrmrt::learningRate(config, optimizer.steps());
+    if (compiled) {
+      // AdamW's step t = steps() + 1, as hrmrt::AdamW::step counts it.
+      double t = static_cast<double>(optimizer.steps() + 1);
+      double hyper[8] = {rate,
+                         config.beta1,
+                         config.beta2,
+                         config.eps,
+                         config.weightDecay,
+                         config.clipNorm,
+                         1.0 - std::pow(config.beta1, t),
+                         1.0 - std::pow(config.beta2, t)};
+      std::memcpy(model.input("train_step", stepInput["adamw"]), hyper,
+                  sizeof(hyper));
+    }
+    if (Error e = model.run(trainEntry))
       return fail(std::move(e));
     if (std::optional<Model::HeapUse> use = model.lastHeapUse())
       peakHeap = std::max(peakHeap, use->peakBytes);
     if (!dumpSteps.empty())
       if (Error e = dumpStep(model, step + 1))
         return fail(std::move(e));
-    double loss = *static_cast<const float *>(model.output("loss_grad", 0));
+    double loss = *static_cast<const float *>(model.output(trainEntry, 0));
     if (!std::isfinite(loss))
       return fail("the loss is " + formatv("{0}", loss).str() + " at step " + Twine(step + 1) +
                   "; lower --lr or raise --warmup");
-    double rate = hrmrt::learningRate(config, optimizer.steps());
-    double norm = optimizer.step(config, params, grads);
-    model.parametersChanged(); // written through `params`
+    double norm;
+    if (compiled) {
+      norm = *static_cast<const double *>(model.output("train_step", 1));
+      optimizer.setSteps(optimizer.steps() + 1);
+    } else {
+      norm = optimizer.step(config, params, grads);
+      model.parametersChanged(); // written through `params`
+    }
     double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
             .count();
@@ -485,10 +571,12 @@ int runTrain() {
       momentBytes += t.data.size();
     constexpr double mib = 1024.0 * 1024.0;
     outs() << formatv("memory: peak activations {0:F2} MiB (the heap of "
-                      "loss_grad), arena {1:F2} MiB (parameters, batches, "
-                      "gradients), AdamW moments {2:F2} MiB\n",
+                      "{3}), arena {1:F2} MiB (parameters, batches, "
+                      "gradients{4}), AdamW moments {2:F2} MiB{5}\n",
                       peakHeap / mib, model.arenaBytes() / mib,
-                      momentBytes / mib);
+                      momentBytes / mib, trainEntry,
+                      compiled ? ", moments" : "",
+                      compiled ? " (in the arena)" : "");
   }
   return 0;
 }

@@ -79,6 +79,50 @@ def HrmDecodeEntry : Pass<"hrm-decode-entry", "::mlir::ModuleOp"> {
                            "::mlir::arith::ArithDialect"];
 }
 
+def HrmAdamWEntry : Pass<"hrm-adamw-entry", "::mlir::ModuleOp"> {
+  let summary = "Builds a `train_step` entry point: `loss_grad` then AdamW";
+  let description = [{
+    Runs on linalg on tensors, after `convert-hrm-to-linalg` of a module
+    with the training entry `loss_grad`. Adds
+    `@train_step(params, loss_grad's inputs, m_0, v_0, m_1, v_1, ...,
+    adamw)` returning `(loss, grad_norm, params', m', v')`: it calls
+    `loss_grad`, sums the gradients' squares in float64 (a partial sum per
+    row, then one sum over the rows), clips them to the global norm bound
+    and applies the AdamW update of `hrmrt::AdamW` in float64 to every
+    element. `adamw` is a `tensor<8xf64>` of the step's hyperparameters:
+    learning rate, beta1, beta2, epsilon, weight decay, clipping bound
+    (0: none), and the two bias corrections `1 - beta^t`. Weight decay
+    applies to parameters of rank 2 and more.
+
+    Each updated parameter and moment is written into its argument's
+    tensor (the update's `outs`), and its result carries `hrm.updates`
+    with that argument's number; `hrm-drop-updated-results` removes those
+    results after bufferization, so the compiled entry updates the
+    runtime's buffers in place and nothing is copied or transferred. The
+    moments are named by `hrm.name` ("adam.m.<param>", "adam.v.<param>",
+    as in checkpoints). Without `loss_grad` this is an error.
+  }];
+  let dependentDialects = ["::mlir::func::FuncDialect",
+                           "::mlir::linalg::LinalgDialect",
+                           "::mlir::tensor::TensorDialect",
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::math::MathDialect"];
+}
+
+def HrmDropUpdatedResults
+    : Pass<"hrm-drop-updated-results", "::mlir::ModuleOp"> {
+  let summary = "Removes the results that update an argument in place";
+  let description = [{
+    Runs after `one-shot-bufferize`, before
+    `buffer-results-to-out-params`. A function result marked
+    `hrm.updates = i` must be returned as the buffer of argument `i` (the
+    update bufferized in place); the result is removed, so the caller sees
+    the update in the argument it passed. A result that bufferized to any
+    other buffer is an error: the caller's buffer would not be updated.
+    Only functions without callers are rewritten.
+  }];
+}
+
 def ConvertHrmToLinalg : Pass<"convert-hrm-to-linalg"> {
   let summary = "Lowers hrm compute ops to linalg, tensor, arith and math";
   let description = [{

@@ -21,6 +21,9 @@ struct EntrySpec {
   std::string symbol;
   std::vector<TensorSpec> inputs;
   std::vector<TensorSpec> outputs;
+  /// The entry writes the parameters in place (a training step with its
+  /// optimizer compiled in).
+  bool updatesParams = false;
 };
 
 struct Manifest {

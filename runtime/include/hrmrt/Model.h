@@ -52,14 +52,24 @@ public:
   llvm::Error saveParameters(llvm::StringRef path) const;
 
   /// The bytes of one parameter, input or output buffer (null if unknown).
-  /// The mutable param() counts as a change of the parameters.
+  /// The mutable param() counts as a change of the parameters. On the GPU,
+  /// after an entry that updates the parameters in place
+  /// (EntrySpec::updatesParams), the first access downloads them; a failed
+  /// download is returned by the next run() or syncToHost().
   void *param(llvm::StringRef name);
   const void *param(llvm::StringRef name) const;
   /// Says that parameters were written through pointers kept from earlier
   /// param() calls (an optimizer step): the next run() uploads them.
   void parametersChanged() { parametersOnDevice_ = false; }
-  /// The mutable input() counts as a write of that input.
+  /// The mutable input() counts as a write of that input; readInput() does
+  /// not. Both download an `inout` input (TensorSpec::inout) its entry
+  /// updated on the device since.
   void *input(llvm::StringRef entry, size_t index);
+  const void *readInput(llvm::StringRef entry, size_t index) const;
+  /// Downloads whatever the device updated in place (parameters, `inout`
+  /// inputs) that the host mirror does not hold yet. Not needed before the
+  /// accessors above, which do it lazily; it returns a failed download.
+  llvm::Error syncToHost();
   const void *output(llvm::StringRef entry, size_t index) const;
   /// After every run() of `entry`, its output `output` becomes its input
   /// `input` (a decode step's caches): on the GPU by a copy between device
@@ -113,6 +123,9 @@ private:
     /// Per input: its device copy is current (a carried output), so run()
     /// does not upload it.
     std::vector<bool> inputOnDevice;
+    /// Per input: the host mirror holds its current value (false after an
+    /// entry updated an `inout` input on the device).
+    mutable std::vector<bool> inputOnHost;
     /// (output, input) pairs of carry().
     std::vector<std::pair<size_t, size_t>> carries;
     /// The captured call (CUDA graphs).
@@ -130,6 +143,13 @@ private:
   /// The parameters lie first in both arenas: one upload of this size.
   size_t paramBytes_ = 0;
   bool parametersOnDevice_ = false;
+  /// False after an entry updated the parameters on the device.
+  mutable bool parametersOnHost_ = true;
+  /// A lazy download's failure, returned by the next run() / syncToHost().
+  mutable std::string pendingError_;
+  /// Download what the device updated in place, if the host lacks it.
+  void pullParameters() const;
+  void pullInput(const Buffers &buffers, size_t index) const;
   std::map<std::string, Buffers, std::less<>> entries_;
   /// The artifact's {live, peak} heap byte counters (hrm_heap_bytes).
   int64_t *heapBytes_ = nullptr;

@@ -29,6 +29,9 @@ struct TensorSpec {
   /// An input the compiled host code reads itself (a decode position): on
   /// the GPU it stays in host memory and is not uploaded.
   bool host = false;
+  /// An input the entry updates in place (an optimizer's moments): after a
+  /// run its device copy is the current one.
+  bool inout = false;
 
   int64_t numElements() const { return hrmrt::numElements(shape); }
   size_t bytes() const { return numElements() * dtypeSize(dtype); }
