@@ -337,6 +337,14 @@ struct HrmDecodeEntryPass
     // the CUDA runtime passes it in host memory.
     decode.setArgAttr(decode.getNumArguments() - 1, "hrm.host",
                       rewriter.getUnitAttr());
+    // The new caches are the arguments' caches with this step's rows
+    // written: updated in place, so the caller's buffers never move.
+    unsigned numResults = decode.getNumResults();
+    unsigned numArgs = decode.getNumArguments();
+    decode.setResultAttr(numResults - 2, "hrm.updates",
+                         rewriter.getI64IntegerAttr(numArgs - 3));
+    decode.setResultAttr(numResults - 1, "hrm.updates",
+                         rewriter.getI64IntegerAttr(numArgs - 2));
     module->setAttr("hrm.decode_slots", rewriter.getI64IntegerAttr(nextSlot));
   }
 };

@@ -2,6 +2,7 @@
 #include "hrmc/Conversion/Passes.h"
 
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 
 namespace mlir::hrm {
 #define GEN_PASS_DEF_HRMDROPUPDATEDRESULTS
@@ -11,6 +12,26 @@ namespace mlir::hrm {
 using namespace mlir;
 
 namespace {
+
+/// The buffer `v` is, seen through casts and through loops that carry it
+/// unchanged (each iteration yields its iteration argument).
+Value underlyingBuffer(Value v) {
+  while (true) {
+    if (auto cast = v.getDefiningOp<memref::CastOp>()) {
+      v = cast.getSource();
+      continue;
+    }
+    if (auto loop = v.getDefiningOp<scf::ForOp>()) {
+      unsigned i = cast<OpResult>(v).getResultNumber();
+      if (underlyingBuffer(loop.getYieldedValues()[i]) ==
+          loop.getRegionIterArgs()[i]) {
+        v = loop.getInits()[i];
+        continue;
+      }
+    }
+    return v;
+  }
+}
 
 struct HrmDropUpdatedResultsPass
     : public mlir::hrm::impl::HrmDropUpdatedResultsBase<
@@ -53,11 +74,7 @@ struct HrmDropUpdatedResultsPass
                << arg.getInt() << " is not a buffer (run one-shot-bufferize "
                << "first)";
       for (func::ReturnOp ret : returns) {
-        Value returned = ret.getOperand(r);
-        // A cast to the argument's own type keeps the buffer.
-        while (auto cast = returned.getDefiningOp<memref::CastOp>())
-          returned = cast.getSource();
-        if (returned != target)
+        if (underlyingBuffer(ret.getOperand(r)) != target)
           return ret.emitError("result ")
                  << r << " must update argument " << arg.getInt()
                  << " in place, but bufferization gave it another buffer";

@@ -47,7 +47,7 @@ static constexpr const char *kBufferize =
     "one-shot-bufferize{bufferize-function-boundaries "
     "function-boundary-type-conversion=identity-layout-map "
     "allow-return-allocs-from-loops},"
-    "hrm-drop-updated-results,"
+    "drop-equivalent-buffer-results,hrm-drop-updated-results,"
     "buffer-results-to-out-params{hoist-static-allocs "
     "modify-public-functions},"
     "buffer-deallocation-pipeline,hrm-strided-copy-to-linalg,";

@@ -71,7 +71,6 @@ struct CudaBackend {
   void (*hostFree)(void *) = nullptr;
   int (*upload)(void *, const void *, int64_t) = nullptr;
   int (*download)(void *, const void *, int64_t) = nullptr;
-  int (*copy)(void *, const void *, int64_t) = nullptr;
   void (*synchronize)() = nullptr;
   int (*takeError)(char *, size_t) = nullptr;
   int64_t (*launches)() = nullptr;
@@ -113,7 +112,6 @@ llvm::Expected<const CudaBackend *> cudaBackend() {
       sym(backend.hostFree, "hrmrt_cuda_host_free");
       sym(backend.upload, "hrmrt_cuda_upload");
       sym(backend.download, "hrmrt_cuda_download");
-      sym(backend.copy, "hrmrt_cuda_copy");
       sym(backend.synchronize, "hrmrt_cuda_synchronize");
       sym(backend.takeError, "hrmrt_cuda_take_error");
       sym(backend.launches, "hrmrt_cuda_launches");
@@ -445,27 +443,6 @@ const void *Model::readInput(llvm::StringRef entry, size_t index) const {
   return it->second.inputs[index];
 }
 
-llvm::Error Model::carry(llvm::StringRef entry, size_t output, size_t input) {
-  auto it = entries_.find(entry);
-  if (it == entries_.end())
-    return llvm::createStringError("model " + manifest_.model +
-                                   " has no entry point '" + entry + "'");
-  Buffers &buffers = it->second;
-  const EntrySpec &spec = *buffers.spec;
-  if (output >= spec.outputs.size() || input >= spec.inputs.size())
-    return llvm::createStringError(
-        "entry '" + entry + "' has no output " + std::to_string(output) +
-        " or no input " + std::to_string(input) + " to carry it into");
-  const TensorSpec &from = spec.outputs[output], &to = spec.inputs[input];
-  if (from.dtype != to.dtype || from.shape != to.shape || to.host)
-    return llvm::createStringError(
-        "entry '" + entry + "': output '" + from.name +
-        "' cannot be carried into input '" + to.name +
-        "': dtype or shape differ, or the input is read on the host");
-  buffers.carries.emplace_back(output, input);
-  return llvm::Error::success();
-}
-
 const void *Model::output(llvm::StringRef entry, size_t index) const {
   auto it = entries_.find(entry);
   if (it == entries_.end() || index >= it->second.outputs.size())
@@ -498,25 +475,12 @@ llvm::Error Model::run(llvm::StringRef entry) {
                           static_cast<int64_t>(t.bytes())) != 0)
         return takeCudaError(*backend, what + " (uploading the inputs)");
   }
-  auto carried = [&](size_t output) {
-    return llvm::any_of(buffers.carries,
-                        [&](auto pair) { return pair.first == output; });
-  };
-  // Queued after the kernels; complete once synchronised. Carried outputs
-  // stay on the device.
+  // Queued after the kernels; complete once synchronised.
   auto downloadAndWait = [&] {
     for (auto [o, t] : llvm::enumerate(buffers.spec->outputs))
-      if (!carried(o) &&
-          backend->download(buffers.outputs[o], buffers.deviceOutputs[o],
+      if (backend->download(buffers.outputs[o], buffers.deviceOutputs[o],
                             static_cast<int64_t>(t.bytes())) != 0)
         break; // the error is kept
-    for (auto [o, i] : buffers.carries) {
-      if (backend->copy(buffers.deviceInputs[i], buffers.deviceOutputs[o],
-                        static_cast<int64_t>(buffers.spec->inputs[i].bytes())) !=
-          0)
-        break;
-      buffers.inputOnDevice[i] = true;
-    }
     backend->synchronize();
     lastLaunches_ = backend->launches() - launchesBefore;
     // What the entry updated in place is current on the device only.
@@ -549,12 +513,8 @@ llvm::Error Model::run(llvm::StringRef entry) {
   ++buffers.calls;
   if (heapBytes_)
     lastHeapUse_ = HeapUse{heapBytes_[1] - before, heapBytes_[0] - before};
-  if (!backend) {
-    for (auto [o, i] : buffers.carries)
-      std::memcpy(buffers.inputs[i], buffers.outputs[o],
-                  buffers.spec->inputs[i].bytes());
+  if (!backend)
     return llvm::Error::success();
-  }
   if (capture) {
     // The captured launches were recorded, not run.
     buffers.graph = backend->captureEnd();

@@ -3,14 +3,15 @@
 // A module with one attention, applied in a 3 x 2 loop nest and once after
 // it: 3*2 + 1 = 7 cache slots. The loops stay rolled and carry the caches;
 // the slot of an application is its call site's offset plus its
-// linearized iteration.
+// linearized iteration. The returned caches update the argument caches
+// (hrm.updates: in place, once bufferized).
 // CHECK-LABEL: func.func private @hrm_module_f_decode(
 // CHECK-SAME: %[[K:[a-z0-9]+]]: tensor<7x1x2x16x4xf32>, %[[V:[a-z0-9]+]]: tensor<7x1x2x16x4xf32>, %[[BASE:[a-z0-9]+]]: index, %[[POS:[a-z0-9]+]]: index)
 // CHECK: %[[SLOT:.*]] = arith.addi %[[BASE]], %c0
 // CHECK: hrm.cached_attention %{{.*}} cache(%[[K]], %[[V]]) slot %[[SLOT]] position %[[POS]] heads 2
 // CHECK-LABEL: func.func @decode(
 // CHECK-SAME: %{{.*}}: tensor<1x1xi32>, %[[K0:.*]]: tensor<7x1x2x16x4xf32>, %[[V0:.*]]: tensor<7x1x2x16x4xf32>, %[[P:.*]]: tensor<i32> {hrm.host})
-// CHECK-SAME: -> (tensor<1x1x8xf32>, tensor<7x1x2x16x4xf32>, tensor<7x1x2x16x4xf32>)
+// CHECK-SAME: -> (tensor<1x1x8xf32>, tensor<7x1x2x16x4xf32> {hrm.updates = 2 : i64}, tensor<7x1x2x16x4xf32> {hrm.updates = 3 : i64})
 // CHECK-SAME: hrm.entry
 // CHECK: %[[P32:.*]] = tensor.extract %[[P]][]
 // CHECK: %[[PI:.*]] = arith.index_cast %[[P32]]

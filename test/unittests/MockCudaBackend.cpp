@@ -27,8 +27,7 @@ struct Stats {
   int modules = 0, functions = 0, streamsOpen = 0, errors = 0;
   long launches = 0, largestBlock = 0;
   int captures = 0, replays = 0;
-  long uploads = 0, downloads = 0, uploadBytes = 0, downloadBytes = 0,
-       deviceCopies = 0, deviceCopyBytes = 0;
+  long uploads = 0, downloads = 0, uploadBytes = 0, downloadBytes = 0;
   // Live blocks by start address, with their sizes.
   std::map<const char *, int64_t> device, host;
   int64_t deviceBytes = 0;
@@ -49,9 +48,8 @@ struct Stats {
                  errors ? ": " : "", firstError.c_str());
     std::fprintf(stderr,
                  "mock cuda: %ld uploads of %ld bytes, %ld downloads of %ld "
-                 "bytes, %ld device copies of %ld bytes\n",
-                 uploads, uploadBytes, downloads, downloadBytes, deviceCopies,
-                 deviceCopyBytes);
+                 "bytes\n",
+                 uploads, uploadBytes, downloads, downloadBytes);
   }
 } stats;
 
@@ -136,16 +134,6 @@ int hrmrt_cuda_upload(void *device, const void *host, int64_t bytes) {
 }
 int hrmrt_cuda_download(void *host, const void *device, int64_t bytes) {
   return copy(host, device, bytes, false);
-}
-int hrmrt_cuda_copy(void *to, const void *from, int64_t bytes) {
-  if (!inside(stats.device, to, bytes) || !inside(stats.device, from, bytes)) {
-    fail("hrmrt_cuda_copy: not inside two device blocks");
-    return 1;
-  }
-  std::memmove(to, from, static_cast<size_t>(bytes));
-  ++stats.deviceCopies;
-  stats.deviceCopyBytes += bytes;
-  return 0;
 }
 void hrmrt_cuda_synchronize() {}
 

@@ -332,23 +332,22 @@ static int32_t sampleToken(const float *row, int64_t vocab,
 }
 
 /// Generation through a `decode` entry (hrmc compile --decode): one token
-/// per call, keys and values kept in the caches the entry carries.
+/// per call, keys and values kept in the caches the entry updates in place
+/// (on the GPU they never leave the device).
 static int generateCached(Model &model, const hrmrt::EntrySpec &decode,
                           const hrmrt::Tokenizer &tokenizer,
                           std::vector<int32_t> context) {
-  if (decode.inputs.size() != 4 || decode.outputs.size() != 3)
+  if (decode.inputs.size() != 4 || decode.outputs.size() != 1 ||
+      !decode.inputs[1].inout || !decode.inputs[2].inout)
     return fail("the 'decode' entry should take (tokens, k_cache, v_cache, "
-                "position) and return (logits, k_cache, v_cache)");
+                "position), update the caches in place and return the "
+                "logits (recompile the artifact with this hrmc)");
   int64_t vocab = decode.outputs[0].shape[2];
   int64_t capacity = decode.inputs[1].shape[3];
   int64_t rows = decode.inputs[0].numElements();
   size_t cacheBytes = decode.inputs[1].bytes();
   std::memset(model.input("decode", 1), 0, cacheBytes);
   std::memset(model.input("decode", 2), 0, cacheBytes);
-  // The returned caches are the next call's (on the GPU they stay there).
-  for (size_t cache : {1, 2})
-    if (Error e = model.carry("decode", cache, cache))
-      return fail(std::move(e));
   std::mt19937_64 rng(seed);
   std::vector<int32_t> generated;
   size_t fed = 0;

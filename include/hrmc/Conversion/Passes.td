@@ -59,7 +59,9 @@ def HrmDecodeEntry : Pass<"hrm-decode-entry", "::mlir::ModuleOp"> {
     positions of one decoding step (usually `seq-len=1`). Clones `@logits`
     into `@decode(tokens, k_cache, v_cache, position)` returning
     `(logits, k_cache, v_cache)`, and replaces the other entry points.
-    Every attention becomes `hrm.cached_attention`, and every module
+    The returned caches are marked `hrm.updates` of the argument caches:
+    `hrm-drop-updated-results` makes the compiled entry write the caller's
+    caches in place. Every attention becomes `hrm.cached_attention`, and every module
     application owns its own cache slots: a call inside rolled loops with
     trip counts `n1, n2, ...` gets `n1 * n2 * ...` slot groups, indexed by
     the linearized iteration, so the loop stays rolled. The caches are
@@ -113,13 +115,16 @@ def HrmDropUpdatedResults
     : Pass<"hrm-drop-updated-results", "::mlir::ModuleOp"> {
   let summary = "Removes the results that update an argument in place";
   let description = [{
-    Runs after `one-shot-bufferize`, before
-    `buffer-results-to-out-params`. A function result marked
-    `hrm.updates = i` must be returned as the buffer of argument `i` (the
-    update bufferized in place); the result is removed, so the caller sees
-    the update in the argument it passed. A result that bufferized to any
-    other buffer is an error: the caller's buffer would not be updated.
-    Only functions without callers are rewritten.
+    Runs after `one-shot-bufferize` and `drop-equivalent-buffer-results`
+    (which removes the private functions' results that are their
+    arguments), before `buffer-results-to-out-params`. A function result
+    marked `hrm.updates = i` must be returned as the buffer of argument `i`
+    (the update bufferized in place), directly, through casts or through
+    `scf.for` loops that yield their iteration argument unchanged; the
+    result is removed, so the caller sees the update in the argument it
+    passed. A result that bufferized to any other buffer is an error: the
+    caller's buffer would not be updated. Only functions without callers
+    are rewritten.
   }];
 }
 

@@ -71,12 +71,6 @@ public:
   /// accessors above, which do it lazily; it returns a failed download.
   llvm::Error syncToHost();
   const void *output(llvm::StringRef entry, size_t index) const;
-  /// After every run() of `entry`, its output `output` becomes its input
-  /// `input` (a decode step's caches): on the GPU by a copy between device
-  /// buffers, so neither is transferred (that output's host buffer is then
-  /// not filled; the input is uploaded again only after input() hands it
-  /// out). An error if they differ in dtype or shape.
-  llvm::Error carry(llvm::StringRef entry, size_t output, size_t input);
 
   /// Runs an entry point on its input buffers, filling its output buffers.
   llvm::Error run(llvm::StringRef entry);
@@ -120,14 +114,12 @@ private:
     /// Whether an input stays in host memory (TensorSpec::host): such an
     /// entry is never captured in a CUDA graph.
     bool hostInputs = false;
-    /// Per input: its device copy is current (a carried output), so run()
-    /// does not upload it.
+    /// Per input: its device copy is current (an `inout` input the entry
+    /// updated), so run() does not upload it.
     std::vector<bool> inputOnDevice;
     /// Per input: the host mirror holds its current value (false after an
     /// entry updated an `inout` input on the device).
     mutable std::vector<bool> inputOnHost;
-    /// (output, input) pairs of carry().
-    std::vector<std::pair<size_t, size_t>> carries;
     /// The captured call (CUDA graphs).
     void *graph = nullptr;
   };
