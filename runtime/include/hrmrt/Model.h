@@ -59,8 +59,14 @@ public:
   void *param(llvm::StringRef name);
   const void *param(llvm::StringRef name) const;
   /// Says that parameters were written through pointers kept from earlier
-  /// param() calls (an optimizer step): the next run() uploads them.
-  void parametersChanged() { parametersOnDevice_ = false; }
+  /// param() calls (an optimizer step): the next run() uploads them. The
+  /// host mirror then wins over an update an entry made on the device
+  /// since, so after such an entry take the pointers again from param(),
+  /// which downloads it, before writing.
+  void parametersChanged() {
+    parametersOnDevice_ = false;
+    parametersOnHost_ = true;
+  }
   /// The mutable input() counts as a write of that input; readInput() does
   /// not. Both download an `inout` input (TensorSpec::inout) its entry
   /// updated on the device since.
