@@ -288,7 +288,6 @@ Model::~Model() {
 
 void Model::initParameters(uint64_t seed) {
   parametersChanged();
-  parametersOnHost_ = true; // every value is overwritten
   for (auto [spec, data] : llvm::zip(manifest_.params, params_)) {
     float *values = static_cast<float *>(data);
     int64_t n = spec.tensor.numElements();
@@ -345,7 +344,6 @@ llvm::Error Model::loadParameters(llvm::StringRef path) {
                                      manifest_.model);
   // Validated in full before anything is overwritten.
   parametersChanged();
-  parametersOnHost_ = true;
   for (auto [spec, data] : llvm::zip(manifest_.params, params_))
     std::memcpy(data, byName[spec.tensor.name]->data.data(),
                 spec.tensor.bytes());
@@ -388,31 +386,29 @@ const void *Model::param(llvm::StringRef name) const {
   return nullptr;
 }
 
-void Model::pullParameters() const {
-  const auto *backend = static_cast<const CudaBackend *>(cuda_);
-  if (parametersOnHost_ || !backend)
-    return;
-  parametersOnHost_ = true;
-  if (backend->download(params_.front(), deviceParams_.front(),
-                        static_cast<int64_t>(paramBytes_)) == 0)
-    backend->synchronize();
-  if (llvm::Error e = takeCudaError(*backend, "downloading the parameters"))
+void Model::pull(void *host, const void *device, size_t bytes,
+                 const llvm::Twine &what) const {
+  const auto &backend = *static_cast<const CudaBackend *>(cuda_);
+  if (backend.download(host, device, static_cast<int64_t>(bytes)) == 0)
+    backend.synchronize();
+  if (llvm::Error e = takeCudaError(backend, "downloading " + what))
     pendingError_ = llvm::toString(std::move(e));
 }
 
+void Model::pullParameters() const {
+  if (parametersOnHost_ || !cuda_)
+    return;
+  parametersOnHost_ = true;
+  pull(params_.front(), deviceParams_.front(), paramBytes_, "the parameters");
+}
+
 void Model::pullInput(const Buffers &buffers, size_t index) const {
-  const auto *backend = static_cast<const CudaBackend *>(cuda_);
-  if (buffers.inputOnHost[index] || !backend)
+  if (buffers.inputOnHost[index] || !cuda_)
     return;
   buffers.inputOnHost[index] = true;
   const TensorSpec &spec = buffers.spec->inputs[index];
-  if (backend->download(buffers.inputs[index], buffers.deviceInputs[index],
-                        static_cast<int64_t>(spec.bytes())) == 0)
-    backend->synchronize();
-  if (llvm::Error e = takeCudaError(
-          *backend, "downloading '" + spec.name + "' of '" +
-                        buffers.spec->name + "'"))
-    pendingError_ = llvm::toString(std::move(e));
+  pull(buffers.inputs[index], buffers.deviceInputs[index], spec.bytes(),
+       "'" + spec.name + "' of '" + buffers.spec->name + "'");
 }
 
 llvm::Error Model::syncToHost() {

@@ -146,6 +146,8 @@ private:
   /// A lazy download's failure, returned by the next run() / syncToHost().
   mutable std::string pendingError_;
   /// Download what the device updated in place, if the host lacks it.
+  void pull(void *host, const void *device, size_t bytes,
+            const llvm::Twine &what) const;
   void pullParameters() const;
   void pullInput(const Buffers &buffers, size_t index) const;
   std::map<std::string, Buffers, std::less<>> entries_;
