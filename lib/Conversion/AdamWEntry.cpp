@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "hrmc/Conversion/Passes.h"
+#include "hrmrt/Optimizer.h"
 
 #include "mlir/Dialect/Math/IR/Math.h"
 
@@ -17,19 +18,6 @@ namespace mlir::hrm {
 using namespace mlir;
 
 namespace {
-
-/// Slots of the `adamw` hyperparameter vector.
-enum Hyper : int64_t {
-  kLr,
-  kBeta1,
-  kBeta2,
-  kEps,
-  kWeightDecay,
-  kClipNorm,
-  kCorrection1,
-  kCorrection2,
-  kNumHyper
-};
 
 struct EntryBuilder {
   OpBuilder &b;
@@ -57,8 +45,7 @@ struct EntryBuilder {
       for (int64_t d = 0; d + 1 < rank; ++d)
         leading.push_back(d);
       return tensor::CollapseShapeOp::create(
-          b, loc, grad,
-          ArrayRef<ReassociationIndices>{leading, {rank - 1}});
+          b, loc, grad, ArrayRef<ReassociationIndices>{leading, {rank - 1}});
     }
     int64_t n = rank == 1 ? type.getDimSize(0) : 1;
     auto matrix = RankedTensorType::get({1, n}, type.getElementType());
@@ -77,24 +64,26 @@ struct EntryBuilder {
         sizes{b.getIndexAttr(rows)}, strides{b.getIndexAttr(1)};
     Value part = tensor::ExtractSliceOp::create(b, loc, partials, offsets,
                                                 sizes, strides);
-    Value init = linalg::FillOp::create(b, loc, constant(0.0), part).getResult(0);
+    Value init =
+        linalg::FillOp::create(b, loc, constant(0.0), part).getResult(0);
     MLIRContext *ctx = b.getContext();
     AffineExpr i = getAffineDimExpr(0, ctx), j = getAffineDimExpr(1, ctx);
-    Value sums = linalg::GenericOp::create(
-               b, loc, TypeRange{init.getType()}, matrix, init,
-               ArrayRef<AffineMap>{AffineMap::get(2, 0, {i, j}, ctx),
-                                   AffineMap::get(2, 0, {i}, ctx)},
-               ArrayRef<utils::IteratorType>{utils::IteratorType::parallel,
-                                             utils::IteratorType::reduction},
-               [&](OpBuilder &nb, Location l, ValueRange args) {
-                 Value g = arith::ExtFOp::create(nb, l, f64, args[0]);
-                 Value sq = arith::MulFOp::create(nb, l, g, g);
-                 linalg::YieldOp::create(
-                     nb, l, ValueRange{arith::AddFOp::create(nb, l, args[1], sq)});
-               })
-        .getResult(0);
-    return tensor::InsertSliceOp::create(b, loc, sums, partials, offsets,
-                                         sizes, strides);
+    Value sums =
+        linalg::GenericOp::create(
+            b, loc, TypeRange{init.getType()}, matrix, init,
+            ArrayRef<AffineMap>{AffineMap::get(2, 0, {i, j}, ctx),
+                                AffineMap::get(2, 0, {i}, ctx)},
+            ArrayRef<utils::IteratorType>{utils::IteratorType::parallel,
+                                          utils::IteratorType::reduction},
+            [&](OpBuilder &nb, Location l, ValueRange args) {
+              Value g = arith::ExtFOp::create(nb, l, f64, args[0]);
+              Value sq = arith::MulFOp::create(nb, l, g, g);
+              linalg::YieldOp::create(
+                  nb, l, ValueRange{arith::AddFOp::create(nb, l, args[1], sq)});
+            })
+            .getResult(0);
+    return tensor::InsertSliceOp::create(b, loc, sums, partials, offsets, sizes,
+                                         strides);
   }
 };
 
@@ -112,11 +101,11 @@ struct HrmAdamWEntryPass
       module.emitError("hrm-adamw-entry: @train_step already exists");
       return signalPassFailure();
     }
-    if (failed(build(module, lossGrad)))
+    if (failed(build(lossGrad)))
       signalPassFailure();
   }
 
-  LogicalResult build(ModuleOp module, func::FuncOp lossGrad) {
+  LogicalResult build(func::FuncOp lossGrad) {
     MLIRContext *ctx = &getContext();
     FunctionType gradType = lossGrad.getFunctionType();
     // Parameters by name, and each gradient's parameter.
@@ -124,8 +113,7 @@ struct HrmAdamWEntryPass
     for (unsigned i = 0, e = gradType.getNumInputs(); i < e; ++i)
       if (auto name = lossGrad.getArgAttrOfType<StringAttr>(i, "hrm.param"))
         paramArg[name.getValue()] = i;
-    if (gradType.getNumResults() == 0 ||
-        !lossGrad.getResultAttr(0, "hrm.loss"))
+    if (gradType.getNumResults() == 0 || !lossGrad.getResultAttr(0, "hrm.loss"))
       return lossGrad.emitError("hrm-adamw-entry: result 0 of @loss_grad "
                                 "is not the loss");
     struct Slot {
@@ -152,7 +140,7 @@ struct HrmAdamWEntryPass
     // (loss_grad's arguments, m0, v0, m1, v1, ..., adamw) ->
     // (loss, grad_norm, params', m', v').
     Type f64 = Float64Type::get(ctx);
-    auto hyperType = RankedTensorType::get({kNumHyper}, f64);
+    auto hyperType = RankedTensorType::get({hrmrt::kAdamWSlots}, f64);
     auto scalarType = RankedTensorType::get({}, f64);
     SmallVector<Type> inputs(gradType.getInputs());
     for (const Slot &s : slots)
@@ -189,8 +177,7 @@ struct HrmAdamWEntryPass
     step.setResultAttr(1, "hrm.name", b.getStringAttr("grad_norm"));
     unsigned numSlots = slots.size();
     for (auto [k, s] : llvm::enumerate(slots)) {
-      step.setResultAttr(2 + k, "hrm.updates",
-                         b.getI64IntegerAttr(s.paramArg));
+      step.setResultAttr(2 + k, "hrm.updates", b.getI64IntegerAttr(s.paramArg));
       for (unsigned which : {0u, 1u})
         step.setResultAttr(2 + numSlots + 2 * k + which, "hrm.updates",
                            b.getI64IntegerAttr(momentArg(k, which)));
@@ -211,7 +198,8 @@ struct HrmAdamWEntryPass
       matrices.push_back(eb.asMatrix(call.getResult(s.gradResult)));
       rows += cast<RankedTensorType>(matrices.back().getType()).getDimSize(0);
     }
-    Value partials = tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{rows}, f64);
+    Value partials =
+        tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{rows}, f64);
     int64_t offset = 0;
     for (Value matrix : matrices) {
       partials = eb.rowSquares(matrix, partials, offset);
@@ -226,7 +214,8 @@ struct HrmAdamWEntryPass
             ArrayRef<utils::IteratorType>{utils::IteratorType::reduction},
             [&](OpBuilder &nb, Location l, ValueRange args) {
               linalg::YieldOp::create(
-                  nb, l, ValueRange{arith::AddFOp::create(nb, l, args[1], args[0])});
+                  nb, l,
+                  ValueRange{arith::AddFOp::create(nb, l, args[1], args[0])});
             })
             .getResult(0);
 
@@ -234,13 +223,15 @@ struct HrmAdamWEntryPass
     auto hyperMap = [&](unsigned dims, int64_t slot) {
       return AffineMap::get(dims, 0, {getAffineConstantExpr(slot, ctx)}, ctx);
     };
-    auto scalarMap = [&](unsigned dims) { return AffineMap::get(dims, 0, {}, ctx); };
+    auto scalarMap = [&](unsigned dims) {
+      return AffineMap::get(dims, 0, {}, ctx);
+    };
     auto normAndScale = linalg::GenericOp::create(
         b, loc, TypeRange{scalarType, scalarType}, ValueRange{sumSq, hyper},
         ValueRange{tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{}, f64),
                    tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{}, f64)},
-        ArrayRef<AffineMap>{scalarMap(0), hyperMap(0, kClipNorm), scalarMap(0),
-                            scalarMap(0)},
+        ArrayRef<AffineMap>{scalarMap(0), hyperMap(0, hrmrt::kAdamWClipNorm),
+                            scalarMap(0), scalarMap(0)},
         ArrayRef<utils::IteratorType>{},
         [&](OpBuilder &nb, Location l, ValueRange args) {
           Value norm = math::SqrtOp::create(nb, l, args[0]);
@@ -249,8 +240,10 @@ struct HrmAdamWEntryPass
           Value one = arith::ConstantOp::create(nb, l, nb.getF64FloatAttr(1));
           Value clips = arith::AndIOp::create(
               nb, l,
-              arith::CmpFOp::create(nb, l, arith::CmpFPredicate::OGT, clip, zero),
-              arith::CmpFOp::create(nb, l, arith::CmpFPredicate::OGT, norm, clip));
+              arith::CmpFOp::create(nb, l, arith::CmpFPredicate::OGT, clip,
+                                    zero),
+              arith::CmpFOp::create(nb, l, arith::CmpFPredicate::OGT, norm,
+                                    clip));
           Value scale = arith::SelectOp::create(
               nb, l, clips, arith::DivFOp::create(nb, l, clip, norm), one);
           linalg::YieldOp::create(nb, l, ValueRange{norm, scale});
@@ -265,8 +258,10 @@ struct HrmAdamWEntryPass
       bool decay = rank >= 2;
       SmallVector<Value> ins{call.getResult(s.gradResult), scale};
       SmallVector<AffineMap> maps{identity, scalarMap(rank)};
-      for (int64_t slot : {kLr, kBeta1, kBeta2, kEps, kWeightDecay,
-                           kCorrection1, kCorrection2}) {
+      for (int64_t slot :
+           {hrmrt::kAdamWLr, hrmrt::kAdamWBeta1, hrmrt::kAdamWBeta2,
+            hrmrt::kAdamWEps, hrmrt::kAdamWWeightDecay,
+            hrmrt::kAdamWCorrection1, hrmrt::kAdamWCorrection2}) {
         ins.push_back(hyper);
         maps.push_back(hyperMap(rank, slot));
       }
@@ -279,14 +274,24 @@ struct HrmAdamWEntryPass
           maps,
           SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
           [&](OpBuilder &nb, Location l, ValueRange args) {
-            auto wide = [&](Value v) { return arith::ExtFOp::create(nb, l, f64, v); };
+            auto wide = [&](Value v) {
+              return arith::ExtFOp::create(nb, l, f64, v);
+            };
             auto narrow = [&](Value v) {
               return arith::TruncFOp::create(nb, l, nb.getF32Type(), v);
             };
-            auto mul = [&](Value x, Value y) { return arith::MulFOp::create(nb, l, x, y); };
-            auto add = [&](Value x, Value y) { return arith::AddFOp::create(nb, l, x, y); };
-            auto sub = [&](Value x, Value y) { return arith::SubFOp::create(nb, l, x, y); };
-            auto div = [&](Value x, Value y) { return arith::DivFOp::create(nb, l, x, y); };
+            auto mul = [&](Value x, Value y) {
+              return arith::MulFOp::create(nb, l, x, y);
+            };
+            auto add = [&](Value x, Value y) {
+              return arith::AddFOp::create(nb, l, x, y);
+            };
+            auto sub = [&](Value x, Value y) {
+              return arith::SubFOp::create(nb, l, x, y);
+            };
+            auto div = [&](Value x, Value y) {
+              return arith::DivFOp::create(nb, l, x, y);
+            };
             Value one = arith::ConstantOp::create(nb, l, nb.getF64FloatAttr(1));
             Value g = mul(wide(args[0]), args[1]);
             Value lr = args[2], beta1 = args[3], beta2 = args[4], eps = args[5],
@@ -299,9 +304,9 @@ struct HrmAdamWEntryPass
                              add(math::SqrtOp::create(nb, l, div(v, c2)), eps));
             if (decay)
               step = add(step, mul(wd, p));
-            linalg::YieldOp::create(
-                nb, l, ValueRange{narrow(sub(p, mul(lr, step))), narrow(m),
-                                  narrow(v)});
+            linalg::YieldOp::create(nb, l,
+                                    ValueRange{narrow(sub(p, mul(lr, step))),
+                                               narrow(m), narrow(v)});
           });
       newParams.push_back(update.getResult(0));
       newMoments.append({update.getResult(1), update.getResult(2)});

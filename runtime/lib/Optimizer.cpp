@@ -17,6 +17,21 @@ double hrmrt::learningRate(const AdamWConfig &c, int64_t step) {
   return c.minLr + 0.5 * (c.lr - c.minLr) * (1.0 + std::cos(M_PI * progress));
 }
 
+std::array<double, kAdamWSlots>
+hrmrt::adamwHyperparameters(const AdamWConfig &c, int64_t steps) {
+  double t = static_cast<double>(steps + 1);
+  std::array<double, kAdamWSlots> h{};
+  h[kAdamWLr] = learningRate(c, steps);
+  h[kAdamWBeta1] = c.beta1;
+  h[kAdamWBeta2] = c.beta2;
+  h[kAdamWEps] = c.eps;
+  h[kAdamWWeightDecay] = c.weightDecay;
+  h[kAdamWClipNorm] = c.clipNorm;
+  h[kAdamWCorrection1] = 1.0 - std::pow(c.beta1, t);
+  h[kAdamWCorrection2] = 1.0 - std::pow(c.beta2, t);
+  return h;
+}
+
 AdamW::AdamW(const std::vector<TensorSpec> &params) : params_(params) {
   for (const TensorSpec &p : params)
     for (const char *kind : {"adam.m.", "adam.v."}) {

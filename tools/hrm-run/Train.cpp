@@ -259,11 +259,12 @@ int runTrain() {
                       p.tensor.name + "'");
     auto hyper = stepInput.find("adamw");
     if (hyper == stepInput.end() ||
-        stepEntry->inputs[hyper->second].numElements() != 8 ||
+        stepEntry->inputs[hyper->second].numElements() != hrmrt::kAdamWSlots ||
+        stepEntry->inputs[hyper->second].dtype != hrmrt::DType::F64 ||
         stepEntry->outputs.size() != 2 ||
         stepEntry->outputs[1].dtype != hrmrt::DType::F64)
-      return fail("train_step does not take the 8 AdamW hyperparameters "
-                  "and return (loss, grad_norm)");
+      return fail("train_step does not take the " + Twine(hrmrt::kAdamWSlots) +
+                  " AdamW hyperparameters and return (loss, grad_norm)");
   }
   int64_t b = manifest.batch, s = manifest.seqLen;
   const hrmrt::ParamSpec *embed = manifest.findParam("embed");
@@ -479,17 +480,8 @@ int runTrain() {
     fill(trainEntry, trainTokens, batchStart(step));
     double rate = hrmrt::learningRate(config, optimizer.steps());
     if (compiled) {
-      // AdamW's step t = steps() + 1, as hrmrt::AdamW::step counts it.
-      double t = static_cast<double>(optimizer.steps() + 1);
-      double hyper[8] = {rate,
-                         config.beta1,
-                         config.beta2,
-                         config.eps,
-                         config.weightDecay,
-                         config.clipNorm,
-                         1.0 - std::pow(config.beta1, t),
-                         1.0 - std::pow(config.beta2, t)};
-      std::memcpy(model.input("train_step", stepInput["adamw"]), hyper,
+      auto hyper = hrmrt::adamwHyperparameters(config, optimizer.steps());
+      std::memcpy(model.input("train_step", stepInput["adamw"]), hyper.data(),
                   sizeof(hyper));
     }
     if (Error e = model.run(trainEntry))

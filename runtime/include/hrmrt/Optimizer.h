@@ -4,6 +4,7 @@
 
 #include "hrmrt/Tensor.h"
 
+#include <array>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,25 @@ struct AdamWConfig {
 
 /// The learning rate at 0-based `step`.
 double learningRate(const AdamWConfig &config, int64_t step);
+
+/// The slots of the hyperparameter vector (float64) that a compiled
+/// training step (`train_step`, hrm-adamw-entry) takes as its `adamw` input.
+enum AdamWSlot : int64_t {
+  kAdamWLr,
+  kAdamWBeta1,
+  kAdamWBeta2,
+  kAdamWEps,
+  kAdamWWeightDecay,
+  kAdamWClipNorm,
+  kAdamWCorrection1, // 1 - beta1^t
+  kAdamWCorrection2, // 1 - beta2^t
+  kAdamWSlots
+};
+
+/// That vector for the update after `steps` earlier ones, as AdamW::step
+/// computes it.
+std::array<double, kAdamWSlots> adamwHyperparameters(const AdamWConfig &config,
+                                                     int64_t steps);
 
 /// AdamW over float32 parameters. The moments are kept in float32 like the
 /// parameters; the arithmetic is in double and in a fixed order, so a run
