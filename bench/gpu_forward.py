@@ -10,9 +10,10 @@ cuda`, times `hrm-run bench --device cuda` (median of N forward passes of
 the `logits` entry point; kernel launches per forward) three ways: with a
 wait after every kernel (HRMRT_CUDA_SYNC=each, as gpu-to-llvm's host code
 asks), without (the default: one wait per call), and replaying a CUDA
-graph (`--cuda-graph`), for each --precisions (default f32, and bf16
-matmuls on the tensor cores: `hrmc compile --matmul-precision`); measures
-its heap
+graph (`--cuda-graph`), for each --precisions (default f32; bf16 matmuls
+on the tensor cores, `hrmc compile --matmul-precision bf16`, with
+mma.sync; and bf16-wgmma, the same for sm_90a alone, which puts them on
+Hopper's wgmma); measures its heap
 with `hrm-run memory`, then times the same model and parameters in
 PyTorch (test/oracle/oracle.py's implementation with SDPA attention) in
 bf16, eager and torch.compile, with the CUDA kernels of one forward counted
@@ -146,9 +147,13 @@ def compile_model(args, model_path, folder):
         target = ["--target", "cuda"] + (["--chips", args.chips]
                                          if args.chips else [])
     for precision in args.precisions:
+        flags = ["--matmul-precision", precision] + target
+        if precision == "bf16-wgmma":
+            flags = ["--matmul-precision", "bf16", "--target", "cuda",
+                     "--chips", "sm_90a"]
         run(os.path.join(bin_dir, "hrmc"), "compile", model_path, "-o",
             artifact(folder, precision), "--batch", args.batch, "--seq-len",
-            args.seq_len, "--matmul-precision", precision, *target)
+            args.seq_len, *flags)
     with open(os.path.join(folder, "stats.json"), "w") as f:
         f.write(run(os.path.join(bin_dir, "hrmc"), "stats", model_path,
                     "--json", "--seq-len", args.seq_len, "--batch",
@@ -230,11 +235,14 @@ def main():
                         help="time the models --prepare compiled into DIR")
     parser.add_argument("--precisions", default=None,
                         help="hrmc compile --matmul-precision values to time, "
-                        "comma-separated (default: f32,bf16 on cuda, f32 on "
-                        "cpu)")
+                        "comma-separated, or bf16-wgmma (bf16 for sm_90a: "
+                        "wgmma) (default: f32,bf16,bf16-wgmma on cuda, f32 "
+                        "on cpu)")
     args = parser.parse_args()
-    args.precisions = (args.precisions or ("f32,bf16" if args.device == "cuda"
-                                           else "f32")).split(",")
+    args.precisions = (args.precisions or (
+        "f32,bf16,bf16-wgmma" if args.device == "cuda" else "f32")).split(",")
+    if args.device != "cuda" and "bf16-wgmma" in args.precisions:
+        sys.exit("error: bf16-wgmma needs --device cuda (a Hopper GPU)")
     if args.prepare:
         for path in args.models:
             folder = model_folder(args.prepare, path)
@@ -245,6 +253,12 @@ def main():
     if args.device == "cuda" and not torch.cuda.is_available():
         sys.exit("error: PyTorch sees no CUDA device (use --device cpu for a "
                  "smoke test)")
+    if ("bf16-wgmma" in args.precisions and
+            torch.cuda.get_device_capability() != (9, 0)):
+        print("note: not timing bf16-wgmma: sm_90a kernels need compute "
+              "capability 9.0, this GPU has %d.%d" %
+              torch.cuda.get_device_capability(), file=sys.stderr)
+        args.precisions.remove("bf16-wgmma")
     if args.device == "cuda" and not hasattr(torch, "compile"):
         sys.exit("error: PyTorch " + torch.__version__ + " has no "
                  "torch.compile; install PyTorch >= 2 for the GPU benchmark")
@@ -264,8 +278,10 @@ def main():
             variants = []
             for precision in args.precisions:
                 ours = hrmc_figures(args, tmp, precision)
-                matmuls = ("fp32" if precision == "f32" else precision + (
-                    " tensor cores" if args.device == "cuda" else " rounding"))
+                matmuls = {"f32": "fp32",
+                           "bf16-wgmma": "bf16 wgmma tensor cores"}.get(
+                    precision, precision + (" tensor cores" if args.device ==
+                                            "cuda" else " rounding"))
                 variants += [(f"hrmc {matmuls}" + how, dict(ours, ms=ms))
                              for how, ms in ours["timings"].items()]
             variants.append((f"PyTorch eager {str(torch_dtype)[6:]}",

@@ -9,7 +9,8 @@
 # BUNDLE/decode/<model>: its KV-cached generation check's artifacts.
 # BUNDLE/train: HRM-LM's training graph for CUDA and a text to train on.
 # BUNDLE/bench/<model>: bench/gpu_forward.py --prepare.
-# Kernels for sm_90 alone (H100, H200): half the bytes that travel.
+# Kernels for sm_90 alone (H100, H200): half the bytes that travel; the
+# wgmma builds for sm_90a.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 bundle=${1:-$root/.device}
@@ -32,6 +33,9 @@ done
   --batch 2 --seq-len 8 --train --target cuda --chips sm_90 --matmul-precision bf16 --opt-level 1
 "$hrmc" compile "$root/test/e2e/Inputs/transformer_l3.json" -o "$bundle/oracle/transformer_l3-tf32/art" \
   --batch 2 --seq-len 8 --train --target cuda --chips sm_90 --matmul-precision tf32 --opt-level 1
+# test/gpu/wgmma.test's build: sm_90a alone, 64 tokens (wgmma's M).
+"$hrmc" compile "$root/test/e2e/Inputs/hrm_n2_t3.json" -o "$bundle/oracle/hrm_n2_t3-wgmma/art" \
+  --batch 8 --seq-len 8 --train --target cuda --chips sm_90a --matmul-precision bf16 --opt-level 1
 # KV-cached generation on the GPU against the CPU's full window.
 for m in hrm_n2_t3 transformer_l3; do
   "$hrmc" compile "$root/test/e2e/Inputs/$m.json" -o "$bundle/decode/$m/window" \

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs on a lent GPU machine, in the repository root, over the bundle that
 # scripts/device-bundle.sh made: the runtime's tests, test/gpu/oracle.test's
-# checks (each model's logits and gradients on the GPU against the float64
-# oracle; KV-cached generation on the GPU against the CPU's full window;
+# and wgmma.test's checks (each model's logits and gradients on the GPU
+# against the float64 oracle, f32 and on the tensor cores; KV-cached generation on the GPU against the CPU's full window;
 # the training step's heap on the GPU and the CPU, printed side by side), a training run on the GPU and on the CPU from the same seed (and
 # on the GPU with a wait after every kernel and from CUDA graphs: the same
 # losses bit for bit), and bench/gpu_forward.py.
@@ -38,6 +38,14 @@ case " $steps " in *" check "*)
     HRM_MATMUL_PRECISION=$p step "$root/test/gpu/Inputs/check-cuda.sh" \
       "$root/test/e2e/Inputs/$m.json" "$work/$m-$p"
   done
+  # wgmma (sm_90a): Hopper only.
+  if [ "$(nvidia-smi --query-gpu=compute_cap --format=csv,noheader | head -1)" = 9.0 ]; then
+    mkdir -p "$work/hrm_n2_t3-wgmma" && cp -r "$bundle/oracle/hrm_n2_t3-wgmma/art" "$work/hrm_n2_t3-wgmma/"
+    HRM_MATMUL_PRECISION=bf16 step "$root/test/gpu/Inputs/check-cuda.sh" \
+      "$root/test/e2e/Inputs/hrm_n2_t3.json" "$work/hrm_n2_t3-wgmma"
+  else
+    echo "=== wgmma check skipped: not a compute capability 9.0 GPU"
+  fi
   for m in hrm_n2_t3 transformer_l3; do
     mkdir -p "$work/decode-$m" && cp -r "$bundle/decode/$m/"* "$work/decode-$m/"
     HRM_DECODE_TARGET=cuda step "$root/test/e2e/Inputs/compare-decode.sh" \

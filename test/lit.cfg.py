@@ -73,6 +73,18 @@ except (OSError, subprocess.TimeoutExpired) as e:
 cuda_line = [l for l in devices.splitlines() if l.startswith("cuda:")]
 if cuda_line and "unavailable" not in cuda_line[0]:
     config.available_features.add("cuda-device")
+    # Hopper (compute capability 9.0) runs sm_90a kernels (wgmma).
+    try:
+        caps = subprocess.run(
+            ["nvidia-smi", "--query-gpu=compute_cap", "--format=csv,noheader"],
+            capture_output=True, text=True, timeout=60).stdout.split()
+    except (OSError, subprocess.TimeoutExpired):
+        caps = []
+    if caps and caps[0] == "9.0":
+        config.available_features.add("cuda-sm90")
+    else:
+        lit_config.note("sm_90a (wgmma) GPU tests skipped: compute "
+                        "capability " + (caps[0] if caps else "unknown"))
 else:
     lit_config.note("GPU tests skipped: " +
                     (cuda_line[0] if cuda_line else "hrm-run devices failed"))

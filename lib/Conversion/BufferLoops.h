@@ -80,9 +80,10 @@ inline linalg::FillOp precedingFill(linalg::LinalgOp op) {
   return {};
 }
 
-/// Marks a kernel (gpu.launch, or its host emulation) whose only writes
-/// are stores into one buffer, each element exactly once:
-/// hrm-matmul-to-mma-sync sets it, hrm-fuse-epilogues relies on it.
+/// Marks a kernel (gpu.launch, or its host emulation) whose only writes,
+/// besides its own shared memory or scratch buffers, are stores into one
+/// buffer, each element exactly once: hrm-matmul-to-mma-sync and
+/// hrm-matmul-to-wgmma set it, hrm-fuse-epilogues relies on it.
 inline constexpr llvm::StringLiteral kStoresEachElementOnce =
     "hrm.stores_each_element_once";
 

@@ -51,9 +51,20 @@ bool coversBuffer(scf::ParallelOp loop, memref::StoreOp store) {
   return true;
 }
 
+/// Whether `buffer` is the kernel's own: shared memory it declares, or
+/// allocated inside it (the host emulation of that shared memory).
+bool isScratch(Value buffer, Operation *kernel) {
+  if (auto launch = dyn_cast<gpu::LaunchOp>(kernel))
+    if (llvm::is_contained(launch.getWorkgroupAttributions(), buffer))
+      return true;
+  Operation *def = buffer.getDefiningOp();
+  return def && isa<memref::AllocOp>(def) && kernel->isProperAncestor(def);
+}
+
 /// A parallel loop from hrm-accumulate-in-registers, or a kernel that
-/// hrm-matmul-to-mma-sync marked: its only writes are stores into one
-/// buffer, every element once (by the tiling that pass built).
+/// hrm-matmul-to-mma-sync or hrm-matmul-to-wgmma marked: its only writes
+/// are stores into one buffer, every element once (by the tiling that pass
+/// built), besides its scratch buffers.
 Producer asProducer(Operation *op) {
   Producer p;
   if (auto loop = dyn_cast<scf::ParallelOp>(op);
@@ -65,12 +76,24 @@ Producer asProducer(Operation *op) {
   } else if (op->hasAttr(mlir::hrm::kStoresEachElementOnce)) {
     WalkResult other = op->walk([&](Operation *nested) {
       if (auto store = dyn_cast<memref::StoreOp>(nested)) {
-        p.stores.push_back(store);
+        if (!isScratch(store.getMemRef(), op))
+          p.stores.push_back(store);
         return WalkResult::advance();
       }
-      // mma.sync declares no effects, but only reads its register operands.
+      if (auto alloc = dyn_cast<memref::AllocOp>(nested);
+          alloc && isScratch(alloc.getResult(), op))
+        return WalkResult::advance();
+      if (auto dealloc = dyn_cast<memref::DeallocOp>(nested);
+          dealloc && isScratch(dealloc.getMemref(), op))
+        return WalkResult::advance();
+      // The tensor-core ops declare no effects, but only read their register
+      // operands (and, for wgmma, the kernel's shared memory); the fences
+      // and barriers order the kernel's own accesses.
       if (nested == op || isPure(nested) ||
-          isa<memref::LoadOp, vector::LoadOp, NVVM::MmaOp>(nested) ||
+          isa<memref::LoadOp, vector::LoadOp, NVVM::MmaOp,
+              NVVM::WgmmaMmaAsyncOp, NVVM::WgmmaFenceAlignedOp,
+              NVVM::WgmmaGroupSyncAlignedOp, NVVM::WgmmaWaitGroupSyncOp,
+              NVVM::FenceProxyOp, gpu::BarrierOp>(nested) ||
           nested->hasTrait<OpTrait::IsTerminator>() ||
           isa<scf::ForOp, scf::IfOp, scf::ParallelOp>(nested))
         return WalkResult::advance();

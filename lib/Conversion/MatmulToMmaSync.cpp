@@ -145,13 +145,7 @@ private:
 
   /// Loop-dimension values of an (m, n, k) point of the op.
   SmallVector<Value> point(Value m, Value n, Value k) {
-    SmallVector<Value> ivs(op.getNumLoops(), index(0));
-    if (dims.batch)
-      ivs[*dims.batch] = batch;
-    ivs[dims.m] = m;
-    ivs[dims.n] = n;
-    ivs[dims.k] = k;
-    return ivs;
+    return hrm::matmulPoint(b, loc, op, dims, batch, m, n, k);
   }
 
   SmallVector<Value> accumulatorIndices(int64_t i, int64_t j, int64_t e) {
@@ -162,17 +156,11 @@ private:
   }
 
   Value load(unsigned operand, ArrayRef<Value> ivs) {
-    OpOperand &o = op->getOpOperand(operand);
-    return memref::LoadOp::create(
-        b, loc, o.get(),
-        hrm::applyIndexingMap(b, loc, op.getMatchingIndexingMap(&o), ivs));
+    return hrm::loadAtPoint(b, loc, op, operand, ivs);
   }
 
   void store(Value v, ArrayRef<Value> ivs) {
-    OpOperand *o = op.getDpsInitOperand(0);
-    memref::StoreOp::create(
-        b, loc, v, o->get(),
-        hrm::applyIndexingMap(b, loc, op.getMatchingIndexingMap(o), ivs));
+    hrm::storeAtPoint(b, loc, op, v, ivs);
   }
 
   /// The point of A(row, k) of M tile i / of B(k, col) of N tile j that a
@@ -231,12 +219,7 @@ private:
   /// identity layout whose last dimension K indexes (its size, a multiple
   /// of 16, makes every row start 4-byte aligned; pairs start at even k).
   bool pairsAdjacent(unsigned operand) {
-    OpOperand &o = op->getOpOperand(operand);
-    auto type = cast<MemRefType>(o.get().getType());
-    AffineMap map = op.getMatchingIndexingMap(&o);
-    return shape.bf16 && type.getElementType().isBF16() &&
-           type.getLayout().isIdentity() && map.getNumResults() > 0 &&
-           map.getResults().back() == b.getAffineDimExpr(dims.k);
+    return shape.bf16 && hrm::kContiguousBf16(op, dims, operand);
   }
 
   /// One 32-bit load of the pair that starts at `ivs` (bf16 storage).

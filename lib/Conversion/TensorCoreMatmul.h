@@ -8,6 +8,8 @@
 #ifndef HRMC_LIB_CONVERSION_TENSORCOREMATMUL_H
 #define HRMC_LIB_CONVERSION_TENSORCOREMATMUL_H
 
+#include "BufferLoops.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -66,6 +68,53 @@ inline std::optional<MatmulDims> matchTensorCoreMatmul(linalg::LinalgOp op,
   if (!op.hasPureBufferSemantics() || op->getParentOfType<gpu::LaunchOp>())
     return std::nullopt;
   return tensorCoreDims(op, kStep);
+}
+
+/// The loop-dimension values of the op's point (m, n, k) in `batch` (any
+/// value where the op has no batch dimension).
+inline SmallVector<Value> matmulPoint(OpBuilder &b, Location loc,
+                                      linalg::LinalgOp op,
+                                      const MatmulDims &dims, Value batch,
+                                      Value m, Value n, Value k) {
+  SmallVector<Value> ivs(op.getNumLoops(),
+                         arith::ConstantIndexOp::create(b, loc, 0));
+  if (dims.batch)
+    ivs[*dims.batch] = batch;
+  ivs[dims.m] = m;
+  ivs[dims.n] = n;
+  ivs[dims.k] = k;
+  return ivs;
+}
+
+/// Operand `operand`'s element at the loop point `ivs`.
+inline Value loadAtPoint(OpBuilder &b, Location loc, linalg::LinalgOp op,
+                         unsigned operand, ArrayRef<Value> ivs) {
+  OpOperand &o = op->getOpOperand(operand);
+  return memref::LoadOp::create(
+      b, loc, o.get(),
+      applyIndexingMap(b, loc, op.getMatchingIndexingMap(&o), ivs));
+}
+
+/// Stores `v` into the output at the loop point `ivs`.
+inline void storeAtPoint(OpBuilder &b, Location loc, linalg::LinalgOp op,
+                         Value v, ArrayRef<Value> ivs) {
+  OpOperand *o = op.getDpsInitOperand(0);
+  memref::StoreOp::create(
+      b, loc, v, o->get(),
+      applyIndexingMap(b, loc, op.getMatchingIndexingMap(o), ivs));
+}
+
+/// Whether operand `operand` is stored in bf16 with an identity layout
+/// whose last dimension K indexes: K-consecutive elements are adjacent and
+/// rows start at multiples of K's size.
+inline bool kContiguousBf16(linalg::LinalgOp op, const MatmulDims &dims,
+                            unsigned operand) {
+  OpOperand &o = op->getOpOperand(operand);
+  auto type = dyn_cast<MemRefType>(o.get().getType());
+  AffineMap map = op.getMatchingIndexingMap(&o);
+  return type && type.getElementType().isBF16() &&
+         type.getLayout().isIdentity() && map.getNumResults() > 0 &&
+         map.getResults().back() == getAffineDimExpr(dims.k, op->getContext());
 }
 
 /// The passes' `precision` option names one of the operand types.

@@ -96,6 +96,13 @@ std::string hrmc::cudaToolkitPath() {
                                                         : "";
 }
 
+bool hrmc::usesWgmma(llvm::ArrayRef<std::string> chips,
+                     llvm::StringRef matmulPrecision) {
+  return matmulPrecision == "bf16" && !chips.empty() &&
+         llvm::all_of(chips,
+                      [](const std::string &c) { return c == "sm_90a"; });
+}
+
 std::string hrmc::linalgToCUDAPipeline(llvm::ArrayRef<std::string> chips,
                                        llvm::StringRef matmulPrecision) {
   std::string toolkit = cudaToolkitPath();
@@ -114,6 +121,7 @@ std::string hrmc::linalgToCUDAPipeline(llvm::ArrayRef<std::string> chips,
          kBufferize +
          "hrm-strided-copy-to-linalg{contiguous},"
          "func.func(hrm-host-bookkeeping," +
+         (usesWgmma(chips, matmulPrecision) ? "hrm-matmul-to-wgmma," : "") +
          (matmulPrecision == "f32"
               ? std::string()
               : "hrm-matmul-to-mma-sync{precision=" + matmulPrecision.str() +
@@ -196,7 +204,8 @@ struct CUDAPipelineOptions : public ShapeOptions<CUDAPipelineOptions> {
   Option<std::string> matmulPrecision{
       *this, "matmul-precision",
       llvm::cl::desc("f32 (CUDA cores), or tf32 / bf16 operands on the "
-                     "tensor cores (mma.sync, f32 accumulation)"),
+                     "tensor cores (mma.sync, or wgmma for bf16 when every "
+                     "chip is sm_90a; f32 accumulation)"),
       llvm::cl::init("f32")};
 };
 

@@ -109,8 +109,9 @@ static cl::list<std::string> compileChips(
 static cl::opt<std::string> compileMatmulPrecision(
     "matmul-precision",
     cl::desc("f32 (the default), or tf32 / bf16 matmul operands with f32 "
-             "accumulation: on the tensor cores (mma.sync) in the CUDA "
-             "library, rounded the same way in the CPU library"),
+             "accumulation: on the tensor cores (mma.sync; wgmma with bf16 "
+             "and --chips sm_90a) in the CUDA library, rounded the same way "
+             "in the CPU library"),
     cl::init("f32"), cl::sub(compileCmd));
 static cl::opt<bool> compilePrintPipeline(
     "print-pipeline",

@@ -344,6 +344,55 @@ def HrmMatmulToMmaSync : Pass<"hrm-matmul-to-mma-sync"> {
                            "::mlir::vector::VectorDialect"];
 }
 
+def HrmMatmulToWgmma : Pass<"hrm-matmul-to-wgmma"> {
+  let summary = "Lowers matmuls on buffers to warpgroup tensor-core kernels (wgmma, sm_90a)";
+  let description = [{
+    Rewrites each contraction that `hrm-matmul-to-mma-sync` would take with
+    `precision=bf16` and whose M is a multiple of 64 into a `gpu.launch`
+    of one warpgroup (128 threads) per 64 x N output tile, N the largest of
+    128, 64, 32, 16 and 8 that divides the output's N; the tiles along
+    `blockIdx.x` (N) and `blockIdx.y` (M), the batch along `blockIdx.z`.
+    For each chunk of 64, 32 or 16 along K the threads copy both operand
+    tiles into shared memory (a workgroup attribution) in the K-major,
+    unswizzled layout of `wgmma`: 8-row by 16-byte core matrices, the two
+    of a K step `16 x rows` bytes apart (the leading byte offset), eight
+    rows 128 bytes apart (the stride byte offset). Operands stored in bf16
+    with K as their last, contiguous dimension are copied 16 bytes
+    (8 elements) per load; others element by element, rounded to bf16.
+    After `fence.proxy.async` and a barrier, one `nvvm.wgmma.mma_async`
+    per 16 of K (m64nNk16, bf16 operands, f32 accumulators) reads both
+    tiles through 64-bit matrix descriptors built from their shared-memory
+    addresses. The accumulators, N / 2 per thread, stay in registers across
+    K and are stored once, at the coordinates of PTX's m64nNk16 accumulator
+    layout. A preceding `linalg.fill` of the output becomes their start
+    value, as in `hrm-matmul-to-mma-sync`.
+
+    The kernel needs `sm_90a`. Contractions it does not take are left for
+    `hrm-matmul-to-mma-sync`.
+
+    `emulate` builds the same blocks, threads, shared-memory tiles and
+    descriptors on the host (`scf.parallel` over blocks, loops over the
+    threads between what would be barriers) and computes each
+    accumulator by reading the operand tiles back through the descriptors'
+    start address, leading and stride byte offsets as the PTX ISA defines
+    them, so that the copy layout, the descriptors and the accumulator
+    coordinates are run and checked against each other on the CPU. It
+    does not check the hardware's reading of the descriptors.
+  }];
+  let options = [
+    Option<"emulate", "emulate", "bool", /*default=*/"false",
+           "Host loops and scalar arithmetic instead of gpu.launch and "
+           "wgmma (for testing on the CPU)">,
+  ];
+  let dependentDialects = ["::mlir::gpu::GPUDialect",
+                           "::mlir::NVVM::NVVMDialect",
+                           "::mlir::LLVM::LLVMDialect",
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::affine::AffineDialect",
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::vector::VectorDialect"];
+}
+
 def HrmBf16MatmulOperands : Pass<"hrm-bf16-matmul-operands", "::mlir::ModuleOp"> {
   let summary = "Stores the operands of the tensor cores' matmuls in bf16";
   let description = [{

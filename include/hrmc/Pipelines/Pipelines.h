@@ -36,14 +36,18 @@ std::string linalgToCPUPipeline(llvm::StringRef matmulPrecision = "f32");
 /// Both, as one textual pipeline that hrm-opt accepts.
 std::string hrmToCPUPipeline(const CompileShape &shape);
 
-/// linalg on tensors -> one GPU kernel per parallel loop nest (tiled 16 x
-/// 16, mapped to blocks and threads), lowered through NVVM to PTX for each
-/// of `chips` (gpu-module-to-binary, embedded as assembly); host code in the
-/// LLVM dialect that launches them through the `mgpu*` functions and
-/// allocates through `_mlir_memref_to_llvm_alloc` (both from the runtime's
-/// CUDA backend). Untuned: no shared memory, no tensor cores.
+/// linalg on tensors -> GPU kernels (fused loop nests, 32 x 8 threads;
+/// matmuls on the tensor cores unless `matmulPrecision` is f32), lowered
+/// through NVVM to PTX for each of `chips` (gpu-module-to-binary, embedded
+/// as assembly); host code in the LLVM dialect that launches them through
+/// the `mgpu*` functions and allocates through `_mlir_memref_to_llvm_alloc`
+/// (both from the runtime's CUDA backend).
 std::string linalgToCUDAPipeline(llvm::ArrayRef<std::string> chips,
                                  llvm::StringRef matmulPrecision = "f32");
+/// Whether that pipeline puts matmuls on wgmma: bf16 operands, and every
+/// chip sm_90a (the kernels of all chips come from one module).
+bool usesWgmma(llvm::ArrayRef<std::string> chips,
+               llvm::StringRef matmulPrecision);
 /// Where libdevice is looked for: $CUDA_HOME (or CUDA_ROOT, CUDA_PATH), else
 /// /usr/local/cuda if it exists, else "".
 std::string cudaToolkitPath();

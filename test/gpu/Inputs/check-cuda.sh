@@ -7,7 +7,10 @@
 # GPU machine without hrmc: scripts/device-run.sh); HRM_PYTHON names the
 # interpreter that has PyTorch (default /usr/bin/python3).
 # HRM_MATMUL_PRECISION=bf16|tf32 compiles the matmuls for the tensor cores
-# and checks with test/e2e/matmul-precision.test's tolerances.
+# and checks with test/e2e/matmul-precision.test's tolerances. HRM_CHIPS
+# (hrmc compile --chips) and HRM_BATCH (default 2) change the build:
+# HRM_CHIPS=sm_90a with bf16 and a batch of 8 (64 tokens, wgmma's M) puts
+# the matmuls on wgmma.
 set -e
 model=$1 dir=$2
 here=$(dirname "$0")
@@ -23,7 +26,8 @@ case $precision in
   *) echo "check-cuda.sh: HRM_MATMUL_PRECISION must be f32, bf16 or tf32" >&2; exit 2 ;;
 esac
 if [ -z "${HRM_PREBUILT:-}" ]; then
-  hrmc compile "$model" -o "$dir/art" --batch 2 --seq-len 8 --train --target cuda \
+  hrmc compile "$model" -o "$dir/art" --batch "${HRM_BATCH:-2}" --seq-len 8 \
+    --train --target cuda ${HRM_CHIPS:+--chips "$HRM_CHIPS"} \
     --matmul-precision "$precision" --opt-level 1
 fi
 hrm-run init "$dir/art" -o "$dir/params.safetensors" --seed 11 > /dev/null
