@@ -208,7 +208,7 @@ private:
     Value inGroup = arith::RemUIOp::create(b, loc, lane, index(4));
     Value row = arith::AddIOp::create(
         b, loc, arith::MulIOp::create(b, loc, warp, index(16)), group);
-    row = arith::AddIOp::create(b, loc, row, index(m0Offset(i)));
+    row = arith::AddIOp::create(b, loc, row, index(lowerHalfRows(i)));
     row = arith::AddIOp::create(b, loc, m0, row);
     Value col = arith::AddIOp::create(
         b, loc, arith::MulIOp::create(b, loc, inGroup, index(2)),
@@ -216,7 +216,8 @@ private:
     col = arith::AddIOp::create(b, loc, n0, col);
     return hrm::matmulPoint(b, loc, op, dims, batch, row, col, index(0));
   }
-  static int64_t m0Offset(int64_t i) { return (i / 2) % 2 ? 8 : 0; }
+  /// Registers 2 and 3 of each group of four hold rows 8 further down.
+  static int64_t lowerHalfRows(int64_t i) { return (i / 2) % 2 ? 8 : 0; }
 
   Value startValue(Value tid, int64_t i) {
     if (init)
