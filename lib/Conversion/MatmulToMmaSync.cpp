@@ -339,13 +339,8 @@ void lower(linalg::LinalgOp op, linalg::FillOp fill, const hrm::MatmulDims &dims
     SmallVector<Value> ivs(loops.getInductionVars());
     tile.build(ivs[2], ivs[1], ivs[0], ivs[3]);
   } else {
-    Value one = index(1);
-    auto launch =
-        gpu::LaunchOp::create(rewriter, loc, gx, gy, gz, threads, one, one);
-    launch->setAttr(hrm::kStoresEachElementOnce, rewriter.getUnitAttr());
-    rewriter.setInsertionPointToStart(&launch.getBody().front());
-    gpu::TerminatorOp::create(rewriter, loc);
-    rewriter.setInsertionPointToStart(&launch.getBody().front());
+    auto launch = hrm::createTensorCoreLaunch(rewriter, loc, gx, gy, gz,
+                                              32 * kWarpsPerBlock);
     tile.build(launch.getBlockIds().x, launch.getBlockIds().y,
                launch.getBlockIds().z, launch.getThreadIds().x);
   }

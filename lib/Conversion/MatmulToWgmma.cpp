@@ -389,9 +389,8 @@ void lower(linalg::LinalgOp op, linalg::FillOp fill,
   };
   Value gx = index(tile.gridX()), gy = index(tile.gridY()),
         gz = index(dims.batchSize);
-  Value one = index(1);
   if (emulate) {
-    Value zero = index(0);
+    Value zero = index(0), one = index(1);
     auto blocks = scf::ParallelOp::create(rewriter, loc, {zero, zero, zero},
                                           {gz, gy, gx}, {one, one, one});
     blocks->setAttr(hrm::kStoresEachElementOnce, rewriter.getUnitAttr());
@@ -401,14 +400,9 @@ void lower(linalg::LinalgOp op, linalg::FillOp fill,
   } else {
     auto workgroup = gpu::AddressSpaceAttr::get(rewriter.getContext(),
                                                 gpu::AddressSpace::Workgroup);
-    auto launch = gpu::LaunchOp::create(
-        rewriter, loc, gx, gy, gz, index(kThreads), one, one,
-        /*dynamicSharedMemorySize=*/nullptr, /*asyncTokenType=*/nullptr,
-        /*asyncDependencies=*/{}, TypeRange{tile.sharedType(workgroup)});
-    launch->setAttr(hrm::kStoresEachElementOnce, rewriter.getUnitAttr());
-    rewriter.setInsertionPointToStart(&launch.getBody().front());
-    gpu::TerminatorOp::create(rewriter, loc);
-    rewriter.setInsertionPointToStart(&launch.getBody().front());
+    auto launch = hrm::createTensorCoreLaunch(
+        rewriter, loc, gx, gy, gz, kThreads,
+        TypeRange{tile.sharedType(workgroup)});
     tile.buildKernel(launch.getBlockIds().x, launch.getBlockIds().y,
                      launch.getBlockIds().z, launch.getThreadIds().x,
                      launch.getWorkgroupAttributions().front());

@@ -117,6 +117,25 @@ inline bool kContiguousBf16(linalg::LinalgOp op, const MatmulDims &dims,
          map.getResults().back() == getAffineDimExpr(dims.k, op->getContext());
 }
 
+/// A 1-D block of `threads` over the grid (gx, gy, gz), marked
+/// kStoresEachElementOnce, with `workgroup` shared-memory attributions;
+/// `b` is left at the start of its body, before the terminator.
+inline gpu::LaunchOp createTensorCoreLaunch(OpBuilder &b, Location loc,
+                                            Value gx, Value gy, Value gz,
+                                            int64_t threads,
+                                            TypeRange workgroup = {}) {
+  Value one = arith::ConstantIndexOp::create(b, loc, 1);
+  auto launch = gpu::LaunchOp::create(
+      b, loc, gx, gy, gz, arith::ConstantIndexOp::create(b, loc, threads), one,
+      one, /*dynamicSharedMemorySize=*/nullptr, /*asyncTokenType=*/nullptr,
+      /*asyncDependencies=*/{}, workgroup);
+  launch->setAttr(kStoresEachElementOnce, b.getUnitAttr());
+  b.setInsertionPointToStart(&launch.getBody().front());
+  gpu::TerminatorOp::create(b, loc);
+  b.setInsertionPointToStart(&launch.getBody().front());
+  return launch;
+}
+
 /// The passes' `precision` option names one of the operand types.
 inline LogicalResult checkTensorCorePrecision(Operation *op, StringRef pass,
                                               StringRef precision) {
