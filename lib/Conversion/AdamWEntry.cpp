@@ -10,6 +10,8 @@
 
 #include "mlir/Dialect/Math/IR/Math.h"
 
+#include <cmath>
+
 namespace mlir::hrm {
 #define GEN_PASS_DEF_HRMADAMWENTRY
 #include "hrmc/Conversion/Passes.h.inc"
@@ -84,6 +86,32 @@ struct EntryBuilder {
             .getResult(0);
     return tensor::InsertSliceOp::create(b, loc, sums, partials, offsets, sizes,
                                          strides);
+  }
+
+  /// `vector` with its elements from `from` on set to zero.
+  Value zeroTail(Value vector, int64_t from) {
+    int64_t size = cast<RankedTensorType>(vector.getType()).getDimSize(0);
+    SmallVector<OpFoldResult> offsets{b.getIndexAttr(from)},
+        sizes{b.getIndexAttr(size - from)}, strides{b.getIndexAttr(1)};
+    Value tail =
+        tensor::ExtractSliceOp::create(b, loc, vector, offsets, sizes, strides);
+    Value zero =
+        linalg::FillOp::create(b, loc, constant(0.0), tail).getResult(0);
+    return tensor::InsertSliceOp::create(b, loc, zero, vector, offsets, sizes,
+                                         strides);
+  }
+
+  /// `input` summed into `init` along the reduction dimensions.
+  Value sum(Value input, Value init, ArrayRef<AffineMap> maps,
+            ArrayRef<utils::IteratorType> iterators) {
+    return linalg::GenericOp::create(
+               b, loc, TypeRange{init.getType()}, input, init, maps, iterators,
+               [&](OpBuilder &nb, Location l, ValueRange args) {
+                 linalg::YieldOp::create(nb, l,
+                                         ValueRange{arith::AddFOp::create(
+                                             nb, l, args[1], args[0])});
+               })
+        .getResult(0);
   }
 };
 
@@ -191,33 +219,41 @@ struct HrmAdamWEntryPass
     Value hyper = body->getArgument(hyperArg);
 
     // The global norm: per-row partial sums of every gradient in one
-    // vector, then their sum (a fixed order, so a step is reproducible).
+    // vector, then their sum in two levels, so that no thread adds more
+    // than about sqrt(rows) terms one after another (a GPU kernel gets one
+    // thread per row or per group; a fixed order, so a step is
+    // reproducible).
     int64_t rows = 0;
     SmallVector<Value> matrices;
     for (const Slot &s : slots) {
       matrices.push_back(eb.asMatrix(call.getResult(s.gradResult)));
       rows += cast<RankedTensorType>(matrices.back().getType()).getDimSize(0);
     }
+    auto groups =
+        static_cast<int64_t>(std::ceil(std::sqrt(static_cast<double>(rows))));
+    int64_t groupSize = (rows + groups - 1) / groups;
+    int64_t padded = groups * groupSize;
     Value partials =
-        tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{rows}, f64);
+        tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{padded}, f64);
     int64_t offset = 0;
     for (Value matrix : matrices) {
       partials = eb.rowSquares(matrix, partials, offset);
       offset += cast<RankedTensorType>(matrix.getType()).getDimSize(0);
     }
-    AffineExpr d0 = getAffineDimExpr(0, ctx);
+    if (padded > rows)
+      partials = eb.zeroTail(partials, rows);
+    Value grouped = tensor::ExpandShapeOp::create(
+        b, loc, RankedTensorType::get({groups, groupSize}, f64), partials,
+        ArrayRef<ReassociationIndices>{{0, 1}});
+    AffineExpr d0 = getAffineDimExpr(0, ctx), d1 = getAffineDimExpr(1, ctx);
+    Value groupSums = eb.sum(
+        grouped, eb.zeros({groups}),
+        {AffineMap::get(2, 0, {d0, d1}, ctx), AffineMap::get(2, 0, {d0}, ctx)},
+        {utils::IteratorType::parallel, utils::IteratorType::reduction});
     Value sumSq =
-        linalg::GenericOp::create(
-            b, loc, TypeRange{scalarType}, partials, eb.zeros({}),
-            ArrayRef<AffineMap>{AffineMap::get(1, 0, {d0}, ctx),
-                                AffineMap::get(1, 0, {}, ctx)},
-            ArrayRef<utils::IteratorType>{utils::IteratorType::reduction},
-            [&](OpBuilder &nb, Location l, ValueRange args) {
-              linalg::YieldOp::create(
-                  nb, l,
-                  ValueRange{arith::AddFOp::create(nb, l, args[1], args[0])});
-            })
-            .getResult(0);
+        eb.sum(groupSums, eb.zeros({}),
+               {AffineMap::get(1, 0, {d0}, ctx), AffineMap::get(1, 0, {}, ctx)},
+               {utils::IteratorType::reduction});
 
     // norm = sqrt(sum); scale = clip / norm when clipping bounds it, else 1.
     auto hyperMap = [&](unsigned dims, int64_t slot) {

@@ -87,6 +87,10 @@ inline linalg::FillOp precedingFill(linalg::LinalgOp op) {
 inline constexpr llvm::StringLiteral kStoresEachElementOnce =
     "hrm.stores_each_element_once";
 
+/// Marks fusedAttention's loop nest (a parallel loop over (head, query)
+/// around a sequential loop over the keys), for hrm-tile-attention-keys.
+inline constexpr llvm::StringLiteral kFusedAttention = "hrm.fused_attention";
+
 /// The store that ends `loop` if `loop` is as hrm-accumulate-in-registers
 /// builds it: from 0 by 1, its only write its last op, a store at exactly
 /// its loop variables (so every element once).

@@ -4,11 +4,12 @@
 // every lowering a fixed composition of named linalg ops and generics.
 //
 //===----------------------------------------------------------------------===//
+#include "BufferLoops.h"
 #include "LinalgEmitter.h"
-#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
-#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "hrm/HrmOps.h"
 #include "hrmc/Conversion/Passes.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 
 #include "mlir/Dialect/Utils/StructuredOpsUtils.h"
 #include "mlir/IR/PatternMatch.h"
@@ -504,6 +505,7 @@ Value lowering::fusedAttention(Emitter &e, Value q, Value k, Value v,
   auto rows = scf::ParallelOp::create(b, loc, ValueRange{zero, zero},
                                       ValueRange{index(bh), index(n)},
                                       ValueRange{one, one});
+  rows->setAttr(hrm::kFusedAttention, b.getUnitAttr());
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(rows.getBody());
   Value h = rows.getInductionVars()[0], i = rows.getInductionVars()[1];

@@ -339,7 +339,7 @@ void lower(linalg::LinalgOp op, linalg::FillOp fill, const hrm::MatmulDims &dims
     SmallVector<Value> ivs(loops.getInductionVars());
     tile.build(ivs[2], ivs[1], ivs[0], ivs[3]);
   } else {
-    auto launch = hrm::createTensorCoreLaunch(rewriter, loc, gx, gy, gz,
+    auto launch = hrm::createStoresOnceLaunch(rewriter, loc, gx, gy, gz,
                                               32 * kWarpsPerBlock);
     tile.build(launch.getBlockIds().x, launch.getBlockIds().y,
                launch.getBlockIds().z, launch.getThreadIds().x);

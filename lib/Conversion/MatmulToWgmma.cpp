@@ -400,9 +400,9 @@ void lower(linalg::LinalgOp op, linalg::FillOp fill,
   } else {
     auto workgroup = gpu::AddressSpaceAttr::get(rewriter.getContext(),
                                                 gpu::AddressSpace::Workgroup);
-    auto launch = hrm::createTensorCoreLaunch(
-        rewriter, loc, gx, gy, gz, kThreads,
-        TypeRange{tile.sharedType(workgroup)});
+    auto launch =
+        hrm::createStoresOnceLaunch(rewriter, loc, gx, gy, gz, kThreads,
+                                    TypeRange{tile.sharedType(workgroup)});
     tile.buildKernel(launch.getBlockIds().x, launch.getBlockIds().y,
                      launch.getBlockIds().z, launch.getThreadIds().x,
                      launch.getWorkgroupAttributions().front());

@@ -118,9 +118,10 @@ inline bool kContiguousBf16(linalg::LinalgOp op, const MatmulDims &dims,
 }
 
 /// A 1-D block of `threads` over the grid (gx, gy, gz), marked
-/// kStoresEachElementOnce, with `workgroup` shared-memory attributions;
-/// `b` is left at the start of its body, before the terminator.
-inline gpu::LaunchOp createTensorCoreLaunch(OpBuilder &b, Location loc,
+/// kStoresEachElementOnce (the tensor-core passes' and
+/// hrm-tile-attention-keys' kernels), with `workgroup` shared-memory
+/// attributions; `b` is left at the start of its body, before the terminator.
+inline gpu::LaunchOp createStoresOnceLaunch(OpBuilder &b, Location loc,
                                             Value gx, Value gy, Value gz,
                                             int64_t threads,
                                             TypeRange workgroup = {}) {

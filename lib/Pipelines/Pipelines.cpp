@@ -120,12 +120,11 @@ std::string hrmc::linalgToCUDAPipeline(llvm::ArrayRef<std::string> chips,
          "hrm-distinct-results,hrm-fill-per-use," +
          kBufferize +
          "hrm-strided-copy-to-linalg{contiguous},"
-         "func.func(hrm-host-bookkeeping," +
+         "func.func(hrm-host-bookkeeping,hrm-tile-attention-keys," +
          (usesWgmma(chips, matmulPrecision) ? "hrm-matmul-to-wgmma," : "") +
-         (matmulPrecision == "f32"
-              ? std::string()
-              : "hrm-matmul-to-mma-sync{precision=" + matmulPrecision.str() +
-                    "},") +
+         (matmulPrecision == "f32" ? std::string()
+                                   : "hrm-matmul-to-mma-sync{precision=" +
+                                         matmulPrecision.str() + "},") +
          "hrm-accumulate-in-registers,"
          "hrm-fuse-row-consumers,"
          "hrm-fuse-epilogues,"

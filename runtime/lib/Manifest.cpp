@@ -106,6 +106,8 @@ llvm::Expected<Manifest> Manifest::parse(llvm::StringRef text,
     if (!cudaLibrary)
       return bad(source, "'cuda' needs a library");
     m.cudaLibrary = cudaLibrary->str();
+    if (std::optional<llvm::StringRef> chip = cuda->getString("loads"))
+      m.cudaChip = chip->str();
   }
   m.batch = *batch;
   m.seqLen = *seqLen;

@@ -58,6 +58,28 @@ llvm::Expected<Device> hrmrt::parseDevice(llvm::StringRef name) {
                                  "' (auto, cpu or cuda)");
 }
 
+llvm::Error hrmrt::checkChipRunsOn(llvm::StringRef chip, int capability) {
+  llvm::StringRef digits = chip;
+  bool specific = digits.consume_back("a");
+  unsigned number = 0;
+  if (!digits.consume_front("sm_") || digits.getAsInteger(10, number) ||
+      number < 10)
+    return llvm::createStringError("the manifest's CUDA chip '" + chip +
+                                   "' is not an architecture like sm_80");
+  auto version = [](int n) {
+    return std::to_string(n / 10) + "." + std::to_string(n % 10);
+  };
+  int needed = static_cast<int>(number);
+  if (specific ? capability == needed : capability >= needed)
+    return llvm::Error::success();
+  return llvm::createStringError(
+      "the artifact's kernels are PTX for " + chip + ", which runs only on " +
+      (specific ? "compute capability " + version(needed)
+                : "compute capability " + version(needed) + " or later") +
+      "; this GPU is " + version(capability) +
+      " (recompile with `hrmc compile --target cuda --chips` naming it)");
+}
+
 namespace {
 
 /// The CUDA backend's functions, from libhrmrt_cuda.so loaded RTLD_GLOBAL
@@ -65,6 +87,7 @@ namespace {
 struct CudaBackend {
   int (*init)(char *, size_t) = nullptr;
   const char *(*deviceName)() = nullptr;
+  int (*computeCapability)() = nullptr;
   void *(*alloc)(int64_t) = nullptr;
   void (*release)(void *) = nullptr;
   void *(*hostAlloc)(int64_t) = nullptr;
@@ -106,6 +129,7 @@ llvm::Expected<const CudaBackend *> cudaBackend() {
       };
       sym(backend.init, "hrmrt_cuda_init");
       sym(backend.deviceName, "hrmrt_cuda_device_name");
+      sym(backend.computeCapability, "hrmrt_cuda_compute_capability");
       sym(backend.alloc, "hrmrt_cuda_alloc");
       sym(backend.release, "hrmrt_cuda_free");
       sym(backend.hostAlloc, "hrmrt_cuda_host_alloc");
@@ -169,13 +193,21 @@ llvm::Expected<std::unique_ptr<Model>> Model::load(llvm::StringRef dir,
             "--target cuda`");
     } else {
       llvm::Expected<const CudaBackend *> backend = cudaBackend();
-      if (backend)
+      // Before the library's constructors JIT the PTX: a driver error there
+      // would not say that the GPU is too old (or, for sm_90a, not Hopper).
+      llvm::Error usable =
+          backend ? (m.cudaChip.empty()
+                         ? llvm::Error::success()
+                         : checkChipRunsOn(m.cudaChip,
+                                           (*backend)->computeCapability()))
+                  : backend.takeError();
+      if (!usable)
         cuda = *backend;
       else if (device == Device::cuda)
         return llvm::createStringError("cannot run on CUDA: " +
-                                       llvm::toString(backend.takeError()));
+                                       llvm::toString(std::move(usable)));
       else
-        llvm::consumeError(backend.takeError());
+        llvm::consumeError(std::move(usable));
     }
   }
   model->onGPU_ = cuda != nullptr;

@@ -31,7 +31,10 @@
 // CHECK: tensor.extract_slice %[[P1]][1] [8] [1]
 // CHECK: linalg.generic {{.*}} ins(%[[WM]] : tensor<8x8xf32>)
 // CHECK: %[[P2:.*]] = tensor.insert_slice {{.*}} into %[[P1]][1] [8] [1]
-// CHECK: %[[SUM:.*]] = linalg.generic {{.*}} iterator_types = ["reduction"]} ins(%[[P2]] : tensor<9xf64>)
+// Their sum in two levels: 3 groups of 3 rows, then the groups.
+// CHECK: %[[GR:.*]] = tensor.expand_shape %[[P2]] {{\[\[}}0, 1]] output_shape [3, 3] : tensor<9xf64> into tensor<3x3xf64>
+// CHECK: %[[GS:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "reduction"]} ins(%[[GR]] : tensor<3x3xf64>) outs(%{{.*}} : tensor<3xf64>)
+// CHECK: %[[SUM:.*]] = linalg.generic {{.*}} iterator_types = ["reduction"]} ins(%[[GS]] : tensor<3xf64>)
 // The norm, and the clipping scale from the bound (slot 5).
 // CHECK: %[[NS:.*]]:2 = linalg.generic {indexing_maps = [#{{.*}}, #[[CLIP:map[0-9]*]], {{.*}}], iterator_types = []} ins(%[[SUM]], %[[H]] : tensor<f64>, tensor<8xf64>)
 // CHECK: math.sqrt

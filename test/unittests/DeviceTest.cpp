@@ -56,3 +56,23 @@ TEST(Device, CudaBackendNamesTheDeviceOrWhyNot) {
   }
   EXPECT_FALSE(name->empty());
 }
+
+// PTX runs on its own compute capability and later ones; sm_90a PTX (wgmma)
+// only on 9.0.
+TEST(Device, ChipRunsOn) {
+  EXPECT_FALSE(static_cast<bool>(checkChipRunsOn("sm_80", 80)));
+  EXPECT_FALSE(static_cast<bool>(checkChipRunsOn("sm_80", 90)));
+  EXPECT_FALSE(static_cast<bool>(checkChipRunsOn("sm_90", 100)));
+  EXPECT_FALSE(static_cast<bool>(checkChipRunsOn("sm_90a", 90)));
+  EXPECT_EQ(llvm::toString(checkChipRunsOn("sm_90", 86)),
+            "the artifact's kernels are PTX for sm_90, which runs only on "
+            "compute capability 9.0 or later; this GPU is 8.6 (recompile "
+            "with `hrmc compile --target cuda --chips` naming it)");
+  EXPECT_EQ(llvm::toString(checkChipRunsOn("sm_90a", 100)),
+            "the artifact's kernels are PTX for sm_90a, which runs only on "
+            "compute capability 9.0; this GPU is 10.0 (recompile with "
+            "`hrmc compile --target cuda --chips` naming it)");
+  EXPECT_EQ(llvm::toString(checkChipRunsOn("gfx90a", 90)),
+            "the manifest's CUDA chip 'gfx90a' is not an architecture like "
+            "sm_80");
+}

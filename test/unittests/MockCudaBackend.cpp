@@ -1,4 +1,5 @@
-//===- MockCudaBackend.cpp - libhrmrt_cuda's interface, without a GPU ------===//
+//===- MockCudaBackend.cpp - libhrmrt_cuda's interface, without a GPU
+//------===//
 //
 // Stands in for runtime/lib/cuda/CudaBackend.cpp (HRMRT_CUDA_LIBRARY=this
 // library) so that the host side of a CUDA artifact can be checked on a
@@ -10,8 +11,9 @@
 // Kernels are not run, so outputs are meaningless. CUDA graphs are
 // modelled: a capture counts the launches it records, a replay adds them
 // to the launch count. HRMRT_MOCK_DEVICE_BYTES=N gives the "device" N bytes:
-// an allocation beyond them fails as cuMemAlloc does. At exit it prints
-// what it saw.
+// an allocation beyond them fails as cuMemAlloc does;
+// HRMRT_MOCK_COMPUTE_CAPABILITY=N (default 90) is the compute capability it
+// reports. At exit it prints what it saw.
 //
 //===----------------------------------------------------------------------===//
 #include <cstdint>
@@ -88,6 +90,10 @@ extern "C" {
 
 int hrmrt_cuda_init(char *, size_t) { return 0; }
 const char *hrmrt_cuda_device_name() { return "mock: kernels are not run"; }
+int hrmrt_cuda_compute_capability() {
+  const char *env = std::getenv("HRMRT_MOCK_COMPUTE_CAPABILITY");
+  return env ? std::atoi(env) : 90;
+}
 
 // A size header in front of each block (host memory here); the real backend
 // keeps sizes beside its blocks.

@@ -393,6 +393,41 @@ def HrmMatmulToWgmma : Pass<"hrm-matmul-to-wgmma"> {
                            "::mlir::vector::VectorDialect"];
 }
 
+def HrmTileAttentionKeys : Pass<"hrm-tile-attention-keys"> {
+  let summary = "Stages the fused attention's keys and values in shared memory";
+  let description = [{
+    Rewrites the loop nest of `convert-hrm-to-linalg{fused-attention}` (a
+    parallel loop over (head, query) marked `hrm.fused_attention`, around a
+    sequential loop over the keys that carries the online softmax) into a
+    `gpu.launch` with a block per tile of 64 queries of one head (32 when
+    64 rows of every staged buffer would pass 32 KiB of shared memory) and
+    a thread per query. For each tile of as many keys, the block's threads
+    copy the key and value rows (every buffer the key loop reads at the key
+    index) into shared memory, neighbouring threads reading neighbouring
+    elements, then each thread runs its key loop over the tile, reading
+    those rows there; barriers separate the copies from the reads. The
+    block reads the keys its last query sees (the mask's bound, which does
+    not decrease along the queries), each thread those its own query sees.
+    The key loop's body is cloned unchanged, so every query adds the same
+    terms in the same order as the untiled loop.
+
+    A nest whose key loop does not start at 0 by 1, whose staged buffers
+    differ in shape or are written, or that does other than pure arithmetic
+    before its key loop is left alone.
+
+    `emulate` builds the same blocks on the host (`scf.parallel` over the
+    blocks, loops over the threads between what would be barriers, the
+    threads' carried state in a buffer), so that the tiling runs on the CPU.
+  }];
+  let options = [
+    Option<"emulate", "emulate", "bool", /*default=*/"false",
+           "Host loops instead of gpu.launch (for testing on the CPU)">,
+  ];
+  let dependentDialects = ["::mlir::gpu::GPUDialect",
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::memref::MemRefDialect"];
+}
+
 def HrmBf16MatmulOperands : Pass<"hrm-bf16-matmul-operands", "::mlir::ModuleOp"> {
   let summary = "Stores the operands of the tensor cores' matmuls in bf16";
   let description = [{

@@ -28,6 +28,9 @@ extern "C" {
 int hrmrt_cuda_init(char *error, size_t size);
 /// The device's name (after a successful init).
 const char *hrmrt_cuda_device_name();
+/// The device's compute capability as major * 10 + minor (90 for an
+/// H100), after a successful init.
+int hrmrt_cuda_compute_capability();
 /// Device memory (null on failure, with the error kept). Freed blocks are
 /// kept for later requests of the same size, not returned to the driver.
 void *hrmrt_cuda_alloc(int64_t bytes);

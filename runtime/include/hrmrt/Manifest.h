@@ -31,6 +31,9 @@ struct Manifest {
   std::string library;
   /// The CUDA host library (`hrmc compile --target cuda`), or "".
   std::string cudaLibrary;
+  /// The architecture of the PTX that library loads ("sm_80", "sm_90a"),
+  /// or "" when the manifest does not say.
+  std::string cudaChip;
   int64_t batch = 0;
   int64_t seqLen = 0;
   std::vector<ParamSpec> params;

@@ -22,6 +22,12 @@ llvm::Expected<Device> parseDevice(llvm::StringRef name);
 /// (runtime built without CUDA, no driver, no device).
 llvm::Expected<std::string> cudaDeviceName();
 
+/// Whether PTX for `chip` ("sm_80", "sm_90a") runs on a GPU of compute
+/// capability `capability` (major * 10 + minor): plain PTX on its own
+/// capability and later ones, architecture-specific ("a") PTX only on its
+/// own. The error names both.
+llvm::Error checkChipRunsOn(llvm::StringRef chip, int capability);
+
 /// A compiled artifact (manifest.json + model.so) loaded into the process,
 /// with its parameters, inputs and outputs in one arena. The accessors
 /// below return host memory. On the CUDA backend that arena is a pinned

@@ -49,6 +49,7 @@ struct Driver {
   HRMRT_CU(cuDeviceGetCount)
   HRMRT_CU(cuDeviceGet)
   HRMRT_CU(cuDeviceGetName)
+  HRMRT_CU(cuDeviceGetAttribute)
   HRMRT_CU(cuDevicePrimaryCtxRetain)
   HRMRT_CU(cuCtxSetCurrent)
   HRMRT_CU(cuCtxSynchronize)
@@ -76,6 +77,7 @@ struct Driver {
 #undef HRMRT_CU
   CUcontext context = nullptr;
   char name[256] = "";
+  int computeCapability = 0; // major * 10 + minor
   std::string initError;
   bool ready = false;
 };
@@ -248,6 +250,7 @@ void initialise() {
   HRMRT_LOAD(cuDeviceGetCount)
   HRMRT_LOAD(cuDeviceGet)
   HRMRT_LOAD(cuDeviceGetName)
+  HRMRT_LOAD(cuDeviceGetAttribute)
   HRMRT_LOAD(cuDevicePrimaryCtxRetain)
   HRMRT_LOAD(cuCtxSetCurrent)
   HRMRT_LOAD(cuCtxSynchronize)
@@ -295,6 +298,15 @@ void initialise() {
   if ((r = driver.cuDeviceGet(&device, 0)) != CUDA_SUCCESS)
     return fail(r, "cuDeviceGet");
   driver.cuDeviceGetName(driver.name, sizeof(driver.name), device);
+  int major = 0, minor = 0;
+  if ((r = driver.cuDeviceGetAttribute(
+           &major, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR, device)) !=
+          CUDA_SUCCESS ||
+      (r = driver.cuDeviceGetAttribute(
+           &minor, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR, device)) !=
+          CUDA_SUCCESS)
+    return fail(r, "cuDeviceGetAttribute (compute capability)");
+  driver.computeCapability = major * 10 + minor;
   if ((r = driver.cuDevicePrimaryCtxRetain(&driver.context, device)) !=
       CUDA_SUCCESS)
     return fail(r, "cuDevicePrimaryCtxRetain");
@@ -359,6 +371,8 @@ int hrmrt_cuda_init(char *error, size_t size) {
 }
 
 const char *hrmrt_cuda_device_name() { return driver.name; }
+
+int hrmrt_cuda_compute_capability() { return driver.computeCapability; }
 
 void *hrmrt_cuda_alloc(int64_t bytes) {
   if (!ready("hrmrt_cuda_alloc"))
