@@ -194,14 +194,21 @@ public:
     }
   }
 
-  /// The thread's key loop over the staged tile starting at `k0`, from the
-  /// carried state `state`; a thread past the last query runs no keys.
-  SmallVector<Value> keysOfTile(IRMapping map, Value valid, Value k0,
+  /// Where the thread's keys end: its query's bound, or 0 past the last
+  /// query. Chosen once, outside the tile loop: a select per tile made
+  /// ptxas spill on sm_90.
+  Value keyEnd(IRMapping &map, Value valid) {
+    return arith::SelectOp::create(
+        b, loc, valid, map.lookupOrDefault(nest.keys.getUpperBound()),
+        index(0));
+  }
+
+  /// The thread's key loop over the staged tile starting at `k0`, up to
+  /// `end`, from the carried state `state`.
+  SmallVector<Value> keysOfTile(IRMapping map, Value end, Value k0,
                                 ValueRange state) {
-    Value end = map.lookupOrDefault(nest.keys.getUpperBound());
     Value tileEnd = arith::MinUIOp::create(
         b, loc, arith::AddIOp::create(b, loc, k0, index(nest.tile)), end);
-    tileEnd = arith::SelectOp::create(b, loc, valid, tileEnd, k0);
     auto loop = scf::ForOp::create(b, loc, k0, tileEnd, index(1), state);
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(loop.getBody());
@@ -249,6 +256,7 @@ public:
     Value q = query(thread);
     Value valid = inRange(q);
     IRMapping map = threadMap(q);
+    Value end = keyEnd(map, valid);
     SmallVector<Value> init;
     for (Value v : nest.keys.getInitArgs())
       init.push_back(map.lookupOrDefault(v));
@@ -261,7 +269,7 @@ public:
       copyTile(thread, k0);
       gpu::BarrierOp::create(b, loc);
       SmallVector<Value> next =
-          keysOfTile(map, valid, k0, loop.getRegionIterArgs());
+          keysOfTile(map, end, k0, loop.getRegionIterArgs());
       // No thread may overwrite the tile while another reads it.
       gpu::BarrierOp::create(b, loc);
       scf::YieldOp::create(b, loc, next);
@@ -308,7 +316,8 @@ public:
       forEachThread([&](Value thread) {
         Value q = query(thread);
         IRMapping map = threadMap(q);
-        store(thread, keysOfTile(map, inRange(q), k0, load(thread)));
+        store(thread,
+              keysOfTile(map, keyEnd(map, inRange(q)), k0, load(thread)));
       });
     }
     forEachThread([&](Value thread) {

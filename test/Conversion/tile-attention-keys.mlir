@@ -17,6 +17,8 @@
 // CHECK: %[[BEND:.*]] = arith.minui %[[LAST1]], %{{.*}} : index
 // CHECK: %[[I:.*]] = arith.addi %[[Q0]], %[[T]] : index
 // CHECK: %[[VALID:.*]] = arith.cmpi ult, %[[I]], %{{.*}} : index
+// CHECK: %[[OWN:.*]] = arith.minui
+// CHECK: %[[END:.*]] = arith.select %[[VALID]], %[[OWN]], %{{.*}} : index
 // CHECK: %[[TILES:.*]]:6 = scf.for %[[K0:.*]] = %{{.*}} to %[[BEND]] step %[[C64]] iter_args(
 // CHECK:   scf.for %[[R:.*]] = %{{.*}} to %{{.*}} step
 // CHECK:     %[[FLAT0:.*]] = arith.muli %[[R]], %[[C64]] : index
@@ -30,8 +32,9 @@
 // CHECK:       memref.load %[[V]][%[[BY]], %[[KEY]], %[[COL]]]
 // CHECK:       memref.store %{{.*}}, %[[VS]][%[[ROW]], %[[COL]]]
 // CHECK:   gpu.barrier
-// CHECK:   arith.select %[[VALID]]
-// CHECK:   scf.for %[[J:.*]] = %[[K0]] to
+// CHECK:   %[[TEND0:.*]] = arith.addi %[[K0]], %[[C64]] : index
+// CHECK:   %[[TEND:.*]] = arith.minui %[[TEND0]], %[[END]] : index
+// CHECK:   scf.for %[[J:.*]] = %[[K0]] to %[[TEND]] step
 // CHECK:     memref.load %[[Q]][%[[BY]], %[[I]],
 // CHECK:     %[[JR:.*]] = arith.subi %[[J]], %[[K0]] : index
 // CHECK:     memref.load %[[KS]][%[[JR]],
