@@ -34,13 +34,15 @@ constexpr int64_t kSharedBudget = 32 * 1024;
 
 /// fusedAttention's nest: rows over (head, query), inside it pure index
 /// arithmetic, then `keys` over [0, end(query)) reading `sources` (the key
-/// and value buffers, [heads, keys, headDim]) at the key index, then the
-/// query's stores.
+/// and value buffers, [heads, keys, headDim]) at the key index and, when
+/// one buffer is read at the query index, `query` (its row of the queries,
+/// [heads, queries, queryDim]), then the query's stores.
 struct AttentionNest {
   scf::ParallelOp rows;
   scf::ForOp keys;
   SmallVector<Value> sources;
-  int64_t heads, queries, keyCount, headDim, tile;
+  Value query;
+  int64_t heads, queries, keyCount, headDim, queryDim, tile;
   Type element;
 };
 
@@ -48,7 +50,7 @@ std::optional<AttentionNest> match(scf::ParallelOp rows) {
   if (!rows->hasAttr(hrm::kFusedAttention) || rows.getNumLoops() != 2 ||
       rows.getNumResults() != 0)
     return std::nullopt;
-  AttentionNest nest{rows, {}, {}, 0, 0, 0, 0, 0, {}};
+  AttentionNest nest{rows, {}, {}, {}, 0, 0, 0, 0, 0, 0, {}};
   for (auto [lb, ub, step] :
        llvm::zip(rows.getLowerBound(), rows.getUpperBound(), rows.getStep()))
     if (!isConstantIntValue(lb, 0) || !isConstantIntValue(step, 1) ||
@@ -95,6 +97,25 @@ std::optional<AttentionNest> match(scf::ParallelOp rows) {
   });
   if (!ok || nest.sources.empty())
     return std::nullopt;
+  // The query's row, read again for every key: one buffer read at the
+  // query index, not also a staged one.
+  Value queryIndex = rows.getInductionVars()[1];
+  keys.walk([&](memref::LoadOp load) {
+    if (load.getIndices().size() != 3 || load.getIndices()[1] != queryIndex)
+      return;
+    auto type = cast<MemRefType>(load.getMemRef().getType());
+    bool fits = load.getIndices()[0] == head && type.hasStaticShape() &&
+                type.getLayout().isIdentity() &&
+                type.getElementType() == nest.element &&
+                type.getDimSize(1) == nest.queries &&
+                !llvm::is_contained(nest.sources, load.getMemRef());
+    if (!fits || (nest.query && nest.query != load.getMemRef()))
+      ok = false;
+    nest.query = load.getMemRef();
+    nest.queryDim = type.getDimSize(2);
+  });
+  if (!ok)
+    nest.query = nullptr;
   // The carried state is kept in a buffer of the element type when the
   // kernel is emulated.
   for (Value init : keys.getInitArgs())
@@ -105,7 +126,8 @@ std::optional<AttentionNest> match(scf::ParallelOp rows) {
     if (op == rows.getOperation())
       return WalkResult::advance();
     if (auto store = dyn_cast<memref::StoreOp>(op))
-      if (llvm::is_contained(nest.sources, store.getMemRef()))
+      if (llvm::is_contained(nest.sources, store.getMemRef()) ||
+          (nest.query && store.getMemRef() == nest.query))
         return WalkResult::interrupt();
     if (!isa<memref::StoreOp, memref::LoadOp>(op) && !isPure(op) &&
         !isa<scf::ForOp, scf::YieldOp, scf::ReduceOp>(op))
@@ -114,7 +136,8 @@ std::optional<AttentionNest> match(scf::ParallelOp rows) {
   });
   if (written.wasInterrupted())
     return std::nullopt;
-  int64_t rowBytes = static_cast<int64_t>(nest.sources.size()) * nest.headDim *
+  int64_t rowBytes = (static_cast<int64_t>(nest.sources.size()) * nest.headDim +
+                      (nest.query ? nest.queryDim + 1 : 0)) *
                      nest.element.getIntOrFloatBitWidth() / 8;
   nest.tile = kMaxTile;
   while (nest.tile > kMinTile && nest.tile * rowBytes > kSharedBudget)
@@ -132,10 +155,28 @@ public:
   TiledAttention(OpBuilder &b, AttentionNest nest)
       : b(b), loc(nest.rows.getLoc()), nest(nest) {}
 
+  /// A tile per source, then the queries' tile, its rows one element
+  /// longer than the queries' so that the threads of a warp, each reading
+  /// its own row at the same column, hit 32 different banks.
+  SmallVector<Type> sharedTypes(Attribute memorySpace) const {
+    SmallVector<Type> types(
+        nest.sources.size(),
+        MemRefType::get({nest.tile, nest.headDim}, nest.element,
+                        MemRefLayoutAttrInterface(), memorySpace));
+    if (nest.query)
+      types.push_back(MemRefType::get({nest.tile, nest.queryDim + 1},
+                                      nest.element, MemRefLayoutAttrInterface(),
+                                      memorySpace));
+    return types;
+  }
+
   void setBlock(Value queryBlock, Value headIndex, ValueRange sharedTiles) {
     head = headIndex;
     firstQuery = arith::MulIOp::create(b, loc, queryBlock, index(nest.tile));
-    tiles.assign(sharedTiles.begin(), sharedTiles.end());
+    tiles.assign(sharedTiles.begin(),
+                 sharedTiles.begin() + nest.sources.size());
+    if (nest.query)
+      queryTile = sharedTiles.back();
     // The block's last query bounds the keys any of its threads reads.
     Value last = arith::MinUIOp::create(
         b, loc, arith::AddIOp::create(b, loc, firstQuery, index(nest.tile)),
@@ -168,30 +209,53 @@ public:
                                  index(nest.queries));
   }
 
-  /// The thread's share of the copy of keys [k0, k0 + tile) of every
-  /// source: element r * tile + thread of the flattened tile, so that
-  /// neighbouring threads read neighbouring addresses.
-  void copyTile(Value thread, Value k0) {
-    auto loop =
-        scf::ForOp::create(b, loc, index(0), index(nest.headDim), index(1));
+  /// The thread's share of a copy of `tile` rows of `width` elements:
+  /// element r * tile + thread of the flattened rows for each r, so that
+  /// neighbouring threads read neighbouring addresses. `copy(row, col)`
+  /// copies one element; `b` is left inside the loop.
+  template <typename Copy>
+  void forEachShare(Value thread, int64_t width, Copy copy) {
+    auto loop = scf::ForOp::create(b, loc, index(0), index(width), index(1));
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(loop.getBody());
     Value flat = arith::AddIOp::create(
         b, loc,
         arith::MulIOp::create(b, loc, loop.getInductionVar(), index(nest.tile)),
         thread);
-    Value row = arith::DivUIOp::create(b, loc, flat, index(nest.headDim));
-    Value col = arith::RemUIOp::create(b, loc, flat, index(nest.headDim));
-    Value key = arith::AddIOp::create(b, loc, k0, row);
-    Value inside = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, key,
-                                         index(nest.keyCount));
-    auto guarded = scf::IfOp::create(b, loc, inside);
-    b.setInsertionPointToStart(&guarded.getThenRegion().front());
-    for (auto [source, tile] : llvm::zip(nest.sources, tiles)) {
+    copy(arith::DivUIOp::create(b, loc, flat, index(width)).getResult(),
+         arith::RemUIOp::create(b, loc, flat, index(width)).getResult());
+  }
+
+  /// The thread's share of the copy of the block's query rows; read after
+  /// the first tile's barrier.
+  void stageQueries(Value thread) {
+    if (!nest.query)
+      return;
+    forEachShare(thread, nest.queryDim, [&](Value row, Value col) {
+      Value q = arith::AddIOp::create(b, loc, firstQuery, row);
+      auto guarded = scf::IfOp::create(b, loc, inRange(q));
+      b.setInsertionPointToStart(&guarded.getThenRegion().front());
       Value v =
-          memref::LoadOp::create(b, loc, source, ValueRange{head, key, col});
-      memref::StoreOp::create(b, loc, v, tile, ValueRange{row, col});
-    }
+          memref::LoadOp::create(b, loc, nest.query, ValueRange{head, q, col});
+      memref::StoreOp::create(b, loc, v, queryTile, ValueRange{row, col});
+    });
+  }
+
+  /// The thread's share of the copy of keys [k0, k0 + tile) of every
+  /// source.
+  void copyTile(Value thread, Value k0) {
+    forEachShare(thread, nest.headDim, [&](Value row, Value col) {
+      Value key = arith::AddIOp::create(b, loc, k0, row);
+      Value inside = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult,
+                                           key, index(nest.keyCount));
+      auto guarded = scf::IfOp::create(b, loc, inside);
+      b.setInsertionPointToStart(&guarded.getThenRegion().front());
+      for (auto [source, tile] : llvm::zip(nest.sources, tiles)) {
+        Value v =
+            memref::LoadOp::create(b, loc, source, ValueRange{head, key, col});
+        memref::StoreOp::create(b, loc, v, tile, ValueRange{row, col});
+      }
+    });
   }
 
   /// Where the thread's keys end: its query's bound, or 0 past the last
@@ -221,9 +285,22 @@ public:
     for (Value v : yield.getOperands())
       next.push_back(map.lookupOrDefault(v));
     scf::YieldOp::create(b, loc, next);
-    // The sources' rows at this key now come from the tile.
+    // The sources' rows at this key, and the thread's query row, now come
+    // from shared memory.
     Value key = loop.getInductionVar();
+    Value ownQuery = map.lookupOrDefault(nest.rows.getInductionVars()[1]);
     loop.walk([&](memref::LoadOp load) {
+      if (nest.query && load.getMemRef() == nest.query &&
+          load.getIndices()[1] == ownQuery) {
+        OpBuilder::InsertionGuard inner(b);
+        b.setInsertionPoint(load);
+        Value row = arith::SubIOp::create(b, loc, ownQuery, firstQuery);
+        Value staged = memref::LoadOp::create(
+            b, loc, queryTile, ValueRange{row, load.getIndices()[2]});
+        load.replaceAllUsesWith(staged);
+        load.erase();
+        return;
+      }
       auto it = llvm::find(nest.sources, load.getMemRef());
       if (it == nest.sources.end() || load.getIndices()[1] != key)
         return;
@@ -260,6 +337,7 @@ public:
     SmallVector<Value> init;
     for (Value v : nest.keys.getInitArgs())
       init.push_back(map.lookupOrDefault(v));
+    stageQueries(thread);
     auto loop =
         scf::ForOp::create(b, loc, index(0), blockEnd, index(nest.tile), init);
     {
@@ -281,9 +359,8 @@ public:
   /// the threads, and the threads' state lives in a buffer.
   void buildEmulation(Value queryBlock, Value headIndex) {
     SmallVector<Value> shared;
-    for (size_t s = 0; s < nest.sources.size(); ++s)
-      shared.push_back(memref::AllocOp::create(
-          b, loc, MemRefType::get({nest.tile, nest.headDim}, nest.element)));
+    for (Type type : sharedTypes(Attribute()))
+      shared.push_back(memref::AllocOp::create(b, loc, cast<MemRefType>(type)));
     setBlock(queryBlock, headIndex, shared);
     int64_t carried = nest.keys.getNumRegionIterArgs();
     Value state = memref::AllocOp::create(
@@ -305,6 +382,7 @@ public:
       for (Value v : nest.keys.getInitArgs())
         init.push_back(map.lookupOrDefault(v));
       store(thread, init);
+      stageQueries(thread);
     });
     auto loop =
         scf::ForOp::create(b, loc, index(0), blockEnd, index(nest.tile));
@@ -344,7 +422,7 @@ private:
   OpBuilder &b;
   Location loc;
   AttentionNest nest;
-  Value head, firstQuery, blockEnd;
+  Value head, firstQuery, blockEnd, queryTile;
   SmallVector<Value> tiles;
 };
 
@@ -367,10 +445,7 @@ void lower(AttentionNest nest, bool emulate, RewriterBase &rewriter) {
   } else {
     auto workgroup = gpu::AddressSpaceAttr::get(rewriter.getContext(),
                                                 gpu::AddressSpace::Workgroup);
-    SmallVector<Type> shared(
-        nest.sources.size(),
-        MemRefType::get({nest.tile, nest.headDim}, nest.element,
-                        MemRefLayoutAttrInterface(), workgroup));
+    SmallVector<Type> shared = tiled.sharedTypes(workgroup);
     auto launch = hrm::createStoresOnceLaunch(rewriter, loc, blocks, heads,
                                               index(1), nest.tile, shared);
     tiled.buildKernel(launch.getBlockIds().x, launch.getBlockIds().y,

@@ -1,16 +1,18 @@
 // RUN: hrm-opt %s -split-input-file --hrm-tile-attention-keys --cse | FileCheck %s
 
-// A block per 64 queries of a head, a thread per query; per tile of 64 keys
-// the threads copy the key and value rows into shared memory (neighbouring
-// threads, neighbouring elements; keys past the end not read), wait, run
-// their key loops over the tile reading it there, and wait again. The
-// block's tiles end where its last query's keys end; a thread past the last
-// query runs no keys and stores nothing.
+// A block per 64 queries of a head, a thread per query. The threads copy
+// the block's query rows into shared memory once, each row padded by one
+// element; per tile of 64 keys they copy the key and value rows into
+// shared memory (neighbouring threads, neighbouring elements; rows past the
+// end not read), wait, run their key loops over the tile reading keys,
+// values and their own query row there, and wait again. The block's tiles
+// end where its last query's keys end; a thread past the last query runs no
+// keys and stores nothing.
 // CHECK-LABEL: func.func @causal
 // CHECK-SAME: (%[[Q:.*]]: memref<2x70x4xf32>, %[[K:.*]]: memref<2x70x4xf32>, %[[V:.*]]: memref<2x70x4xf32>, %[[O:.*]]: memref<2x70x4xf32>)
 // CHECK-DAG: %[[C2:.*]] = arith.constant 2 : index
 // CHECK-DAG: %[[C64:.*]] = arith.constant 64 : index
-// CHECK: gpu.launch blocks(%[[BX:.*]], %[[BY:.*]], %{{.*}}) in (%{{.*}} = %[[C2]], %{{.*}} = %[[C2]], %{{.*}} = %{{.*}}) threads(%[[T:.*]], %{{.*}}, %{{.*}}) in (%{{.*}} = %[[C64]], {{.*}}) workgroup(%[[KS:.*]] : memref<64x4xf32, #gpu.address_space<workgroup>>, %[[VS:.*]] : memref<64x4xf32, #gpu.address_space<workgroup>>)
+// CHECK: gpu.launch blocks(%[[BX:.*]], %[[BY:.*]], %{{.*}}) in (%{{.*}} = %[[C2]], %{{.*}} = %[[C2]], %{{.*}} = %{{.*}}) threads(%[[T:.*]], %{{.*}}, %{{.*}}) in (%{{.*}} = %[[C64]], {{.*}}) workgroup(%[[KS:.*]] : memref<64x4xf32, #gpu.address_space<workgroup>>, %[[VS:.*]] : memref<64x4xf32, #gpu.address_space<workgroup>>, %[[QS:.*]] : memref<64x5xf32, #gpu.address_space<workgroup>>)
 // CHECK: %[[Q0:.*]] = arith.muli %[[BX]], %{{.*}} : index
 // CHECK: %[[LAST:.*]] = arith.subi
 // CHECK: %[[LAST1:.*]] = arith.addi %[[LAST]], %{{.*}} : index
@@ -19,6 +21,13 @@
 // CHECK: %[[VALID:.*]] = arith.cmpi ult, %[[I]], %{{.*}} : index
 // CHECK: %[[OWN:.*]] = arith.minui
 // CHECK: %[[END:.*]] = arith.select %[[VALID]], %[[OWN]], %{{.*}} : index
+// CHECK: scf.for
+// CHECK:   %[[QROW:.*]] = arith.divui
+// CHECK:   %[[QCOL:.*]] = arith.remui
+// CHECK:   %[[QI:.*]] = arith.addi %[[Q0]], %[[QROW]] : index
+// CHECK:   scf.if
+// CHECK:     memref.load %[[Q]][%[[BY]], %[[QI]], %[[QCOL]]]
+// CHECK:     memref.store %{{.*}}, %[[QS]][%[[QROW]], %[[QCOL]]]
 // CHECK: %[[TILES:.*]]:6 = scf.for %[[K0:.*]] = %{{.*}} to %[[BEND]] step %[[C64]] iter_args(
 // CHECK:   scf.for %[[R:.*]] = %{{.*}} to %{{.*}} step
 // CHECK:     %[[FLAT0:.*]] = arith.muli %[[R]], %[[C64]] : index
@@ -35,13 +44,15 @@
 // CHECK:   %[[TEND0:.*]] = arith.addi %[[K0]], %[[C64]] : index
 // CHECK:   %[[TEND:.*]] = arith.minui %[[TEND0]], %[[END]] : index
 // CHECK:   scf.for %[[J:.*]] = %[[K0]] to %[[TEND]] step
-// CHECK:     memref.load %[[Q]][%[[BY]], %[[I]],
+// CHECK:     %[[MINE:.*]] = arith.subi %[[I]], %[[Q0]] : index
+// CHECK:     memref.load %[[QS]][%[[MINE]],
 // CHECK:     %[[JR:.*]] = arith.subi %[[J]], %[[K0]] : index
 // CHECK:     memref.load %[[KS]][%[[JR]],
 // CHECK:     math.exp
 // CHECK:     memref.load %[[VS]][
 // CHECK-NOT: memref.load %[[K]][
 // CHECK-NOT: memref.load %[[V]][
+// CHECK-NOT: memref.load %[[Q]][
 // CHECK:   gpu.barrier
 // CHECK: scf.if %[[VALID]]
 // CHECK:   arith.divf %[[TILES]]#2, %[[TILES]]#1
@@ -112,7 +123,8 @@ func.func @causal(%q: memref<2x70x4xf32>, %k: memref<2x70x4xf32>, %v: memref<2x7
 // -----
 
 // Head size 128: 64 rows of keys and values would take 64 KiB, so the
-// tiles are 32 queries and 32 keys (32 KiB).
+// tiles are 32 queries and 32 keys (32 KiB). No buffer is read at the
+// query index: no query tile.
 // CHECK-LABEL: func.func @wide
 // CHECK: gpu.launch {{.*}} threads({{.*}}) in (%{{.*}} = %[[C32:.*]], {{.*}}) workgroup(%{{.*}} : memref<32x128xf32, #gpu.address_space<workgroup>>, %{{.*}} : memref<32x128xf32, #gpu.address_space<workgroup>>)
 func.func @wide(%q: memref<1x40x128xf32>, %k: memref<1x40x128xf32>, %v: memref<1x40x128xf32>, %out: memref<1x40x128xf32>) {

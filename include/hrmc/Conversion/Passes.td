@@ -401,15 +401,20 @@ def HrmTileAttentionKeys : Pass<"hrm-tile-attention-keys"> {
     sequential loop over the keys that carries the online softmax) into a
     `gpu.launch` with a block per tile of 64 queries of one head (32 when
     64 rows of every staged buffer would pass 32 KiB of shared memory) and
-    a thread per query. For each tile of as many keys, the block's threads
-    copy the key and value rows (every buffer the key loop reads at the key
-    index) into shared memory, neighbouring threads reading neighbouring
-    elements, then each thread runs its key loop over the tile, reading
-    those rows there; barriers separate the copies from the reads. The
-    block reads the keys its last query sees (the mask's bound, which does
-    not decrease along the queries), each thread those its own query sees.
-    The key loop's body is cloned unchanged, so every query adds the same
-    terms in the same order as the untiled loop.
+    a thread per query.
+
+    The block's threads first copy its query rows (the buffer the key loop
+    reads at the query index, if there is one) into shared memory, each
+    row padded by one element, so that a warp reading its 32 rows at one
+    column hits 32 banks. For each tile of as many keys they then copy the
+    key and value rows (every buffer the key loop reads at the key index)
+    into shared memory, neighbouring threads reading neighbouring
+    elements, and each thread runs its key loop over the tile, reading
+    those rows and its query row there; barriers separate the copies from
+    the reads. The block reads the keys its last query sees (the mask's
+    bound, which does not decrease along the queries), each thread those
+    its own query sees. The key loop's body is cloned unchanged, so every
+    query adds the same terms in the same order as the untiled loop.
 
     A nest whose key loop does not start at 0 by 1, whose staged buffers
     differ in shape or are written, or that does other than pure arithmetic
