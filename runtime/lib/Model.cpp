@@ -73,10 +73,9 @@ llvm::Error hrmrt::checkChipRunsOn(llvm::StringRef chip, int capability) {
   if (specific ? capability == needed : capability >= needed)
     return llvm::Error::success();
   return llvm::createStringError(
-      "the artifact's kernels are PTX for " + chip + ", which runs only on " +
-      (specific ? "compute capability " + version(needed)
-                : "compute capability " + version(needed) + " or later") +
-      "; this GPU is " + version(capability) +
+      "the artifact's kernels are PTX for " + chip +
+      ", which runs only on compute capability " + version(needed) +
+      (specific ? "" : " or later") + "; this GPU is " + version(capability) +
       " (recompile with `hrmc compile --target cuda --chips` naming it)");
 }
 
