@@ -1,12 +1,12 @@
-//===- TileAttentionKeys.cpp - fused attention's keys through shared memory
-//===//
+//===- TileAttentionKeys.cpp - fused attention through shared memory -----===//
 //
 // fusedAttention's kernel is a thread per query row, and every thread reads
-// each key and value row it sees from global memory. Here a block of
-// threads (a tile of queries of one head) copies each tile of keys and
-// values into shared memory once, coalesced, and every thread's key loop
-// reads them there. The key loop's body is cloned unchanged, so each query
-// adds the same terms in the same order as before.
+// each key and value row it sees, and its own query row once per key, from
+// global memory. Here a block of threads (a tile of queries of one head)
+// copies its query rows once and each tile of keys and values into shared
+// memory, coalesced, and every thread's key loop reads them there. The key
+// loop's body is cloned unchanged, so each query adds the same terms in the
+// same order as before.
 //
 //===----------------------------------------------------------------------===//
 #include "BufferLoops.h"
@@ -186,8 +186,6 @@ public:
     blockEnd = map.lookupOrDefault(nest.keys.getUpperBound());
   }
 
-  Value tileCount() { return blockEnd; }
-
   /// The pre-loop values of the thread's query; `query` is that query.
   IRMapping threadMap(Value query) {
     IRMapping map;
@@ -211,8 +209,8 @@ public:
 
   /// The thread's share of a copy of `tile` rows of `width` elements:
   /// element r * tile + thread of the flattened rows for each r, so that
-  /// neighbouring threads read neighbouring addresses. `copy(row, col)`
-  /// copies one element; `b` is left inside the loop.
+  /// neighbouring threads read neighbouring addresses. `copy(row, col)`,
+  /// called with `b` inside the loop, copies one element.
   template <typename Copy>
   void forEachShare(Value thread, int64_t width, Copy copy) {
     auto loop = scf::ForOp::create(b, loc, index(0), index(width), index(1));
