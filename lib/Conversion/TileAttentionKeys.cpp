@@ -284,32 +284,29 @@ public:
       next.push_back(map.lookupOrDefault(v));
     scf::YieldOp::create(b, loc, next);
     // The sources' rows at this key, and the thread's query row, now come
-    // from shared memory.
+    // from shared memory: row `at - origin` of `tile`.
+    auto readStaged = [&](memref::LoadOp load, Value tile, Value at,
+                          Value origin) {
+      OpBuilder::InsertionGuard inner(b);
+      b.setInsertionPoint(load);
+      Value row = arith::SubIOp::create(b, loc, at, origin);
+      load.replaceAllUsesWith(
+          memref::LoadOp::create(b, loc, tile,
+                                 ValueRange{row, load.getIndices()[2]})
+              .getResult());
+      load.erase();
+    };
     Value key = loop.getInductionVar();
     Value ownQuery = map.lookupOrDefault(nest.rows.getInductionVars()[1]);
     loop.walk([&](memref::LoadOp load) {
-      if (nest.query && load.getMemRef() == nest.query &&
-          load.getIndices()[1] == ownQuery) {
-        OpBuilder::InsertionGuard inner(b);
-        b.setInsertionPoint(load);
-        Value row = arith::SubIOp::create(b, loc, ownQuery, firstQuery);
-        Value staged = memref::LoadOp::create(
-            b, loc, queryTile, ValueRange{row, load.getIndices()[2]});
-        load.replaceAllUsesWith(staged);
-        load.erase();
+      if (load.getIndices().size() != 3)
         return;
-      }
+      Value at = load.getIndices()[1];
+      if (nest.query && load.getMemRef() == nest.query && at == ownQuery)
+        return readStaged(load, queryTile, ownQuery, firstQuery);
       auto it = llvm::find(nest.sources, load.getMemRef());
-      if (it == nest.sources.end() || load.getIndices()[1] != key)
-        return;
-      OpBuilder::InsertionGuard inner(b);
-      b.setInsertionPoint(load);
-      Value row = arith::SubIOp::create(b, loc, key, k0);
-      Value staged =
-          memref::LoadOp::create(b, loc, tiles[it - nest.sources.begin()],
-                                 ValueRange{row, load.getIndices()[2]});
-      load.replaceAllUsesWith(staged);
-      load.erase();
+      if (it != nest.sources.end() && at == key)
+        readStaged(load, tiles[it - nest.sources.begin()], key, k0);
     });
     return loop.getResults();
   }

@@ -124,10 +124,14 @@ func.func @causal(%q: memref<2x70x4xf32>, %k: memref<2x70x4xf32>, %v: memref<2x7
 
 // Head size 128: 64 rows of keys and values would take 64 KiB, so the
 // tiles are 32 queries and 32 keys (32 KiB). No buffer is read at the
-// query index: no query tile.
+// query index: no query tile. Other loads stay as they are.
 // CHECK-LABEL: func.func @wide
-// CHECK: gpu.launch {{.*}} threads({{.*}}) in (%{{.*}} = %[[C32:.*]], {{.*}}) workgroup(%{{.*}} : memref<32x128xf32, #gpu.address_space<workgroup>>, %{{.*}} : memref<32x128xf32, #gpu.address_space<workgroup>>)
-func.func @wide(%q: memref<1x40x128xf32>, %k: memref<1x40x128xf32>, %v: memref<1x40x128xf32>, %out: memref<1x40x128xf32>) {
+// CHECK-SAME: %[[SCALE:[a-z0-9]+]]: memref<1xf32>)
+// CHECK: gpu.launch {{.*}} threads({{.*}}) in (%{{.*}} = %[[C32:.*]], {{.*}}) workgroup(%{{.*}} : memref<32x128xf32, #gpu.address_space<workgroup>>, %{{.*}} : memref<32x128xf32, #gpu.address_space<workgroup>>) {
+// CHECK: gpu.barrier
+// CHECK: memref.load %[[SCALE]][
+// CHECK: gpu.barrier
+func.func @wide(%q: memref<1x40x128xf32>, %k: memref<1x40x128xf32>, %v: memref<1x40x128xf32>, %out: memref<1x40x128xf32>, %scale: memref<1xf32>) {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
   %c40 = arith.constant 40 : index
@@ -137,7 +141,9 @@ func.func @wide(%q: memref<1x40x128xf32>, %k: memref<1x40x128xf32>, %v: memref<1
     %r:2 = scf.for %j = %c0 to %c40 step %c1 iter_args(%s = %zero, %t = %zero) -> (f32, f32) {
       %kd = memref.load %k[%h, %j, %c0] : memref<1x40x128xf32>
       %vd = memref.load %v[%h, %j, %c1] : memref<1x40x128xf32>
-      %s2 = arith.addf %s, %kd : f32
+      %sc = memref.load %scale[%c0] : memref<1xf32>
+      %ks = arith.mulf %kd, %sc : f32
+      %s2 = arith.addf %s, %ks : f32
       %t2 = arith.addf %t, %vd : f32
       scf.yield %s2, %t2 : f32, f32
     }
