@@ -171,6 +171,13 @@ llvm::Expected<std::string> hrmrt::cudaDeviceName() {
   return std::string((*backend)->deviceName());
 }
 
+llvm::Expected<int> hrmrt::cudaComputeCapability() {
+  llvm::Expected<const CudaBackend *> backend = cudaBackend();
+  if (!backend)
+    return backend.takeError();
+  return (*backend)->computeCapability();
+}
+
 llvm::Expected<std::unique_ptr<Model>> Model::load(llvm::StringRef dir,
                                                    Device device) {
   llvm::SmallString<256> manifestPath(dir);

@@ -503,10 +503,16 @@ static int runMemory() {
 static int runDevices() {
   outs() << "cpu: available\n";
   Expected<std::string> gpu = hrmrt::cudaDeviceName();
-  if (gpu)
-    outs() << "cuda: " << *gpu << "\n";
-  else
+  if (!gpu) {
     outs() << "cuda: unavailable (" << toString(gpu.takeError()) << ")\n";
+    return 0;
+  }
+  // The same backend, already loaded: it has a capability if it has a name.
+  Expected<int> capability = hrmrt::cudaComputeCapability();
+  if (!capability)
+    return fail(capability.takeError());
+  outs() << formatv("cuda: {0} (compute capability {1}.{2})\n", *gpu,
+                    *capability / 10, *capability % 10);
   return 0;
 }
 

@@ -21,6 +21,8 @@ llvm::Expected<Device> parseDevice(llvm::StringRef name);
 /// The name of the GPU the CUDA backend would use, or why there is none
 /// (runtime built without CUDA, no driver, no device).
 llvm::Expected<std::string> cudaDeviceName();
+/// That GPU's compute capability, major * 10 + minor, or why there is none.
+llvm::Expected<int> cudaComputeCapability();
 
 /// Whether PTX for `chip` ("sm_80", "sm_90a") runs on a GPU of compute
 /// capability `capability` (major * 10 + minor): plain PTX on its own
