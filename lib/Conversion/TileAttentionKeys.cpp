@@ -256,6 +256,14 @@ public:
     });
   }
 
+  /// The key loop's start values for the thread of `map`.
+  SmallVector<Value> initialState(IRMapping &map) {
+    SmallVector<Value> init;
+    for (Value v : nest.keys.getInitArgs())
+      init.push_back(map.lookupOrDefault(v));
+    return init;
+  }
+
   /// Where the thread's keys end: its query's bound, or 0 past the last
   /// query. Chosen once, outside the tile loop: a select per tile made
   /// ptxas spill on sm_90.
@@ -329,9 +337,7 @@ public:
     Value valid = inRange(q);
     IRMapping map = threadMap(q);
     Value end = keyEnd(map, valid);
-    SmallVector<Value> init;
-    for (Value v : nest.keys.getInitArgs())
-      init.push_back(map.lookupOrDefault(v));
+    SmallVector<Value> init = initialState(map);
     stageQueries(thread);
     auto loop =
         scf::ForOp::create(b, loc, index(0), blockEnd, index(nest.tile), init);
@@ -373,10 +379,7 @@ public:
     };
     forEachThread([&](Value thread) {
       IRMapping map = threadMap(query(thread));
-      SmallVector<Value> init;
-      for (Value v : nest.keys.getInitArgs())
-        init.push_back(map.lookupOrDefault(v));
-      store(thread, init);
+      store(thread, initialState(map));
       stageQueries(thread);
     });
     auto loop =
