@@ -80,6 +80,9 @@ Producer asProducer(Operation *op) {
           p.stores.push_back(store);
         return WalkResult::advance();
       }
+      if (auto store = dyn_cast<vector::StoreOp>(nested);
+          store && isScratch(store.getBase(), op))
+        return WalkResult::advance();
       if (auto alloc = dyn_cast<memref::AllocOp>(nested);
           alloc && isScratch(alloc.getResult(), op))
         return WalkResult::advance();
@@ -87,13 +90,15 @@ Producer asProducer(Operation *op) {
           dealloc && isScratch(dealloc.getMemref(), op))
         return WalkResult::advance();
       // The tensor-core ops declare no effects, but only read their register
-      // operands (and, for wgmma, the kernel's shared memory); the fences
-      // and barriers order the kernel's own accesses.
+      // operands (and, for wgmma, the kernel's shared memory); cp.async
+      // writes only the kernel's shared tiles; the fences, waits and
+      // barriers order the kernel's own accesses.
       if (nested == op || isPure(nested) ||
           isa<memref::LoadOp, vector::LoadOp, NVVM::MmaOp,
               NVVM::WgmmaMmaAsyncOp, NVVM::WgmmaFenceAlignedOp,
               NVVM::WgmmaGroupSyncAlignedOp, NVVM::WgmmaWaitGroupSyncOp,
-              NVVM::FenceProxyOp, gpu::BarrierOp>(nested) ||
+              NVVM::FenceProxyOp, NVVM::CpAsyncOp, NVVM::CpAsyncCommitGroupOp,
+              NVVM::CpAsyncWaitGroupOp, gpu::BarrierOp>(nested) ||
           nested->hasTrait<OpTrait::IsTerminator>() ||
           isa<scf::ForOp, scf::IfOp, scf::ParallelOp>(nested))
         return WalkResult::advance();

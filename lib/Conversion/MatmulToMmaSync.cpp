@@ -1,15 +1,18 @@
 //===- MatmulToMmaSync.cpp - contractions -> warp mma.sync kernels --------===//
 //
-// Each lane computes its fragment coordinates from PTX's mma.sync layouts
-// (groupID = lane / 4, threadID_in_group = lane % 4) and loads its operand
-// elements straight from global memory (bf16 pairs adjacent along K in one
-// 32-bit load); no shared memory yet.
+// A block of four warps stages each K chunk of its A rows and B columns in
+// shared memory (coalesced, 16 bytes per load where the operand allows),
+// and each lane reads its fragment registers from there at the coordinates
+// of PTX's mma.sync layouts (groupID = lane / 4, threadID_in_group =
+// lane % 4). The tiles' rows are padded so that a warp's 32 fragment loads
+// hit 32 banks.
 //
 //===----------------------------------------------------------------------===//
 #include "BufferLoops.h"
 #include "TensorCoreMatmul.h"
 #include "hrmc/Conversion/Passes.h"
 
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/PatternMatch.h"
@@ -40,6 +43,10 @@ struct MmaShape {
   bool bf16;
   int64_t k;
   SmallVector<FragmentCoord> a, b;
+  /// Elements per 32-bit register.
+  int64_t perRegister() const { return bf16 ? 2 : 1; }
+  int64_t registersA() const { return a.size() / perRegister(); }
+  int64_t registersB() const { return b.size() / perRegister(); }
 };
 
 MmaShape mmaShape(bool bf16) {
@@ -59,213 +66,580 @@ MmaShape mmaShape(bool bf16) {
 }
 
 constexpr int64_t kWarpsPerBlock = 4;
+constexpr int64_t kThreads = 32 * kWarpsPerBlock;
+constexpr int64_t kLoadBytes = 16;
 
-/// Builds one matmul's kernel body for the lane `tid` of block
-/// (`bx`, `by`, `bz`).
-class WarpTileBuilder {
-public:
-  WarpTileBuilder(OpBuilder &b, Location loc, linalg::LinalgOp op,
-                  const hrm::MatmulDims &dims, const MmaShape &shape, Value init,
-                  bool emulate)
-      : b(b), loc(loc), op(op), dims(dims), shape(shape), init(init),
-        emulate(emulate) {
-    mTilesPerWarp = dims.mSize % 32 == 0 ? 2 : 1;
-    nTilesPerWarp = dims.nSize % 32 == 0 ? 4 : dims.nSize % 16 == 0 ? 2 : 1;
-  }
+/// How one matmul is cut: each warp computes mTiles x nTiles instruction
+/// tiles (16 x 8), the block's warps are arranged warpsM x warpsN, and the
+/// block stages `chunk` of K per barrier.
+struct Tiling {
+  int64_t mTiles, nTiles, warpsM, warpsN, chunk;
+  int64_t warpRows; // warp tiles along the whole M
+  int64_t blockRows() const { return warpsM * 16 * mTiles; }
+  int64_t blockCols() const { return warpsN * 8 * nTiles; }
+};
 
-  int64_t gridX() const { return dims.nSize / (8 * nTilesPerWarp); }
-  int64_t warpRows() const { return dims.mSize / (16 * mTilesPerWarp); }
-  int64_t gridY() const {
-    return llvm::divideCeil(warpRows(), kWarpsPerBlock);
-  }
-
-  void build(Value bx, Value by, Value bz, Value tid) {
-    Value lane = arith::RemUIOp::create(b, loc, tid, index(32));
-    Value warp = arith::DivUIOp::create(b, loc, tid, index(32));
-    Value warpRow = arith::AddIOp::create(
-        b, loc, arith::MulIOp::create(b, loc, by, index(kWarpsPerBlock)),
-        warp);
-    // The last block's spare warps have no rows; the test is warp-uniform,
-    // as mma.sync needs.
-    if (warpRows() % kWarpsPerBlock) {
-      Value inRange = arith::CmpIOp::create(
-          b, loc, arith::CmpIPredicate::ult, warpRow, index(warpRows()));
-      auto guard = scf::IfOp::create(b, loc, inRange);
-      b.setInsertionPointToStart(&guard.getThenRegion().front());
+Tiling tiling(const hrm::MatmulDims &dims, const MmaShape &shape) {
+  Tiling t{};
+  t.mTiles = dims.mSize % 32 == 0 ? 2 : 1;
+  t.nTiles = dims.nSize % 32 == 0 ? 4 : dims.nSize % 16 == 0 ? 2 : 1;
+  // Two warps along N where the columns divide: each staged A row and B
+  // column is then read by two warps.
+  t.warpsN = (dims.nSize / (8 * t.nTiles)) % 2 == 0 ? 2 : 1;
+  t.warpsM = kWarpsPerBlock / t.warpsN;
+  t.warpRows = dims.mSize / (16 * t.mTiles);
+  // 32 bytes of K per row for tf32 as for bf16: eight tf32 steps per
+  // chunk took ptxas to 250 registers, four to 196.
+  int64_t largest = shape.bf16 ? 32 : 16;
+  for (int64_t k : {32, 16, 8, 4})
+    if (k <= largest && k >= shape.k && dims.kSize % k == 0) {
+      t.chunk = k;
+      break;
     }
-    batch = bz;
-    m0 = arith::MulIOp::create(b, loc, warpRow, index(16 * mTilesPerWarp));
-    n0 = arith::MulIOp::create(b, loc, bx, index(8 * nTilesPerWarp));
-    groupID = arith::DivUIOp::create(b, loc, lane, index(4));
-    threadInGroup = arith::RemUIOp::create(b, loc, lane, index(4));
+  return t;
+}
 
+/// A lane's place: its fragment coordinates and where its warp's tile
+/// starts in the block's tiles.
+struct Lane {
+  Value groupID, threadInGroup;
+  Value rowInBlock, colInBlock; // the warp tile's first row / column
+  Value valid;                  // null when every warp has rows
+};
+
+/// Builds one matmul's kernel body (or its host emulation).
+class BlockTileBuilder {
+public:
+  BlockTileBuilder(OpBuilder &b, Location loc, linalg::LinalgOp op,
+                   const hrm::MatmulDims &dims, const MmaShape &shape, Tiling t,
+                   Value init, bool emulate)
+      : b(b), loc(loc), op(op), dims(dims), shape(shape), t(t), init(init),
+        emulate(emulate) {
+    stages = vectorWidth(0) > 1 && vectorWidth(1) > 1 ? 2 : 1;
+  }
+
+  int64_t gridX() const { return dims.nSize / t.blockCols(); }
+  int64_t gridY() const { return llvm::divideCeil(t.warpRows, t.warpsM); }
+  /// Rows of A a block stages: all of M where one block row covers it.
+  int64_t stagedRows() const {
+    return gridY() == 1 ? std::min(t.blockRows(), dims.mSize) : t.blockRows();
+  }
+
+  /// The staged chunks of A (block rows) and B (block columns), K
+  /// contiguous, in the instruction's operand type. A row is padded to an
+  /// odd number of 16-byte units: lanes (g, t) read word g * row + t, and
+  /// g * row mod 32 then takes eight distinct multiples of 4.
+  /// Where both operands are copied 16 bytes at a time, two stages: the
+  /// copy of the next chunk (cp.async) runs while the warps multiply this
+  /// one.
+  SmallVector<Type> sharedTypes(Attribute space) const {
+    int64_t words = t.chunk * elementBytes() / 4;
+    if ((words / 4) % 2 == 0)
+      words += 4;
+    int64_t row = words * 4 / elementBytes();
+    return {MemRefType::get({stages, stagedRows(), row}, sharedElement(),
+                            MemRefLayoutAttrInterface(), space),
+            MemRefType::get({stages, t.blockCols(), row}, sharedElement(),
+                            MemRefLayoutAttrInterface(), space)};
+  }
+
+  void buildKernel(Value bx, Value by, Value bz, Value tid, ValueRange tiles) {
+    setBlock(bx, by, bz, tiles);
+    Lane lane = laneOf(tid);
     SmallVector<Value> accs;
     forEachAccumulator([&](int64_t i, int64_t j, int64_t e) {
-      accs.push_back(init ? init : load(2, accumulatorIndices(i, j, e)));
+      accs.push_back(startValue(lane, i, j, e));
     });
-
+    if (stages == 2)
+      return buildPipelinedKernel(tid, lane, accs);
     auto loop = scf::ForOp::create(b, loc, index(0), index(dims.kSize),
-                                   index(shape.k), accs);
+                                   index(t.chunk), accs);
     {
       OpBuilder::InsertionGuard guard(b);
       b.setInsertionPointToStart(loop.getBody());
-      k0 = loop.getInductionVar();
-      SmallVector<Value> updated =
-          emulate ? emulatedProducts(loop.getRegionIterArgs())
-                  : mmaProducts(loop.getRegionIterArgs());
-      scf::YieldOp::create(b, loc, updated);
+      stage = index(0);
+      copyChunk(tid, loop.getInductionVar());
+      gpu::BarrierOp::create(b, loc);
+      SmallVector<Value> d(loop.getRegionIterArgs());
+      for (int64_t s = 0; s < t.chunk / shape.k; ++s)
+        d = mmaStep(lane, s, d);
+      // No thread may overwrite the chunk while another reads it.
+      gpu::BarrierOp::create(b, loc);
+      scf::YieldOp::create(b, loc, d);
     }
-    unsigned next = 0;
-    forEachAccumulator([&](int64_t i, int64_t j, int64_t e) {
-      store(loop.getResult(next++), accumulatorIndices(i, j, e));
+    storeResults(lane, [&](unsigned n) { return loop.getResult(n); });
+  }
+
+  /// Chunk 0 is requested before the loop; iteration c waits for its own
+  /// chunk, meets the other threads at a barrier (after which chunk c is
+  /// in place and nobody reads chunk c - 1's stage any more), requests
+  /// chunk c + 1 into that stage and multiplies chunk c meanwhile. One
+  /// barrier per chunk.
+  void buildPipelinedKernel(Value tid, const Lane &lane, ValueRange accs) {
+    int64_t chunks = dims.kSize / t.chunk;
+    for (unsigned operand : {0u, 1u}) {
+      sourceBase[operand] = memref::ExtractAlignedPointerAsIndexOp::create(
+          b, loc, op->getOperand(operand));
+      tileBase[operand] = memref::ExtractAlignedPointerAsIndexOp::create(
+          b, loc, operand ? tileB : tileA);
+    }
+    requestChunk(tid, index(0), index(0), Value());
+    NVVM::CpAsyncCommitGroupOp::create(b, loc);
+    auto loop =
+        scf::ForOp::create(b, loc, index(0), index(chunks), index(1), accs);
+    {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(loop.getBody());
+      NVVM::CpAsyncWaitGroupOp::create(b, loc, 0);
+      gpu::BarrierOp::create(b, loc);
+      Step step = pipelineStep(loop.getInductionVar(), chunks);
+      requestChunk(tid, step.next, step.into, step.more);
+      NVVM::CpAsyncCommitGroupOp::create(b, loc);
+      stage = step.read;
+      SmallVector<Value> d(loop.getRegionIterArgs());
+      for (int64_t s = 0; s < t.chunk / shape.k; ++s)
+        d = mmaStep(lane, s, d);
+      scf::YieldOp::create(b, loc, d);
+    }
+    // The last request read nothing; none is left in flight at the exit.
+    NVVM::CpAsyncWaitGroupOp::create(b, loc, 0);
+    storeResults(lane, [&](unsigned n) { return loop.getResult(n); });
+  }
+
+  /// Block (bx, by, bz) on the host: each phase between two barriers is a
+  /// loop over the threads. Each lane loads its registers as the kernel
+  /// does, and a warp's products are taken from its lanes' registers where
+  /// PTX's fragment layouts (written out again, separately, below) place
+  /// each element, so that a wrong coordinate in either gives wrong sums.
+  void buildEmulation(Value bx, Value by, Value bz) {
+    SmallVector<Value> tiles;
+    for (Type type : sharedTypes(Attribute()))
+      tiles.push_back(memref::AllocOp::create(b, loc, cast<MemRefType>(type)));
+    setBlock(bx, by, bz, tiles);
+    Type f32 = b.getF32Type(), i32 = b.getI32Type();
+    int64_t count = t.mTiles * t.nTiles * 4;
+    Value accs = memref::AllocOp::create(
+        b, loc, MemRefType::get({kThreads, count}, f32));
+    Value regsA = memref::AllocOp::create(
+        b, loc, MemRefType::get({kThreads, t.mTiles, shape.registersA()}, i32));
+    Value regsB = memref::AllocOp::create(
+        b, loc, MemRefType::get({kThreads, t.nTiles, shape.registersB()}, i32));
+    forEachThread([&](Value tid) {
+      Lane lane = laneOf(tid);
+      unsigned n = 0;
+      forEachAccumulator([&](int64_t i, int64_t j, int64_t e) {
+        memref::StoreOp::create(b, loc, startValue(lane, i, j, e), accs,
+                                ValueRange{tid, index(n++)});
+      });
     });
+    // The kernel's order of copies and products, each copy done at once.
+    int64_t chunks = dims.kSize / t.chunk;
+    if (stages == 2)
+      forEachThread(
+          [&](Value tid) { requestChunk(tid, index(0), index(0), Value()); });
+    auto loop = scf::ForOp::create(b, loc, index(0), index(chunks), index(1));
+    {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(loop.getBody());
+      Value c = loop.getInductionVar();
+      if (stages == 2) {
+        Step step = pipelineStep(c, chunks);
+        forEachThread([&](Value tid) {
+          requestChunk(tid, step.next, step.into, step.more);
+        });
+        stage = step.read;
+      } else {
+        stage = index(0);
+        forEachThread([&](Value tid) { copyChunk(tid, mul(c, t.chunk)); });
+      }
+      for (int64_t s = 0; s < t.chunk / shape.k; ++s) {
+        forEachThread([&](Value tid) {
+          Lane lane = laneOf(tid);
+          for (int64_t i = 0; i < t.mTiles; ++i)
+            for (auto [r, reg] : llvm::enumerate(registersA(lane, s, i)))
+              memref::StoreOp::create(b, loc, reg, regsA,
+                                      ValueRange{tid, index(i), index(r)});
+          for (int64_t j = 0; j < t.nTiles; ++j)
+            for (auto [r, reg] : llvm::enumerate(registersB(lane, s, j)))
+              memref::StoreOp::create(b, loc, reg, regsB,
+                                      ValueRange{tid, index(j), index(r)});
+        });
+        forEachThread([&](Value tid) {
+          unsigned n = 0;
+          forEachAccumulator([&](int64_t i, int64_t j, int64_t e) {
+            Value at[] = {tid, index(n++)};
+            Value sum = memref::LoadOp::create(b, loc, accs, at);
+            sum = emulatedMma(tid, i, j, e, regsA, regsB, sum);
+            memref::StoreOp::create(b, loc, sum, accs, at);
+          });
+        });
+      }
+    }
+    forEachThread([&](Value tid) {
+      storeResults(laneOf(tid), [&](unsigned n) {
+        return memref::LoadOp::create(b, loc, accs, ValueRange{tid, index(n)})
+            .getResult();
+      });
+    });
+    for (Value buffer : {accs, regsA, regsB, tiles[0], tiles[1]})
+      memref::DeallocOp::create(b, loc, buffer);
   }
 
 private:
   Value index(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
+  Value add(Value x, int64_t y) {
+    return y ? arith::AddIOp::create(b, loc, x, index(y)).getResult() : x;
+  }
+  Value mul(Value x, int64_t y) {
+    return arith::MulIOp::create(b, loc, x, index(y));
+  }
+  Value div(Value x, int64_t y) {
+    return arith::DivUIOp::create(b, loc, x, index(y));
+  }
+  Value rem(Value x, int64_t y) {
+    return arith::RemUIOp::create(b, loc, x, index(y));
+  }
+
+  Type sharedElement() const {
+    return shape.bf16 ? Type(b.getBF16Type()) : Type(b.getF32Type());
+  }
+  int64_t elementBytes() const { return shape.bf16 ? 2 : 4; }
 
   template <typename Fn> void forEachAccumulator(Fn fn) {
-    for (int64_t i = 0; i < mTilesPerWarp; ++i)
-      for (int64_t j = 0; j < nTilesPerWarp; ++j)
+    for (int64_t i = 0; i < t.mTiles; ++i)
+      for (int64_t j = 0; j < t.nTiles; ++j)
         for (int64_t e = 0; e < 4; ++e)
           fn(i, j, e);
   }
 
+  template <typename Fn> void forEachThread(Fn fn) {
+    auto loop = scf::ForOp::create(b, loc, index(0), index(kThreads), index(1));
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(loop.getBody());
+    fn(loop.getInductionVar());
+  }
+
+  void setBlock(Value bx, Value by, Value bz, ValueRange tiles) {
+    batch = bz;
+    blockRow = by;
+    m0 = mul(by, t.blockRows());
+    n0 = mul(bx, t.blockCols());
+    tileA = tiles[0];
+    tileB = tiles[1];
+  }
+
+  /// Warp w of the block covers warp row by * warpsM + w / warpsN and warp
+  /// column w % warpsN. The last block's spare warps (no rows left) repeat
+  /// the last warp row's products, reading only staged rows, and store
+  /// nothing; every thread still reaches each barrier.
+  Lane laneOf(Value tid) {
+    Lane l;
+    Value lane = rem(tid, 32), warp = div(tid, 32);
+    l.groupID = div(lane, 4);
+    l.threadInGroup = rem(lane, 4);
+    Value warpRow = arith::AddIOp::create(b, loc, mul(blockRow, t.warpsM),
+                                          div(warp, t.warpsN));
+    if (t.warpRows % t.warpsM) {
+      l.valid = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult,
+                                      warpRow, index(t.warpRows));
+      warpRow = arith::MinUIOp::create(b, loc, warpRow, index(t.warpRows - 1));
+    }
+    l.rowInBlock =
+        arith::SubIOp::create(b, loc, mul(warpRow, 16 * t.mTiles), m0);
+    l.colInBlock = mul(rem(warp, t.warpsN), 8 * t.nTiles);
+    return l;
+  }
   /// base + the fragment's row (or column) for this lane.
-  Value offset(Value base, int64_t g, int64_t t, int64_t off) {
-    Value v = arith::AddIOp::create(b, loc, base, index(off));
+  Value offset(const Lane &l, Value base, int64_t g, int64_t tg, int64_t off) {
+    Value v = add(base, off);
     if (g)
-      v = arith::AddIOp::create(
-          b, loc, v, arith::MulIOp::create(b, loc, groupID, index(g)));
-    if (t)
-      v = arith::AddIOp::create(
-          b, loc, v, arith::MulIOp::create(b, loc, threadInGroup, index(t)));
+      v = arith::AddIOp::create(b, loc, v, mul(l.groupID, g));
+    if (tg)
+      v = arith::AddIOp::create(b, loc, v, mul(l.threadInGroup, tg));
     return v;
   }
 
-  /// Loop-dimension values of an (m, n, k) point of the op.
-  SmallVector<Value> point(Value m, Value n, Value k) {
-    return hrm::matmulPoint(b, loc, op, dims, batch, m, n, k);
-  }
-
-  SmallVector<Value> accumulatorIndices(int64_t i, int64_t j, int64_t e) {
+  /// The output point of accumulator e of tile (i, j).
+  SmallVector<Value> accumulatorPoint(const Lane &l, int64_t i, int64_t j,
+                                      int64_t e) {
     FragmentCoord c = accumulatorCoord(e);
-    Value row = offset(m0, c.rowG, c.rowT, c.rowOff + 16 * i);
-    Value col = offset(n0, c.colG, c.colT, c.colOff + 8 * j);
-    return point(row, col, index(0));
+    Value row = offset(l, arith::AddIOp::create(b, loc, m0, l.rowInBlock),
+                       c.rowG, c.rowT, c.rowOff + 16 * i);
+    Value col = offset(l, arith::AddIOp::create(b, loc, n0, l.colInBlock),
+                       c.colG, c.colT, c.colOff + 8 * j);
+    return hrm::matmulPoint(b, loc, op, dims, batch, row, col, index(0));
   }
 
-  Value load(unsigned operand, ArrayRef<Value> ivs) {
-    return hrm::loadAtPoint(b, loc, op, operand, ivs);
+  Value startValue(const Lane &l, int64_t i, int64_t j, int64_t e) {
+    if (init)
+      return init;
+    return hrm::loadAtPoint(b, loc, op, op.getNumDpsInputs(),
+                            accumulatorPoint(l, i, j, e));
   }
 
-  void store(Value v, ArrayRef<Value> ivs) {
-    hrm::storeAtPoint(b, loc, op, v, ivs);
-  }
-
-  /// The point of A(row, k) of M tile i / of B(k, col) of N tile j that a
-  /// fragment element holds.
-  SmallVector<Value> pointOfA(int64_t i, const FragmentCoord &c) {
-    Value row = offset(m0, c.rowG, c.rowT, c.rowOff + 16 * i);
-    Value k = offset(k0, c.colG, c.colT, c.colOff);
-    return point(row, index(0), k);
-  }
-  SmallVector<Value> pointOfB(int64_t j, const FragmentCoord &c) {
-    Value k = offset(k0, c.rowG, c.rowT, c.rowOff);
-    Value col = offset(n0, c.colG, c.colT, c.colOff + 8 * j);
-    return point(index(0), col, k);
-  }
-
-  /// Each fragment element of M tile i / N tile j.
-  SmallVector<Value> loadA(int64_t i) {
-    return llvm::map_to_vector(shape.a, [&](const FragmentCoord &c) {
-      return load(0, pointOfA(i, c));
-    });
-  }
-  SmallVector<Value> loadB(int64_t j) {
-    return llvm::map_to_vector(shape.b, [&](const FragmentCoord &c) {
-      return load(1, pointOfB(j, c));
-    });
-  }
-
-  /// The 32-bit registers mma.sync takes: bf16 pairs (the first element in
-  /// the low half; f32 elements rounded to nearest even) or tf32 (an f32's
-  /// bits; the tensor core ignores the low 13 mantissa bits).
-  SmallVector<Value> registers(ArrayRef<Value> elements) {
-    Type i32 = b.getI32Type();
-    SmallVector<Value> regs;
-    if (!shape.bf16) {
-      for (Value v : elements)
-        regs.push_back(arith::BitcastOp::create(b, loc, i32, v));
-      return regs;
+  template <typename Result> void storeResults(const Lane &l, Result result) {
+    OpBuilder::InsertionGuard guard(b);
+    if (l.valid) {
+      auto guarded = scf::IfOp::create(b, loc, l.valid);
+      b.setInsertionPointToStart(&guarded.getThenRegion().front());
     }
-    auto bits = [&](Value v) {
-      Value h = v.getType().isBF16()
-                    ? v
-                    : arith::TruncFOp::create(b, loc, b.getBF16Type(), v);
-      h = arith::BitcastOp::create(b, loc, b.getI16Type(), h);
-      return arith::ExtUIOp::create(b, loc, i32, h).getResult();
-    };
-    Value sixteen = arith::ConstantIntOp::create(b, loc, i32, 16);
-    for (size_t q = 0; q < elements.size(); q += 2)
-      regs.push_back(arith::OrIOp::create(
-          b, loc, bits(elements[q]),
-          arith::ShLIOp::create(b, loc, bits(elements[q + 1]), sixteen)));
-    return regs;
+    unsigned n = 0;
+    forEachAccumulator([&](int64_t i, int64_t j, int64_t e) {
+      hrm::storeAtPoint(b, loc, op, result(n++), accumulatorPoint(l, i, j, e));
+    });
   }
 
-  /// Whether a lane's pairs of K-consecutive elements of operand `operand`
-  /// are adjacent in memory and 4-byte aligned: stored in bf16, with an
-  /// identity layout whose last dimension K indexes (its size, a multiple
-  /// of 16, makes every row start 4-byte aligned; pairs start at even k).
-  bool pairsAdjacent(unsigned operand) {
-    return shape.bf16 && hrm::kContiguousBf16(op, dims, operand);
-  }
+  //===--------------------------------------------------------------------===//
+  // Staging
+  //===--------------------------------------------------------------------===//
 
-  /// One 32-bit load of the pair that starts at `ivs` (bf16 storage).
-  Value loadPair(unsigned operand, ArrayRef<Value> ivs) {
+  /// Elements per load of operand `operand`: 16 bytes where it is stored in
+  /// the instruction's type with K last and contiguous (a row starts at a
+  /// multiple of K, itself a multiple of the chunk), else one.
+  int64_t vectorWidth(unsigned operand) {
     OpOperand &o = op->getOpOperand(operand);
-    auto pair = VectorType::get({2}, b.getBF16Type());
-    Value v = vector::LoadOp::create(
-        b, loc, pair, o.get(),
-        hrm::applyIndexingMap(b, loc, op.getMatchingIndexingMap(&o), ivs),
-        /*nontemporal=*/false, llvm::MaybeAlign(4));
-    v = vector::BitCastOp::create(b, loc, VectorType::get({1}, b.getI32Type()),
-                                  v);
-    return vector::ExtractOp::create(b, loc, v, ArrayRef<int64_t>{0});
+    auto type = cast<MemRefType>(o.get().getType());
+    AffineMap map = op.getMatchingIndexingMap(&o);
+    bool kLast = map.getNumResults() > 0 &&
+                 map.getResults().back() == b.getAffineDimExpr(dims.k);
+    if (type.getElementType() != sharedElement() ||
+        !type.getLayout().isIdentity() || !kLast)
+      return 1;
+    return kLoadBytes / elementBytes();
   }
 
-  /// The A registers of M tile i / the B registers of N tile j: a pair
-  /// per register (shape.a / shape.b list the pairs' elements in order).
-  SmallVector<Value> pairedA(int64_t i) {
+  /// Whether neighbouring threads should walk operand `operand` along its
+  /// rows (M of A, N of B) rather than along K: where the rows' index is
+  /// its last.
+  bool copiesAcrossRows(unsigned operand) {
+    OpOperand &o = op->getOpOperand(operand);
+    AffineMap map = op.getMatchingIndexingMap(&o);
+    unsigned rowDim = operand == 0 ? dims.m : dims.n;
+    return map.getNumResults() > 0 &&
+           map.getResults().back() == b.getAffineDimExpr(rowDim);
+  }
+
+  /// Iteration c of the two-stage loop (kernel and emulation alike):
+  /// request chunk c + 1 (clamped; nothing is read past the last) into
+  /// stage (c + 1) mod 2, multiply stage c mod 2.
+  struct Step {
+    Value next, into, more, read;
+  };
+  Step pipelineStep(Value c, int64_t chunks) {
+    Value next = add(c, 1);
+    return {arith::MinUIOp::create(b, loc, next, index(chunks - 1)),
+            rem(next, 2),
+            arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, next,
+                                  index(chunks)),
+            rem(c, 2)};
+  }
+
+  /// Thread `tid`'s 16-byte copies of chunk `chunk` of both operands into
+  /// stage `into`: `cp.async` in the kernel (reading nothing and writing
+  /// zeros where `valid`, when given, is false), done at once on the host.
+  void requestChunk(Value tid, Value chunk, Value into, Value valid) {
+    Value k0 = mul(chunk, t.chunk);
+    requestTile(0, tileA, stagedRows(), tid, k0, into, valid);
+    requestTile(1, tileB, t.blockCols(), tid, k0, into, valid);
+  }
+
+  void requestTile(unsigned operand, Value tile, int64_t rows, Value tid,
+                   Value k0, Value into, Value valid) {
+    int64_t width = vectorWidth(operand);
+    int64_t perRow = t.chunk / width;
+    int64_t loads = rows * perRow;
+    bool partialRows = operand == 0 && gridY() * stagedRows() > dims.mSize;
+    OpOperand &o = op->getOpOperand(operand);
+    auto source = cast<MemRefType>(o.get().getType());
+    auto staged = cast<MemRefType>(tile.getType());
+    for (int64_t q = 0; q * kThreads < loads; ++q) {
+      OpBuilder::InsertionGuard guard(b);
+      Value v = add(tid, q * kThreads);
+      if ((q + 1) * kThreads > loads) {
+        auto guardIf = scf::IfOp::create(
+            b, loc,
+            arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, v,
+                                  index(loads)));
+        b.setInsertionPointToStart(&guardIf.getThenRegion().front());
+      }
+      Value r = div(v, perRow), c = mul(rem(v, perRow), width);
+      Value row = arith::AddIOp::create(b, loc, operand == 0 ? m0 : n0, r);
+      Value ok = valid;
+      if (partialRows) {
+        // Rows of A past M: nothing is read (the address stays in bounds).
+        Value inside = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult,
+                                             row, index(dims.mSize));
+        ok =
+            ok ? arith::AndIOp::create(b, loc, ok, inside).getResult() : inside;
+        row = arith::MinUIOp::create(b, loc, row, index(dims.mSize - 1));
+      }
+      Value k = arith::AddIOp::create(b, loc, k0, c);
+      SmallVector<Value> point =
+          operand == 0
+              ? hrm::matmulPoint(b, loc, op, dims, batch, row, index(0), k)
+              : hrm::matmulPoint(b, loc, op, dims, batch, index(0), row, k);
+      SmallVector<Value> at =
+          hrm::applyIndexingMap(b, loc, op.getMatchingIndexingMap(&o), point);
+      SmallVector<Value> to = {into, r, c};
+      if (emulate) {
+        if (ok) {
+          auto guardIf = scf::IfOp::create(b, loc, ok);
+          b.setInsertionPointToStart(&guardIf.getThenRegion().front());
+        }
+        Value x = vector::LoadOp::create(
+            b, loc, VectorType::get({width}, sharedElement()), o.get(), at);
+        vector::StoreOp::create(b, loc, x, tile, to);
+        continue;
+      }
+      auto address = [&](Value base, ValueRange indices, MemRefType type,
+                         unsigned space) {
+        Value linear = affine::AffineLinearizeIndexOp::create(
+            b, loc, indices, type.getShape(), /*disjoint=*/true);
+        Value bytes =
+            arith::AddIOp::create(b, loc, base, mul(linear, elementBytes()));
+        bytes = arith::IndexCastUIOp::create(b, loc, b.getI64Type(), bytes);
+        return LLVM::IntToPtrOp::create(
+                   b, loc, LLVM::LLVMPointerType::get(b.getContext(), space),
+                   bytes)
+            .getResult();
+      };
+      // The operand's address is generic (cvta.to.global), the tile's a
+      // shared-window one already.
+      Value src = LLVM::AddrSpaceCastOp::create(
+          b, loc, LLVM::LLVMPointerType::get(b.getContext(), 1),
+          address(sourceBase[operand], at, source, 0));
+      Value dst = address(tileBase[operand], to, staged, 3);
+      Value size;
+      if (ok) {
+        Type i32 = b.getI32Type();
+        size = arith::SelectOp::create(
+            b, loc, ok, arith::ConstantIntOp::create(b, loc, i32, kLoadBytes),
+            arith::ConstantIntOp::create(b, loc, i32, 0));
+      }
+      NVVM::CpAsyncOp::create(b, loc, dst, src, kLoadBytes,
+                              NVVM::LoadCacheModifierKind::CG, size);
+    }
+  }
+
+  void copyChunk(Value tid, Value k0) {
+    copyTile(0, tileA, stagedRows(), tid, k0);
+    copyTile(1, tileB, t.blockCols(), tid, k0);
+  }
+
+  /// Thread `tid`'s share of copying `rows` rows of the chunk at `k0`:
+  /// loads q * 128 + tid, for each q, of the tile's loads in the order in
+  /// which the operand is contiguous.
+  void copyTile(unsigned operand, Value tile, int64_t rows, Value tid,
+                Value k0) {
+    int64_t width = vectorWidth(operand);
+    int64_t perRow = t.chunk / width;
+    int64_t loads = rows * perRow;
+    bool acrossRows = width == 1 && copiesAcrossRows(operand);
+    // Rows of A past M in the last block row.
+    bool partialRows = operand == 0 && gridY() * stagedRows() > dims.mSize;
+    for (int64_t q = 0; q * kThreads < loads; ++q) {
+      OpBuilder::InsertionGuard guard(b);
+      Value v = add(tid, q * kThreads);
+      Value r = acrossRows ? rem(v, rows) : div(v, perRow);
+      Value c = acrossRows ? div(v, rows) : mul(rem(v, perRow), width);
+      Value row = arith::AddIOp::create(b, loc, operand == 0 ? m0 : n0, r);
+      Value inside;
+      auto both = [&](Value cond) {
+        inside = inside ? arith::AndIOp::create(b, loc, inside, cond) : cond;
+      };
+      if ((q + 1) * kThreads > loads)
+        both(arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, v,
+                                   index(loads)));
+      if (partialRows)
+        both(arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, row,
+                                   index(dims.mSize)));
+      if (inside) {
+        auto guardIf = scf::IfOp::create(b, loc, inside);
+        b.setInsertionPointToStart(&guardIf.getThenRegion().front());
+      }
+      Value k = arith::AddIOp::create(b, loc, k0, c);
+      SmallVector<Value> point =
+          operand == 0
+              ? hrm::matmulPoint(b, loc, op, dims, batch, row, index(0), k)
+              : hrm::matmulPoint(b, loc, op, dims, batch, index(0), row, k);
+      if (width > 1) {
+        OpOperand &o = op->getOpOperand(operand);
+        auto type = VectorType::get({width}, sharedElement());
+        Value loaded = vector::LoadOp::create(
+            b, loc, type, o.get(),
+            hrm::applyIndexingMap(b, loc, op.getMatchingIndexingMap(&o), point),
+            /*nontemporal=*/false, llvm::MaybeAlign(kLoadBytes));
+        vector::StoreOp::create(b, loc, loaded, tile, ValueRange{stage, r, c},
+                                /*nontemporal=*/false,
+                                llvm::MaybeAlign(kLoadBytes));
+        continue;
+      }
+      Value x = hrm::loadAtPoint(b, loc, op, operand, point);
+      // bf16 rounds to nearest even; tf32 keeps the f32's bits, of which
+      // the tensor core ignores the low 13 mantissa bits.
+      if (x.getType() != sharedElement())
+        x = arith::TruncFOp::create(b, loc, sharedElement(), x);
+      memref::StoreOp::create(b, loc, x, tile, ValueRange{stage, r, c});
+    }
+  }
+
+  //===--------------------------------------------------------------------===//
+  // Registers and products
+  //===--------------------------------------------------------------------===//
+
+  /// The 32-bit register whose elements start at (row, k) of `tile`: a
+  /// bf16 pair (the first element in the low half) or a tf32.
+  Value loadRegister(Value tile, Value row, Value k) {
+    Type i32 = b.getI32Type();
+    if (!shape.bf16)
+      return arith::BitcastOp::create(
+          b, loc, i32,
+          memref::LoadOp::create(b, loc, tile, ValueRange{stage, row, k}));
+    Value pair = vector::LoadOp::create(
+        b, loc, VectorType::get({2}, b.getBF16Type()), tile,
+        ValueRange{stage, row, k}, /*nontemporal=*/false, llvm::MaybeAlign(4));
+    pair = vector::BitCastOp::create(b, loc, VectorType::get({1}, i32), pair);
+    return vector::ExtractOp::create(b, loc, pair, ArrayRef<int64_t>{0});
+  }
+
+  /// The A registers of M tile i / the B registers of N tile j, for the K
+  /// step `s` of the chunk.
+  SmallVector<Value> registersA(const Lane &l, int64_t s, int64_t i) {
     SmallVector<Value> regs;
-    for (size_t q = 0; q < shape.a.size(); q += 2)
-      regs.push_back(loadPair(0, pointOfA(i, shape.a[q])));
+    for (size_t q = 0; q < shape.a.size(); q += shape.perRegister()) {
+      const FragmentCoord &c = shape.a[q];
+      regs.push_back(loadRegister(
+          tileA, offset(l, l.rowInBlock, c.rowG, c.rowT, c.rowOff + 16 * i),
+          offset(l, index(0), c.colG, c.colT, c.colOff + s * shape.k)));
+    }
     return regs;
   }
-  SmallVector<Value> pairedB(int64_t j) {
+  SmallVector<Value> registersB(const Lane &l, int64_t s, int64_t j) {
     SmallVector<Value> regs;
-    for (size_t q = 0; q < shape.b.size(); q += 2)
-      regs.push_back(loadPair(1, pointOfB(j, shape.b[q])));
+    for (size_t q = 0; q < shape.b.size(); q += shape.perRegister()) {
+      const FragmentCoord &c = shape.b[q];
+      regs.push_back(loadRegister(
+          tileB, offset(l, l.colInBlock, c.colG, c.colT, c.colOff + 8 * j),
+          offset(l, index(0), c.rowG, c.rowT, c.rowOff + s * shape.k)));
+    }
     return regs;
   }
 
-  SmallVector<Value> mmaProducts(ValueRange accs) {
+  SmallVector<Value> mmaStep(const Lane &l, int64_t s, ValueRange accs) {
     SmallVector<SmallVector<Value>> a, bRegs;
-    bool pairA = pairsAdjacent(0), pairB = pairsAdjacent(1);
-    for (int64_t i = 0; i < mTilesPerWarp; ++i)
-      a.push_back(pairA ? pairedA(i) : registers(loadA(i)));
-    for (int64_t j = 0; j < nTilesPerWarp; ++j)
-      bRegs.push_back(pairB ? pairedB(j) : registers(loadB(j)));
+    for (int64_t i = 0; i < t.mTiles; ++i)
+      a.push_back(registersA(l, s, i));
+    for (int64_t j = 0; j < t.nTiles; ++j)
+      bRegs.push_back(registersB(l, s, j));
     Type f32 = b.getF32Type();
     auto result =
         LLVM::LLVMStructType::getLiteral(b.getContext(), {f32, f32, f32, f32});
     NVVM::MMATypes type = shape.bf16 ? NVVM::MMATypes::bf16
                                      : NVVM::MMATypes::tf32;
     SmallVector<Value> updated;
-    for (int64_t i = 0; i < mTilesPerWarp; ++i)
-      for (int64_t j = 0; j < nTilesPerWarp; ++j) {
-        ValueRange c = accs.slice((i * nTilesPerWarp + j) * 4, 4);
+    for (int64_t i = 0; i < t.mTiles; ++i)
+      for (int64_t j = 0; j < t.nTiles; ++j) {
+        ValueRange c = accs.slice((i * t.nTiles + j) * 4, 4);
         auto mma = NVVM::MmaOp::create(
             b, loc, result, a[i], bRegs[j], c, {16, 8, shape.k},
             std::nullopt, std::nullopt,
@@ -279,32 +653,80 @@ private:
     return updated;
   }
 
-  /// What the tensor cores compute for each accumulator, from the operand
-  /// rows and columns themselves, rounded as the precision rounds them.
-  SmallVector<Value> emulatedProducts(ValueRange accs) {
-    auto rounded = [&](Value v) -> Value {
-      if (v.getType().isBF16())
-        return arith::ExtFOp::create(b, loc, b.getF32Type(), v);
-      return hrm::roundToTensorCoreType(b, loc, v, shape.bf16);
-    };
-    SmallVector<Value> updated;
-    unsigned next = 0;
-    forEachAccumulator([&](int64_t i, int64_t j, int64_t e) {
-      SmallVector<Value> at = accumulatorIndices(i, j, e);
-      Value row = at[dims.m], col = at[dims.n];
-      auto inner = scf::ForOp::create(b, loc, index(0), index(shape.k),
-                                      index(1), ValueRange{accs[next++]});
-      OpBuilder::InsertionGuard guard(b);
-      b.setInsertionPointToStart(inner.getBody());
-      Value k = arith::AddIOp::create(b, loc, k0, inner.getInductionVar());
-      Value x = rounded(load(0, point(row, index(0), k)));
-      Value y = rounded(load(1, point(index(0), col, k)));
-      Value sum = arith::AddFOp::create(b, loc, inner.getRegionIterArg(0),
-                                        arith::MulFOp::create(b, loc, x, y));
-      scf::YieldOp::create(b, loc, sum);
-      updated.push_back(inner.getResult(0));
-    });
-    return updated;
+  /// PTX's layouts, from the ISA's tables rather than from FragmentCoord:
+  /// the lane and element that hold A(row, k) / B(k, col) of an m16n8kK
+  /// tile, and the (row, col) of a lane's accumulator e.
+  struct Holder {
+    Value lane, element;
+  };
+  Holder holderOfA(Value row, Value k) {
+    Value lane = mul(rem(row, 8), 4);
+    if (!shape.bf16) // a0: (g, t), a1: (g + 8, t)
+      return {arith::AddIOp::create(b, loc, lane, k), div(row, 8)};
+    // a0..a7: (g, 2t), (g, 2t + 1), (g + 8, ...), then k + 8.
+    lane = arith::AddIOp::create(b, loc, lane, div(rem(k, 8), 2));
+    Value element = arith::AddIOp::create(
+        b, loc, rem(k, 2),
+        arith::AddIOp::create(b, loc, mul(div(row, 8), 2), mul(div(k, 8), 4)));
+    return {lane, element};
+  }
+  Holder holderOfB(Value k, Value col) {
+    Value lane = mul(col, 4);
+    if (!shape.bf16) // b0: (t, g)
+      return {arith::AddIOp::create(b, loc, lane, k), index(0)};
+    // b0..b3: (2t, g), (2t + 1, g), then k + 8.
+    lane = arith::AddIOp::create(b, loc, lane, div(rem(k, 8), 2));
+    Value element = arith::AddIOp::create(b, loc, rem(k, 2), mul(div(k, 8), 2));
+    return {lane, element};
+  }
+
+  /// A register's element `element` as f32: the bf16 half (the first
+  /// element in the low half), or the tf32 (the f32's bits less the low 13).
+  Value decode(Value reg, Value element) {
+    Type i32 = b.getI32Type();
+    if (!shape.bf16)
+      return hrm::roundToTensorCoreType(
+          b, loc, arith::BitcastOp::create(b, loc, b.getF32Type(), reg),
+          /*bf16=*/false);
+    Value shift =
+        arith::IndexCastUIOp::create(b, loc, i32, mul(rem(element, 2), 16));
+    Value half = arith::ShRUIOp::create(b, loc, reg, shift);
+    half = arith::TruncIOp::create(b, loc, b.getI16Type(), half);
+    half = arith::BitcastOp::create(b, loc, b.getBF16Type(), half);
+    return arith::ExtFOp::create(b, loc, b.getF32Type(), half);
+  }
+
+  /// The element `h` names, from its lane's register of tile `tile` in
+  /// `regs` ([thread][tile][register]).
+  Value fromRegisters(Value regs, Value warpBase, const Holder &h,
+                      int64_t tile) {
+    Value lane = arith::AddIOp::create(b, loc, warpBase, h.lane);
+    Value reg = memref::LoadOp::create(
+        b, loc, regs,
+        ValueRange{lane, index(tile), div(h.element, shape.perRegister())});
+    return decode(reg, h.element);
+  }
+
+  /// `sum` plus what thread `tid`'s mma.sync of tiles (i, j) adds to its
+  /// accumulator e, from its warp's registers.
+  Value emulatedMma(Value tid, int64_t i, int64_t j, int64_t e, Value regsA,
+                    Value regsB, Value sum) {
+    Value lane = rem(tid, 32);
+    Value warpBase = arith::SubIOp::create(b, loc, tid, lane);
+    // c0, c1: (g, 2t), (g, 2t + 1); c2, c3: 8 rows further down.
+    Value row = add(div(lane, 4), e >= 2 ? 8 : 0);
+    Value col = add(mul(rem(lane, 4), 2), e & 1);
+    auto inner = scf::ForOp::create(b, loc, index(0), index(shape.k), index(1),
+                                    ValueRange{sum});
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(inner.getBody());
+    Value k = inner.getInductionVar();
+    Value x = fromRegisters(regsA, warpBase, holderOfA(row, k), i);
+    Value y = fromRegisters(regsB, warpBase, holderOfB(k, col), j);
+    Value acc = arith::AddFOp::create(b, loc, inner.getRegionIterArg(0),
+                                      arith::MulFOp::create(b, loc, x, y));
+    scf::YieldOp::create(b, loc, acc);
+    return inner.getResult(0);
   }
 
   OpBuilder &b;
@@ -312,41 +734,24 @@ private:
   linalg::LinalgOp op;
   const hrm::MatmulDims &dims;
   const MmaShape &shape;
+  Tiling t;
   Value init;
   bool emulate;
-  int64_t mTilesPerWarp, nTilesPerWarp;
-  Value batch, m0, n0, k0, groupID, threadInGroup;
+  int64_t stages;
+  Value batch, blockRow, m0, n0, tileA, tileB;
+  Value stage;                      // the stage the fragments are read from
+  Value sourceBase[2], tileBase[2]; // byte addresses, for cp.async
 };
 
-void lower(linalg::LinalgOp op, linalg::FillOp fill, const hrm::MatmulDims &dims,
-           const MmaShape &shape, bool emulate, RewriterBase &rewriter) {
-  Location loc = op.getLoc();
+void lower(linalg::LinalgOp op, linalg::FillOp fill,
+           const hrm::MatmulDims &dims, const MmaShape &shape, bool emulate,
+           RewriterBase &rewriter) {
   rewriter.setInsertionPoint(op);
   Value init = fill ? fill.getInputs()[0] : Value();
-  WarpTileBuilder tile(rewriter, loc, op, dims, shape, init, emulate);
-  auto index = [&](int64_t v) {
-    return arith::ConstantIndexOp::create(rewriter, loc, v).getResult();
-  };
-  Value gx = index(tile.gridX()), gy = index(tile.gridY()),
-        gz = index(dims.batchSize), threads = index(32 * kWarpsPerBlock);
-  if (emulate) {
-    Value zero = index(0), one = index(1);
-    auto loops = scf::ParallelOp::create(rewriter, loc, {zero, zero, zero, zero},
-                                         {gz, gy, gx, threads},
-                                         {one, one, one, one});
-    loops->setAttr(hrm::kStoresEachElementOnce, rewriter.getUnitAttr());
-    rewriter.setInsertionPointToStart(loops.getBody());
-    SmallVector<Value> ivs(loops.getInductionVars());
-    tile.build(ivs[2], ivs[1], ivs[0], ivs[3]);
-  } else {
-    auto launch = hrm::createStoresOnceLaunch(rewriter, loc, gx, gy, gz,
-                                              32 * kWarpsPerBlock);
-    tile.build(launch.getBlockIds().x, launch.getBlockIds().y,
-               launch.getBlockIds().z, launch.getThreadIds().x);
-  }
-  rewriter.eraseOp(op);
-  if (fill)
-    rewriter.eraseOp(fill);
+  BlockTileBuilder tile(rewriter, op.getLoc(), op, dims, shape,
+                        tiling(dims, shape), init, emulate);
+  hrm::replaceWithBlocks(rewriter, op, fill, tile, dims.batchSize, kThreads,
+                         emulate);
 }
 
 struct HrmMatmulToMmaSyncPass

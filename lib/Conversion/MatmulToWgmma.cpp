@@ -77,18 +77,19 @@ public:
   int64_t gridX() const { return dims.nSize / t.n; }
   int64_t gridY() const { return dims.mSize / kTileM; }
   int64_t registers() const { return t.n / 2; }
-  MemRefType sharedType(Attribute space) const {
-    return MemRefType::get({(kTileM + t.n) * t.kChunk / 8},
-                           VectorType::get({8}, b.getBF16Type()),
-                           MemRefLayoutAttrInterface(), space);
+  /// One buffer holds both operand tiles.
+  SmallVector<Type> sharedTypes(Attribute space) const {
+    return {MemRefType::get({(kTileM + t.n) * t.kChunk / 8},
+                            VectorType::get({8}, b.getBF16Type()),
+                            MemRefLayoutAttrInterface(), space)};
   }
 
   /// The kernel body of thread `tid` of block (bx, by, bz).
-  void buildKernel(Value bx, Value by, Value bz, Value tid, Value shared) {
+  void buildKernel(Value bx, Value by, Value bz, Value tid, ValueRange shared) {
     setBlock(bx, by, bz);
-    smem = shared;
+    smem = shared.front();
     Value address =
-        memref::ExtractAlignedPointerAsIndexOp::create(b, loc, shared);
+        memref::ExtractAlignedPointerAsIndexOp::create(b, loc, smem);
     sharedAddress =
         arith::IndexCastUIOp::create(b, loc, b.getI64Type(), address);
     Type f32 = b.getF32Type();
@@ -140,7 +141,8 @@ public:
   void buildEmulation(Value bx, Value by, Value bz) {
     setBlock(bx, by, bz);
     Type f32 = b.getF32Type();
-    smem = memref::AllocOp::create(b, loc, sharedType(Attribute()));
+    smem = memref::AllocOp::create(
+        b, loc, cast<MemRefType>(sharedTypes(Attribute()).front()));
     sharedAddress = arith::ConstantIntOp::create(b, loc, b.getI64Type(), 0);
     Value accs = memref::AllocOp::create(
         b, loc, MemRefType::get({kThreads, registers()}, f32));
@@ -380,36 +382,11 @@ private:
 void lower(linalg::LinalgOp op, linalg::FillOp fill,
            const hrm::MatmulDims &dims, Tiling t, bool emulate,
            RewriterBase &rewriter) {
-  Location loc = op.getLoc();
   rewriter.setInsertionPoint(op);
   Value init = fill ? fill.getInputs()[0] : Value();
-  WarpgroupTileBuilder tile(rewriter, loc, op, dims, t, init);
-  auto index = [&](int64_t v) {
-    return arith::ConstantIndexOp::create(rewriter, loc, v).getResult();
-  };
-  Value gx = index(tile.gridX()), gy = index(tile.gridY()),
-        gz = index(dims.batchSize);
-  if (emulate) {
-    Value zero = index(0), one = index(1);
-    auto blocks = scf::ParallelOp::create(rewriter, loc, {zero, zero, zero},
-                                          {gz, gy, gx}, {one, one, one});
-    blocks->setAttr(hrm::kStoresEachElementOnce, rewriter.getUnitAttr());
-    rewriter.setInsertionPointToStart(blocks.getBody());
-    SmallVector<Value> ivs(blocks.getInductionVars());
-    tile.buildEmulation(ivs[2], ivs[1], ivs[0]);
-  } else {
-    auto workgroup = gpu::AddressSpaceAttr::get(rewriter.getContext(),
-                                                gpu::AddressSpace::Workgroup);
-    auto launch =
-        hrm::createStoresOnceLaunch(rewriter, loc, gx, gy, gz, kThreads,
-                                    TypeRange{tile.sharedType(workgroup)});
-    tile.buildKernel(launch.getBlockIds().x, launch.getBlockIds().y,
-                     launch.getBlockIds().z, launch.getThreadIds().x,
-                     launch.getWorkgroupAttributions().front());
-  }
-  rewriter.eraseOp(op);
-  if (fill)
-    rewriter.eraseOp(fill);
+  WarpgroupTileBuilder tile(rewriter, op.getLoc(), op, dims, t, init);
+  hrm::replaceWithBlocks(rewriter, op, fill, tile, dims.batchSize, kThreads,
+                         emulate);
 }
 
 struct HrmMatmulToWgmmaPass

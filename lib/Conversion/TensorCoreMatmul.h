@@ -14,6 +14,8 @@
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/IR/LinalgInterfaces.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/IR/PatternMatch.h"
 
 namespace mlir::hrm {
 
@@ -135,6 +137,41 @@ inline gpu::LaunchOp createStoresOnceLaunch(OpBuilder &b, Location loc,
   gpu::TerminatorOp::create(b, loc);
   b.setInsertionPointToStart(&launch.getBody().front());
   return launch;
+}
+
+/// Replaces the contraction `op` (and the `fill` folded into it) with the
+/// blocks `tile` builds over the grid (gridX, gridY, `batch`): a launch of
+/// `threads` with `tile.sharedTypes` in workgroup memory, or with
+/// `emulate` a parallel loop over the blocks on the host.
+template <typename TileBuilder>
+void replaceWithBlocks(RewriterBase &rewriter, linalg::LinalgOp op,
+                       linalg::FillOp fill, TileBuilder &tile, int64_t batch,
+                       int64_t threads, bool emulate) {
+  Location loc = op.getLoc();
+  auto index = [&](int64_t v) {
+    return arith::ConstantIndexOp::create(rewriter, loc, v).getResult();
+  };
+  Value gx = index(tile.gridX()), gy = index(tile.gridY()), gz = index(batch);
+  if (emulate) {
+    Value zero = index(0), one = index(1);
+    auto blocks = scf::ParallelOp::create(rewriter, loc, {zero, zero, zero},
+                                          {gz, gy, gx}, {one, one, one});
+    blocks->setAttr(kStoresEachElementOnce, rewriter.getUnitAttr());
+    rewriter.setInsertionPointToStart(blocks.getBody());
+    SmallVector<Value> ivs(blocks.getInductionVars());
+    tile.buildEmulation(ivs[2], ivs[1], ivs[0]);
+  } else {
+    auto workgroup = gpu::AddressSpaceAttr::get(rewriter.getContext(),
+                                                gpu::AddressSpace::Workgroup);
+    auto launch = createStoresOnceLaunch(rewriter, loc, gx, gy, gz, threads,
+                                         tile.sharedTypes(workgroup));
+    tile.buildKernel(launch.getBlockIds().x, launch.getBlockIds().y,
+                     launch.getBlockIds().z, launch.getThreadIds().x,
+                     launch.getWorkgroupAttributions());
+  }
+  rewriter.eraseOp(op);
+  if (fill)
+    rewriter.eraseOp(fill);
 }
 
 /// The passes' `precision` option names one of the operand types.

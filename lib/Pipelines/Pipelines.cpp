@@ -135,6 +135,7 @@ std::string hrmc::linalgToCUDAPipeline(llvm::ArrayRef<std::string> chips,
          "no-min-max-bounds},"
          "gpu-map-parallel-loops,convert-parallel-loops-to-gpu),"
          "gpu-kernel-outlining,hrm-merge-gpu-modules,hrm-gpu-check-host-access,"
+         "hrm-align-workgroup-buffers,"
          "expand-strided-metadata,"
          "lower-affine,"
          "convert-scf-to-cf," +

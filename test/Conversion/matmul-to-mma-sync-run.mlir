@@ -12,14 +12,22 @@
 // RUN: diff %t.ref %t.tf32
 // Every contraction was rewritten (the comparison is not vacuous).
 // RUN: hrm-opt %s --hrm-matmul-to-mma-sync=emulate | FileCheck %s --check-prefix=REWRITTEN
-// RUN: hrm-opt %s --hrm-matmul-to-mma-sync="emulate precision=tf32" | FileCheck %s --check-prefix=REWRITTEN
+// tf32 takes every contraction but the one on bf16 operands.
+// RUN: hrm-opt %s --hrm-matmul-to-mma-sync="emulate precision=tf32" | FileCheck %s --check-prefix=TF32
 // REWRITTEN-LABEL: func.func @main
 // REWRITTEN-NOT: linalg.matmul
 // REWRITTEN-NOT: linalg.batch_matmul
 // REWRITTEN-NOT: iterator_types = ["parallel", "parallel", "reduction"]
 // REWRITTEN: return
+// TF32-LABEL: func.func @main
+// TF32-NOT: linalg.matmul
+// TF32-NOT: linalg.batch_matmul
+// TF32-NOT: iterator_types = ["parallel", "parallel", "reduction"]} ins({{.*}}xf32>,
+// TF32: iterator_types = ["parallel", "parallel", "reduction"]} ins({{.*}} : memref<32x96xbf16>, memref<32x96xbf16>)
+// TF32-NOT: iterator_types = ["parallel", "parallel", "reduction"]
+// TF32: return
 
-// CHECK-COUNT-4: rank =
+// CHECK-COUNT-7: rank =
 // CHECK-NOT: rank =
 
 #id2 = affine_map<(i, j) -> (i, j)>
@@ -27,6 +35,8 @@
 #at = affine_map<(m, n, k) -> (k, m)>
 #b = affine_map<(m, n, k) -> (k, n)>
 #c = affine_map<(m, n, k) -> (m, n)>
+#ak = affine_map<(m, n, k) -> (m, k)>
+#bt = affine_map<(m, n, k) -> (n, k)>
 func.func private @printMemrefF32(memref<*xf32>)
 
 // x[i, j] = (i * mul + j) mod 7 - 3: small integers, every sum exact.
@@ -132,5 +142,68 @@ func.func @main() {
   }
   %c4u = memref.cast %c4 : memref<16x64xf32> to memref<*xf32>
   func.call @printMemrefF32(%c4u) : (memref<*xf32>) -> ()
+
+  // Two warps along N, two along M and a third block row with one spare
+  // warp row; K in two chunks, A copied 16 bytes at a time under tf32.
+  %a5 = memref.alloc() : memref<80x64xf32>
+  %b5 = memref.alloc() : memref<64x64xf32>
+  %c5b = memref.alloc() : memref<80x64xf32>
+  %a5d = memref.cast %a5 : memref<80x64xf32> to memref<?x?xf32>
+  %b5d = memref.cast %b5 : memref<64x64xf32> to memref<?x?xf32>
+  func.call @fill2(%a5d, %c11) : (memref<?x?xf32>, index) -> ()
+  func.call @fill2(%b5d, %c3) : (memref<?x?xf32>, index) -> ()
+  linalg.fill ins(%zero : f32) outs(%c5b : memref<80x64xf32>)
+  linalg.matmul ins(%a5, %b5 : memref<80x64xf32>, memref<64x64xf32>) outs(%c5b : memref<80x64xf32>)
+  %c5u = memref.cast %c5b : memref<80x64xf32> to memref<*xf32>
+  func.call @printMemrefF32(%c5u) : (memref<*xf32>) -> ()
+
+  // Operands stored in bf16 with K last (A [M, K], B [N, K]), copied 16
+  // bytes at a time; K in three chunks.
+  %a6 = memref.alloc() : memref<32x96xf32>
+  %b6 = memref.alloc() : memref<32x96xf32>
+  %a6d = memref.cast %a6 : memref<32x96xf32> to memref<?x?xf32>
+  %b6d = memref.cast %b6 : memref<32x96xf32> to memref<?x?xf32>
+  func.call @fill2(%a6d, %c5) : (memref<?x?xf32>, index) -> ()
+  func.call @fill2(%b6d, %c11) : (memref<?x?xf32>, index) -> ()
+  %a6h = memref.alloc() : memref<32x96xbf16>
+  %b6h = memref.alloc() : memref<32x96xbf16>
+  linalg.generic {indexing_maps = [#id2, #id2, #id2, #id2], iterator_types = ["parallel", "parallel"]} ins(%a6, %b6 : memref<32x96xf32>, memref<32x96xf32>) outs(%a6h, %b6h : memref<32x96xbf16>, memref<32x96xbf16>) {
+  ^bb0(%x: f32, %y: f32, %o: bf16, %p: bf16):
+    %xh = arith.truncf %x : f32 to bf16
+    %yh = arith.truncf %y : f32 to bf16
+    linalg.yield %xh, %yh : bf16, bf16
+  }
+  %c6 = memref.alloc() : memref<32x32xf32>
+  linalg.fill ins(%half : f32) outs(%c6 : memref<32x32xf32>)
+  linalg.generic {indexing_maps = [#ak, #bt, #c], iterator_types = ["parallel", "parallel", "reduction"]} ins(%a6h, %b6h : memref<32x96xbf16>, memref<32x96xbf16>) outs(%c6 : memref<32x32xf32>) {
+  ^bb0(%x: bf16, %y: bf16, %o: f32):
+    %xw = arith.extf %x : bf16 to f32
+    %yw = arith.extf %y : bf16 to f32
+    %p = arith.mulf %xw, %yw : f32
+    %s = arith.addf %o, %p : f32
+    linalg.yield %s : f32
+  }
+  %c6u = memref.cast %c6 : memref<32x32xf32> to memref<*xf32>
+  func.call @printMemrefF32(%c6u) : (memref<*xf32>) -> ()
+
+  // f32 operands with K last ([M, K] and [N, K]): tf32 copies both 16
+  // bytes at a time into two stages, four chunks of 16; three warp rows
+  // and a spare warp.
+  %a7 = memref.alloc() : memref<48x64xf32>
+  %b7 = memref.alloc() : memref<32x64xf32>
+  %a7d = memref.cast %a7 : memref<48x64xf32> to memref<?x?xf32>
+  %b7d = memref.cast %b7 : memref<32x64xf32> to memref<?x?xf32>
+  func.call @fill2(%a7d, %c3) : (memref<?x?xf32>, index) -> ()
+  func.call @fill2(%b7d, %c11) : (memref<?x?xf32>, index) -> ()
+  %c7 = memref.alloc() : memref<48x32xf32>
+  linalg.fill ins(%zero : f32) outs(%c7 : memref<48x32xf32>)
+  linalg.generic {indexing_maps = [#ak, #bt, #c], iterator_types = ["parallel", "parallel", "reduction"]} ins(%a7, %b7 : memref<48x64xf32>, memref<32x64xf32>) outs(%c7 : memref<48x32xf32>) {
+  ^bb0(%x: f32, %y: f32, %o: f32):
+    %p = arith.mulf %x, %y : f32
+    %s = arith.addf %o, %p : f32
+    linalg.yield %s : f32
+  }
+  %c7u = memref.cast %c7 : memref<48x32xf32> to memref<*xf32>
+  func.call @printMemrefF32(%c7u) : (memref<*xf32>) -> ()
   return
 }

@@ -4,49 +4,81 @@
 
 // BAD: precision must be bf16 or tf32, not 'fp8'
 
-// A fill and its matmul become one kernel: N / 32 blocks along x, two
-// 16-row tiles per warp and four warps per block along y, 128 threads.
+// A fill and its matmul become one kernel: blocks of 64 x 64 (2 x 2 warps
+// of 32 x 32) along x and y, 128 threads, and a tile of 64 rows of A and
+// one of 64 columns of B in shared memory, K contiguous, 32 of K (plus 8
+// of padding) per row. Per chunk of K every thread copies its share of
+// both (A along K, B [K, N] along N, rounded to bf16), a barrier, two K
+// steps of 2 x 4 mma.sync on registers loaded from the tiles, a barrier.
 // CHECK-LABEL: func.func @fill_matmul
 // CHECK-DAG: %[[CST:.*]] = arith.constant 5.000000e-01 : f32
 // CHECK-DAG: %[[C2:.*]] = arith.constant 2 : index
 // CHECK-DAG: %[[C4:.*]] = arith.constant 4 : index
 // CHECK-DAG: %[[C128:.*]] = arith.constant 128 : index
 // CHECK-NOT: linalg.fill
-// CHECK: gpu.launch blocks({{.*}}) in ({{.*}} = %[[C4]], {{.*}} = %[[C2]], {{.*}} = %{{.*}}) threads({{.*}}) in ({{.*}} = %[[C128]],
+// CHECK: gpu.launch blocks({{.*}}) in ({{.*}} = %[[C2]], {{.*}} = %[[C4]], {{.*}} = %{{.*}}) threads(%[[TID:[^,]*]], {{.*}}) in ({{.*}} = %[[C128]], {{.*}}) workgroup(%[[TA:.*]] : memref<1x64x40xbf16, #gpu.address_space<workgroup>>, %[[TB:.*]] : memref<1x64x40xbf16, #gpu.address_space<workgroup>>)
 // The accumulators start at the fill's value: 2 x 4 tiles of 4 each.
-// CHECK: scf.for {{.*}} step %c16 iter_args(%arg{{[0-9]+}} = %[[CST]], %arg{{[0-9]+}} = %[[CST]],
+// CHECK: scf.for {{.*}} step %c32 iter_args(%arg{{[0-9]+}} = %[[CST]], %arg{{[0-9]+}} = %[[CST]],
 // CHECK-SAME: %arg{{[0-9]+}} = %[[CST]]) -> (f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32)
+// CHECK: memref.load %arg0
+// CHECK-NEXT: arith.truncf
+// CHECK-NEXT: memref.store %{{.*}}, %[[TA]][%{{.*}}, %{{.*}}] : memref<1x64x40xbf16, #gpu.address_space<workgroup>>
+// CHECK-COUNT-15: memref.store %{{.*}}, %[[TA]]
+// CHECK: %[[BN:.*]] = arith.remui %[[TID]], %c64
+// CHECK: %[[BK:.*]] = arith.divui %[[TID]], %c64
+// CHECK: memref.store %{{.*}}, %[[TB]][%c0, %[[BN]], %[[BK]]]
+// CHECK-COUNT-15: memref.store %{{.*}}, %[[TB]]
+// CHECK-NOT: memref.store
+// CHECK: gpu.barrier
+// CHECK: vector.load %[[TA]][{{.*}}] {alignment = 4 : i64} : memref<1x64x40xbf16, #gpu.address_space<workgroup>>, vector<2xbf16>
 // CHECK-COUNT-8: nvvm.mma.sync A[{{.*}}, {{.*}}, {{.*}}, {{.*}}] B[{{.*}}, {{.*}}] C[{{.*}}, {{.*}}, {{.*}}, {{.*}}] {layoutA = #nvvm.mma_layout<row>, layoutB = #nvvm.mma_layout<col>, multiplicandAPtxType = #nvvm.mma_type<bf16>, multiplicandBPtxType = #nvvm.mma_type<bf16>, shape = #nvvm.shape<m = 16, n = 8, k = 16>}
+// CHECK-COUNT-8: nvvm.mma.sync
 // CHECK-NOT: nvvm.mma.sync
-// CHECK: scf.yield
+// CHECK: gpu.barrier
+// CHECK-NEXT: scf.yield
 // CHECK-COUNT-32: memref.store {{.*}} : memref<256x128xf32>
 // CHECK-NOT: linalg.matmul
+// f32 under tf32: chunks of 16 (rows of 16 + 4), A (K contiguous) copied
+// 16 bytes at a time, four K steps per chunk.
 // TF32-LABEL: func.func @fill_matmul
-// TF32: scf.for {{.*}} step %c4
-// TF32-COUNT-8: nvvm.mma.sync A[{{[^,]*}}, {{[^,]*}}] B[{{[^,]*}}] C[{{.*}}] {{.*}}multiplicandAPtxType = #nvvm.mma_type<tf32>, multiplicandBPtxType = #nvvm.mma_type<tf32>, shape = #nvvm.shape<m = 16, n = 8, k = 4>}
-func.func @fill_matmul(%a: memref<256x32xf32>, %b: memref<32x128xf32>, %c: memref<256x128xf32>) {
+// TF32: workgroup(%{{.*}} : memref<1x64x20xf32, #gpu.address_space<workgroup>>, %{{.*}} : memref<1x64x20xf32, #gpu.address_space<workgroup>>)
+// TF32: scf.for {{.*}} step %c16
+// TF32-COUNT-2: vector.load %arg0[{{.*}}] {alignment = 16 : i64} : memref<256x64xf32>, vector<4xf32>
+// TF32-NOT: arith.truncf
+// TF32: gpu.barrier
+// TF32-COUNT-32: nvvm.mma.sync A[{{[^,]*}}, {{[^,]*}}] B[{{[^,]*}}] C[{{.*}}] {{.*}}multiplicandAPtxType = #nvvm.mma_type<tf32>, multiplicandBPtxType = #nvvm.mma_type<tf32>, shape = #nvvm.shape<m = 16, n = 8, k = 4>}
+// TF32-NOT: nvvm.mma.sync
+// TF32: gpu.barrier
+func.func @fill_matmul(%a: memref<256x64xf32>, %b: memref<64x128xf32>, %c: memref<256x128xf32>) {
   %z = arith.constant 0.5 : f32
   linalg.fill ins(%z : f32) outs(%c : memref<256x128xf32>)
-  linalg.matmul ins(%a, %b : memref<256x32xf32>, memref<32x128xf32>) outs(%c : memref<256x128xf32>)
+  linalg.matmul ins(%a, %b : memref<256x64xf32>, memref<64x128xf32>) outs(%c : memref<256x128xf32>)
   return
 }
 
 // -----
 
 // Without a fill the accumulators start from the output; one tile per warp
-// each way, the last block's spare warps skip (a warp-uniform test); the
-// batch on blockIdx.z.
+// each way, four warps along M, the batch on blockIdx.z. The block's
+// fourth warp has no rows: it computes the third's products from the
+// staged rows (min) and stores nothing (a warp-uniform test after the last
+// barrier). One block row covers M: the block stages its 48 rows only.
 // CHECK-LABEL: func.func @batch_accumulate
 // CHECK-DAG: %[[C3:.*]] = arith.constant 3 : index
 // CHECK-DAG: %[[C1:.*]] = arith.constant 1 : index
-// CHECK: gpu.launch blocks(%{{.*}}, %{{.*}}, %[[BZ:.*]]) in ({{.*}} = %[[C1]], {{.*}} = %[[C1]], {{.*}} = %[[C3]])
+// CHECK: gpu.launch blocks(%{{.*}}, %{{.*}}, %[[BZ:.*]]) in ({{.*}} = %[[C1]], {{.*}} = %[[C1]], {{.*}} = %[[C3]]) {{.*}} workgroup({{.*}} : memref<1x48x24xbf16, #gpu.address_space<workgroup>>, {{.*}} : memref<1x8x24xbf16, #gpu.address_space<workgroup>>)
 // CHECK: %[[WARP:.*]] = arith.divui %{{.*}}, %c32
-// CHECK: arith.cmpi ult, %[[WARP]], %[[C3]]
-// CHECK: scf.if
-// K is one step: canonicalize folds the loop.
+// CHECK: %[[VALID:.*]] = arith.cmpi ult, %[[WARP]], %[[C3]]
+// CHECK: arith.minui %[[WARP]], %c2
+// K is one chunk: canonicalize folds the loop.
 // CHECK-COUNT-4: memref.load %arg2[%[[BZ]],
+// CHECK-NOT: scf.if
+// CHECK-COUNT-6: memref.load %arg0[%[[BZ]],
+// CHECK: gpu.barrier
 // CHECK: nvvm.mma.sync
 // CHECK-NOT: nvvm.mma.sync
+// CHECK: gpu.barrier
+// CHECK-NEXT: scf.if %[[VALID]]
 // CHECK-COUNT-4: memref.store {{.*}}, %arg2[%[[BZ]],
 func.func @batch_accumulate(%a: memref<3x48x16xf32>, %b: memref<3x16x8xf32>, %c: memref<3x48x8xf32>) {
   linalg.batch_matmul ins(%a, %b : memref<3x48x16xf32>, memref<3x16x8xf32>) outs(%c : memref<3x48x8xf32>)
@@ -110,15 +142,16 @@ func.func @fill_read_in_between(%a: memref<16x16xf32>, %b: memref<16x8xf32>, %c:
 
 // -----
 
-// Operands stored in bf16 (hrm-bf16-matmul-operands) are packed into the
-// registers as loaded, without a rounding; where K indexes the last
-// dimension (A here) each register's pair is one aligned 32-bit load, B
-// ([K, N]) is loaded an element at a time. tf32 leaves them alone.
+// Operands stored in bf16 (hrm-bf16-matmul-operands) are staged as
+// loaded, without a rounding; where K indexes the last dimension (A here)
+// 16 bytes at a time, B ([K, N]) an element at a time. tf32 leaves them
+// alone.
 // CHECK-LABEL: func.func @stored_bf16
 // CHECK: gpu.launch
 // CHECK-NOT: arith.truncf
-// CHECK-COUNT-4: vector.load %arg0[%{{.*}}, %{{.*}}] {alignment = 4 : i64} : memref<16x16xbf16>, vector<2xbf16>
-// CHECK-COUNT-4: memref.load %arg1[%{{.*}}, %{{.*}}] : memref<16x8xbf16>
+// CHECK: vector.load %arg0[%{{.*}}, %{{.*}}] {alignment = 16 : i64} : memref<16x16xbf16>, vector<8xbf16>
+// CHECK-NEXT: vector.store %{{.*}} {alignment = 16 : i64} : memref<1x16x24xbf16, #gpu.address_space<workgroup>>, vector<8xbf16>
+// CHECK: memref.load %arg1[%{{.*}}, %{{.*}}] : memref<16x8xbf16>
 // CHECK-NOT: arith.truncf
 // CHECK: nvvm.mma.sync {{.*}}multiplicandAPtxType = #nvvm.mma_type<bf16>
 // TF32-LABEL: func.func @stored_bf16
@@ -141,22 +174,64 @@ func.func @stored_bf16(%a: memref<16x16xbf16>, %b: memref<16x8xbf16>, %c: memref
 
 // -----
 
-// B stored K-contiguous ([N, K], as the GPU pipeline casts weights) is
-// paired as well; an operand with a strided layout (a subview) is not.
+// With both operands K-contiguous in bf16 (as the GPU pipeline stores
+// weights: [N, K]) the chunks are copied with cp.async (16 bytes, L2 only)
+// into two stages: chunk 0 before the loop; in iteration c, a wait for the
+// thread's copies and a barrier, then the request for chunk c + 1 (none
+// past the last: a size of 0 reads nothing) into the other stage, then the
+// products of stage c mod 2. An operand with a strided layout (a subview)
+// is copied element by element, single-buffered.
 // CHECK-LABEL: func.func @stored_bf16_k_last
+// M = 32 is one warp row: the block stages only those 32 rows of A.
+// CHECK: gpu.launch {{.*}} workgroup(%[[TA:.*]] : memref<2x32x40xbf16, #gpu.address_space<workgroup>>, %[[TB:.*]] : memref<2x8x40xbf16, #gpu.address_space<workgroup>>)
+// CHECK-DAG: %[[PA:.*]] = memref.extract_aligned_pointer_as_index %arg0 : memref<32x64xbf16>
+// CHECK-DAG: %[[PTA:.*]] = memref.extract_aligned_pointer_as_index %[[TA]]
+// CHECK: %[[LA:.*]] = affine.linearize_index disjoint [%{{.*}}, %{{.*}}] by (32, 64)
+// CHECK: %[[BA:.*]] = arith.muli %[[LA]], %c2
+// CHECK: arith.addi %[[PA]], %[[BA]]
+// CHECK: llvm.inttoptr %{{.*}} : i64 to !llvm.ptr
+// CHECK-NEXT: llvm.addrspacecast %{{.*}} : !llvm.ptr to !llvm.ptr<1>
+// CHECK: affine.linearize_index disjoint [%{{.*}}, %{{.*}}] by (32, 40)
+// CHECK: llvm.inttoptr %{{.*}} : i64 to !llvm.ptr<3>
+// CHECK: nvvm.cp.async.shared.global %{{.*}}, %{{.*}}, 16, cache =  cg : !llvm.ptr<3>, !llvm.ptr<1>
+// B's 8 x 64 chunk is 32 loads of 16 bytes.
+// CHECK: arith.cmpi ult, %{{.*}}, %c32
+// CHECK: nvvm.cp.async.shared.global %{{.*}}, %{{.*}}, 16, cache =  cg : !llvm.ptr<3>, !llvm.ptr<1>
+// CHECK: nvvm.cp.async.commit.group
+// CHECK-NEXT: %[[LOOP:.*]]:8 = scf.for %[[C:.*]] = %c0 to %c2 step %c1
+// CHECK-NEXT: nvvm.cp.async.wait.group 0
+// CHECK-NEXT: gpu.barrier
+// CHECK-NEXT: %[[NEXT:.*]] = arith.addi %[[C]], %c1
+// CHECK-NEXT: %[[CHUNK:.*]] = arith.minui %[[NEXT]], %c1
+// CHECK-NEXT: %[[INTO:.*]] = arith.remui %[[NEXT]], %c2
+// CHECK-NEXT: %[[MORE:.*]] = arith.cmpi ult, %[[NEXT]], %c2
+// CHECK-NEXT: %[[STAGE:.*]] = arith.remui %[[C]], %c2
+// CHECK-NEXT: arith.muli %[[CHUNK]], %c32
+// CHECK: affine.linearize_index disjoint [%[[INTO]], %{{.*}}, %{{.*}}] by (2, 32, 40)
+// CHECK: %[[SIZE:.*]] = arith.select %[[MORE]], %c16_i32, %c0_i32
+// CHECK: nvvm.cp.async.shared.global %{{.*}}, %{{.*}}, 16, cache =  cg, %[[SIZE]] : !llvm.ptr<3>, !llvm.ptr<1>, i32
+// CHECK: nvvm.cp.async.commit.group
+// CHECK-NEXT: vector.load %[[TA]][%[[STAGE]], {{.*}}] {alignment = 4 : i64}
+// CHECK-NOT: gpu.barrier
+// CHECK-COUNT-4: nvvm.mma.sync
+// CHECK-NOT: gpu.barrier
+// CHECK: scf.yield
+// CHECK-NEXT: }
+// CHECK-NEXT: nvvm.cp.async.wait.group 0
+// CHECK: scf.if
+// CHECK-COUNT-8: memref.store %[[LOOP]]#{{.*}} : memref<32x8xf32>
 // CHECK: gpu.launch
-// CHECK-COUNT-4: vector.load %arg0[
-// CHECK-COUNT-2: vector.load %arg1[%{{.*}}, %{{.*}}] {alignment = 4 : i64} : memref<8x16xbf16>, vector<2xbf16>
-// CHECK: nvvm.mma.sync
-// CHECK: gpu.launch
+// CHECK-SAME: memref<1x16x24xbf16
 // CHECK-NOT: vector.load %{{.*}} : memref<16x16xbf16, strided
+// CHECK-NOT: cp.async
+// CHECK: memref.load %{{.*}} : memref<16x16xbf16, strided
 // CHECK: nvvm.mma.sync
 #a = affine_map<(i, j, k) -> (i, k)>
 #b = affine_map<(i, j, k) -> (k, j)>
 #bt = affine_map<(i, j, k) -> (j, k)>
 #c = affine_map<(i, j, k) -> (i, j)>
-func.func @stored_bf16_k_last(%a: memref<16x16xbf16>, %b: memref<8x16xbf16>, %c: memref<16x8xf32>, %big: memref<32x32xbf16>, %b2: memref<16x8xbf16>) {
-  linalg.generic {indexing_maps = [#a, #bt, #c], iterator_types = ["parallel", "parallel", "reduction"]} ins(%a, %b : memref<16x16xbf16>, memref<8x16xbf16>) outs(%c : memref<16x8xf32>) {
+func.func @stored_bf16_k_last(%a: memref<32x64xbf16>, %b: memref<8x64xbf16>, %c: memref<16x8xf32>, %big: memref<32x32xbf16>, %b2: memref<16x8xbf16>, %c32: memref<32x8xf32>) {
+  linalg.generic {indexing_maps = [#a, #bt, #c], iterator_types = ["parallel", "parallel", "reduction"]} ins(%a, %b : memref<32x64xbf16>, memref<8x64xbf16>) outs(%c32 : memref<32x8xf32>) {
   ^bb0(%x: bf16, %y: bf16, %o: f32):
     %xw = arith.extf %x : bf16 to f32
     %yw = arith.extf %y : bf16 to f32

@@ -300,33 +300,57 @@ def HrmMatmulToMmaSync : Pass<"hrm-matmul-to-mma-sync"> {
     Rewrites each `linalg.matmul`, `linalg.batch_matmul` or other f32
     contraction on buffers (a multiply-add body; one M, one N, one K and at
     most one batch dimension; operands read through any permutation) into a
-    `gpu.launch` whose warps each compute a 16 x 8 tile of the output, or
-    up to 32 x 32 where the shape divides, with `nvvm.mma.sync`: 128
-    threads (four warps) per block, the M tiles across warps and `blockIdx.y`,
-    the N tiles across `blockIdx.x`, the batch across `blockIdx.z`. Each
-    lane loads the operand elements the PTX fragment layout gives it,
-    rounds them to the `precision`'s type, and keeps its four accumulators
-    per tile in f32 registers across the K loop; the output is stored once.
+    `gpu.launch` of 128 threads (four warps) per block. Each warp computes
+    a 16 x 8 tile of the output with `nvvm.mma.sync`, or up to 32 x 32
+    where the shape divides; the warps are arranged 2 x 2 where the warp
+    columns pair up, else 4 x 1, so that a block covers up to 64 x 64
+    (`blockIdx.x` along N, `blockIdx.y` along M, `blockIdx.z` the batch).
+
+    The block stages each chunk of K (64 bytes: 32 for bf16, 16 for tf32,
+    or the largest of 16, 8 and 4 that divides K and holds a K step) of
+    its rows of A and its columns of B in two
+    workgroup buffers, K contiguous, in the instruction's operand type
+    (bf16 rounded to nearest even, or f32 for tf32). Neighbouring threads
+    copy neighbouring elements of the operand as it is laid out: 16 bytes
+    per load where it is stored in that type with K as its last dimension
+    (identity layout), else an element at a time, along K or along its rows,
+    whichever is contiguous. Each row is padded to an odd number of 16-byte
+    units, so that a warp's fragment loads hit 32 banks. After a barrier
+    each lane loads its fragment registers from the tiles at PTX's
+    coordinates (a bf16 pair in one 32-bit load), issues the chunk's
+    `mma.sync`s, and a second barrier guards the tiles. Where both
+    operands are copied 16 bytes at a time, the tiles have two stages and
+    the copies are `nvvm.cp.async.shared.global` (`.cg`): chunk 0 is
+    requested before the K loop; iteration c waits for the thread's
+    copies, meets the block at one barrier, requests chunk c + 1 into the
+    other stage (a source size of 0 past the last chunk) and multiplies
+    chunk c meanwhile. The accumulators
+    (four per tile per lane) stay in f32 registers across K; the output is
+    stored once. In the last block row, warps past M repeat the last warp
+    row's products and store nothing, so that every thread reaches each
+    barrier. The tiles' 16-byte accesses need `hrm-align-workgroup-buffers`
+    after outlining.
 
     A `linalg.fill` of the output right before the matmul (nothing between
     them touching that buffer) becomes the accumulators' start value and is
     erased; without one, the accumulators start from the output's values.
 
-    `precision=bf16` uses `mma.sync.m16n8k16` on bf16 pairs (operands
-    rounded to nearest even), `precision=tf32` `mma.sync.m16n8k4` on tf32;
-    both accumulate in f32. With `precision=bf16`, operands already stored
-    in bf16 (`hrm-bf16-matmul-operands`) are packed as loaded, and where K
-    indexes an operand's last dimension (identity layout) each register's
-    pair of K-consecutive elements is one aligned 32-bit `vector.load`. Shapes that
-    are not multiples of the instruction's (M of 16, N of 8, K of 16 or 4),
-    dynamic shapes and ops that do not accumulate in f32 are left alone.
+    `precision=bf16` uses `mma.sync.m16n8k16` on bf16 pairs,
+    `precision=tf32` `mma.sync.m16n8k4` on tf32 (the f32's bits; the
+    tensor core ignores the low 13 mantissa bits); both accumulate in f32.
+    With `precision=bf16`, operands already stored in bf16
+    (`hrm-bf16-matmul-operands`) are staged as loaded. Shapes that are not
+    multiples of the instruction's (M of 16, N of 8, K of 16 or 4), dynamic
+    shapes and ops that do not accumulate in f32 are left alone.
 
-    `emulate` builds the same tiles and lanes as `scf.parallel` loops on
-    the host and computes each lane's four products with plain arithmetic
-    on operands rounded as the tensor cores round them, so that the tiling,
-    the fragment coordinates of the accumulators and the start values can
-    be run and checked on the CPU. It does not check the operand fragment
-    layout, which only the hardware executes.
+    `emulate` builds the same blocks as host loops: each phase between two
+    barriers is a loop over the block's threads, which copy the chunk into
+    buffers standing for shared memory and load their registers from them
+    as the kernel does (copies requested with `cp.async` are done at
+    once, in the kernel's order). A warp's products are then taken from its lanes'
+    registers where PTX's fragment layouts, written out separately from
+    the ones the kernel uses, place each element: run on the CPU, a wrong
+    fragment, staging or accumulator coordinate gives wrong numbers.
   }];
   let options = [
     Option<"precision", "precision", "std::string", /*default=*/"\"bf16\"",
@@ -605,6 +629,26 @@ def HrmDistinctResults : Pass<"hrm-distinct-results"> {
   }];
   let dependentDialects = ["::mlir::linalg::LinalgDialect",
                            "::mlir::tensor::TensorDialect"];
+}
+
+def HrmAlignWorkgroupBuffers : Pass<"hrm-align-workgroup-buffers"> {
+  let summary = "Aligns the kernels' shared-memory buffers for vector accesses";
+  let description = [{
+    Sets `llvm.align` on every workgroup attribution of every `gpu.func`
+    to `alignment` bytes, unless it is aligned further already.
+    `convert-gpu-to-nvvm` otherwise aligns a workgroup buffer's global to
+    its element type only (2 bytes for the bf16 tiles of
+    `hrm-matmul-to-mma-sync`), and their 16-byte stores, `cp.async`
+    copies and 4-byte fragment loads need more. Runs after
+    `gpu-kernel-outlining`, which makes the attributions of `gpu.launch`
+    those of a `gpu.func`.
+  }];
+  let options = [
+    Option<"alignment", "alignment", "int64_t", /*default=*/"16",
+           "Bytes; a power of two">,
+  ];
+  let dependentDialects = ["::mlir::gpu::GPUDialect",
+                           "::mlir::LLVM::LLVMDialect"];
 }
 
 def HrmMergeGPUModules : Pass<"hrm-merge-gpu-modules", "::mlir::ModuleOp"> {
