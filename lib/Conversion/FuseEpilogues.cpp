@@ -90,15 +90,16 @@ Producer asProducer(Operation *op) {
           dealloc && isScratch(dealloc.getMemref(), op))
         return WalkResult::advance();
       // The tensor-core ops declare no effects, but only read their register
-      // operands (and, for wgmma, the kernel's shared memory); cp.async
-      // writes only the kernel's shared tiles; the fences, waits and
-      // barriers order the kernel's own accesses.
+      // operands (and, for wgmma and ldmatrix, the kernel's shared memory);
+      // cp.async writes only the kernel's shared tiles; the fences, waits
+      // and barriers order the kernel's own accesses.
       if (nested == op || isPure(nested) ||
           isa<memref::LoadOp, vector::LoadOp, NVVM::MmaOp,
               NVVM::WgmmaMmaAsyncOp, NVVM::WgmmaFenceAlignedOp,
               NVVM::WgmmaGroupSyncAlignedOp, NVVM::WgmmaWaitGroupSyncOp,
-              NVVM::FenceProxyOp, NVVM::CpAsyncOp, NVVM::CpAsyncCommitGroupOp,
-              NVVM::CpAsyncWaitGroupOp, gpu::BarrierOp>(nested) ||
+              NVVM::FenceProxyOp, NVVM::LdMatrixOp, NVVM::CpAsyncOp,
+              NVVM::CpAsyncCommitGroupOp, NVVM::CpAsyncWaitGroupOp,
+              gpu::BarrierOp>(nested) ||
           nested->hasTrait<OpTrait::IsTerminator>() ||
           isa<scf::ForOp, scf::IfOp, scf::ParallelOp>(nested))
         return WalkResult::advance();

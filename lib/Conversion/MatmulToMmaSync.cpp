@@ -102,7 +102,7 @@ Tiling tiling(const hrm::MatmulDims &dims, const MmaShape &shape) {
 /// A lane's place: its fragment coordinates and where its warp's tile
 /// starts in the block's tiles.
 struct Lane {
-  Value groupID, threadInGroup;
+  Value lane, groupID, threadInGroup;
   Value rowInBlock, colInBlock; // the warp tile's first row / column
   Value valid;                  // null when every warp has rows
 };
@@ -145,6 +145,9 @@ public:
 
   void buildKernel(Value bx, Value by, Value bz, Value tid, ValueRange tiles) {
     setBlock(bx, by, bz, tiles);
+    for (unsigned operand : {0u, 1u})
+      tileBase[operand] = memref::ExtractAlignedPointerAsIndexOp::create(
+          b, loc, tiles[operand]);
     Lane lane = laneOf(tid);
     SmallVector<Value> accs;
     forEachAccumulator([&](int64_t i, int64_t j, int64_t e) {
@@ -177,12 +180,9 @@ public:
   /// barrier per chunk.
   void buildPipelinedKernel(Value tid, const Lane &lane, ValueRange accs) {
     int64_t chunks = dims.kSize / t.chunk;
-    for (unsigned operand : {0u, 1u}) {
+    for (unsigned operand : {0u, 1u})
       sourceBase[operand] = memref::ExtractAlignedPointerAsIndexOp::create(
           b, loc, op->getOperand(operand));
-      tileBase[operand] = memref::ExtractAlignedPointerAsIndexOp::create(
-          b, loc, operand ? tileB : tileA);
-    }
     requestChunk(tid, index(0), index(0), Value());
     NVVM::CpAsyncCommitGroupOp::create(b, loc);
     auto loop =
@@ -224,6 +224,10 @@ public:
         b, loc, MemRefType::get({kThreads, t.mTiles, shape.registersA()}, i32));
     Value regsB = memref::AllocOp::create(
         b, loc, MemRefType::get({kThreads, t.nTiles, shape.registersB()}, i32));
+    Value rows = memref::AllocOp::create(
+        b, loc,
+        MemRefType::get({kThreads, t.mTiles + (t.nTiles + 1) / 2, 2},
+                        b.getIndexType()));
     forEachThread([&](Value tid) {
       Lane lane = laneOf(tid);
       unsigned n = 0;
@@ -253,14 +257,35 @@ public:
         forEachThread([&](Value tid) { copyChunk(tid, mul(c, t.chunk)); });
       }
       for (int64_t s = 0; s < t.chunk / shape.k; ++s) {
+        // ldmatrix: every lane gives its rows' addresses, then takes its
+        // registers from the rows other lanes gave.
+        if (shape.bf16)
+          forEachThread([&](Value tid) {
+            for (auto [m, load] :
+                 llvm::enumerate(matrixLoads(laneOf(tid), s))) {
+              Value at[] = {load.row, load.k};
+              for (int64_t c = 0; c < 2; ++c)
+                memref::StoreOp::create(b, loc, at[c], rows,
+                                        ValueRange{tid, index(m), index(c)});
+            }
+          });
         forEachThread([&](Value tid) {
           Lane lane = laneOf(tid);
-          for (int64_t i = 0; i < t.mTiles; ++i)
-            for (auto [r, reg] : llvm::enumerate(registersA(lane, s, i)))
+          Fragments f;
+          if (shape.bf16) {
+            SmallVector<SmallVector<Value>> loaded;
+            for (auto [m, load] : llvm::enumerate(matrixLoads(lane, s)))
+              loaded.push_back(emulatedMatrixLoad(tid, m, load, rows));
+            f = split(loaded);
+          } else {
+            f = fragments(lane, s);
+          }
+          for (auto [i, regs] : llvm::enumerate(f.first))
+            for (auto [r, reg] : llvm::enumerate(regs))
               memref::StoreOp::create(b, loc, reg, regsA,
                                       ValueRange{tid, index(i), index(r)});
-          for (int64_t j = 0; j < t.nTiles; ++j)
-            for (auto [r, reg] : llvm::enumerate(registersB(lane, s, j)))
+          for (auto [j, regs] : llvm::enumerate(f.second))
+            for (auto [r, reg] : llvm::enumerate(regs))
               memref::StoreOp::create(b, loc, reg, regsB,
                                       ValueRange{tid, index(j), index(r)});
         });
@@ -281,7 +306,7 @@ public:
             .getResult();
       });
     });
-    for (Value buffer : {accs, regsA, regsB, tiles[0], tiles[1]})
+    for (Value buffer : {accs, regsA, regsB, rows, tiles[0], tiles[1]})
       memref::DeallocOp::create(b, loc, buffer);
   }
 
@@ -335,6 +360,7 @@ private:
   Lane laneOf(Value tid) {
     Lane l;
     Value lane = rem(tid, 32), warp = div(tid, 32);
+    l.lane = lane;
     l.groupID = div(lane, 4);
     l.threadInGroup = rem(lane, 4);
     Value warpRow = arith::AddIOp::create(b, loc, mul(blockRow, t.warpsM),
@@ -419,6 +445,19 @@ private:
            map.getResults().back() == b.getAffineDimExpr(rowDim);
   }
 
+  /// The pointer (in address space `space`) to element `indices` of a
+  /// buffer of `type` whose aligned pointer is `base`.
+  Value address(Value base, ValueRange indices, MemRefType type,
+                unsigned space) {
+    Value linear = affine::AffineLinearizeIndexOp::create(
+        b, loc, indices, type.getShape(), /*disjoint=*/true);
+    Value bytes =
+        arith::AddIOp::create(b, loc, base, mul(linear, elementBytes()));
+    bytes = arith::IndexCastUIOp::create(b, loc, b.getI64Type(), bytes);
+    return LLVM::IntToPtrOp::create(
+        b, loc, LLVM::LLVMPointerType::get(b.getContext(), space), bytes);
+  }
+
   /// Iteration c of the two-stage loop (kernel and emulation alike):
   /// request chunk c + 1 (clamped; nothing is read past the last) into
   /// stage (c + 1) mod 2, multiply stage c mod 2.
@@ -491,18 +530,6 @@ private:
         vector::StoreOp::create(b, loc, x, tile, to);
         continue;
       }
-      auto address = [&](Value base, ValueRange indices, MemRefType type,
-                         unsigned space) {
-        Value linear = affine::AffineLinearizeIndexOp::create(
-            b, loc, indices, type.getShape(), /*disjoint=*/true);
-        Value bytes =
-            arith::AddIOp::create(b, loc, base, mul(linear, elementBytes()));
-        bytes = arith::IndexCastUIOp::create(b, loc, b.getI64Type(), bytes);
-        return LLVM::IntToPtrOp::create(
-                   b, loc, LLVM::LLVMPointerType::get(b.getContext(), space),
-                   bytes)
-            .getResult();
-      };
       // The operand's address is generic (cvta.to.global), the tile's a
       // shared-window one already.
       Value src = LLVM::AddrSpaceCastOp::create(
@@ -625,12 +652,113 @@ private:
     return regs;
   }
 
-  SmallVector<Value> mmaStep(const Lane &l, int64_t s, ValueRange accs) {
-    SmallVector<SmallVector<Value>> a, bRegs;
+  /// One `ldmatrix` (bf16): `count` 8 x 8 matrices of `tile`, and the row
+  /// of them this lane addresses (lane 8m + r gives row r of matrix m;
+  /// lanes past 8 * count are ignored).
+  struct MatrixLoad {
+    Value tile;
+    int64_t count;
+    Value row, k;
+  };
+
+  /// K step s's loads: an x4 per M tile of A (rows 0-7 and 8-15 by K 0-7,
+  /// then by K 8-15: a0..a7's registers in order), then an x4 per pair of
+  /// N tiles of B ([N, K] rows: tile j by K 0-7 and 8-15, then tile j + 1)
+  /// and an x2 for a last odd one.
+  SmallVector<MatrixLoad> matrixLoads(const Lane &l, int64_t s) {
+    SmallVector<MatrixLoad> loads;
+    Value kA = add(mul(div(l.lane, 16), 8), 16 * s);
     for (int64_t i = 0; i < t.mTiles; ++i)
-      a.push_back(registersA(l, s, i));
-    for (int64_t j = 0; j < t.nTiles; ++j)
-      bRegs.push_back(registersB(l, s, j));
+      loads.push_back({tileA, 4,
+                       arith::AddIOp::create(b, loc, add(l.rowInBlock, 16 * i),
+                                             rem(l.lane, 16)),
+                       kA});
+    Value kB = add(mul(rem(div(l.lane, 8), 2), 8), 16 * s);
+    for (int64_t j = 0; j < t.nTiles; j += 2) {
+      bool pair = j + 1 < t.nTiles;
+      Value row = arith::AddIOp::create(b, loc, add(l.colInBlock, 8 * j),
+                                        rem(l.lane, 8));
+      if (pair)
+        row = arith::AddIOp::create(b, loc, row, mul(div(l.lane, 16), 8));
+      loads.push_back({tileB, pair ? 4 : 2, row, kB});
+    }
+    return loads;
+  }
+
+  using Fragments = std::pair<SmallVector<SmallVector<Value>>,
+                              SmallVector<SmallVector<Value>>>;
+
+  /// The registers of each load (in matrixLoads' order) as A's per M tile
+  /// and B's per N tile.
+  Fragments split(ArrayRef<SmallVector<Value>> loaded) {
+    Fragments f;
+    unsigned m = 0;
+    for (int64_t i = 0; i < t.mTiles; ++i)
+      f.first.push_back(loaded[m++]);
+    for (int64_t j = 0; j < t.nTiles; j += 2) {
+      ArrayRef<Value> regs = loaded[m++];
+      f.second.push_back(SmallVector<Value>(regs.take_front(2)));
+      if (regs.size() == 4)
+        f.second.push_back(SmallVector<Value>(regs.drop_front(2)));
+    }
+    return f;
+  }
+
+  /// The lane's A and B registers of K step s: through `ldmatrix` for
+  /// bf16, a 32-bit load per register for tf32 (ldmatrix moves 16-bit
+  /// elements).
+  Fragments fragments(const Lane &l, int64_t s) {
+    Fragments f;
+    if (!shape.bf16) {
+      for (int64_t i = 0; i < t.mTiles; ++i)
+        f.first.push_back(registersA(l, s, i));
+      for (int64_t j = 0; j < t.nTiles; ++j)
+        f.second.push_back(registersB(l, s, j));
+      return f;
+    }
+    SmallVector<SmallVector<Value>> loaded;
+    for (const MatrixLoad &m : matrixLoads(l, s)) {
+      auto type = LLVM::LLVMStructType::getLiteral(
+          b.getContext(), SmallVector<Type>(m.count, b.getI32Type()));
+      Value ptr = address(tileBase[m.tile == tileB ? 1 : 0],
+                          ValueRange{stage, m.row, m.k},
+                          cast<MemRefType>(m.tile.getType()), 3);
+      Value regs = NVVM::LdMatrixOp::create(
+          b, loc, type, ptr, m.count, NVVM::MMALayout::row,
+          NVVM::LdStMatrixShapeAttr::get(b.getContext(), 8, 8),
+          NVVM::LdStMatrixEltType::B16);
+      SmallVector<Value> values;
+      for (int64_t r = 0; r < m.count; ++r)
+        values.push_back(LLVM::ExtractValueOp::create(b, loc, regs, r));
+      loaded.push_back(values);
+    }
+    return split(loaded);
+  }
+
+  /// What `ldmatrix` gives thread `tid` for load `m` of its warp: register
+  /// r holds the two elements at 2 x (lane % 4) of row lane / 4 of matrix
+  /// r, whose address lane 8r + lane / 4 gave (`rows` [thread][load][row,
+  /// k]).
+  SmallVector<Value> emulatedMatrixLoad(Value tid, int64_t m,
+                                        const MatrixLoad &load, Value rows) {
+    Value lane = rem(tid, 32);
+    Value warpBase = arith::SubIOp::create(b, loc, tid, lane);
+    SmallVector<Value> regs;
+    for (int64_t r = 0; r < load.count; ++r) {
+      Value from =
+          arith::AddIOp::create(b, loc, warpBase, add(div(lane, 4), 8 * r));
+      Value row = memref::LoadOp::create(b, loc, rows,
+                                         ValueRange{from, index(m), index(0)});
+      Value k = memref::LoadOp::create(b, loc, rows,
+                                       ValueRange{from, index(m), index(1)});
+      k = arith::AddIOp::create(b, loc, k, mul(rem(lane, 4), 2));
+      regs.push_back(loadRegister(load.tile, row, k));
+    }
+    return regs;
+  }
+
+  SmallVector<Value> mmaStep(const Lane &l, int64_t s, ValueRange accs) {
+    auto [a, bRegs] = fragments(l, s);
     Type f32 = b.getF32Type();
     auto result =
         LLVM::LLVMStructType::getLiteral(b.getContext(), {f32, f32, f32, f32});

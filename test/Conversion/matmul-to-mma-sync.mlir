@@ -17,6 +17,9 @@
 // CHECK-DAG: %[[C128:.*]] = arith.constant 128 : index
 // CHECK-NOT: linalg.fill
 // CHECK: gpu.launch blocks({{.*}}) in ({{.*}} = %[[C2]], {{.*}} = %[[C4]], {{.*}} = %{{.*}}) threads(%[[TID:[^,]*]], {{.*}}) in ({{.*}} = %[[C128]], {{.*}}) workgroup(%[[TA:.*]] : memref<1x64x40xbf16, #gpu.address_space<workgroup>>, %[[TB:.*]] : memref<1x64x40xbf16, #gpu.address_space<workgroup>>)
+// CHECK: %[[PTA:.*]] = memref.extract_aligned_pointer_as_index %[[TA]]
+// CHECK: %[[PTB:.*]] = memref.extract_aligned_pointer_as_index %[[TB]]
+// CHECK: %[[LANE:.*]] = arith.remui %[[TID]], %c32
 // The accumulators start at the fill's value: 2 x 4 tiles of 4 each.
 // CHECK: scf.for {{.*}} step %c32 iter_args(%arg{{[0-9]+}} = %[[CST]], %arg{{[0-9]+}} = %[[CST]],
 // CHECK-SAME: %arg{{[0-9]+}} = %[[CST]]) -> (f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32)
@@ -30,7 +33,23 @@
 // CHECK-COUNT-15: memref.store %{{.*}}, %[[TB]]
 // CHECK-NOT: memref.store
 // CHECK: gpu.barrier
-// CHECK: vector.load %[[TA]][{{.*}}] {alignment = 4 : i64} : memref<1x64x40xbf16, #gpu.address_space<workgroup>>, vector<2xbf16>
+// Per K step, an ldmatrix.x4 per M tile of A (lane l addresses row l % 16
+// at K 8 x (l / 16)) and per pair of N tiles of B (row 8 x (l / 16) +
+// l % 8 at K 8 x (l / 8 % 2)), from the tiles' aligned pointers.
+// CHECK: %[[AK:.*]] = arith.divui %[[LANE]], %c16
+// CHECK: %[[AKB:.*]] = arith.muli %[[AK]], %c8
+// CHECK: %[[AR:.*]] = arith.remui %[[LANE]], %c16
+// CHECK: %[[AROW:.*]] = arith.addi %{{.*}}, %[[AR]]
+// CHECK: affine.linearize_index disjoint [%[[AROW]], %[[AKB]]] by (64, 40)
+// CHECK: arith.addi %[[PTA]],
+// CHECK: llvm.inttoptr %{{.*}} : i64 to !llvm.ptr<3>
+// CHECK-NEXT: nvvm.ldmatrix %{{.*}} {eltType = #nvvm.ld_st_matrix_elt_type<b16>, layout = #nvvm.mma_layout<row>, num = 4 : i32, shape = #nvvm.ld_st_matrix_shape<m = 8, n = 8>} : (!llvm.ptr<3>) -> !llvm.struct<(i32, i32, i32, i32)>
+// CHECK: nvvm.ldmatrix
+// CHECK: arith.addi %[[PTB]],
+// CHECK: nvvm.ldmatrix
+// CHECK: arith.addi %[[PTB]],
+// CHECK: nvvm.ldmatrix
+// CHECK-NOT: vector.load
 // CHECK-COUNT-8: nvvm.mma.sync A[{{.*}}, {{.*}}, {{.*}}, {{.*}}] B[{{.*}}, {{.*}}] C[{{.*}}, {{.*}}, {{.*}}, {{.*}}] {layoutA = #nvvm.mma_layout<row>, layoutB = #nvvm.mma_layout<col>, multiplicandAPtxType = #nvvm.mma_type<bf16>, multiplicandBPtxType = #nvvm.mma_type<bf16>, shape = #nvvm.shape<m = 16, n = 8, k = 16>}
 // CHECK-COUNT-8: nvvm.mma.sync
 // CHECK-NOT: nvvm.mma.sync
@@ -211,7 +230,8 @@ func.func @stored_bf16(%a: memref<16x16xbf16>, %b: memref<16x8xbf16>, %c: memref
 // CHECK: %[[SIZE:.*]] = arith.select %[[MORE]], %c16_i32, %c0_i32
 // CHECK: nvvm.cp.async.shared.global %{{.*}}, %{{.*}}, 16, cache =  cg, %[[SIZE]] : !llvm.ptr<3>, !llvm.ptr<1>, i32
 // CHECK: nvvm.cp.async.commit.group
-// CHECK-NEXT: vector.load %[[TA]][%[[STAGE]], {{.*}}] {alignment = 4 : i64}
+// CHECK: affine.linearize_index disjoint [%[[STAGE]], %{{.*}}, %{{.*}}] by (2, 32, 40)
+// CHECK: nvvm.ldmatrix
 // CHECK-NOT: gpu.barrier
 // CHECK-COUNT-4: nvvm.mma.sync
 // CHECK-NOT: gpu.barrier

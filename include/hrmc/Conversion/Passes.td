@@ -316,9 +316,10 @@ def HrmMatmulToMmaSync : Pass<"hrm-matmul-to-mma-sync"> {
     (identity layout), else an element at a time, along K or along its rows,
     whichever is contiguous. Each row is padded to an odd number of 16-byte
     units, so that a warp's fragment loads hit 32 banks. After a barrier
-    each lane loads its fragment registers from the tiles at PTX's
-    coordinates (a bf16 pair in one 32-bit load), issues the chunk's
-    `mma.sync`s, and a second barrier guards the tiles. Where both
+    each lane loads its fragment registers from the tiles (bf16: one
+    `nvvm.ldmatrix` x4 per 16 x 16 tile of A and per pair of 8-column
+    tiles of B; tf32: a 32-bit load per register at PTX's coordinates),
+    issues the chunk's `mma.sync`s, and a second barrier guards the tiles. Where both
     operands are copied 16 bytes at a time, the tiles have two stages and
     the copies are `nvvm.cp.async.shared.global` (`.cg`): chunk 0 is
     requested before the K loop; iteration c waits for the thread's
@@ -347,7 +348,9 @@ def HrmMatmulToMmaSync : Pass<"hrm-matmul-to-mma-sync"> {
     barriers is a loop over the block's threads, which copy the chunk into
     buffers standing for shared memory and load their registers from them
     as the kernel does (copies requested with `cp.async` are done at
-    once, in the kernel's order). A warp's products are then taken from its lanes'
+    once, in the kernel's order; for `ldmatrix` every lane stores the
+    row address it gives, then takes its registers from the rows the
+    other lanes gave, as PTX defines). A warp's products are then taken from its lanes'
     registers where PTX's fragment layouts, written out separately from
     the ones the kernel uses, place each element: run on the CPU, a wrong
     fragment, staging or accumulator coordinate gives wrong numbers.
