@@ -37,32 +37,28 @@ FragmentCoord accumulatorCoord(int64_t e) {
   return {1, 0, e >= 2 ? 8 : 0, 0, 2, e & 1};
 }
 
-/// The instruction for one precision: its K, and the (row, k) / (k, col)
-/// coordinates of each lane's A and B elements in register order.
+/// The instruction for one precision: its K, its registers per lane, and
+/// for tf32 the (row, k) of each A register and of each B register in the
+/// staged [N, K] tile (row n). bf16 fragments come through ldmatrix.
 struct MmaShape {
   bool bf16;
-  int64_t k;
+  int64_t k, registersA, registersB;
   SmallVector<FragmentCoord> a, b;
   /// Elements per 32-bit register.
   int64_t perRegister() const { return bf16 ? 2 : 1; }
-  int64_t registersA() const { return a.size() / perRegister(); }
-  int64_t registersB() const { return b.size() / perRegister(); }
 };
 
 MmaShape mmaShape(bool bf16) {
-  MmaShape s{bf16, bf16 ? 16 : 4, {}, {}};
-  if (bf16) {
-    // m16n8k16 .bf16: a0..a7 in four registers of two, b0..b3 in two.
-    for (int64_t q = 0; q < 8; ++q)
-      s.a.push_back({1, 0, (q / 2) % 2 ? 8 : 0, 0, 2, (q & 1) + (q >= 4 ? 8 : 0)});
-    for (int64_t q = 0; q < 4; ++q)
-      s.b.push_back({0, 2, (q & 1) + (q >= 2 ? 8 : 0), 1, 0, 0});
-  } else {
-    // m16n8k4 .tf32: a0, a1 and b0, one register each.
-    s.a = {{1, 0, 0, 0, 1, 0}, {1, 0, 8, 0, 1, 0}};
-    s.b = {{0, 1, 0, 1, 0, 0}};
-  }
-  return s;
+  // m16n8k16 .bf16: a0..a7 in four registers of two, b0..b3 in two.
+  if (bf16)
+    return {true, 16, 4, 2, {}, {}};
+  // m16n8k4 .tf32: a0 (g, t), a1 (g + 8, t); b0 (k t, column g).
+  return {false,
+          4,
+          2,
+          1,
+          {{1, 0, 0, 0, 1, 0}, {1, 0, 8, 0, 1, 0}},
+          {{1, 0, 0, 0, 1, 0}}};
 }
 
 constexpr int64_t kWarpsPerBlock = 4;
@@ -221,9 +217,9 @@ public:
     Value accs = memref::AllocOp::create(
         b, loc, MemRefType::get({kThreads, count}, f32));
     Value regsA = memref::AllocOp::create(
-        b, loc, MemRefType::get({kThreads, t.mTiles, shape.registersA()}, i32));
+        b, loc, MemRefType::get({kThreads, t.mTiles, shape.registersA}, i32));
     Value regsB = memref::AllocOp::create(
-        b, loc, MemRefType::get({kThreads, t.nTiles, shape.registersB()}, i32));
+        b, loc, MemRefType::get({kThreads, t.nTiles, shape.registersB}, i32));
     Value rows = memref::AllocOp::create(
         b, loc,
         MemRefType::get({kThreads, t.mTiles + (t.nTiles + 1) / 2, 2},
@@ -484,68 +480,46 @@ private:
 
   void requestTile(unsigned operand, Value tile, int64_t rows, Value tid,
                    Value k0, Value into, Value valid) {
-    int64_t width = vectorWidth(operand);
-    int64_t perRow = t.chunk / width;
-    int64_t loads = rows * perRow;
-    bool partialRows = operand == 0 && gridY() * stagedRows() > dims.mSize;
     OpOperand &o = op->getOpOperand(operand);
     auto source = cast<MemRefType>(o.get().getType());
     auto staged = cast<MemRefType>(tile.getType());
-    for (int64_t q = 0; q * kThreads < loads; ++q) {
-      OpBuilder::InsertionGuard guard(b);
-      Value v = add(tid, q * kThreads);
-      if ((q + 1) * kThreads > loads) {
-        auto guardIf = scf::IfOp::create(
-            b, loc,
-            arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, v,
-                                  index(loads)));
-        b.setInsertionPointToStart(&guardIf.getThenRegion().front());
-      }
-      Value r = div(v, perRow), c = mul(rem(v, perRow), width);
-      Value row = arith::AddIOp::create(b, loc, operand == 0 ? m0 : n0, r);
-      Value ok = valid;
-      if (partialRows) {
-        // Rows of A past M: nothing is read (the address stays in bounds).
-        Value inside = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult,
-                                             row, index(dims.mSize));
-        ok =
-            ok ? arith::AndIOp::create(b, loc, ok, inside).getResult() : inside;
-        row = arith::MinUIOp::create(b, loc, row, index(dims.mSize - 1));
-      }
-      Value k = arith::AddIOp::create(b, loc, k0, c);
-      SmallVector<Value> point =
-          operand == 0
-              ? hrm::matmulPoint(b, loc, op, dims, batch, row, index(0), k)
-              : hrm::matmulPoint(b, loc, op, dims, batch, index(0), row, k);
-      SmallVector<Value> at =
-          hrm::applyIndexingMap(b, loc, op.getMatchingIndexingMap(&o), point);
-      SmallVector<Value> to = {into, r, c};
-      if (emulate) {
-        if (ok) {
-          auto guardIf = scf::IfOp::create(b, loc, ok);
-          b.setInsertionPointToStart(&guardIf.getThenRegion().front());
-        }
-        Value x = vector::LoadOp::create(
-            b, loc, VectorType::get({width}, sharedElement()), o.get(), at);
-        vector::StoreOp::create(b, loc, x, tile, to);
-        continue;
-      }
-      // The operand's address is generic (cvta.to.global), the tile's a
-      // shared-window one already.
-      Value src = LLVM::AddrSpaceCastOp::create(
-          b, loc, LLVM::LLVMPointerType::get(b.getContext(), 1),
-          address(sourceBase[operand], at, source, 0));
-      Value dst = address(tileBase[operand], to, staged, 3);
-      Value size;
-      if (ok) {
-        Type i32 = b.getI32Type();
-        size = arith::SelectOp::create(
-            b, loc, ok, arith::ConstantIntOp::create(b, loc, i32, kLoadBytes),
-            arith::ConstantIntOp::create(b, loc, i32, 0));
-      }
-      NVVM::CpAsyncOp::create(b, loc, dst, src, kLoadBytes,
-                              NVVM::LoadCacheModifierKind::CG, size);
-    }
+    forEachShare(
+        operand, rows, tid, k0, /*clamp=*/true,
+        [&](Value r, Value c, ArrayRef<Value> at, Value inside) {
+          Value ok = valid;
+          if (inside)
+            ok = ok ? arith::AndIOp::create(b, loc, ok, inside).getResult()
+                    : inside;
+          SmallVector<Value> to = {into, r, c};
+          if (emulate) {
+            if (ok) {
+              auto guardIf = scf::IfOp::create(b, loc, ok);
+              b.setInsertionPointToStart(&guardIf.getThenRegion().front());
+            }
+            Value x = vector::LoadOp::create(
+                b, loc,
+                VectorType::get({vectorWidth(operand)}, sharedElement()),
+                o.get(), at);
+            vector::StoreOp::create(b, loc, x, tile, to);
+            return;
+          }
+          // The operand's address is generic (cvta.to.global), the tile's a
+          // shared-window one already.
+          Value src = LLVM::AddrSpaceCastOp::create(
+              b, loc, LLVM::LLVMPointerType::get(b.getContext(), 1),
+              address(sourceBase[operand], at, source, 0));
+          Value dst = address(tileBase[operand], to, staged, 3);
+          Value size;
+          if (ok) {
+            Type i32 = b.getI32Type();
+            size = arith::SelectOp::create(
+                b, loc, ok,
+                arith::ConstantIntOp::create(b, loc, i32, kLoadBytes),
+                arith::ConstantIntOp::create(b, loc, i32, 0));
+          }
+          NVVM::CpAsyncOp::create(b, loc, dst, src, kLoadBytes,
+                                  NVVM::LoadCacheModifierKind::CG, size);
+        });
   }
 
   void copyChunk(Value tid, Value k0) {
@@ -553,60 +527,78 @@ private:
     copyTile(1, tileB, t.blockCols(), tid, k0);
   }
 
-  /// Thread `tid`'s share of copying `rows` rows of the chunk at `k0`:
-  /// loads q * 128 + tid, for each q, of the tile's loads in the order in
-  /// which the operand is contiguous.
   void copyTile(unsigned operand, Value tile, int64_t rows, Value tid,
                 Value k0) {
+    int64_t width = vectorWidth(operand);
+    OpOperand &o = op->getOpOperand(operand);
+    forEachShare(
+        operand, rows, tid, k0, /*clamp=*/false,
+        [&](Value r, Value c, ArrayRef<Value> at, Value) {
+          SmallVector<Value> to = {stage, r, c};
+          if (width > 1) {
+            Value x = vector::LoadOp::create(
+                b, loc, VectorType::get({width}, sharedElement()), o.get(), at,
+                /*nontemporal=*/false, llvm::MaybeAlign(kLoadBytes));
+            vector::StoreOp::create(b, loc, x, tile, to, /*nontemporal=*/false,
+                                    llvm::MaybeAlign(kLoadBytes));
+            return;
+          }
+          Value x = memref::LoadOp::create(b, loc, o.get(), at);
+          // bf16 rounds to nearest even; tf32 keeps the f32's bits, of which
+          // the tensor core ignores the low 13 mantissa bits.
+          if (x.getType() != sharedElement())
+            x = arith::TruncFOp::create(b, loc, sharedElement(), x);
+          memref::StoreOp::create(b, loc, x, tile, to);
+        });
+  }
+
+  /// Calls `copy(r, c, at, inside)` for thread `tid`'s share of copying
+  /// `rows` rows of the chunk at `k0` of `operand` (copies q * 128 + tid,
+  /// for each q, in the order in which the operand is contiguous): tile
+  /// element (r, c), operand indices `at`. Rows of A past M (the last
+  /// block row) are skipped, or with `clamp` moved onto its last row and
+  /// `inside` (else null) is false there.
+  template <typename Copy>
+  void forEachShare(unsigned operand, int64_t rows, Value tid, Value k0,
+                    bool clamp, Copy copy) {
     int64_t width = vectorWidth(operand);
     int64_t perRow = t.chunk / width;
     int64_t loads = rows * perRow;
     bool acrossRows = width == 1 && copiesAcrossRows(operand);
-    // Rows of A past M in the last block row.
     bool partialRows = operand == 0 && gridY() * stagedRows() > dims.mSize;
+    OpOperand &o = op->getOpOperand(operand);
+    auto guardBy = [&](Value cond) {
+      auto guardIf = scf::IfOp::create(b, loc, cond);
+      b.setInsertionPointToStart(&guardIf.getThenRegion().front());
+    };
     for (int64_t q = 0; q * kThreads < loads; ++q) {
       OpBuilder::InsertionGuard guard(b);
       Value v = add(tid, q * kThreads);
+      if ((q + 1) * kThreads > loads)
+        guardBy(arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, v,
+                                      index(loads)));
       Value r = acrossRows ? rem(v, rows) : div(v, perRow);
       Value c = acrossRows ? div(v, rows) : mul(rem(v, perRow), width);
       Value row = arith::AddIOp::create(b, loc, operand == 0 ? m0 : n0, r);
       Value inside;
-      auto both = [&](Value cond) {
-        inside = inside ? arith::AndIOp::create(b, loc, inside, cond) : cond;
-      };
-      if ((q + 1) * kThreads > loads)
-        both(arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, v,
-                                   index(loads)));
-      if (partialRows)
-        both(arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, row,
-                                   index(dims.mSize)));
-      if (inside) {
-        auto guardIf = scf::IfOp::create(b, loc, inside);
-        b.setInsertionPointToStart(&guardIf.getThenRegion().front());
+      if (partialRows) {
+        inside = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, row,
+                                       index(dims.mSize));
+        if (clamp) {
+          row = arith::MinUIOp::create(b, loc, row, index(dims.mSize - 1));
+        } else {
+          guardBy(inside);
+          inside = nullptr;
+        }
       }
       Value k = arith::AddIOp::create(b, loc, k0, c);
       SmallVector<Value> point =
           operand == 0
               ? hrm::matmulPoint(b, loc, op, dims, batch, row, index(0), k)
               : hrm::matmulPoint(b, loc, op, dims, batch, index(0), row, k);
-      if (width > 1) {
-        OpOperand &o = op->getOpOperand(operand);
-        auto type = VectorType::get({width}, sharedElement());
-        Value loaded = vector::LoadOp::create(
-            b, loc, type, o.get(),
-            hrm::applyIndexingMap(b, loc, op.getMatchingIndexingMap(&o), point),
-            /*nontemporal=*/false, llvm::MaybeAlign(kLoadBytes));
-        vector::StoreOp::create(b, loc, loaded, tile, ValueRange{stage, r, c},
-                                /*nontemporal=*/false,
-                                llvm::MaybeAlign(kLoadBytes));
-        continue;
-      }
-      Value x = hrm::loadAtPoint(b, loc, op, operand, point);
-      // bf16 rounds to nearest even; tf32 keeps the f32's bits, of which
-      // the tensor core ignores the low 13 mantissa bits.
-      if (x.getType() != sharedElement())
-        x = arith::TruncFOp::create(b, loc, sharedElement(), x);
-      memref::StoreOp::create(b, loc, x, tile, ValueRange{stage, r, c});
+      copy(r, c,
+           hrm::applyIndexingMap(b, loc, op.getMatchingIndexingMap(&o), point),
+           inside);
     }
   }
 
@@ -629,27 +621,16 @@ private:
     return vector::ExtractOp::create(b, loc, pair, ArrayRef<int64_t>{0});
   }
 
-  /// The A registers of M tile i / the B registers of N tile j, for the K
-  /// step `s` of the chunk.
-  SmallVector<Value> registersA(const Lane &l, int64_t s, int64_t i) {
-    SmallVector<Value> regs;
-    for (size_t q = 0; q < shape.a.size(); q += shape.perRegister()) {
-      const FragmentCoord &c = shape.a[q];
-      regs.push_back(loadRegister(
-          tileA, offset(l, l.rowInBlock, c.rowG, c.rowT, c.rowOff + 16 * i),
-          offset(l, index(0), c.colG, c.colT, c.colOff + s * shape.k)));
-    }
-    return regs;
-  }
-  SmallVector<Value> registersB(const Lane &l, int64_t s, int64_t j) {
-    SmallVector<Value> regs;
-    for (size_t q = 0; q < shape.b.size(); q += shape.perRegister()) {
-      const FragmentCoord &c = shape.b[q];
-      regs.push_back(loadRegister(
-          tileB, offset(l, l.colInBlock, c.colG, c.colT, c.colOff + 8 * j),
-          offset(l, index(0), c.rowG, c.rowT, c.rowOff + s * shape.k)));
-    }
-    return regs;
+  /// The tf32 registers at `coords` of the instruction tile whose first
+  /// row in `tile` is `row`, for the K step `s` of the chunk.
+  SmallVector<Value> registersAt(const Lane &l, Value tile,
+                                 ArrayRef<FragmentCoord> coords, Value row,
+                                 int64_t s) {
+    return llvm::map_to_vector(coords, [&](const FragmentCoord &c) {
+      return loadRegister(
+          tile, offset(l, row, c.rowG, c.rowT, c.rowOff),
+          offset(l, index(0), c.colG, c.colT, c.colOff + s * shape.k));
+    });
   }
 
   /// One `ldmatrix` (bf16): `count` 8 x 8 matrices of `tile`, and the row
@@ -711,9 +692,11 @@ private:
     Fragments f;
     if (!shape.bf16) {
       for (int64_t i = 0; i < t.mTiles; ++i)
-        f.first.push_back(registersA(l, s, i));
+        f.first.push_back(
+            registersAt(l, tileA, shape.a, add(l.rowInBlock, 16 * i), s));
       for (int64_t j = 0; j < t.nTiles; ++j)
-        f.second.push_back(registersB(l, s, j));
+        f.second.push_back(
+            registersAt(l, tileB, shape.b, add(l.colInBlock, 8 * j), s));
       return f;
     }
     SmallVector<SmallVector<Value>> loaded;

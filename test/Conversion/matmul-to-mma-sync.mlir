@@ -270,3 +270,35 @@ func.func @stored_bf16_k_last(%a: memref<32x64xbf16>, %b: memref<8x64xbf16>, %c:
   }
   return
 }
+
+// -----
+
+// Two stages with a partial last block row (M = 80, blocks of 64 rows): a
+// copy of a row of A past M reads A's last row with a source size of 0 (in
+// the prologue too), so that no address leaves the buffer.
+// CHECK-LABEL: func.func @pipelined_partial_rows
+// CHECK: gpu.launch blocks({{.*}}) in ({{.*}} = %c1, {{.*}} = %c2, {{.*}} = %c1) {{.*}} workgroup({{.*}} : memref<2x64x40xbf16, #gpu.address_space<workgroup>>,
+// CHECK: %[[INSIDE:.*]] = arith.cmpi ult, %[[ROW:.*]], %c80
+// CHECK-NEXT: %[[CLAMPED:.*]] = arith.minui %[[ROW]], %c79
+// CHECK: affine.linearize_index disjoint [%[[CLAMPED]], %{{.*}}] by (80, 64)
+// CHECK: %[[SIZE:.*]] = arith.select %[[INSIDE]], %c16_i32, %c0_i32
+// CHECK: nvvm.cp.async.shared.global %{{.*}}, %{{.*}}, 16, cache =  cg, %[[SIZE]]
+// In the loop the size is 0 past M (the same test) or past the last chunk.
+// CHECK: scf.for
+// CHECK: %[[MORE:.*]] = arith.cmpi ult, %{{.*}}, %c2
+// CHECK: %[[BOTH:.*]] = arith.andi %[[MORE]], %[[INSIDE]]
+// CHECK: arith.select %[[BOTH]], %c16_i32, %c0_i32
+#ak = affine_map<(i, j, k) -> (i, k)>
+#bk = affine_map<(i, j, k) -> (j, k)>
+#ck = affine_map<(i, j, k) -> (i, j)>
+func.func @pipelined_partial_rows(%a: memref<80x64xbf16>, %b: memref<16x64xbf16>, %c: memref<80x16xf32>) {
+  linalg.generic {indexing_maps = [#ak, #bk, #ck], iterator_types = ["parallel", "parallel", "reduction"]} ins(%a, %b : memref<80x64xbf16>, memref<16x64xbf16>) outs(%c : memref<80x16xf32>) {
+  ^bb0(%x: bf16, %y: bf16, %o: f32):
+    %xw = arith.extf %x : bf16 to f32
+    %yw = arith.extf %y : bf16 to f32
+    %p = arith.mulf %xw, %yw : f32
+    %s = arith.addf %o, %p : f32
+    linalg.yield %s : f32
+  }
+  return
+}
