@@ -1,11 +1,12 @@
 //===- MatmulToMmaSync.cpp - contractions -> warp mma.sync kernels --------===//
 //
 // A block of four warps stages each K chunk of its A rows and B columns in
-// shared memory (coalesced, 16 bytes per load where the operand allows),
-// and each lane reads its fragment registers from there at the coordinates
-// of PTX's mma.sync layouts (groupID = lane / 4, threadID_in_group =
-// lane % 4). The tiles' rows are padded so that a warp's 32 fragment loads
-// hit 32 banks.
+// shared memory (coalesced, 16 bytes per copy where the operand allows;
+// two stages filled by cp.async where both operands do), and each lane
+// reads its fragment registers from there: ldmatrix for bf16, PTX's
+// mma.sync coordinates (groupID = lane / 4, threadID_in_group = lane % 4)
+// for tf32. The tiles' rows are padded so that a warp's fragment loads hit
+// 32 banks.
 //
 //===----------------------------------------------------------------------===//
 #include "BufferLoops.h"
@@ -53,12 +54,8 @@ MmaShape mmaShape(bool bf16) {
   if (bf16)
     return {true, 16, 4, 2, {}, {}};
   // m16n8k4 .tf32: a0 (g, t), a1 (g + 8, t); b0 (k t, column g).
-  return {false,
-          4,
-          2,
-          1,
-          {{1, 0, 0, 0, 1, 0}, {1, 0, 8, 0, 1, 0}},
-          {{1, 0, 0, 0, 1, 0}}};
+  FragmentCoord g{1, 0, 0, 0, 1, 0}, g8{1, 0, 8, 0, 1, 0};
+  return {false, 4, 2, 1, {g, g8}, {g}};
 }
 
 constexpr int64_t kWarpsPerBlock = 4;
@@ -84,8 +81,8 @@ Tiling tiling(const hrm::MatmulDims &dims, const MmaShape &shape) {
   t.warpsN = (dims.nSize / (8 * t.nTiles)) % 2 == 0 ? 2 : 1;
   t.warpsM = kWarpsPerBlock / t.warpsN;
   t.warpRows = dims.mSize / (16 * t.mTiles);
-  // 32 bytes of K per row for tf32 as for bf16: eight tf32 steps per
-  // chunk took ptxas to 250 registers, four to 196.
+  // 64 bytes of K per row for tf32 as for bf16: eight tf32 steps per
+  // chunk (128 bytes) took ptxas to 250 registers, four to under 200.
   int64_t largest = shape.bf16 ? 32 : 16;
   for (int64_t k : {32, 16, 8, 4})
     if (k <= largest && k >= shape.k && dims.kSize % k == 0) {
