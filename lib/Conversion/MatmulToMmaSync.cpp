@@ -3,10 +3,10 @@
 // A block of four warps stages each K chunk of its A rows and B columns in
 // shared memory (coalesced, 16 bytes per copy where the operand allows;
 // two stages filled by cp.async where both operands do), and each lane
-// reads its fragment registers from there: ldmatrix for bf16, PTX's
-// mma.sync coordinates (groupID = lane / 4, threadID_in_group = lane % 4)
-// for tf32. The tiles' rows are padded so that a warp's fragment loads hit
-// 32 banks.
+// reads its fragment registers from there: ldmatrix for bf16 (transposed
+// for a B staged [K, N] as it is stored), PTX's mma.sync coordinates
+// (groupID = lane / 4, threadID_in_group = lane % 4) for tf32. The tiles'
+// rows are padded so that a warp's fragment loads hit 32 banks.
 //
 //===----------------------------------------------------------------------===//
 #include "BufferLoops.h"
@@ -118,22 +118,20 @@ public:
     return gridY() == 1 ? std::min(t.blockRows(), dims.mSize) : t.blockRows();
   }
 
-  /// The staged chunks of A (block rows) and B (block columns), K
-  /// contiguous, in the instruction's operand type. A row is padded to an
-  /// odd number of 16-byte units: lanes (g, t) read word g * row + t, and
-  /// g * row mod 32 then takes eight distinct multiples of 4.
+  /// The staged chunks of A (block rows) and B (block columns) in the
+  /// instruction's operand type: [rows, K], or for a k-major B [K, N].
   /// Where both operands are copied 16 bytes at a time, two stages: the
   /// copy of the next chunk (cp.async) runs while the warps multiply this
   /// one.
-  SmallVector<Type> sharedTypes(Attribute space) const {
-    int64_t words = t.chunk * elementBytes() / 4;
-    if ((words / 4) % 2 == 0)
-      words += 4;
-    int64_t row = words * 4 / elementBytes();
-    return {MemRefType::get({stages, stagedRows(), row}, sharedElement(),
-                            MemRefLayoutAttrInterface(), space),
-            MemRefType::get({stages, t.blockCols(), row}, sharedElement(),
-                            MemRefLayoutAttrInterface(), space)};
+  SmallVector<Type> sharedTypes(Attribute space) {
+    auto type = [&](int64_t rows, int64_t elements, bool kMajorRead) {
+      return MemRefType::get({stages, rows, paddedRow(elements, kMajorRead)},
+                             sharedElement(), MemRefLayoutAttrInterface(),
+                             space);
+    };
+    Type tileB = kMajor(1) ? type(t.chunk, t.blockCols(), true)
+                           : type(t.blockCols(), t.chunk, false);
+    return {type(stagedRows(), t.chunk, false), tileB};
   }
 
   void buildKernel(Value bx, Value by, Value bz, Value tid, ValueRange tiles) {
@@ -256,7 +254,7 @@ public:
           forEachThread([&](Value tid) {
             for (auto [m, load] :
                  llvm::enumerate(matrixLoads(laneOf(tid), s))) {
-              Value at[] = {load.row, load.k};
+              Value at[] = {load.row, load.col};
               for (int64_t c = 0; c < 2; ++c)
                 memref::StoreOp::create(b, loc, at[c], rows,
                                         ValueRange{tid, index(m), index(c)});
@@ -309,6 +307,8 @@ private:
     return y ? arith::AddIOp::create(b, loc, x, index(y)).getResult() : x;
   }
   Value mul(Value x, int64_t y) {
+    if (y == 1)
+      return x;
     return arith::MulIOp::create(b, loc, x, index(y));
   }
   Value div(Value x, int64_t y) {
@@ -316,6 +316,26 @@ private:
   }
   Value rem(Value x, int64_t y) {
     return arith::RemUIOp::create(b, loc, x, index(y));
+  }
+
+  /// A tile row of `elements` plus padding, so that a warp's fragment
+  /// loads hit distinct banks. ldmatrix reads 16 bytes from each of 8
+  /// rows, and tf32 lanes (g, t) read word g * row + t: an odd number of
+  /// 16-byte units, so that g * row mod 32 takes eight distinct multiples
+  /// of 4. tf32 lanes of a k-major tile read word t * row + g: row mod 16
+  /// = 8, so that t * row mod 32 takes four distinct multiples of 8.
+  int64_t paddedRow(int64_t elements, bool kMajorRead) const {
+    int64_t words = elements * elementBytes() / 4;
+    assert(words % 4 == 0 && "rows of whole 16-byte units");
+    if (!shape.bf16 && kMajorRead) {
+      if (words % 16 == 0)
+        words += 8;
+      else if (words % 16 != 8)
+        words += 4;
+    } else if ((words / 4) % 2 == 0) {
+      words += 4;
+    }
+    return words * 4 / elementBytes();
   }
 
   Type sharedElement() const {
@@ -413,29 +433,49 @@ private:
   //===--------------------------------------------------------------------===//
 
   /// Elements per load of operand `operand`: 16 bytes where it is stored in
-  /// the instruction's type with K last and contiguous (a row starts at a
-  /// multiple of K, itself a multiple of the chunk), else one.
+  /// the instruction's type with K last, or k-major, else one.
   int64_t vectorWidth(unsigned operand) {
-    OpOperand &o = op->getOpOperand(operand);
-    auto type = cast<MemRefType>(o.get().getType());
-    AffineMap map = op.getMatchingIndexingMap(&o);
-    bool kLast = map.getNumResults() > 0 &&
-                 map.getResults().back() == b.getAffineDimExpr(dims.k);
-    if (type.getElementType() != sharedElement() ||
-        !type.getLayout().isIdentity() || !kLast)
+    if (!storedAsStaged(operand) ||
+        !(lastIndexIs(operand, dims.k) || kMajor(operand)))
       return 1;
     return kLoadBytes / elementBytes();
   }
 
-  /// Whether neighbouring threads should walk operand `operand` along its
-  /// rows (M of A, N of B) rather than along K: where the rows' index is
-  /// its last.
-  bool copiesAcrossRows(unsigned operand) {
-    OpOperand &o = op->getOpOperand(operand);
-    AffineMap map = op.getMatchingIndexingMap(&o);
-    unsigned rowDim = operand == 0 ? dims.m : dims.n;
+  /// Whether B is staged [K, N]: stored [.., K, N] in the instruction's
+  /// type, N contiguous (the weights of the tf32 build, the output
+  /// gradients that the weight gradients read). Its chunk rows are then
+  /// 16-byte copies along N, read through ldmatrix.trans (bf16) or as
+  /// 32-bit words at (k, n) (tf32). A with M contiguous is not staged so:
+  /// its last block row may be partial, which a 16-byte copy along M
+  /// cannot clamp.
+  bool kMajor(unsigned operand) {
+    return operand == 1 && storedAsStaged(1) && lastIndexIs(1, dims.n);
+  }
+
+  /// Whether operand `operand` is stored as its tile is: in the
+  /// instruction's type, contiguous, each last-dimension line a whole
+  /// number of 16-byte units (so that every 16-byte copy is aligned).
+  bool storedAsStaged(unsigned operand) {
+    auto type = cast<MemRefType>(op->getOperand(operand).getType());
+    return type.getElementType() == sharedElement() &&
+           type.getLayout().isIdentity() && type.getRank() > 0 &&
+           (type.getShape().back() * elementBytes()) % kLoadBytes == 0;
+  }
+
+  /// Whether operand `operand`'s last index is loop dimension `dim`.
+  bool lastIndexIs(unsigned operand, unsigned dim) {
+    AffineMap map = op.getMatchingIndexingMap(&op->getOpOperand(operand));
     return map.getNumResults() > 0 &&
-           map.getResults().back() == b.getAffineDimExpr(rowDim);
+           map.getResults().back() == b.getAffineDimExpr(dim);
+  }
+
+  /// Where element (r, c) of a chunk (r along the operand's rows, c along
+  /// K) lies in its staged tile's stage `stage`.
+  SmallVector<Value> tileIndex(unsigned operand, Value stage, Value r,
+                               Value c) {
+    if (kMajor(operand))
+      return {stage, c, r};
+    return {stage, r, c};
   }
 
   /// The pointer (in address space `space`) to element `indices` of a
@@ -487,7 +527,7 @@ private:
           if (inside)
             ok = ok ? arith::AndIOp::create(b, loc, ok, inside).getResult()
                     : inside;
-          SmallVector<Value> to = {into, r, c};
+          SmallVector<Value> to = tileIndex(operand, into, r, c);
           if (emulate) {
             if (ok) {
               auto guardIf = scf::IfOp::create(b, loc, ok);
@@ -531,7 +571,7 @@ private:
     forEachShare(
         operand, rows, tid, k0, /*clamp=*/false,
         [&](Value r, Value c, ArrayRef<Value> at, Value) {
-          SmallVector<Value> to = {stage, r, c};
+          SmallVector<Value> to = tileIndex(operand, stage, r, c);
           if (width > 1) {
             Value x = vector::LoadOp::create(
                 b, loc, VectorType::get({width}, sharedElement()), o.get(), at,
@@ -551,17 +591,21 @@ private:
 
   /// Calls `copy(r, c, at, inside)` for thread `tid`'s share of copying
   /// `rows` rows of the chunk at `k0` of `operand` (copies q * 128 + tid,
-  /// for each q, in the order in which the operand is contiguous): tile
-  /// element (r, c), operand indices `at`. Rows of A past M (the last
-  /// block row) are skipped, or with `clamp` moved onto its last row and
-  /// `inside` (else null) is false there.
+  /// for each q, in the order in which the operand is contiguous): chunk
+  /// element (r, c) (row r, K c), operand indices `at`. Rows of A past M
+  /// (the last block row) are skipped, or with `clamp` moved onto its last
+  /// row and `inside` (else null) is false there.
   template <typename Copy>
   void forEachShare(unsigned operand, int64_t rows, Value tid, Value k0,
                     bool clamp, Copy copy) {
     int64_t width = vectorWidth(operand);
-    int64_t perRow = t.chunk / width;
-    int64_t loads = rows * perRow;
-    bool acrossRows = width == 1 && copiesAcrossRows(operand);
+    // Contiguous along the rows: a k-major tile, or an operand copied an
+    // element at a time whose rows' index is its last.
+    bool acrossRows =
+        kMajor(operand) ||
+        (width == 1 && lastIndexIs(operand, operand == 0 ? dims.m : dims.n));
+    int64_t perLine = (acrossRows ? rows : t.chunk) / width;
+    int64_t loads = (acrossRows ? t.chunk : rows) * perLine;
     bool partialRows = operand == 0 && gridY() * stagedRows() > dims.mSize;
     OpOperand &o = op->getOpOperand(operand);
     auto guardBy = [&](Value cond) {
@@ -574,8 +618,9 @@ private:
       if ((q + 1) * kThreads > loads)
         guardBy(arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, v,
                                       index(loads)));
-      Value r = acrossRows ? rem(v, rows) : div(v, perRow);
-      Value c = acrossRows ? div(v, rows) : mul(rem(v, perRow), width);
+      Value along = mul(rem(v, perLine), width), line = div(v, perLine);
+      Value r = acrossRows ? along : line;
+      Value c = acrossRows ? line : along;
       Value row = arith::AddIOp::create(b, loc, operand == 0 ? m0 : n0, r);
       Value inside;
       if (partialRows) {
@@ -603,62 +648,82 @@ private:
   // Registers and products
   //===--------------------------------------------------------------------===//
 
-  /// The 32-bit register whose elements start at (row, k) of `tile`: a
+  /// The 32-bit register whose elements start at (row, col) of `tile`: a
   /// bf16 pair (the first element in the low half) or a tf32.
-  Value loadRegister(Value tile, Value row, Value k) {
+  Value loadRegister(Value tile, Value row, Value col) {
     Type i32 = b.getI32Type();
     if (!shape.bf16)
       return arith::BitcastOp::create(
           b, loc, i32,
-          memref::LoadOp::create(b, loc, tile, ValueRange{stage, row, k}));
-    Value pair = vector::LoadOp::create(
-        b, loc, VectorType::get({2}, b.getBF16Type()), tile,
-        ValueRange{stage, row, k}, /*nontemporal=*/false, llvm::MaybeAlign(4));
-    pair = vector::BitCastOp::create(b, loc, VectorType::get({1}, i32), pair);
+          memref::LoadOp::create(b, loc, tile, ValueRange{stage, row, col}));
+    Value pair =
+        vector::LoadOp::create(b, loc, VectorType::get({2}, b.getBF16Type()),
+                               tile, ValueRange{stage, row, col},
+                               /*nontemporal=*/false, llvm::MaybeAlign(4));
+    return asRegister(pair);
+  }
+
+  /// A vector<2xbf16> as the 32-bit register holding it.
+  Value asRegister(Value pair) {
+    pair = vector::BitCastOp::create(
+        b, loc, VectorType::get({1}, b.getI32Type()), pair);
     return vector::ExtractOp::create(b, loc, pair, ArrayRef<int64_t>{0});
   }
 
-  /// The tf32 registers at `coords` of the instruction tile whose first
-  /// row in `tile` is `row`, for the K step `s` of the chunk.
-  SmallVector<Value> registersAt(const Lane &l, Value tile,
+  /// The tf32 registers at `coords` of operand `operand`'s instruction
+  /// tile whose first row (M of A, N of B) is `row`, for the K step `s` of
+  /// the chunk.
+  SmallVector<Value> registersAt(const Lane &l, unsigned operand,
                                  ArrayRef<FragmentCoord> coords, Value row,
                                  int64_t s) {
     return llvm::map_to_vector(coords, [&](const FragmentCoord &c) {
-      return loadRegister(
-          tile, offset(l, row, c.rowG, c.rowT, c.rowOff),
+      SmallVector<Value> at = tileIndex(
+          operand, stage, offset(l, row, c.rowG, c.rowT, c.rowOff),
           offset(l, index(0), c.colG, c.colT, c.colOff + s * shape.k));
+      return loadRegister(operand == 0 ? tileA : tileB, at[1], at[2]);
     });
   }
 
-  /// One `ldmatrix` (bf16): `count` 8 x 8 matrices of `tile`, and the row
-  /// of them this lane addresses (lane 8m + r gives row r of matrix m;
-  /// lanes past 8 * count are ignored).
+  /// One `ldmatrix` (bf16): `count` 8 x 8 matrices of `tile` (transposed
+  /// with `trans`), and the tile row (and its column) of them that this
+  /// lane addresses (lane 8m + r gives row r of matrix m; lanes past 8 *
+  /// count are ignored).
   struct MatrixLoad {
     Value tile;
     int64_t count;
-    Value row, k;
+    bool trans;
+    Value row, col;
   };
 
   /// K step s's loads: an x4 per M tile of A (rows 0-7 and 8-15 by K 0-7,
   /// then by K 8-15: a0..a7's registers in order), then an x4 per pair of
-  /// N tiles of B ([N, K] rows: tile j by K 0-7 and 8-15, then tile j + 1)
-  /// and an x2 for a last odd one.
+  /// N tiles of B (tile j by K 0-7 and 8-15, then tile j + 1) and an x2
+  /// for a last odd one. A k-major B's matrices are [K, N]: rows of K,
+  /// transposed, so that each lane still gets its two K-consecutive
+  /// elements of one column.
   SmallVector<MatrixLoad> matrixLoads(const Lane &l, int64_t s) {
     SmallVector<MatrixLoad> loads;
     Value kA = add(mul(div(l.lane, 16), 8), 16 * s);
     for (int64_t i = 0; i < t.mTiles; ++i)
-      loads.push_back({tileA, 4,
+      loads.push_back({tileA, 4, false,
                        arith::AddIOp::create(b, loc, add(l.rowInBlock, 16 * i),
                                              rem(l.lane, 16)),
                        kA});
+    bool trans = kMajor(1);
     Value kB = add(mul(rem(div(l.lane, 8), 2), 8), 16 * s);
     for (int64_t j = 0; j < t.nTiles; j += 2) {
       bool pair = j + 1 < t.nTiles;
-      Value row = arith::AddIOp::create(b, loc, add(l.colInBlock, 8 * j),
-                                        rem(l.lane, 8));
+      // The matrix's first column (k-major) or row: N tile j, or j + 1
+      // for lanes 16-31 of an x4.
+      Value n = add(l.colInBlock, 8 * j);
       if (pair)
-        row = arith::AddIOp::create(b, loc, row, mul(div(l.lane, 16), 8));
-      loads.push_back({tileB, pair ? 4 : 2, row, kB});
+        n = arith::AddIOp::create(b, loc, n, mul(div(l.lane, 16), 8));
+      if (trans)
+        loads.push_back({tileB, pair ? 4 : 2, true,
+                         arith::AddIOp::create(b, loc, kB, rem(l.lane, 8)), n});
+      else
+        loads.push_back({tileB, pair ? 4 : 2, false,
+                         arith::AddIOp::create(b, loc, n, rem(l.lane, 8)), kB});
     }
     return loads;
   }
@@ -690,10 +755,10 @@ private:
     if (!shape.bf16) {
       for (int64_t i = 0; i < t.mTiles; ++i)
         f.first.push_back(
-            registersAt(l, tileA, shape.a, add(l.rowInBlock, 16 * i), s));
+            registersAt(l, 0, shape.a, add(l.rowInBlock, 16 * i), s));
       for (int64_t j = 0; j < t.nTiles; ++j)
         f.second.push_back(
-            registersAt(l, tileB, shape.b, add(l.colInBlock, 8 * j), s));
+            registersAt(l, 1, shape.b, add(l.colInBlock, 8 * j), s));
       return f;
     }
     SmallVector<SmallVector<Value>> loaded;
@@ -701,10 +766,11 @@ private:
       auto type = LLVM::LLVMStructType::getLiteral(
           b.getContext(), SmallVector<Type>(m.count, b.getI32Type()));
       Value ptr = address(tileBase[m.tile == tileB ? 1 : 0],
-                          ValueRange{stage, m.row, m.k},
+                          ValueRange{stage, m.row, m.col},
                           cast<MemRefType>(m.tile.getType()), 3);
       Value regs = NVVM::LdMatrixOp::create(
-          b, loc, type, ptr, m.count, NVVM::MMALayout::row,
+          b, loc, type, ptr, m.count,
+          m.trans ? NVVM::MMALayout::col : NVVM::MMALayout::row,
           NVVM::LdStMatrixShapeAttr::get(b.getContext(), 8, 8),
           NVVM::LdStMatrixEltType::B16);
       SmallVector<Value> values;
@@ -715,24 +781,39 @@ private:
     return split(loaded);
   }
 
-  /// What `ldmatrix` gives thread `tid` for load `m` of its warp: register
-  /// r holds the two elements at 2 x (lane % 4) of row lane / 4 of matrix
-  /// r, whose address lane 8r + lane / 4 gave (`rows` [thread][load][row,
-  /// k]).
+  /// What `ldmatrix` gives thread `tid` for load `m` of its warp (`rows`
+  /// [thread][load][row, col]: the addresses the lanes gave). Register r
+  /// holds two elements of matrix r, whose row i lane 8r + i addressed:
+  /// those at 2 x (lane % 4) of row lane / 4, or with `.trans` those at
+  /// column lane / 4 of rows 2 x (lane % 4) and the next.
   SmallVector<Value> emulatedMatrixLoad(Value tid, int64_t m,
                                         const MatrixLoad &load, Value rows) {
     Value lane = rem(tid, 32);
     Value warpBase = arith::SubIOp::create(b, loc, tid, lane);
+    auto addressed = [&](Value from) -> std::pair<Value, Value> {
+      from = arith::AddIOp::create(b, loc, warpBase, from);
+      return {memref::LoadOp::create(b, loc, rows,
+                                     ValueRange{from, index(m), index(0)}),
+              memref::LoadOp::create(b, loc, rows,
+                                     ValueRange{from, index(m), index(1)})};
+    };
     SmallVector<Value> regs;
     for (int64_t r = 0; r < load.count; ++r) {
-      Value from =
-          arith::AddIOp::create(b, loc, warpBase, add(div(lane, 4), 8 * r));
-      Value row = memref::LoadOp::create(b, loc, rows,
-                                         ValueRange{from, index(m), index(0)});
-      Value k = memref::LoadOp::create(b, loc, rows,
-                                       ValueRange{from, index(m), index(1)});
-      k = arith::AddIOp::create(b, loc, k, mul(rem(lane, 4), 2));
-      regs.push_back(loadRegister(load.tile, row, k));
+      if (!load.trans) {
+        auto [row, col] = addressed(add(div(lane, 4), 8 * r));
+        col = arith::AddIOp::create(b, loc, col, mul(rem(lane, 4), 2));
+        regs.push_back(loadRegister(load.tile, row, col));
+        continue;
+      }
+      SmallVector<Value> pair;
+      for (int64_t e = 0; e < 2; ++e) {
+        auto [row, col] = addressed(add(mul(rem(lane, 4), 2), 8 * r + e));
+        col = arith::AddIOp::create(b, loc, col, div(lane, 4));
+        pair.push_back(memref::LoadOp::create(b, loc, load.tile,
+                                              ValueRange{stage, row, col}));
+      }
+      regs.push_back(asRegister(vector::FromElementsOp::create(
+          b, loc, VectorType::get({2}, b.getBF16Type()), pair)));
     }
     return regs;
   }

@@ -12,7 +12,7 @@
 // RUN: diff %t.ref %t.tf32
 // Every contraction was rewritten (the comparison is not vacuous).
 // RUN: hrm-opt %s --hrm-matmul-to-mma-sync=emulate | FileCheck %s --check-prefix=REWRITTEN
-// tf32 takes every contraction but the one on bf16 operands.
+// tf32 takes every contraction but those on bf16 operands.
 // RUN: hrm-opt %s --hrm-matmul-to-mma-sync="emulate precision=tf32" | FileCheck %s --check-prefix=TF32
 // REWRITTEN-LABEL: func.func @main
 // REWRITTEN-NOT: linalg.matmul
@@ -24,10 +24,12 @@
 // TF32-NOT: linalg.batch_matmul
 // TF32-NOT: iterator_types = ["parallel", "parallel", "reduction"]} ins({{.*}}xf32>,
 // TF32: iterator_types = ["parallel", "parallel", "reduction"]} ins({{.*}} : memref<32x96xbf16>, memref<32x96xbf16>)
+// TF32: iterator_types = ["parallel", "parallel", "reduction"]} ins({{.*}} : memref<80x64xbf16>, memref<64x64xbf16>)
+// TF32: iterator_types = ["parallel", "parallel", "reduction"]} ins({{.*}} : memref<32x48xbf16>, memref<48x24xbf16>)
 // TF32-NOT: iterator_types = ["parallel", "parallel", "reduction"]
 // TF32: return
 
-// CHECK-COUNT-7: rank =
+// CHECK-COUNT-9: rank =
 // CHECK-NOT: rank =
 
 #id2 = affine_map<(i, j) -> (i, j)>
@@ -205,5 +207,69 @@ func.func @main() {
   }
   %c7u = memref.cast %c7 : memref<48x32xf32> to memref<*xf32>
   func.call @printMemrefF32(%c7u) : (memref<*xf32>) -> ()
+
+  // bf16 operands, B [K, N] (k-major: ldmatrix.trans): 2 x 2 warps of one
+  // M tile by four N tiles (x4 loads), a partial third block row, K in two
+  // chunks through both stages.
+  %a8 = memref.alloc() : memref<80x64xf32>
+  %b8 = memref.alloc() : memref<64x64xf32>
+  %a8d = memref.cast %a8 : memref<80x64xf32> to memref<?x?xf32>
+  %b8d = memref.cast %b8 : memref<64x64xf32> to memref<?x?xf32>
+  func.call @fill2(%a8d, %c11) : (memref<?x?xf32>, index) -> ()
+  func.call @fill2(%b8d, %c5) : (memref<?x?xf32>, index) -> ()
+  %a8h = memref.alloc() : memref<80x64xbf16>
+  %b8h = memref.alloc() : memref<64x64xbf16>
+  %a8c = memref.cast %a8h : memref<80x64xbf16> to memref<?x?xbf16>
+  func.call @toBF16(%a8d, %a8c) : (memref<?x?xf32>, memref<?x?xbf16>) -> ()
+  %b8c = memref.cast %b8h : memref<64x64xbf16> to memref<?x?xbf16>
+  func.call @toBF16(%b8d, %b8c) : (memref<?x?xf32>, memref<?x?xbf16>) -> ()
+  %c8 = memref.alloc() : memref<80x64xf32>
+  linalg.fill ins(%half : f32) outs(%c8 : memref<80x64xf32>)
+  linalg.generic {indexing_maps = [#ak, #b, #c], iterator_types = ["parallel", "parallel", "reduction"]} ins(%a8h, %b8h : memref<80x64xbf16>, memref<64x64xbf16>) outs(%c8 : memref<80x64xf32>) {
+  ^bb0(%x: bf16, %y: bf16, %o: f32):
+    %xw = arith.extf %x : bf16 to f32
+    %yw = arith.extf %y : bf16 to f32
+    %p = arith.mulf %xw, %yw : f32
+    %s = arith.addf %o, %p : f32
+    linalg.yield %s : f32
+  }
+  %c8u = memref.cast %c8 : memref<80x64xf32> to memref<*xf32>
+  func.call @printMemrefF32(%c8u) : (memref<*xf32>) -> ()
+
+  // The same with one N tile per warp (an x2 ldmatrix.trans) and K in
+  // three chunks of 16.
+  %a9 = memref.alloc() : memref<32x48xf32>
+  %b9 = memref.alloc() : memref<48x24xf32>
+  %a9d = memref.cast %a9 : memref<32x48xf32> to memref<?x?xf32>
+  %b9d = memref.cast %b9 : memref<48x24xf32> to memref<?x?xf32>
+  func.call @fill2(%a9d, %c3) : (memref<?x?xf32>, index) -> ()
+  func.call @fill2(%b9d, %c11) : (memref<?x?xf32>, index) -> ()
+  %a9h = memref.alloc() : memref<32x48xbf16>
+  %b9h = memref.alloc() : memref<48x24xbf16>
+  %a9c = memref.cast %a9h : memref<32x48xbf16> to memref<?x?xbf16>
+  %b9c = memref.cast %b9h : memref<48x24xbf16> to memref<?x?xbf16>
+  func.call @toBF16(%a9d, %a9c) : (memref<?x?xf32>, memref<?x?xbf16>) -> ()
+  func.call @toBF16(%b9d, %b9c) : (memref<?x?xf32>, memref<?x?xbf16>) -> ()
+  %c9 = memref.alloc() : memref<32x24xf32>
+  linalg.fill ins(%zero : f32) outs(%c9 : memref<32x24xf32>)
+  linalg.generic {indexing_maps = [#ak, #b, #c], iterator_types = ["parallel", "parallel", "reduction"]} ins(%a9h, %b9h : memref<32x48xbf16>, memref<48x24xbf16>) outs(%c9 : memref<32x24xf32>) {
+  ^bb0(%x: bf16, %y: bf16, %o: f32):
+    %xw = arith.extf %x : bf16 to f32
+    %yw = arith.extf %y : bf16 to f32
+    %p = arith.mulf %xw, %yw : f32
+    %s = arith.addf %o, %p : f32
+    linalg.yield %s : f32
+  }
+  %c9u = memref.cast %c9 : memref<32x24xf32> to memref<*xf32>
+  func.call @printMemrefF32(%c9u) : (memref<*xf32>) -> ()
+  return
+}
+
+func.func @toBF16(%x: memref<?x?xf32>, %y: memref<?x?xbf16>) {
+  linalg.generic {indexing_maps = [#id2, #id2], iterator_types = ["parallel", "parallel"]} ins(%x : memref<?x?xf32>) outs(%y : memref<?x?xbf16>) {
+  ^bb0(%v: f32, %o: bf16):
+    %h = arith.truncf %v : f32 to bf16
+    linalg.yield %h : bf16
+  }
   return
 }

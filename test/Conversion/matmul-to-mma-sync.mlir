@@ -57,17 +57,37 @@
 // CHECK-NEXT: scf.yield
 // CHECK-COUNT-32: memref.store {{.*}} : memref<256x128xf32>
 // CHECK-NOT: linalg.matmul
-// f32 under tf32: chunks of 16 (rows of 16 + 4), A (K contiguous) copied
-// 16 bytes at a time, four K steps per chunk.
+// f32 under tf32: chunks of 16, four K steps per chunk. Both operands are
+// stored as staged (f32), so both are copied 16 bytes at a time by
+// cp.async into two stages: A [M, K] (rows of 16 + 4), B k-major [K, N]
+// (rows of 64 + 8: lane (g, t) reads word 72 t + g, 32 banks).
 // TF32-LABEL: func.func @fill_matmul
-// TF32: workgroup(%{{.*}} : memref<1x64x20xf32, #gpu.address_space<workgroup>>, %{{.*}} : memref<1x64x20xf32, #gpu.address_space<workgroup>>)
-// TF32: scf.for {{.*}} step %c16
-// TF32-COUNT-2: vector.load %arg0[{{.*}}] {alignment = 16 : i64} : memref<256x64xf32>, vector<4xf32>
+// TF32: workgroup(%[[TA:.*]] : memref<2x64x20xf32, #gpu.address_space<workgroup>>, %[[TB:.*]] : memref<2x16x72xf32, #gpu.address_space<workgroup>>)
+// TF32: %[[LANE:.*]] = arith.remui %{{.*}}, %c32
+// TF32: %[[T:.*]] = arith.remui %[[LANE]], %c4
+// TF32: affine.linearize_index disjoint [%{{.*}}, %{{.*}}] by (256, 64)
+// TF32: nvvm.cp.async.shared.global
+// TF32: nvvm.cp.async.shared.global
+// B's chunk: 16 rows of K by 16 copies of 4 along N.
+// TF32: %[[BN:.*]] = arith.remui %{{.*}}, %c16
+// TF32-NEXT: %[[BN4:.*]] = arith.muli %[[BN]], %c4
+// TF32-NEXT: %[[BK:.*]] = arith.divui %{{.*}}, %c16
+// TF32-NEXT: %[[COL:.*]] = arith.addi %{{.*}}, %[[BN4]]
+// TF32-NEXT: affine.linearize_index disjoint [%[[BK]], %[[COL]]] by (64, 128)
+// TF32: affine.linearize_index disjoint [%[[BK]], %[[BN4]]] by (16, 72)
+// TF32: nvvm.cp.async.shared.global
+// TF32: nvvm.cp.async.shared.global
+// TF32: nvvm.cp.async.commit.group
+// TF32-NEXT: scf.for
 // TF32-NOT: arith.truncf
-// TF32: gpu.barrier
-// TF32-COUNT-32: nvvm.mma.sync A[{{[^,]*}}, {{[^,]*}}] B[{{[^,]*}}] C[{{.*}}] {{.*}}multiplicandAPtxType = #nvvm.mma_type<tf32>, multiplicandBPtxType = #nvvm.mma_type<tf32>, shape = #nvvm.shape<m = 16, n = 8, k = 4>}
+// TF32: %[[STAGE:.*]] = arith.remui %arg{{[0-9]+}}, %c2
+// TF32: memref.load %[[TA]][%[[STAGE]], %{{.*}}, %[[T]]]
+// TF32: memref.load %[[TB]][%[[STAGE]], %[[T]], %{{.*}}]
+// TF32: nvvm.mma.sync A[{{[^,]*}}, {{[^,]*}}] B[{{[^,]*}}] C[{{.*}}] {{.*}}multiplicandAPtxType = #nvvm.mma_type<tf32>, multiplicandBPtxType = #nvvm.mma_type<tf32>, shape = #nvvm.shape<m = 16, n = 8, k = 4>}
+// TF32-COUNT-31: nvvm.mma.sync
 // TF32-NOT: nvvm.mma.sync
-// TF32: gpu.barrier
+// TF32-NOT: gpu.barrier
+// TF32: scf.yield
 func.func @fill_matmul(%a: memref<256x64xf32>, %b: memref<64x128xf32>, %c: memref<256x128xf32>) {
   %z = arith.constant 0.5 : f32
   linalg.fill ins(%z : f32) outs(%c : memref<256x128xf32>)
@@ -162,15 +182,33 @@ func.func @fill_read_in_between(%a: memref<16x16xf32>, %b: memref<16x8xf32>, %c:
 // -----
 
 // Operands stored in bf16 (hrm-bf16-matmul-operands) are staged as
-// loaded, without a rounding; where K indexes the last dimension (A here)
-// 16 bytes at a time, B ([K, N]) an element at a time. tf32 leaves them
-// alone.
+// loaded, without a rounding, 16 bytes at a time: A along K (its last
+// dimension), B ([K, N]) k-major along N, both by cp.async. B's fragments
+// come through ldmatrix.trans (layout col): lane l addresses K row l % 8
+// (+ 8 for lanes 8-15) of the tile's columns. tf32 leaves them alone.
 // CHECK-LABEL: func.func @stored_bf16
-// CHECK: gpu.launch
+// CHECK: gpu.launch {{.*}} workgroup(%{{.*}} : memref<2x16x24xbf16, #gpu.address_space<workgroup>>, %[[TB:.*]] : memref<2x16x8xbf16, #gpu.address_space<workgroup>>)
+// CHECK-DAG: %[[PTB:.*]] = memref.extract_aligned_pointer_as_index %[[TB]]
+// CHECK-DAG: %[[LANE:.*]] = arith.remui %{{.*}}, %c32
 // CHECK-NOT: arith.truncf
-// CHECK: vector.load %arg0[%{{.*}}, %{{.*}}] {alignment = 16 : i64} : memref<16x16xbf16>, vector<8xbf16>
-// CHECK-NEXT: vector.store %{{.*}} {alignment = 16 : i64} : memref<1x16x24xbf16, #gpu.address_space<workgroup>>, vector<8xbf16>
-// CHECK: memref.load %arg1[%{{.*}}, %{{.*}}] : memref<16x8xbf16>
+// CHECK: affine.linearize_index disjoint [%{{.*}}, %{{.*}}] by (16, 16)
+// CHECK: nvvm.cp.async.shared.global
+// One 16-byte copy per K row of B: threads 0-15.
+// CHECK: %[[BIN:.*]] = arith.cmpi ult, %{{.*}}, %c16
+// CHECK-NEXT: scf.if %[[BIN]]
+// CHECK-NEXT: affine.linearize_index disjoint [%[[BROW:.*]], %c0] by (16, 8)
+// CHECK: affine.linearize_index disjoint [%[[BROW]], %c0] by (16, 8)
+// CHECK: nvvm.cp.async.shared.global
+// CHECK: nvvm.cp.async.commit.group
+// CHECK: %[[KB:.*]] = arith.divui %[[LANE]], %c8
+// CHECK-NEXT: %[[KB2:.*]] = arith.remui %[[KB]], %c2
+// CHECK-NEXT: %[[KB8:.*]] = arith.muli %[[KB2]], %c8
+// CHECK-NEXT: %[[R:.*]] = arith.remui %[[LANE]], %c8
+// CHECK-NEXT: %[[K:.*]] = arith.addi %[[KB8]], %[[R]]
+// CHECK: nvvm.ldmatrix {{.*}}layout = #nvvm.mma_layout<row>, num = 4
+// CHECK: affine.linearize_index disjoint [%[[K]], %c0] by (16, 8)
+// CHECK: arith.addi %[[PTB]],
+// CHECK: nvvm.ldmatrix %{{.*}} {eltType = #nvvm.ld_st_matrix_elt_type<b16>, layout = #nvvm.mma_layout<col>, num = 2 : i32, shape = #nvvm.ld_st_matrix_shape<m = 8, n = 8>} : (!llvm.ptr<3>) -> !llvm.struct<(i32, i32)>
 // CHECK-NOT: arith.truncf
 // CHECK: nvvm.mma.sync {{.*}}multiplicandAPtxType = #nvvm.mma_type<bf16>
 // TF32-LABEL: func.func @stored_bf16

@@ -308,28 +308,29 @@ def HrmMatmulToMmaSync : Pass<"hrm-matmul-to-mma-sync"> {
 
     The block stages each chunk of K (64 bytes: 32 for bf16, 16 for tf32,
     or the largest of 16, 8 and 4 that divides K and holds a K step) of
-    its rows of A and its columns of B in two
-    workgroup buffers, K contiguous, in the instruction's operand type
-    (bf16 rounded to nearest even, or f32 for tf32). Neighbouring threads
-    copy neighbouring elements of the operand as it is laid out: 16 bytes
-    per load where it is stored in that type with K as its last dimension
-    (identity layout), else an element at a time, along K or along its rows,
-    whichever is contiguous. Each row is padded to an odd number of 16-byte
-    units, so that a warp's fragment loads hit 32 banks. After a barrier
-    each lane loads its fragment registers from the tiles (bf16: one
-    `nvvm.ldmatrix` x4 per 16 x 16 tile of A and per pair of 8-column
-    tiles of B; tf32: a 32-bit load per register at PTX's coordinates),
-    issues the chunk's `mma.sync`s, and a second barrier guards the tiles. Where both
-    operands are copied 16 bytes at a time, the tiles have two stages and
-    the copies are `nvvm.cp.async.shared.global` (`.cg`): chunk 0 is
-    requested before the K loop; iteration c waits for the thread's
-    copies, meets the block at one barrier, requests chunk c + 1 into the
-    other stage (a source size of 0 past the last chunk) and multiplies
-    chunk c meanwhile. The accumulators
-    (four per tile per lane) stay in f32 registers across K; the output is
-    stored once. In the last block row, warps past M repeat the last warp
-    row's products and store nothing, so that every thread reaches each
-    barrier. The tiles' 16-byte accesses need `hrm-align-workgroup-buffers`
+    its rows of A and its columns of B in two workgroup buffers, in the
+    instruction's operand type (bf16 rounded to nearest even, or f32 for
+    tf32): K contiguous, or for a B stored [K, N] in that type (identity
+    layout) k-major, N contiguous. Neighbouring threads copy neighbouring
+    elements of the operand as it is laid out: 16 bytes per load where it
+    is stored in that type with K, or B's N, as its last dimension, else an
+    element at a time, along K or along its rows, whichever is contiguous.
+    Each row is padded so that a warp's fragment loads hit 32 banks (an
+    odd number of 16-byte units; a k-major tf32 row to 8 words mod 16).
+    After a barrier each lane loads its fragment registers from the tiles
+    (bf16: one `nvvm.ldmatrix` x4 per 16 x 16 tile of A and per pair of
+    8-column tiles of B, transposed for a k-major B; tf32: a 32-bit load
+    per register at PTX's coordinates), issues the chunk's `mma.sync`s,
+    and a second barrier guards the tiles. Where both operands are copied
+    16 bytes at a time, the tiles have two stages and the copies are
+    `nvvm.cp.async.shared.global` (`.cg`): chunk 0 is requested before the
+    K loop; iteration c waits for the thread's copies, meets the block at
+    one barrier, requests chunk c + 1 into the other stage (a source size
+    of 0 past the last chunk) and multiplies chunk c meanwhile. The
+    accumulators (four per tile per lane) stay in f32 registers across K;
+    the output is stored once. In the last block row, warps past M repeat
+    the last warp row's products and store nothing, so that every thread
+    reaches each barrier. The tiles' 16-byte accesses need `hrm-align-workgroup-buffers`
     after outlining.
 
     A `linalg.fill` of the output right before the matmul (nothing between
