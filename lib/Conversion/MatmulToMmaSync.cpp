@@ -164,36 +164,24 @@ public:
     storeResults(lane, [&](unsigned n) { return loop.getResult(n); });
   }
 
-  /// Chunk 0 is requested before the loop; iteration c waits for its own
-  /// chunk, meets the other threads at a barrier (after which chunk c is
-  /// in place and nobody reads chunk c - 1's stage any more), requests
-  /// chunk c + 1 into that stage and multiplies chunk c meanwhile. One
-  /// barrier per chunk.
+  /// The two-stage K loop (hrm::pipelinedChunks): one barrier per chunk.
   void buildPipelinedKernel(Value tid, const Lane &lane, ValueRange accs) {
-    int64_t chunks = dims.kSize / t.chunk;
     for (unsigned operand : {0u, 1u})
       sourceBase[operand] = memref::ExtractAlignedPointerAsIndexOp::create(
           b, loc, op->getOperand(operand));
-    requestChunk(tid, index(0), index(0), Value());
-    NVVM::CpAsyncCommitGroupOp::create(b, loc);
-    auto loop =
-        scf::ForOp::create(b, loc, index(0), index(chunks), index(1), accs);
-    {
-      OpBuilder::InsertionGuard guard(b);
-      b.setInsertionPointToStart(loop.getBody());
-      NVVM::CpAsyncWaitGroupOp::create(b, loc, 0);
-      gpu::BarrierOp::create(b, loc);
-      Step step = pipelineStep(loop.getInductionVar(), chunks);
-      requestChunk(tid, step.next, step.into, step.more);
-      NVVM::CpAsyncCommitGroupOp::create(b, loc);
-      stage = step.read;
-      SmallVector<Value> d(loop.getRegionIterArgs());
-      for (int64_t s = 0; s < t.chunk / shape.k; ++s)
-        d = mmaStep(lane, s, d);
-      scf::YieldOp::create(b, loc, d);
-    }
-    // The last request read nothing; none is left in flight at the exit.
-    NVVM::CpAsyncWaitGroupOp::create(b, loc, 0);
+    scf::ForOp loop = hrm::pipelinedChunks(
+        b, loc, dims.kSize / t.chunk, accs,
+        [&](Value chunk, Value into, Value more) {
+          requestChunk(tid, chunk, into, more);
+        },
+        [&] { gpu::BarrierOp::create(b, loc); },
+        [&](Value read, ValueRange iterArgs) {
+          stage = read;
+          SmallVector<Value> d(iterArgs);
+          for (int64_t s = 0; s < t.chunk / shape.k; ++s)
+            d = mmaStep(lane, s, d);
+          return d;
+        });
     storeResults(lane, [&](unsigned n) { return loop.getResult(n); });
   }
 
@@ -227,70 +215,19 @@ public:
                                 ValueRange{tid, index(n++)});
       });
     });
-    // The kernel's order of copies and products, each copy done at once.
-    int64_t chunks = dims.kSize / t.chunk;
-    if (stages == 2)
-      forEachThread(
-          [&](Value tid) { requestChunk(tid, index(0), index(0), Value()); });
-    auto loop = scf::ForOp::create(b, loc, index(0), index(chunks), index(1));
-    {
-      OpBuilder::InsertionGuard guard(b);
-      b.setInsertionPointToStart(loop.getBody());
-      Value c = loop.getInductionVar();
-      if (stages == 2) {
-        Step step = pipelineStep(c, chunks);
-        forEachThread([&](Value tid) {
-          requestChunk(tid, step.next, step.into, step.more);
+    stage = index(0);
+    hrm::emulateChunks(
+        b, loc, dims.kSize / t.chunk, stages == 2,
+        [&](auto fn) { forEachThread(fn); },
+        [&](Value tid, Value chunk, Value into, Value more) {
+          requestChunk(tid, chunk, into, more);
+        },
+        [&](Value tid, Value c) { copyChunk(tid, mul(c, t.chunk)); },
+        [&](Value read) {
+          if (read)
+            stage = read;
+          emulateChunk(accs, regsA, regsB, rows);
         });
-        stage = step.read;
-      } else {
-        stage = index(0);
-        forEachThread([&](Value tid) { copyChunk(tid, mul(c, t.chunk)); });
-      }
-      for (int64_t s = 0; s < t.chunk / shape.k; ++s) {
-        // ldmatrix: every lane gives its rows' addresses, then takes its
-        // registers from the rows other lanes gave.
-        if (shape.bf16)
-          forEachThread([&](Value tid) {
-            for (auto [m, load] :
-                 llvm::enumerate(matrixLoads(laneOf(tid), s))) {
-              Value at[] = {load.row, load.col};
-              for (int64_t c = 0; c < 2; ++c)
-                memref::StoreOp::create(b, loc, at[c], rows,
-                                        ValueRange{tid, index(m), index(c)});
-            }
-          });
-        forEachThread([&](Value tid) {
-          Lane lane = laneOf(tid);
-          Fragments f;
-          if (shape.bf16) {
-            SmallVector<SmallVector<Value>> loaded;
-            for (auto [m, load] : llvm::enumerate(matrixLoads(lane, s)))
-              loaded.push_back(emulatedMatrixLoad(tid, m, load, rows));
-            f = split(loaded);
-          } else {
-            f = fragments(lane, s);
-          }
-          for (auto [i, regs] : llvm::enumerate(f.first))
-            for (auto [r, reg] : llvm::enumerate(regs))
-              memref::StoreOp::create(b, loc, reg, regsA,
-                                      ValueRange{tid, index(i), index(r)});
-          for (auto [j, regs] : llvm::enumerate(f.second))
-            for (auto [r, reg] : llvm::enumerate(regs))
-              memref::StoreOp::create(b, loc, reg, regsB,
-                                      ValueRange{tid, index(j), index(r)});
-        });
-        forEachThread([&](Value tid) {
-          unsigned n = 0;
-          forEachAccumulator([&](int64_t i, int64_t j, int64_t e) {
-            Value at[] = {tid, index(n++)};
-            Value sum = memref::LoadOp::create(b, loc, accs, at);
-            sum = emulatedMma(tid, i, j, e, regsA, regsB, sum);
-            memref::StoreOp::create(b, loc, sum, accs, at);
-          });
-        });
-      }
-    }
     forEachThread([&](Value tid) {
       storeResults(laneOf(tid), [&](unsigned n) {
         return memref::LoadOp::create(b, loc, accs, ValueRange{tid, index(n)})
@@ -302,6 +239,53 @@ public:
   }
 
 private:
+  /// The products of the chunk in `stage`, phase by phase: the lanes'
+  /// ldmatrix addresses, their registers, their warps' mma.syncs.
+  void emulateChunk(Value accs, Value regsA, Value regsB, Value rows) {
+    for (int64_t s = 0; s < t.chunk / shape.k; ++s) {
+      // ldmatrix: every lane gives its rows' addresses, then takes its
+      // registers from the rows other lanes gave.
+      if (shape.bf16)
+        forEachThread([&](Value tid) {
+          for (auto [m, load] : llvm::enumerate(matrixLoads(laneOf(tid), s))) {
+            Value at[] = {load.row, load.col};
+            for (int64_t c = 0; c < 2; ++c)
+              memref::StoreOp::create(b, loc, at[c], rows,
+                                      ValueRange{tid, index(m), index(c)});
+          }
+        });
+      forEachThread([&](Value tid) {
+        Lane lane = laneOf(tid);
+        Fragments f;
+        if (shape.bf16) {
+          SmallVector<SmallVector<Value>> loaded;
+          for (auto [m, load] : llvm::enumerate(matrixLoads(lane, s)))
+            loaded.push_back(emulatedMatrixLoad(tid, m, load, rows));
+          f = split(loaded);
+        } else {
+          f = fragments(lane, s);
+        }
+        for (auto [i, regs] : llvm::enumerate(f.first))
+          for (auto [r, reg] : llvm::enumerate(regs))
+            memref::StoreOp::create(b, loc, reg, regsA,
+                                    ValueRange{tid, index(i), index(r)});
+        for (auto [j, regs] : llvm::enumerate(f.second))
+          for (auto [r, reg] : llvm::enumerate(regs))
+            memref::StoreOp::create(b, loc, reg, regsB,
+                                    ValueRange{tid, index(j), index(r)});
+      });
+      forEachThread([&](Value tid) {
+        unsigned n = 0;
+        forEachAccumulator([&](int64_t i, int64_t j, int64_t e) {
+          Value at[] = {tid, index(n++)};
+          Value sum = memref::LoadOp::create(b, loc, accs, at);
+          sum = emulatedMma(tid, i, j, e, regsA, regsB, sum);
+          memref::StoreOp::create(b, loc, sum, accs, at);
+        });
+      });
+    }
+  }
+
   Value index(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
   Value add(Value x, int64_t y) {
     return y ? arith::AddIOp::create(b, loc, x, index(y)).getResult() : x;
@@ -482,28 +466,8 @@ private:
   /// buffer of `type` whose aligned pointer is `base`.
   Value address(Value base, ValueRange indices, MemRefType type,
                 unsigned space) {
-    Value linear = affine::AffineLinearizeIndexOp::create(
-        b, loc, indices, type.getShape(), /*disjoint=*/true);
-    Value bytes =
-        arith::AddIOp::create(b, loc, base, mul(linear, elementBytes()));
-    bytes = arith::IndexCastUIOp::create(b, loc, b.getI64Type(), bytes);
-    return LLVM::IntToPtrOp::create(
-        b, loc, LLVM::LLVMPointerType::get(b.getContext(), space), bytes);
-  }
-
-  /// Iteration c of the two-stage loop (kernel and emulation alike):
-  /// request chunk c + 1 (clamped; nothing is read past the last) into
-  /// stage (c + 1) mod 2, multiply stage c mod 2.
-  struct Step {
-    Value next, into, more, read;
-  };
-  Step pipelineStep(Value c, int64_t chunks) {
-    Value next = add(c, 1);
-    return {arith::MinUIOp::create(b, loc, next, index(chunks - 1)),
-            rem(next, 2),
-            arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, next,
-                                  index(chunks)),
-            rem(c, 2)};
+    return hrm::byteAddress(b, loc, base, indices, type.getShape(),
+                            elementBytes(), space);
   }
 
   /// Thread `tid`'s 16-byte copies of chunk `chunk` of both operands into
@@ -540,22 +504,10 @@ private:
             vector::StoreOp::create(b, loc, x, tile, to);
             return;
           }
-          // The operand's address is generic (cvta.to.global), the tile's a
-          // shared-window one already.
-          Value src = LLVM::AddrSpaceCastOp::create(
-              b, loc, LLVM::LLVMPointerType::get(b.getContext(), 1),
-              address(sourceBase[operand], at, source, 0));
+          Value src = hrm::toGlobal(
+              b, loc, address(sourceBase[operand], at, source, 0));
           Value dst = address(tileBase[operand], to, staged, 3);
-          Value size;
-          if (ok) {
-            Type i32 = b.getI32Type();
-            size = arith::SelectOp::create(
-                b, loc, ok,
-                arith::ConstantIntOp::create(b, loc, i32, kLoadBytes),
-                arith::ConstantIntOp::create(b, loc, i32, 0));
-          }
-          NVVM::CpAsyncOp::create(b, loc, dst, src, kLoadBytes,
-                                  NVVM::LoadCacheModifierKind::CG, size);
+          hrm::copy16Async(b, loc, dst, src, ok);
         });
   }
 

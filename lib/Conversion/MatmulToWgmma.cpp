@@ -3,7 +3,9 @@
 // Hopper's wgmma reads both operands from shared memory through 64-bit
 // matrix descriptors. Without TMA (whose descriptors the host would have
 // to encode per call) the threads copy each K chunk into the unswizzled
-// K-major layout themselves; a core matrix is 8 rows of 16 bytes.
+// K-major layout themselves; a core matrix is 8 rows of 16 bytes. Where
+// both operands are stored in bf16 with K last, the copies are cp.async
+// into two stages, the next chunk in flight while the wgmmas run.
 //
 //===----------------------------------------------------------------------===//
 #include "BufferLoops.h"
@@ -70,16 +72,24 @@ struct SharedTile {
 class WarpgroupTileBuilder {
 public:
   WarpgroupTileBuilder(OpBuilder &b, Location loc, linalg::LinalgOp op,
-                       const hrm::MatmulDims &dims, Tiling t, Value init)
-      : b(b), loc(loc), op(op), dims(dims), t(t),
-        init(init), a{0, kTileM}, bt{kTileM * t.kChunk / 8, t.n} {}
+                       const hrm::MatmulDims &dims, Tiling t, Value init,
+                       bool emulate)
+      : b(b), loc(loc), op(op), dims(dims), t(t), init(init),
+        emulate(emulate), a{0, kTileM}, bt{kTileM * t.kChunk / 8, t.n} {
+    stages =
+        hrm::kContiguousBf16(op, dims, 0) && hrm::kContiguousBf16(op, dims, 1)
+            ? 2
+            : 1;
+  }
 
   int64_t gridX() const { return dims.nSize / t.n; }
   int64_t gridY() const { return dims.mSize / kTileM; }
   int64_t registers() const { return t.n / 2; }
-  /// One buffer holds both operand tiles.
+  /// 16-byte vectors per stage: both operand tiles.
+  int64_t stageVectors() const { return (kTileM + t.n) * t.kChunk / 8; }
+  /// One buffer holds every stage.
   SmallVector<Type> sharedTypes(Attribute space) const {
-    return {MemRefType::get({(kTileM + t.n) * t.kChunk / 8},
+    return {MemRefType::get({stages * stageVectors()},
                             VectorType::get({8}, b.getBF16Type()),
                             MemRefLayoutAttrInterface(), space)};
   }
@@ -88,16 +98,17 @@ public:
   void buildKernel(Value bx, Value by, Value bz, Value tid, ValueRange shared) {
     setBlock(bx, by, bz);
     smem = shared.front();
-    Value address =
-        memref::ExtractAlignedPointerAsIndexOp::create(b, loc, smem);
+    smemBase = memref::ExtractAlignedPointerAsIndexOp::create(b, loc, smem);
     sharedAddress =
-        arith::IndexCastUIOp::create(b, loc, b.getI64Type(), address);
+        arith::IndexCastUIOp::create(b, loc, b.getI64Type(), smemBase);
     Type f32 = b.getF32Type();
     auto accType = LLVM::LLVMStructType::getLiteral(
         b.getContext(), SmallVector<Type>(registers(), f32));
     Value acc = LLVM::PoisonOp::create(b, loc, accType);
     for (int64_t i = 0; i < registers(); ++i)
       acc = LLVM::InsertValueOp::create(b, loc, acc, startValue(tid, i), i);
+    if (stages == 2)
+      return buildPipelinedKernel(tid, acc);
 
     auto loop = scf::ForOp::create(b, loc, index(0), index(dims.kSize),
                                    index(t.kChunk), ValueRange{acc});
@@ -105,35 +116,38 @@ public:
       OpBuilder::InsertionGuard guard(b);
       b.setInsertionPointToStart(loop.getBody());
       copyChunk(tid, loop.getInductionVar());
-      // The copies went through the generic proxy; wgmma reads through the
-      // async proxy.
-      NVVM::FenceProxyOp::create(
-          b, loc, NVVM::ProxyKind::async_shared,
-          NVVM::SharedSpaceAttr::get(b.getContext(),
-                                     NVVM::SharedSpace::shared_cta));
+      fenceProxyAsync();
       gpu::BarrierOp::create(b, loc);
-      NVVM::WgmmaFenceAlignedOp::create(b, loc);
-      Value d = loop.getRegionIterArg(0);
-      for (int64_t s = 0; s < t.kChunk / kStepK; ++s)
-        d = NVVM::WgmmaMmaAsyncOp::create(
-            b, loc, accType, d, descriptor(a, s), descriptor(bt, s),
-            NVVM::MMAShapeAttr::get(b.getContext(), kTileM, t.n, kStepK),
-            NVVM::WGMMATypes::bf16, NVVM::WGMMATypes::bf16,
-            NVVM::WGMMATypes::f32, NVVM::WGMMAScaleOut::one,
-            NVVM::WGMMAScaleIn::one, NVVM::WGMMAScaleIn::one,
-            NVVM::MMALayout::row, NVVM::MMALayout::col,
-            /*satfinite=*/nullptr);
-      NVVM::WgmmaGroupSyncAlignedOp::create(b, loc);
-      NVVM::WgmmaWaitGroupSyncOp::create(b, loc, 0);
+      Value d = multiplyChunk(loop.getRegionIterArg(0));
       // No thread may overwrite the tiles while another's wgmma reads them.
       gpu::BarrierOp::create(b, loc);
       scf::YieldOp::create(b, loc, d);
     }
-    for (int64_t i = 0; i < registers(); ++i)
-      hrm::storeAtPoint(
-          b, loc, op,
-          LLVM::ExtractValueOp::create(b, loc, loop.getResult(0), i),
-          accumulatorPoint(tid, i));
+    storeResults(tid, loop.getResult(0));
+  }
+
+  /// The two-stage K loop (hrm::pipelinedChunks): each thread's copies are
+  /// fenced for the async proxy before the one barrier per chunk, after
+  /// which every wgmma of the previous chunk has completed (each thread
+  /// waited for its group).
+  void buildPipelinedKernel(Value tid, Value acc) {
+    for (unsigned operand : {0u, 1u})
+      sourceBase[operand] = memref::ExtractAlignedPointerAsIndexOp::create(
+          b, loc, op->getOperand(operand));
+    scf::ForOp loop = hrm::pipelinedChunks(
+        b, loc, dims.kSize / t.kChunk, acc,
+        [&](Value chunk, Value into, Value more) {
+          requestChunk(tid, chunk, into, more);
+        },
+        [&] {
+          fenceProxyAsync();
+          gpu::BarrierOp::create(b, loc);
+        },
+        [&](Value read, ValueRange iterArgs) {
+          stage = read;
+          return SmallVector<Value>{multiplyChunk(iterArgs.front())};
+        });
+    storeResults(tid, loop.getResult(0));
   }
 
   /// Block (bx, by, bz) on the host: each phase between two barriers is a
@@ -151,25 +165,30 @@ public:
         memref::StoreOp::create(b, loc, startValue(tid, i), accs,
                                 ValueRange{tid, index(i)});
     });
-    auto loop = scf::ForOp::create(b, loc, index(0), index(dims.kSize),
-                                   index(t.kChunk));
-    {
-      OpBuilder::InsertionGuard guard(b);
-      b.setInsertionPointToStart(loop.getBody());
-      Value k0 = loop.getInductionVar();
-      forEachThread([&](Value tid) { copyChunk(tid, k0); });
-      forEachThread([&](Value tid) {
-        for (int64_t i = 0; i < registers(); ++i) {
-          SmallVector<Value> at = accumulatorPoint(tid, i);
-          Value sum =
-              memref::LoadOp::create(b, loc, accs, ValueRange{tid, index(i)});
-          for (int64_t s = 0; s < t.kChunk / kStepK; ++s)
-            sum = emulatedStep(sum, descriptor(a, s), descriptor(bt, s),
-                               at[dims.m], at[dims.n]);
-          memref::StoreOp::create(b, loc, sum, accs, ValueRange{tid, index(i)});
-        }
-      });
-    }
+    hrm::emulateChunks(
+        b, loc, dims.kSize / t.kChunk, stages == 2,
+        [&](auto fn) { forEachThread(fn); },
+        [&](Value tid, Value chunk, Value into, Value more) {
+          requestChunk(tid, chunk, into, more);
+        },
+        [&](Value tid, Value c) {
+          copyChunk(tid, arith::MulIOp::create(b, loc, c, index(t.kChunk)));
+        },
+        [&](Value read) {
+          stage = read;
+          forEachThread([&](Value tid) {
+            for (int64_t i = 0; i < registers(); ++i) {
+              SmallVector<Value> at = accumulatorPoint(tid, i);
+              Value sum = memref::LoadOp::create(b, loc, accs,
+                                                 ValueRange{tid, index(i)});
+              for (int64_t s = 0; s < t.kChunk / kStepK; ++s)
+                sum = emulatedStep(sum, descriptor(a, s), descriptor(bt, s),
+                                   at[dims.m], at[dims.n]);
+              memref::StoreOp::create(b, loc, sum, accs,
+                                      ValueRange{tid, index(i)});
+            }
+          });
+        });
     forEachThread([&](Value tid) {
       for (int64_t i = 0; i < registers(); ++i)
         hrm::storeAtPoint(
@@ -191,6 +210,38 @@ private:
     batch = bz;
     m0 = arith::MulIOp::create(b, loc, by, index(kTileM));
     n0 = arith::MulIOp::create(b, loc, bx, index(t.n));
+  }
+
+  /// The copies went through the generic proxy (cp.async's too); wgmma
+  /// reads through the async proxy.
+  void fenceProxyAsync() {
+    NVVM::FenceProxyOp::create(
+        b, loc, NVVM::ProxyKind::async_shared,
+        NVVM::SharedSpaceAttr::get(b.getContext(),
+                                   NVVM::SharedSpace::shared_cta));
+  }
+
+  /// The chunk's wgmmas on the accumulators `d`, completed.
+  Value multiplyChunk(Value d) {
+    NVVM::WgmmaFenceAlignedOp::create(b, loc);
+    for (int64_t s = 0; s < t.kChunk / kStepK; ++s)
+      d = NVVM::WgmmaMmaAsyncOp::create(
+          b, loc, d.getType(), d, descriptor(a, s), descriptor(bt, s),
+          NVVM::MMAShapeAttr::get(b.getContext(), kTileM, t.n, kStepK),
+          NVVM::WGMMATypes::bf16, NVVM::WGMMATypes::bf16, NVVM::WGMMATypes::f32,
+          NVVM::WGMMAScaleOut::one, NVVM::WGMMAScaleIn::one,
+          NVVM::WGMMAScaleIn::one, NVVM::MMALayout::row, NVVM::MMALayout::col,
+          /*satfinite=*/nullptr);
+    NVVM::WgmmaGroupSyncAlignedOp::create(b, loc);
+    NVVM::WgmmaWaitGroupSyncOp::create(b, loc, 0);
+    return d;
+  }
+
+  void storeResults(Value tid, Value acc) {
+    for (int64_t i = 0; i < registers(); ++i)
+      hrm::storeAtPoint(b, loc, op,
+                        LLVM::ExtractValueOp::create(b, loc, acc, i),
+                        accumulatorPoint(tid, i));
   }
 
   template <typename Fn> void forEachThread(Fn fn) {
@@ -234,12 +285,51 @@ private:
   /// matrix (a conflict-free 128-byte store) and a warp reads 64
   /// contiguous bytes of each of eight rows.
   void copyChunk(Value tid, Value k0) {
-    copyTile(0, a, m0, tid, k0);
-    copyTile(1, bt, n0, tid, k0);
+    for (unsigned operand : {0u, 1u})
+      forEachShare(operand, tid, k0, [&](Value row, Value k, Value at) {
+        memref::StoreOp::create(b, loc, loadEight(operand, row, k), smem, at);
+      });
   }
 
-  void copyTile(unsigned operand, const SharedTile &tile, Value row0, Value tid,
-                Value k0) {
+  /// Thread `tid`'s 16-byte copies of chunk `chunk` of both operands into
+  /// stage `into`: cp.async in the kernel (reading nothing and writing
+  /// zeros where `valid`, when given, is false), done at once on the host.
+  void requestChunk(Value tid, Value chunk, Value into, Value valid) {
+    Value k0 = arith::MulIOp::create(b, loc, chunk, index(t.kChunk));
+    Value first = arith::MulIOp::create(b, loc, into, index(stageVectors()));
+    for (unsigned operand : {0u, 1u})
+      forEachShare(operand, tid, k0, [&](Value row, Value k, Value at) {
+        OpBuilder::InsertionGuard guard(b);
+        at = arith::AddIOp::create(b, loc, at, first);
+        OpOperand &o = op->getOpOperand(operand);
+        SmallVector<Value> indices = hrm::applyIndexingMap(
+            b, loc, op.getMatchingIndexingMap(&o), pointAt(operand, row, k));
+        if (emulate) {
+          if (valid) {
+            auto guardIf = scf::IfOp::create(b, loc, valid);
+            b.setInsertionPointToStart(&guardIf.getThenRegion().front());
+          }
+          memref::StoreOp::create(b, loc, loadEight(operand, row, k), smem, at);
+          return;
+        }
+        auto source = cast<MemRefType>(o.get().getType());
+        Value src =
+            hrm::toGlobal(b, loc,
+                          hrm::byteAddress(b, loc, sourceBase[operand], indices,
+                                           source.getShape(), 2, 0));
+        Value dst = hrm::byteAddress(
+            b, loc, smemBase, at, {stages * stageVectors()}, kCoreRowBytes, 3);
+        hrm::copy16Async(b, loc, dst, src, valid);
+      });
+  }
+
+  /// Calls `copy(row, k, at)` for each of thread `tid`'s 16-byte vectors of
+  /// operand `operand`'s tile, the chunk at `k0`: the eight elements from
+  /// (row, k) (row M for A, N for B) go to vector `at` of stage 0.
+  template <typename Copy>
+  void forEachShare(unsigned operand, Value tid, Value k0, Copy copy) {
+    const SharedTile &tile = operand == 0 ? a : bt;
+    Value row0 = operand == 0 ? m0 : n0;
     int64_t groupsK = t.kChunk / 8;
     int64_t vectors = tile.rows * groupsK;
     for (int64_t q = 0; q * kThreads < vectors; ++q) {
@@ -260,39 +350,40 @@ private:
       Value k = arith::AddIOp::create(
           b, loc, k0, arith::MulIOp::create(b, loc, c, index(8)));
       Value row = arith::AddIOp::create(b, loc, row0, r);
-      Value elements = loadEight(operand, row, k);
       // Vector (c * rows / 8 + g) * 8 + rowInCore.
       Value at = arith::AddIOp::create(
           b, loc, arith::MulIOp::create(b, loc, c, index(tile.rows / 8)), g);
       at = arith::AddIOp::create(
           b, loc, arith::MulIOp::create(b, loc, at, index(8)), rowInCore);
       at = arith::AddIOp::create(b, loc, at, index(tile.base));
-      memref::StoreOp::create(b, loc, elements, smem, at);
+      copy(row, k, at);
     }
+  }
+
+  /// The loop point of operand `operand`'s element (row, k).
+  SmallVector<Value> pointAt(unsigned operand, Value row, Value k) {
+    return operand == 0
+               ? hrm::matmulPoint(b, loc, op, dims, batch, row, index(0), k)
+               : hrm::matmulPoint(b, loc, op, dims, batch, index(0), row, k);
   }
 
   /// The eight K-consecutive elements of row `row` (M for A, N for B)
   /// from `k`, as bf16.
   Value loadEight(unsigned operand, Value row, Value k) {
-    auto pointAt = [&](Value kk) {
-      return operand == 0
-                 ? hrm::matmulPoint(b, loc, op, dims, batch, row, index(0), kk)
-                 : hrm::matmulPoint(b, loc, op, dims, batch, index(0), row, kk);
-    };
     auto type = VectorType::get({8}, b.getBF16Type());
     if (hrm::kContiguousBf16(op, dims, operand)) {
       OpOperand &o = op->getOpOperand(operand);
       return vector::LoadOp::create(
           b, loc, type, o.get(),
           hrm::applyIndexingMap(b, loc, op.getMatchingIndexingMap(&o),
-                                pointAt(k)),
+                                pointAt(operand, row, k)),
           /*nontemporal=*/false, llvm::MaybeAlign(16));
     }
     SmallVector<Value> elements;
     for (int64_t e = 0; e < 8; ++e) {
-      Value v =
-          hrm::loadAtPoint(b, loc, op, operand,
-                           pointAt(arith::AddIOp::create(b, loc, k, index(e))));
+      Value v = hrm::loadAtPoint(
+          b, loc, op, operand,
+          pointAt(operand, row, arith::AddIOp::create(b, loc, k, index(e))));
       if (!v.getType().isBF16())
         v = arith::TruncFOp::create(b, loc, b.getBF16Type(), v);
       elements.push_back(v);
@@ -306,6 +397,13 @@ private:
   Value descriptor(const SharedTile &tile, int64_t step) {
     Value start = arith::AddIOp::create(
         b, loc, sharedAddress, i64(tile.stepStart(step) * kCoreRowBytes));
+    if (stage) {
+      Value bytes = arith::MulIOp::create(
+          b, loc, stage, index(stageVectors() * kCoreRowBytes));
+      start = arith::AddIOp::create(
+          b, loc, start,
+          arith::IndexCastUIOp::create(b, loc, b.getI64Type(), bytes));
+    }
     start = arith::ShRUIOp::create(
         b, loc, arith::AndIOp::create(b, loc, start, i64(0x3ffff)), i64(4));
     int64_t offsets =
@@ -375,8 +473,13 @@ private:
   const hrm::MatmulDims &dims;
   Tiling t;
   Value init;
+  bool emulate;
+  int64_t stages;
   SharedTile a, bt;
   Value batch, m0, n0, smem, sharedAddress;
+  Value stage;                   // the stage the wgmmas read; null
+                                 // with one
+  Value sourceBase[2], smemBase; // byte addresses, for cp.async
 };
 
 void lower(linalg::LinalgOp op, linalg::FillOp fill,
@@ -384,7 +487,7 @@ void lower(linalg::LinalgOp op, linalg::FillOp fill,
            RewriterBase &rewriter) {
   rewriter.setInsertionPoint(op);
   Value init = fill ? fill.getInputs()[0] : Value();
-  WarpgroupTileBuilder tile(rewriter, op.getLoc(), op, dims, t, init);
+  WarpgroupTileBuilder tile(rewriter, op.getLoc(), op, dims, t, init, emulate);
   hrm::replaceWithBlocks(rewriter, op, fill, tile, dims.batchSize, kThreads,
                          emulate);
 }

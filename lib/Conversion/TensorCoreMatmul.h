@@ -12,6 +12,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/IR/LinalgInterfaces.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -172,6 +173,131 @@ void replaceWithBlocks(RewriterBase &rewriter, linalg::LinalgOp op,
   rewriter.eraseOp(op);
   if (fill)
     rewriter.eraseOp(fill);
+}
+
+/// The pointer (in address space `space`) to element `indices` of a
+/// contiguous buffer of `shape` whose aligned pointer is the byte address
+/// `base`.
+inline Value byteAddress(OpBuilder &b, Location loc, Value base,
+                         ValueRange indices, ArrayRef<int64_t> shape,
+                         int64_t elementBytes, unsigned space) {
+  Value linear = affine::AffineLinearizeIndexOp::create(b, loc, indices, shape,
+                                                        /*disjoint=*/true);
+  if (elementBytes != 1)
+    linear = arith::MulIOp::create(
+        b, loc, linear, arith::ConstantIndexOp::create(b, loc, elementBytes));
+  Value bytes = arith::AddIOp::create(b, loc, base, linear);
+  bytes = arith::IndexCastUIOp::create(b, loc, b.getI64Type(), bytes);
+  return LLVM::IntToPtrOp::create(
+      b, loc, LLVM::LLVMPointerType::get(b.getContext(), space), bytes);
+}
+
+/// A generic pointer into global memory as a global one (cvta.to.global).
+inline Value toGlobal(OpBuilder &b, Location loc, Value generic) {
+  return LLVM::AddrSpaceCastOp::create(
+      b, loc, LLVM::LLVMPointerType::get(b.getContext(), 1), generic);
+}
+
+/// `cp.async.cg` of 16 bytes from `global` to `shared`; where `valid`
+/// (when given) is false it reads nothing and writes zeros.
+inline void copy16Async(OpBuilder &b, Location loc, Value shared, Value global,
+                        Value valid) {
+  constexpr int64_t bytes = 16;
+  Value size;
+  if (valid) {
+    Type i32 = b.getI32Type();
+    size = arith::SelectOp::create(
+        b, loc, valid, arith::ConstantIntOp::create(b, loc, i32, bytes),
+        arith::ConstantIntOp::create(b, loc, i32, 0));
+  }
+  NVVM::CpAsyncOp::create(b, loc, shared, global, bytes,
+                          NVVM::LoadCacheModifierKind::CG, size);
+}
+
+/// Iteration c of a two-stage K loop over `chunks` chunks (kernel and
+/// emulation alike): request chunk `next` = c + 1 (clamped to the last;
+/// `more` is false past it, and the request reads nothing) into stage
+/// `into` = (c + 1) mod 2, multiply stage `read` = c mod 2.
+struct PipelineStep {
+  Value next, into, more, read;
+};
+inline PipelineStep pipelineStep(OpBuilder &b, Location loc, Value c,
+                                 int64_t chunks) {
+  auto index = [&](int64_t v) {
+    return arith::ConstantIndexOp::create(b, loc, v).getResult();
+  };
+  Value next = arith::AddIOp::create(b, loc, c, index(1));
+  return {arith::MinUIOp::create(b, loc, next, index(chunks - 1)),
+          arith::RemUIOp::create(b, loc, next, index(2)),
+          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, next,
+                                index(chunks)),
+          arith::RemUIOp::create(b, loc, c, index(2))};
+}
+
+/// The K loop of a two-stage kernel over `chunks` chunks, carrying
+/// `init`: chunk 0 is requested before the loop (`request(chunk, into,
+/// more)`, cp.async); iteration c waits for the thread's own copies, calls
+/// `arrive()` (fences and the barrier after which chunk c is in place and
+/// nobody reads the other stage any more), requests chunk c + 1 into the
+/// other stage and yields `multiply(stage, iterArgs)` (chunk c's products)
+/// while it arrives. No copy is left in flight after the loop.
+template <typename Request, typename Arrive, typename Multiply>
+scf::ForOp pipelinedChunks(OpBuilder &b, Location loc, int64_t chunks,
+                           ValueRange init, Request request, Arrive arrive,
+                           Multiply multiply) {
+  auto index = [&](int64_t v) {
+    return arith::ConstantIndexOp::create(b, loc, v).getResult();
+  };
+  request(index(0), index(0), Value());
+  NVVM::CpAsyncCommitGroupOp::create(b, loc);
+  auto loop =
+      scf::ForOp::create(b, loc, index(0), index(chunks), index(1), init);
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(loop.getBody());
+    NVVM::CpAsyncWaitGroupOp::create(b, loc, 0);
+    arrive();
+    PipelineStep step = pipelineStep(b, loc, loop.getInductionVar(), chunks);
+    request(step.next, step.into, step.more);
+    NVVM::CpAsyncCommitGroupOp::create(b, loc);
+    SmallVector<Value> yielded =
+        multiply(step.read, ValueRange(loop.getRegionIterArgs()));
+    scf::YieldOp::create(b, loc, yielded);
+  }
+  // The last request read nothing.
+  NVVM::CpAsyncWaitGroupOp::create(b, loc, 0);
+  return loop;
+}
+
+/// The K loop of a tensor-core kernel's host emulation, in the kernel's
+/// order of copies, each done at once by every thread (`forEachThread`):
+/// with two stages chunk 0 is requested before the loop and chunk c + 1
+/// in iteration c (`request(tid, chunk, into, more)`); with one, chunk c
+/// is copied in iteration c (`copy(tid, c)`). Then `multiply(stage)`: the
+/// stage that iteration reads (null with one).
+template <typename ForEachThread, typename Request, typename Copy,
+          typename Multiply>
+void emulateChunks(OpBuilder &b, Location loc, int64_t chunks, bool twoStages,
+                   ForEachThread forEachThread, Request request, Copy copy,
+                   Multiply multiply) {
+  auto index = [&](int64_t v) {
+    return arith::ConstantIndexOp::create(b, loc, v).getResult();
+  };
+  if (twoStages)
+    forEachThread(
+        [&](Value tid) { request(tid, index(0), index(0), Value()); });
+  auto loop = scf::ForOp::create(b, loc, index(0), index(chunks), index(1));
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(loop.getBody());
+  Value c = loop.getInductionVar();
+  if (!twoStages) {
+    forEachThread([&](Value tid) { copy(tid, c); });
+    return multiply(Value());
+  }
+  PipelineStep step = pipelineStep(b, loc, c, chunks);
+  forEachThread(
+      [&](Value tid) { request(tid, step.next, step.into, step.more); });
+  multiply(step.read);
 }
 
 /// The passes' `precision` option names one of the operand types.

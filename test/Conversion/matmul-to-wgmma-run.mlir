@@ -147,22 +147,23 @@ func.func @main() {
   func.call @printMemrefF32(%c4u) : (memref<*xf32>) -> ()
 
   // bf16 operands with K last (x W^T, as hrm-bf16-matmul-operands stores
-  // them): 16-byte copies, one chunk of 64 (four K steps), two chunks.
-  %a5 = memref.alloc() : memref<64x128xf32>
-  %w5 = memref.alloc() : memref<32x128xf32>
-  %a5d = memref.cast %a5 : memref<64x128xf32> to memref<?x?xf32>
-  %w5d = memref.cast %w5 : memref<32x128xf32> to memref<?x?xf32>
+  // them): copied 16 bytes at a time (cp.async) into two stages, three
+  // chunks of 64 (four K steps each), two blocks along M.
+  %a5 = memref.alloc() : memref<128x192xf32>
+  %w5 = memref.alloc() : memref<32x192xf32>
+  %a5d = memref.cast %a5 : memref<128x192xf32> to memref<?x?xf32>
+  %w5d = memref.cast %w5 : memref<32x192xf32> to memref<?x?xf32>
   func.call @fill2(%a5d, %c3) : (memref<?x?xf32>, index) -> ()
   func.call @fill2(%w5d, %c11) : (memref<?x?xf32>, index) -> ()
-  %a5h = memref.alloc() : memref<64x128xbf16>
-  %w5h = memref.alloc() : memref<32x128xbf16>
-  %a5hd = memref.cast %a5h : memref<64x128xbf16> to memref<?x?xbf16>
-  %w5hd = memref.cast %w5h : memref<32x128xbf16> to memref<?x?xbf16>
+  %a5h = memref.alloc() : memref<128x192xbf16>
+  %w5h = memref.alloc() : memref<32x192xbf16>
+  %a5hd = memref.cast %a5h : memref<128x192xbf16> to memref<?x?xbf16>
+  %w5hd = memref.cast %w5h : memref<32x192xbf16> to memref<?x?xbf16>
   func.call @to_bf16(%a5d, %a5hd) : (memref<?x?xf32>, memref<?x?xbf16>) -> ()
   func.call @to_bf16(%w5d, %w5hd) : (memref<?x?xf32>, memref<?x?xbf16>) -> ()
-  %c5b = memref.alloc() : memref<64x32xf32>
-  linalg.fill ins(%zero : f32) outs(%c5b : memref<64x32xf32>)
-  linalg.generic {indexing_maps = [#a, #bt, #c], iterator_types = ["parallel", "parallel", "reduction"]} ins(%a5h, %w5h : memref<64x128xbf16>, memref<32x128xbf16>) outs(%c5b : memref<64x32xf32>) {
+  %c5b = memref.alloc() : memref<128x32xf32>
+  linalg.fill ins(%zero : f32) outs(%c5b : memref<128x32xf32>)
+  linalg.generic {indexing_maps = [#a, #bt, #c], iterator_types = ["parallel", "parallel", "reduction"]} ins(%a5h, %w5h : memref<128x192xbf16>, memref<32x192xbf16>) outs(%c5b : memref<128x32xf32>) {
   ^bb0(%x: bf16, %y: bf16, %o: f32):
     %xf = arith.extf %x : bf16 to f32
     %yf = arith.extf %y : bf16 to f32
@@ -170,7 +171,7 @@ func.func @main() {
     %s = arith.addf %o, %p : f32
     linalg.yield %s : f32
   }
-  %c5u = memref.cast %c5b : memref<64x32xf32> to memref<*xf32>
+  %c5u = memref.cast %c5b : memref<128x32xf32> to memref<*xf32>
   func.call @printMemrefF32(%c5u) : (memref<*xf32>) -> ()
   return
 }

@@ -1,8 +1,10 @@
 // RUN: hrm-opt %s --split-input-file --hrm-matmul-to-wgmma --canonicalize --cse | FileCheck %s
 
 // bf16 operands with K last: one warpgroup per 64 x 64 tile (two blocks
-// along y), both tiles in one workgroup buffer of 16-byte vectors, copied
-// with 16-byte loads; two wgmma steps read them through descriptors.
+// along y), both tiles in one workgroup buffer of 16-byte vectors (two
+// stages), copied 16 bytes at a time by cp.async; two wgmma steps read
+// them through descriptors. K is one chunk (the loop folds away; the
+// request for the next chunk into stage 1 reads nothing).
 // CHECK-LABEL: func.func @fill_matmul
 // CHECK-DAG: %[[CST:.*]] = arith.constant 5.000000e-01 : f32
 // CHECK-DAG: %[[C2:.*]] = arith.constant 2 : index
@@ -11,15 +13,19 @@
 // offset 128 (8 at bit 32).
 // CHECK-DAG: %[[OFFSETS:.*]] = arith.constant 34363932672 : i64
 // CHECK-NOT: linalg.fill
-// CHECK: gpu.launch blocks({{.*}}) in ({{.*}} = %c1, {{.*}} = %[[C2]], {{.*}} = %c1) threads({{.*}}) in ({{.*}} = %[[C128]], {{.*}}) workgroup(%[[SMEM:.*]] : memref<512xvector<8xbf16>, #gpu.address_space<workgroup>>)
+// CHECK: gpu.launch blocks({{.*}}) in ({{.*}} = %c1, {{.*}} = %[[C2]], {{.*}} = %c1) threads({{.*}}) in ({{.*}} = %[[C128]], {{.*}}) workgroup(%[[SMEM:.*]] : memref<1024xvector<8xbf16>, #gpu.address_space<workgroup>>)
 // CHECK: %[[PTR:.*]] = memref.extract_aligned_pointer_as_index %[[SMEM]]
 // CHECK: %[[BASE:.*]] = arith.index_castui %[[PTR]] : index to i64
 // The accumulators start at the fill's value.
 // CHECK: llvm.insertvalue %[[CST]], %{{.*}}[0]
-// CHECK-COUNT-2: vector.load %arg0[{{.*}}] {alignment = 16 : i64} : memref<128x32xbf16>, vector<8xbf16>
-// CHECK-COUNT-2: vector.load %arg1[{{.*}}] {alignment = 16 : i64} : memref<64x32xbf16>, vector<8xbf16>
-// CHECK: nvvm.fence.proxy {kind = #nvvm.proxy_kind<async.shared>, space = #nvvm.shared_space<cta>}
+// CHECK-COUNT-2: affine.linearize_index disjoint [%{{.*}}, %{{.*}}] by (128, 32)
+// CHECK-COUNT-2: affine.linearize_index disjoint [%{{.*}}, %{{.*}}] by (64, 32)
+// CHECK: nvvm.cp.async.commit.group
+// CHECK-NEXT: nvvm.cp.async.wait.group 0
+// CHECK-NEXT: nvvm.fence.proxy {kind = #nvvm.proxy_kind<async.shared>, space = #nvvm.shared_space<cta>}
 // CHECK-NEXT: gpu.barrier
+// CHECK-COUNT-4: nvvm.cp.async.shared.global %{{.*}}, %{{.*}}, 16, cache =  cg, %c0_i32
+// CHECK: nvvm.cp.async.commit.group
 // CHECK-NEXT: nvvm.wgmma.fence.aligned
 // A's first K step starts at the buffer, B's after A's 64 x 32 (4096 bytes).
 // CHECK: %[[A0:.*]] = arith.andi %[[BASE]]
@@ -35,7 +41,7 @@
 // CHECK-NOT: nvvm.wgmma.mma_async
 // CHECK: nvvm.wgmma.commit.group.sync.aligned
 // CHECK-NEXT: nvvm.wgmma.wait.group.sync.aligned 0
-// CHECK-NEXT: gpu.barrier
+// CHECK-NEXT: nvvm.cp.async.wait.group 0
 // CHECK-COUNT-32: memref.store {{.*}} : memref<128x64xf32>
 // CHECK-NOT: linalg.generic
 func.func @fill_matmul(%a: memref<128x32xbf16>, %b: memref<64x32xbf16>, %c: memref<128x64xf32>) {
@@ -115,6 +121,61 @@ func.func @left_alone(%a: memref<48x16xf32>, %b: memref<16x64xf32>, %c: memref<4
   gpu.launch blocks(%x, %y, %z) in (%gx = %c1, %gy = %c1, %gz = %c1) threads(%tx, %ty, %tz) in (%bx = %c1, %by = %c1, %bz = %c1) {
     linalg.matmul ins(%a2, %b : memref<64x16xf32>, memref<16x64xf32>) outs(%c3 : memref<64x64xf32>)
     gpu.terminator
+  }
+  return
+}
+
+// -----
+
+// bf16 operands with K last over two chunks of 64: the copies are cp.async
+// into two stages of 16 KiB (A's 64 x 64, then B's). Chunk 0 is requested
+// before the loop; iteration c waits for the thread's copies, fences them
+// for the async proxy, meets the block at one barrier, requests chunk
+// c + 1 into the other stage (none past the last: a size of 0) and runs
+// chunk c's four wgmmas on stage c mod 2, whose descriptors start 16384
+// bytes further for stage 1.
+// CHECK-LABEL: func.func @pipelined
+// CHECK: gpu.launch {{.*}} workgroup(%[[SMEM:.*]] : memref<2048xvector<8xbf16>, #gpu.address_space<workgroup>>)
+// CHECK: %[[PTR:.*]] = memref.extract_aligned_pointer_as_index %[[SMEM]]
+// CHECK: %[[BASE:.*]] = arith.index_castui %[[PTR]] : index to i64
+// CHECK: affine.linearize_index disjoint [%{{.*}}, %{{.*}}] by (64, 128)
+// CHECK: nvvm.cp.async.shared.global %{{.*}}, %{{.*}}, 16, cache =  cg : !llvm.ptr<3>, !llvm.ptr<1>
+// CHECK: nvvm.cp.async.commit.group
+// CHECK-NEXT: %[[LOOP:.*]] = scf.for %[[C:.*]] = %c0 to %c2 step %c1 iter_args
+// CHECK-NEXT: nvvm.cp.async.wait.group 0
+// CHECK-NEXT: nvvm.fence.proxy {kind = #nvvm.proxy_kind<async.shared>, space = #nvvm.shared_space<cta>}
+// CHECK-NEXT: gpu.barrier
+// CHECK-NEXT: %[[NEXT:.*]] = arith.addi %[[C]], %c1
+// CHECK-NEXT: %[[CHUNK:.*]] = arith.minui %[[NEXT]], %c1
+// CHECK-NEXT: %[[INTO:.*]] = arith.remui %[[NEXT]], %c2
+// CHECK-NEXT: %[[MORE:.*]] = arith.cmpi ult, %[[NEXT]], %c2
+// CHECK-NEXT: %[[STAGE:.*]] = arith.remui %[[C]], %c2
+// CHECK-NEXT: arith.muli %[[CHUNK]], %c64
+// CHECK-NEXT: %[[FIRST:.*]] = arith.muli %[[INTO]], %c1024
+// CHECK: %[[AT:.*]] = arith.addi %{{.*}}, %[[FIRST]]
+// CHECK: %[[SIZE:.*]] = arith.select %[[MORE]], %c16_i32, %c0_i32
+// CHECK-NEXT: nvvm.cp.async.shared.global %{{.*}}, %{{.*}}, 16, cache =  cg, %[[SIZE]] : !llvm.ptr<3>, !llvm.ptr<1>, i32
+// CHECK: nvvm.cp.async.commit.group
+// CHECK-NEXT: nvvm.wgmma.fence.aligned
+// CHECK: %[[OFF:.*]] = arith.muli %[[STAGE]], %c16384
+// CHECK-NEXT: %[[OFF64:.*]] = arith.index_castui %[[OFF]] : index to i64
+// CHECK-NEXT: arith.addi %[[BASE]], %[[OFF64]]
+// CHECK-COUNT-4: nvvm.wgmma.mma_async
+// CHECK-NOT: nvvm.wgmma.mma_async
+// CHECK: nvvm.wgmma.commit.group.sync.aligned
+// CHECK-NEXT: nvvm.wgmma.wait.group.sync.aligned 0
+// CHECK-NEXT: scf.yield
+// CHECK-NEXT: }
+// CHECK-NEXT: nvvm.cp.async.wait.group 0
+// CHECK: memref.store {{.*}} : memref<64x64xf32>
+func.func @pipelined(%a: memref<64x128xbf16>, %b: memref<64x128xbf16>, %c: memref<64x64xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (n, k)>, affine_map<(m, n, k) -> (m, n)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%a, %b : memref<64x128xbf16>, memref<64x128xbf16>) outs(%c : memref<64x64xf32>) {
+  ^bb0(%x: bf16, %y: bf16, %o: f32):
+    %xf = arith.extf %x : bf16 to f32
+    %yf = arith.extf %y : bf16 to f32
+    %p = arith.mulf %xf, %yf : f32
+    %s = arith.addf %o, %p : f32
+    linalg.yield %s : f32
   }
   return
 }

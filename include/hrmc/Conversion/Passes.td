@@ -390,7 +390,12 @@ def HrmMatmulToWgmma : Pass<"hrm-matmul-to-wgmma"> {
     After `fence.proxy.async` and a barrier, one `nvvm.wgmma.mma_async`
     per 16 of K (m64nNk16, bf16 operands, f32 accumulators) reads both
     tiles through 64-bit matrix descriptors built from their shared-memory
-    addresses. The accumulators, N / 2 per thread, stay in registers across
+    addresses. Where both operands are copied 16 bytes at a time the
+    tiles have two stages, filled by `nvvm.cp.async.shared.global`
+    (`.cg`): chunk 0 is requested before the K loop; iteration c waits for
+    the thread's copies, fences them, meets the block at one barrier,
+    requests chunk c + 1 into the other stage (a source size of 0 past
+    the last chunk) and runs chunk c's wgmmas meanwhile. The accumulators, N / 2 per thread, stay in registers across
     K and are stored once, at the coordinates of PTX's m64nNk16 accumulator
     layout. A preceding `linalg.fill` of the output becomes their start
     value, as in `hrm-matmul-to-mma-sync`.
@@ -400,7 +405,8 @@ def HrmMatmulToWgmma : Pass<"hrm-matmul-to-wgmma"> {
 
     `emulate` builds the same blocks, threads, shared-memory tiles and
     descriptors on the host (`scf.parallel` over blocks, loops over the
-    threads between what would be barriers) and computes each
+    threads between what would be barriers; copies requested with
+    `cp.async` are done at once, in the kernel's stage order) and computes each
     accumulator by reading the operand tiles back through the descriptors'
     start address, leading and stride byte offsets as the PTX ISA defines
     them, so that the copy layout, the descriptors and the accumulator
