@@ -301,9 +301,6 @@ private:
       forEachShare(operand, tid, k0, [&](Value row, Value k, Value at) {
         OpBuilder::InsertionGuard guard(b);
         at = arith::AddIOp::create(b, loc, at, first);
-        OpOperand &o = op->getOpOperand(operand);
-        SmallVector<Value> indices = hrm::applyIndexingMap(
-            b, loc, op.getMatchingIndexingMap(&o), pointAt(operand, row, k));
         if (emulate) {
           if (valid) {
             auto guardIf = scf::IfOp::create(b, loc, valid);
@@ -312,6 +309,9 @@ private:
           memref::StoreOp::create(b, loc, loadEight(operand, row, k), smem, at);
           return;
         }
+        OpOperand &o = op->getOpOperand(operand);
+        SmallVector<Value> indices = hrm::applyIndexingMap(
+            b, loc, op.getMatchingIndexingMap(&o), pointAt(operand, row, k));
         auto source = cast<MemRefType>(o.get().getType());
         Value src =
             hrm::toGlobal(b, loc,
