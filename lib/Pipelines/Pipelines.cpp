@@ -71,12 +71,15 @@ std::string hrmc::linalgToCPUPipeline(llvm::StringRef matmulPrecision) {
     round = "hrm-round-matmul-operands{precision=tf32},";
   if (matmulPrecision == "bf16")
     round = "arith-expand{include-bf16},";
+  // hrm-fill-per-use puts each zero fill right before its matmul, where
+  // hrm-cpu-register-tile folds it into the accumulators.
   return "hrm-fold-add-into-contraction," +
          bf16Operands(matmulPrecision, /*forGPU=*/false) +
          "hrm-fuse-elementwise,"
-         "hrm-cpu-loop-order,hrm-distinct-results," +
+         "hrm-cpu-loop-order,hrm-distinct-results,hrm-fill-per-use," +
          kBufferize + round +
-         "convert-linalg-to-loops,expand-strided-metadata,lower-affine,"
+         "hrm-cpu-register-tile,hrm-cpu-polynomial-exp,convert-linalg-to-loops,"
+         "expand-strided-metadata,lower-affine,"
          "convert-scf-to-cf,finalize-memref-to-llvm{use-generic-functions},"
          "convert-math-to-llvm,convert-to-llvm,reconcile-unrealized-casts,"
          "hrm-packed-entries";

@@ -227,6 +227,68 @@ def HrmCPULoopOrder : Pass<"hrm-cpu-loop-order"> {
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
 
+def HrmCPURegisterTile : Pass<"hrm-cpu-register-tile"> {
+  let summary = "Keeps a block of a contraction's output in vector registers across its reduction";
+  let description = [{
+    After bufferization, `convert-linalg-to-loops` would lower a
+    contraction in `hrm-cpu-loop-order`'s order `(i, k, j)` to an inner
+    loop that loads, updates and stores a row of the output for every `k`:
+    one load of the output, one of the right-hand operand and one store
+    per vector of multiply-adds, so the loop runs at the pace of memory
+    accesses, not arithmetic. This pass rewrites each such
+    `linalg.generic` on buffers into `scf.for` loops over tiles of
+    `rows` x (`vectors` x `width`) output elements: the tile's
+    accumulators are `vector<width x T>` values carried through the
+    reduction loops (`rows * vectors` of them), loaded once before and
+    stored once after. Each reduction step loads one vector per column
+    block of the operands that vary along the output's last axis, one
+    scalar (broadcast) per row of the others, and applies the op's body
+    to vectors. A `linalg.fill` of the output right before the op (see
+    `precedingFill`) becomes the accumulators' initial value and goes.
+
+    Every output element is still summed in the order of the reduction
+    loops, with the same operations, so results are bit for bit those of
+    `convert-linalg-to-loops`. The output's rows and columns not covered
+    by whole tiles get tiles of one row, then single vectors, then
+    scalars.
+
+    Taken are static generics with one init and at least one reduction,
+    projected permutation maps, a body of single-result elementwise ops,
+    an output whose last axis is indexed by a parallel loop and is
+    contiguous, and inputs that are contiguous along that loop wherever
+    they depend on it (a transposed operand is left to
+    `convert-linalg-to-loops`), none of them a view of the output.
+  }];
+  let options = [
+    Option<"rows", "rows", "unsigned", /*default=*/"4",
+           "Output rows per tile">,
+    Option<"vectors", "vectors", "unsigned", /*default=*/"2",
+           "Vectors per tile row">,
+    Option<"width", "width", "unsigned", /*default=*/"8",
+           "Elements per vector (8 x f32: one AVX register)">,
+  ];
+  let dependentDialects = ["::mlir::scf::SCFDialect",
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::vector::VectorDialect"];
+}
+
+def HrmCPUPolynomialExp : Pass<"hrm-cpu-polynomial-exp"> {
+  let summary = "Rewrites f32 math.exp as a polynomial approximation in plain arithmetic";
+  let description = [{
+    `convert-math-to-llvm` lowers `math.exp` to `llvm.exp`, which the host
+    backend turns into a call of libm's `expf` per element; LLVM's loop
+    vectorizer leaves loops with such calls scalar. This pass applies
+    upstream's polynomial approximation of `exp` (range reduction to
+    `2^k * exp(r)`, a polynomial in `r`, `math.fma`) to every f32
+    `math.exp`, scalar or vector, so the softmax and SiLU loops of the
+    CPU library vectorize. Other math ops, and `exp` of other types, are
+    left alone.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::math::MathDialect"];
+}
+
 def HrmFillPerUse : Pass<"hrm-fill-per-use"> {
   let summary = "Gives every linalg op that starts from a filled tensor its own fill";
   let description = [{
