@@ -1,5 +1,6 @@
 //===- Model.cpp - load an artifact, bind buffers, run entry points -------===//
 #include "hrmrt/Model.h"
+#include "hrmrt/Heap.h"
 #include "hrmrt/Safetensors.h"
 
 #include "llvm/ADT/STLExtras.h"
@@ -217,6 +218,8 @@ llvm::Expected<std::unique_ptr<Model>> Model::load(llvm::StringRef dir,
     }
   }
   model->onGPU_ = cuda != nullptr;
+  if (!cuda)
+    keepFreedHeapMemory();
   if (cuda)
     model->deviceName_ = std::string("cuda (") + cuda->deviceName() + ")";
 
