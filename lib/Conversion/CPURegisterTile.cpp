@@ -71,6 +71,10 @@ std::optional<Plan> planFor(linalg::GenericOp op) {
     if (iterators[row] == utils::IteratorType::parallel)
       plan.row = row;
   }
+  // Every output element written by exactly one iteration of the parallel
+  // loops: the tiles' accumulators start from it (or the fill) once.
+  if (outMap.getNumResults() != op.getNumParallelLoops())
+    return std::nullopt;
   for (AffineExpr e : outMap.getResults())
     if (iterators[cast<AffineDimExpr>(e).getPosition()] !=
         utils::IteratorType::parallel)

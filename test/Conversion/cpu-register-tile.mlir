@@ -121,12 +121,14 @@ func.func @batched(%a: memref<3x2x5xf32>, %b: memref<3x5x8xf32>, %c: memref<3x2x
 
 // Left alone: an operand that is not contiguous along the output's
 // columns; a reduction over the output's last axis; an input that is a
-// view of the output; a body that reads its indices.
+// view of the output; a body that reads its indices; a parallel loop
+// that the output does not depend on (each element updated more than
+// once).
 // CHECK-LABEL: func.func @left_alone
 // CHECK-NOT: vector.
-// CHECK-COUNT-4: linalg.generic
+// CHECK-COUNT-5: linalg.generic
 // CHECK-NOT: vector.
-func.func @left_alone(%a: memref<4x3xf32>, %bt: memref<8x3xf32>, %c: memref<4x8xf32>, %s: memref<4xf32>, %sq: memref<8x8xf32>, %b: memref<3x8xf32>) {
+func.func @left_alone(%a: memref<4x3xf32>, %bt: memref<8x3xf32>, %c: memref<4x8xf32>, %s: memref<4xf32>, %sq: memref<8x8xf32>, %b: memref<3x8xf32>, %a3: memref<2x4x3xf32>) {
   linalg.generic {indexing_maps = [#a, #bt, #c], iterator_types = ["parallel", "reduction", "parallel"]}
       ins(%a, %bt : memref<4x3xf32>, memref<8x3xf32>) outs(%c : memref<4x8xf32>) {
   ^bb0(%x: f32, %y: f32, %acc: f32):
@@ -155,6 +157,13 @@ func.func @left_alone(%a: memref<4x3xf32>, %bt: memref<8x3xf32>, %c: memref<4x8x
     %ki = arith.index_cast %k : index to i32
     %kf = arith.sitofp %ki : i32 to f32
     %m = arith.mulf %x, %kf : f32
+    %r = arith.addf %acc, %m : f32
+    linalg.yield %r : f32
+  }
+  linalg.generic {indexing_maps = [affine_map<(p, i, k, j) -> (p, i, k)>, affine_map<(p, i, k, j) -> (k, j)>, affine_map<(p, i, k, j) -> (i, j)>], iterator_types = ["parallel", "parallel", "reduction", "parallel"]}
+      ins(%a3, %b : memref<2x4x3xf32>, memref<3x8xf32>) outs(%c : memref<4x8xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %m = arith.mulf %x, %y : f32
     %r = arith.addf %acc, %m : f32
     linalg.yield %r : f32
   }
