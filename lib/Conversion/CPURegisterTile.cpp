@@ -294,13 +294,13 @@ private:
       bool alongCol = usesDim(map, plan.col);
       for (int64_t r = 0; r < rows; ++r)
         for (int64_t v = 0; v < block.vectors; ++v) {
-          if (!isa<MemRefType>(memref.getType())) {
-            values.push_back(splat(memref, block.width));
-            continue;
-          }
           int64_t shareR = alongRow ? r : 0, shareV = alongCol ? v : 0;
           if (shareR != r || shareV != v) {
             values.push_back(values[shareR * block.vectors + shareV]);
+            continue;
+          }
+          if (!isa<MemRefType>(memref.getType())) {
+            values.push_back(splat(memref, block.width));
             continue;
           }
           SmallVector<Value> here = at(inner, row, col, r, v, block.width);
