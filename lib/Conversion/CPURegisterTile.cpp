@@ -36,8 +36,6 @@ bool unitLastStride(Value memref) {
   return strides.back() == 1;
 }
 
-bool usesDim(AffineMap map, unsigned dim) { return map.isFunctionOfDim(dim); }
-
 /// The loops of a contraction this pass tiles: `col` indexes the output's
 /// contiguous last axis, `row` (if any) its previous one.
 struct Plan {
@@ -90,7 +88,7 @@ std::optional<Plan> planFor(linalg::GenericOp op) {
     AffineMap map = op.getMatchingIndexingMap(input);
     if (!map.isProjectedPermutation())
       return std::nullopt;
-    if (!usesDim(map, plan.col))
+    if (!map.isFunctionOfDim(plan.col))
       continue;
     if (cast<AffineDimExpr>(map.getResults().back()).getPosition() !=
             plan.col ||
@@ -290,8 +288,8 @@ private:
       SmallVector<Value> values;
       Value memref = input->get();
       AffineMap map = op.getMatchingIndexingMap(input);
-      bool alongRow = plan.row && usesDim(map, *plan.row);
-      bool alongCol = usesDim(map, plan.col);
+      bool alongRow = plan.row && map.isFunctionOfDim(*plan.row);
+      bool alongCol = map.isFunctionOfDim(plan.col);
       for (int64_t r = 0; r < rows; ++r)
         for (int64_t v = 0; v < block.vectors; ++v) {
           int64_t shareR = alongRow ? r : 0, shareV = alongCol ? v : 0;
