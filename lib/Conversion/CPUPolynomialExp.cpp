@@ -9,7 +9,6 @@
 //===----------------------------------------------------------------------===//
 #include "hrmc/Conversion/Passes.h"
 
-#include "mlir/Dialect/Math/Transforms/Approximation.h"
 #include "mlir/Dialect/Math/Transforms/Passes.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
