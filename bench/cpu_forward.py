@@ -6,10 +6,10 @@ usage: /usr/bin/python3 bench/cpu_forward.py MODEL.json [--batch B]
 Compiles MODEL.json with hrmc, times `hrm-run bench` (median of N forward
 passes of the `logits` entry point), then times the same model in PyTorch
 eager float32 (the oracle's implementation, test/oracle/oracle.py, with the
-same parameters) in the same run, and prints both and their ratio. hrmc's
-CPU code is single-threaded; PyTorch is given --threads (default 1) so that
-the comparison is like for like; pass --threads 0 to leave PyTorch's
-default.
+same parameters) in the same run, and prints both and their ratio. Both
+run on --threads threads (default 1: hrm-run --cpu-threads, PyTorch's
+torch.set_num_threads), so that the comparison is like for like; --threads
+0 leaves both at their default (one thread per core).
 """
 import argparse
 import os
@@ -47,7 +47,8 @@ def main():
         subprocess.run([os.path.join(args.bin, "hrm-run"), "init", art, "-o",
                         params], check=True, stdout=subprocess.DEVNULL)
         out = subprocess.run([os.path.join(args.bin, "hrm-run"), "bench", art,
-                              "--params", params, "--iters", str(args.iters)],
+                              "--params", params, "--iters", str(args.iters),
+                              "--cpu-threads", str(args.threads)],
                              check=True, capture_output=True, text=True).stdout
         ms = float(re.search(r"median ([0-9.]+) ms", out).group(1))
 
@@ -72,8 +73,9 @@ def main():
     print(f"model {config.get('name')}: batch {args.batch} x seq "
           f"{args.seq_len}, torch threads {torch.get_num_threads()}")
     print(f"  hrmc compile      {compile_s:8.2f} s")
-    print(f"  hrmc (CPU)        {ms:8.2f} ms/forward {tokens / ms * 1e3:10.0f} "
-          f"tokens/s")
+    device = re.search(r"on (cpu[^:]*):", out).group(1)
+    print(f"  {'hrmc, ' + device:17} {ms:8.2f} ms/forward "
+          f"{tokens / ms * 1e3:10.0f} tokens/s")
     print(f"  PyTorch eager f32 {torch_ms:8.2f} ms/forward "
           f"{tokens / torch_ms * 1e3:10.0f} tokens/s")
     print(f"  hrmc / PyTorch throughput ratio: {torch_ms / ms:.3f}")

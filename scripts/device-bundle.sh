@@ -4,7 +4,8 @@
 # the GPU benchmark: scripts/device-run.sh there.
 #   scripts/device-bundle.sh [BUNDLE]    (default: .device, git-ignored)
 # BUNDLE/bin, lib: hrm-run, HrmRuntimeTests and libhrmrt_cuda.so, linked
-#   against static LLVMSupport (HRM_PORTABLE_RUNTIME) in build-device/.
+#   against static LLVMSupport (HRM_PORTABLE_RUNTIME) in build-device/;
+#   libomp.so.5, which the artifacts' CPU libraries load.
 # BUNDLE/oracle/<model>/art: test/gpu/oracle.test's artifacts (--train).
 # BUNDLE/decode/<model>: its KV-cached generation check's artifacts.
 # BUNDLE/train: HRM-LM's training graph for CUDA and a text to train on.
@@ -25,6 +26,8 @@ rm -rf "$bundle"
 mkdir -p "$bundle/bin" "$bundle/lib" "$bundle/oracle" "$bundle/train"
 cp "$portable/bin/hrm-run" "$portable/bin/HrmRuntimeTests" "$bundle/bin/"
 cp "$portable/lib/libhrmrt_cuda.so" "$bundle/lib/"
+# The CPU libraries run on LLVM's OpenMP runtime, which that machine lacks.
+cp -L /usr/lib/llvm-22/lib/libomp.so.5 "$bundle/lib/"
 hrmc=$build/bin/hrmc
 for m in hrm_n2_t3 transformer_l3 universal fully_looped; do
   "$hrmc" compile "$root/test/e2e/Inputs/$m.json" -o "$bundle/oracle/$m/art" \

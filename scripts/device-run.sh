@@ -5,7 +5,8 @@
 # against the float64 oracle, f32 and on the tensor cores; KV-cached generation on the GPU against the CPU's full window;
 # the training step's heap on the GPU and the CPU, printed side by side), a training run on the GPU and on the CPU from the same seed (and
 # on the GPU with a wait after every kernel and from CUDA graphs: the same
-# losses bit for bit), and bench/gpu_forward.py.
+# losses bit for bit), bench/gpu_forward.py, and the CPU forward on one
+# thread and on every core.
 #   scripts/device-run.sh [BUNDLE [WORK]]     STEPS="check train bench"
 # Every step runs; the exit status is 1 if any failed.
 set -uo pipefail
@@ -15,6 +16,8 @@ work=${2:-/tmp/hrm-device}
 steps=${STEPS:-check train bench}
 export PATH=$bundle/bin:$PATH
 export HRMRT_CUDA_LIBRARY=$bundle/lib/libhrmrt_cuda.so
+# libomp for the CPU libraries (before their runpath, /usr/lib/llvm-22/lib).
+export LD_LIBRARY_PATH=$bundle/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
 export HRM_PYTHON=${HRM_PYTHON:-python3} HRM_PREBUILT=1 PYTHONUNBUFFERED=1
 rm -rf "$work" && mkdir -p "$work"
 failed=0
@@ -95,5 +98,12 @@ esac
 case " $steps " in *" bench "*)
   step "$HRM_PYTHON" "$root/bench/gpu_forward.py" --prebuilt "$bundle/bench" \
     --bin "$bundle/bin" --iters ${BENCH_ITERS:-20}
+  # The same f32 artifacts' CPU libraries, on one thread and on every core.
+  for m in hrm_lm transformer_l12; do
+    for t in 1 0; do
+      step hrm-run bench "$bundle/bench/$m/art" --device cpu --cpu-threads $t \
+        --iters ${BENCH_ITERS:-20}
+    done
+  done
 esac
 exit $failed

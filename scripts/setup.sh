@@ -4,6 +4,7 @@ set -euo pipefail
 
 APT_PACKAGES=(
   llvm-22-dev libmlir-22-dev mlir-22-tools llvm-22-tools clang-22 lld-22
+  libomp-22-dev
   cmake ninja-build ccache libgtest-dev python3-torch python3-numpy
   python3-psutil
   bible-kjv

@@ -21,6 +21,11 @@ llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.with_environment("PATH", config.hrm_tools_dir, append_path=True)
 
+# Compiled CPU libraries run on OpenMP threads, one per core by default;
+# lit already runs a test per core, and libomp's idle threads spin, so each
+# test gets one thread unless it asks for more (hrm-run --cpu-threads).
+config.environment["OMP_NUM_THREADS"] = "1"
+
 tool_dirs = [config.hrm_tools_dir, config.llvm_tools_dir]
 llvm_config.add_tool_substitutions(["hrm-opt", "hrmc", "hrm-run"], tool_dirs)
 

@@ -19,11 +19,17 @@
 
 namespace mlir::hrm {
 
-/// The buffer a chain of views is a view of.
+/// The buffer a chain of views is a view of. memref.transpose is a view
+/// too, though not a ViewLikeOpInterface.
 inline Value rootBuffer(Value memref) {
-  while (auto view = memref.getDefiningOp<ViewLikeOpInterface>())
-    memref = view.getViewSource();
-  return memref;
+  while (true) {
+    if (auto view = memref.getDefiningOp<ViewLikeOpInterface>())
+      memref = view.getViewSource();
+    else if (auto transpose = memref.getDefiningOp<memref::TransposeOp>())
+      memref = transpose.getIn();
+    else
+      return memref;
+  }
 }
 
 /// The indices `map` gives for the loop variables `ivs` (one per loop

@@ -62,7 +62,8 @@ static std::string bf16Operands(llvm::StringRef matmulPrecision, bool forGPU) {
                 : "hrm-bf16-matmul-operands,cse,";
 }
 
-std::string hrmc::linalgToCPUPipeline(llvm::StringRef matmulPrecision) {
+std::string hrmc::linalgToCPUPipeline(llvm::StringRef matmulPrecision,
+                                      bool threads) {
   // The CPU library of a tf32 / bf16 build rounds the matmuls' operands as
   // the tensor cores do (bf16 ones by storing them in bf16, as the CUDA
   // library does), so that it computes what the CUDA library does.
@@ -77,9 +78,12 @@ std::string hrmc::linalgToCPUPipeline(llvm::StringRef matmulPrecision) {
          bf16Operands(matmulPrecision, /*forGPU=*/false) +
          "hrm-fuse-elementwise,"
          "hrm-cpu-loop-order,hrm-distinct-results,hrm-fill-per-use," +
-         kBufferize + round +
+         kBufferize + round + (threads ? "hrm-cpu-parallel," : "") +
          "hrm-cpu-register-tile,hrm-cpu-polynomial-exp,convert-linalg-to-loops,"
-         "expand-strided-metadata,lower-affine,"
+         "expand-strided-metadata,lower-affine," +
+         // convert-scf-to-openmp wraps each chunk in a memref.alloca_scope,
+         // which canonicalize inlines (convert-scf-to-cf needs one block).
+         (threads ? "convert-scf-to-openmp,canonicalize," : "") +
          "convert-scf-to-cf,finalize-memref-to-llvm{use-generic-functions},"
          "convert-math-to-llvm,convert-to-llvm,reconcile-unrealized-casts,"
          "hrm-packed-entries";
@@ -87,7 +91,7 @@ std::string hrmc::linalgToCPUPipeline(llvm::StringRef matmulPrecision) {
 
 std::string hrmc::hrmToCPUPipeline(const CompileShape &shape) {
   return hrmToLinalgPipeline(shape) + "," +
-         linalgToCPUPipeline(shape.matmulPrecision);
+         linalgToCPUPipeline(shape.matmulPrecision, shape.cpuParallel);
 }
 
 std::string hrmc::cudaToolkitPath() {
@@ -193,8 +197,15 @@ struct PipelineOptions : public ShapeOptions<PipelineOptions> {
       llvm::cl::desc("Build the KV-cached decode entry point (seq-len is "
                      "then the cache length)"),
       llvm::cl::init(false)};
+  Option<bool> cpuParallel{
+      *this, "cpu-parallel",
+      llvm::cl::desc("hrm-to-cpu: split large loop nests across OpenMP "
+                     "threads"),
+      llvm::cl::init(true)};
   hrmc::CompileShape shape() const {
-    return {batch, seqLen, decode, train, fusedAttention};
+    hrmc::CompileShape shape{batch, seqLen, decode, train, fusedAttention};
+    shape.cpuParallel = cpuParallel;
+    return shape;
   }
 };
 

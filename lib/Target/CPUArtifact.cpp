@@ -9,8 +9,9 @@
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/GPU/GPUToLLVMIRTranslation.h"
-#include "mlir/Target/LLVMIR/Dialect/NVVM/NVVMToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/NVVM/NVVMToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/OpenMP/OpenMPToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Export.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
@@ -87,7 +88,16 @@ llvm::Error emitObject(llvm::Module &module, llvm::TargetMachine &machine,
   return llvm::Error::success();
 }
 
-llvm::Error linkSharedObject(llvm::StringRef object, llvm::StringRef output) {
+/// Whether `module` calls into the OpenMP runtime (convert-scf-to-openmp's
+/// parallel loops become calls to __kmpc_fork_call and friends).
+bool usesOpenMP(const llvm::Module &module) {
+  return llvm::any_of(module.functions(), [](const llvm::Function &f) {
+    return f.isDeclaration() && f.getName().starts_with("__kmpc_");
+  });
+}
+
+llvm::Error linkSharedObject(llvm::StringRef object, llvm::StringRef output,
+                             bool openMP) {
   llvm::ErrorOr<std::string> lld = llvm::sys::findProgramByName(
       "ld.lld", {"/usr/lib/llvm-22/bin"});
   if (!lld)
@@ -97,6 +107,19 @@ llvm::Error linkSharedObject(llvm::StringRef object, llvm::StringRef output) {
   std::string error;
   llvm::SmallVector<llvm::StringRef> args{*lld, "-shared", "--as-needed",
                                           object, "-o", output};
+  // LLVM's libomp, found at run time where it was at link time: the
+  // system's older libomp.so.5 (libomp5-14) has the same name.
+  std::string libompDir = HRMC_LIBOMP_DIR, searchDir = "-L" + libompDir;
+  if (openMP) {
+    llvm::SmallString<256> libomp(libompDir);
+    llvm::sys::path::append(libomp, "libomp.so");
+    if (!llvm::sys::fs::exists(libomp))
+      return llvm::createStringError(
+          "the CPU library runs on OpenMP threads but " + libomp +
+          " is missing (install libomp-22-dev, or compile with "
+          "--cpu-parallel=false)");
+    args.append({searchDir, "-lomp", "-rpath", libompDir});
+  }
   int rc = llvm::sys::ExecuteAndWait(*lld, args, std::nullopt, {}, 0, 0,
                                      &error);
   if (rc != 0)
@@ -127,6 +150,7 @@ hrmc::emitHostLibrary(ModuleOp lowered, const ArtifactOptions &options,
   registerLLVMDialectTranslation(registry);
   registerGPUDialectTranslation(registry);
   registerNVVMDialectTranslation(registry);
+  registerOpenMPDialectTranslation(registry);
   lowered.getContext()->appendDialectRegistry(registry);
   llvm::LLVMContext llvmContext;
   std::unique_ptr<llvm::Module> llvmModule =
@@ -160,7 +184,8 @@ hrmc::emitHostLibrary(ModuleOp lowered, const ArtifactOptions &options,
   std::string library = inDir(dir, (stem + ".so.tmp").str());
   if (llvm::Error e = emitObject(*llvmModule, **machine, object))
     return std::move(e);
-  llvm::Error linked = linkSharedObject(object, library);
+  llvm::Error linked =
+      linkSharedObject(object, library, usesOpenMP(*llvmModule));
   llvm::sys::fs::remove(object);
   if (linked)
     return std::move(linked);
@@ -185,7 +210,8 @@ llvm::Error hrmc::compileCPUArtifact(ModuleOp module,
   if (!manifest)
     return manifest.takeError();
   if (llvm::Error e = runPipeline(
-          *lowered, linalgToCPUPipeline(options.shape.matmulPrecision)))
+          *lowered, linalgToCPUPipeline(options.shape.matmulPrecision,
+                                        options.shape.cpuParallel)))
     return e;
   if (llvm::Error e = checkEntrySignatures(*lowered, *manifest))
     return e;
@@ -201,7 +227,8 @@ llvm::Error hrmc::compileCPUArtifact(ModuleOp module,
       {"kind", "cpu"},
       {"triple", (*machine)->getTargetTriple().str()},
       {"cpu", (*machine)->getTargetCPU().str()},
-      {"matmul_precision", options.shape.matmulPrecision}};
+      {"matmul_precision", options.shape.matmulPrecision},
+      {"threads", options.shape.cpuParallel ? "openmp" : "one"}};
   (*manifest)["library"] = *library;
   (*manifest)["pipeline"] = hrmToCPUPipeline(options.shape);
   if (!options.cudaChips.empty()) {

@@ -234,6 +234,15 @@ llvm::Expected<std::unique_ptr<Model>> Model::load(llvm::StringRef dir,
     if (llvm::Error e = takeCudaError(*cuda, "loading " + libraryPath.str()))
       return std::move(e);
   model->cuda_ = cuda;
+  // A library built with OpenMP threads (hrm-cpu-parallel) links libomp;
+  // dlsym on the handle finds it there, and only there.
+  if (!cuda)
+    if (auto maxThreads = reinterpret_cast<int (*)()>(
+            dlsym(model->library_, "omp_get_max_threads"))) {
+      int n = maxThreads();
+      model->deviceName_ =
+          "cpu (" + std::to_string(n) + (n == 1 ? " thread)" : " threads)");
+    }
 
   model->heapBytes_ =
       static_cast<int64_t *>(dlsym(model->library_, "hrm_heap_bytes"));

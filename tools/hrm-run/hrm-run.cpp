@@ -38,6 +38,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdlib>
 #include <random>
 
 using namespace llvm;
@@ -67,6 +68,12 @@ static cl::opt<bool> cudaGraphOption(
     cl::desc("On the GPU, replay each entry point from a CUDA graph recorded "
              "on its second call (one launch per call)"),
     cl::init(false), cl::sub(cl::SubCommand::getAll()));
+
+static cl::opt<unsigned> cpuThreadsOption(
+    "cpu-threads",
+    cl::desc("CPU threads a library compiled with OpenMP runs its large "
+             "loop nests on (0: OMP_NUM_THREADS if set, else one per core)"),
+    cl::init(0), cl::sub(cl::SubCommand::getAll()));
 
 static Expected<hrmrt::Device> selectedDevice() {
   return hrmrt::parseDevice(deviceOption);
@@ -570,6 +577,9 @@ int main(int argc, char **argv) {
   InitLLVM init(argc, argv);
   cl::ParseCommandLineOptions(argc, argv,
                               "hrm-run: run compiled hrm models\n");
+  // libomp reads it when the first model library loads it.
+  if (cpuThreadsOption > 0)
+    ::setenv("OMP_NUM_THREADS", std::to_string(cpuThreadsOption).c_str(), 1);
   if (initCmd)
     return runInit();
   if (evalCmd)

@@ -4,7 +4,7 @@
 //   hrmc stats  MODEL.json|MODEL.mlir [--seq-len N] [--batch B] [--json]
 //   hrmc compile MODEL.json|MODEL.mlir -o DIR [--batch B] [--seq-len N]
 //                [--train] [--target cpu|cuda] [--chips sm_80,sm_90]
-//                [--matmul-precision f32|tf32|bf16]
+//                [--matmul-precision f32|tf32|bf16] [--cpu-parallel=false]
 //
 //===----------------------------------------------------------------------===//
 #include "hrm/HrmOps.h"
@@ -113,6 +113,12 @@ static cl::opt<std::string> compileMatmulPrecision(
              "and --chips sm_90a) in the CUDA library, rounded the same way "
              "in the CPU library"),
     cl::init("f32"), cl::sub(compileCmd));
+static cl::opt<bool> compileCPUParallel(
+    "cpu-parallel",
+    cl::desc("Split the CPU library's large loop nests across OpenMP threads "
+             "(as many as OMP_NUM_THREADS or hrm-run --cpu-threads says; "
+             "default on). Off: one thread, no libomp"),
+    cl::init(true), cl::sub(compileCmd));
 static cl::opt<bool> compilePrintPipeline(
     "print-pipeline",
     cl::desc("Print the pass pipeline (for hrm-opt) and exit"),
@@ -215,6 +221,7 @@ static int runCompile(mlir::MLIRContext &context) {
     return 1;
   }
   shape.matmulPrecision = compileMatmulPrecision;
+  shape.cpuParallel = compileCPUParallel;
   if (compilePrintPipeline) {
     outs() << "builtin.module(" << hrmc::hrmToCPUPipeline(shape) << ")\n";
     if (!chips.empty())

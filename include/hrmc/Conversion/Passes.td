@@ -273,6 +273,44 @@ def HrmCPURegisterTile : Pass<"hrm-cpu-register-tile"> {
                            "::mlir::vector::VectorDialect"];
 }
 
+def HrmCPUParallel : Pass<"hrm-cpu-parallel"> {
+  let summary = "Splits large linalg ops on buffers into chunks of an scf.parallel, for CPU threads";
+  let description = [{
+    Rewrites each static linalg op on buffers with at least
+    `min-iterations` loop iterations into an `scf.parallel` over chunks of
+    its parallel loops; each chunk applies the op to `memref.subview`s of
+    its operands. `convert-scf-to-openmp` then runs the chunks on OpenMP's
+    threads (as many as `OMP_NUM_THREADS` says at run time).
+
+    Split are parallel loops, outermost first, that every output depends
+    on, so the chunks write disjoint elements, into at most `chunks`
+    chunks in all. Chunks are equal and static, so the op on a chunk is
+    still static: `hrm-cpu-register-tile` tiles it as before. A chunk of a
+    contraction's output rows is a multiple of 4 rows (whole register
+    tiles); a chunk of any op's output columns is a multiple of 16. Each
+    output element is computed by the same loops in the same order as
+    before, so results are bit for bit unchanged.
+
+    A `linalg.fill` of the op's output right before it (see
+    `precedingFill`) moves into the same chunks, where
+    `hrm-cpu-register-tile` still folds it. `linalg.index` gets the
+    chunk's offset added. Left whole are ops with results, dynamic
+    shapes, maps that are not projected permutations, outputs that share
+    a buffer, inputs that are views of an output at another map, and ops
+    already inside an `scf.parallel` or `scf.forall`.
+  }];
+  let options = [
+    Option<"minIterations", "min-iterations", "int64_t", /*default=*/"65536",
+           "Ops with fewer loop iterations stay whole (a fork and join of "
+           "the threads costs about as much as this many iterations)">,
+    Option<"chunks", "chunks", "int64_t", /*default=*/"16",
+           "The most chunks an op is split into">,
+  ];
+  let dependentDialects = ["::mlir::scf::SCFDialect",
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::memref::MemRefDialect"];
+}
+
 def HrmCPUPolynomialExp : Pass<"hrm-cpu-polynomial-exp"> {
   let summary = "Rewrites f32 math.exp as a polynomial approximation in plain arithmetic";
   let description = [{

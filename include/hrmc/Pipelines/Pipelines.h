@@ -24,6 +24,9 @@ struct CompileShape {
   /// tensor cores in the CUDA library (hrm-matmul-to-mma-sync), rounded the
   /// same way in the CPU library (hrm-round-matmul-operands).
   std::string matmulPrecision = "f32";
+  /// Split the CPU library's large loop nests across OpenMP threads
+  /// (hrm-cpu-parallel, convert-scf-to-openmp); off: one thread.
+  bool cpuParallel = true;
 };
 
 /// hrm -> linalg on tensors with static shapes, loops as scf.for.
@@ -31,8 +34,9 @@ struct CompileShape {
 /// (convert-hrm-to-linalg{parallel-embed-grad fused-attention}).
 std::string hrmToLinalgPipeline(const CompileShape &shape, bool forGPU = false);
 /// linalg on tensors -> LLVM dialect for the host CPU, with the runtime's
-/// packed entry points.
-std::string linalgToCPUPipeline(llvm::StringRef matmulPrecision = "f32");
+/// packed entry points; large loop nests on OpenMP threads if `threads`.
+std::string linalgToCPUPipeline(llvm::StringRef matmulPrecision = "f32",
+                                bool threads = true);
 /// Both, as one textual pipeline that hrm-opt accepts.
 std::string hrmToCPUPipeline(const CompileShape &shape);
 

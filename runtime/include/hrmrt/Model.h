@@ -43,7 +43,8 @@ public:
   load(llvm::StringRef dir, Device device = Device::cpu);
   ~Model();
 
-  /// "cpu", or "cuda (<device name>)".
+  /// "cpu", "cpu (<n> threads)" for a library on OpenMP threads, or
+  /// "cuda (<device name>)".
   const std::string &deviceName() const { return deviceName_; }
   bool onGPU() const { return onGPU_; }
 
