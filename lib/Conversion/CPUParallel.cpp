@@ -105,11 +105,6 @@ SmallVector<Split> splitsFor(linalg::LinalgOp op, int64_t minIterations,
     splits.push_back({dim, count, range / count});
     left /= count;
   }
-  int64_t total = 1;
-  for (const Split &split : splits)
-    total *= split.count;
-  if (total < 2)
-    return {};
   return splits;
 }
 
@@ -134,7 +129,6 @@ void splitOp(RewriterBase &rewriter, linalg::LinalgOp op, linalg::FillOp fill,
   rewriter.setInsertionPointToStart(loop.getBody());
 
   // The first iteration of each loop dimension in this chunk.
-  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
   DenseMap<unsigned, Value> offsets;
   for (auto [split, iv] : llvm::zip(splits, loop.getInductionVars()))
     offsets[split.dim] =
