@@ -4,6 +4,7 @@
 #include "HostLibrary.h"
 #include "hrmrt/FileIO.h"
 
+#include "mlir/Dialect/OpenMP/OpenMPDialect.h"
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Pass/PassManager.h"
@@ -107,10 +108,11 @@ llvm::Error linkSharedObject(llvm::StringRef object, llvm::StringRef output,
   std::string error;
   llvm::SmallVector<llvm::StringRef> args{*lld, "-shared", "--as-needed",
                                           object, "-o", output};
-  // LLVM's libomp, found at run time where it was at link time: the
-  // system's older libomp.so.5 (libomp5-14) has the same name.
-  std::string libompDir = HRMC_LIBOMP_DIR, searchDir = "-L" + libompDir;
+  // The libomp of the LLVM we build with, found at run time where it was at
+  // link time (Debian's libomp-22-dev points it at libomp5-19's library).
+  std::string libompDir = HRMC_LIBOMP_DIR, searchDir;
   if (openMP) {
+    searchDir = "-L" + libompDir;
     llvm::SmallString<256> libomp(libompDir);
     llvm::sys::path::append(libomp, "libomp.so");
     if (!llvm::sys::fs::exists(libomp))
@@ -215,6 +217,11 @@ llvm::Error hrmc::compileCPUArtifact(ModuleOp module,
     return e;
   if (llvm::Error e = checkEntrySignatures(*lowered, *manifest))
     return e;
+  // Whether any loop nest runs on threads: with cpu-parallel, only those
+  // that hrm-cpu-parallel found large enough do.
+  bool threaded =
+      lowered->walk([](omp::ParallelOp) { return WalkResult::interrupt(); })
+          .wasInterrupted();
   llvm::Expected<std::string> library =
       emitHostLibrary(*lowered, options, dir, "model", HeapFunctions());
   if (!library)
@@ -223,12 +230,12 @@ llvm::Error hrmc::compileCPUArtifact(ModuleOp module,
       createHostTargetMachine(options.cpu, options.optLevel);
   if (!machine)
     return machine.takeError();
-  (*manifest)["target"] = llvm::json::Object{
-      {"kind", "cpu"},
-      {"triple", (*machine)->getTargetTriple().str()},
-      {"cpu", (*machine)->getTargetCPU().str()},
-      {"matmul_precision", options.shape.matmulPrecision},
-      {"threads", options.shape.cpuParallel ? "openmp" : "one"}};
+  (*manifest)["target"] =
+      llvm::json::Object{{"kind", "cpu"},
+                         {"triple", (*machine)->getTargetTriple().str()},
+                         {"cpu", (*machine)->getTargetCPU().str()},
+                         {"matmul_precision", options.shape.matmulPrecision},
+                         {"threads", threaded ? "openmp" : "one"}};
   (*manifest)["library"] = *library;
   (*manifest)["pipeline"] = hrmToCPUPipeline(options.shape);
   if (!options.cudaChips.empty()) {
