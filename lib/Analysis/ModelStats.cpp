@@ -1,5 +1,6 @@
 //===- ModelStats.cpp - parameter, FLOP and memory counts -----------------===//
 #include "hrmc/Analysis/ModelStats.h"
+#include "hrmc/Analysis/GradientReach.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/SymbolTable.h"
@@ -93,22 +94,8 @@ Cost CostModel::block(Block &block, bool grad,
   // With gradient, only ops whose results reach the block's results
   // without passing a detach take part in the backward pass.
   llvm::SmallPtrSet<Operation *, 32> reached;
-  if (grad) {
-    SmallVector<Value> work(block.getTerminator()->getOperands());
-    auto push = [&](Operation *user) {
-      user->walk([&](Operation *nested) {
-        for (Value v : nested->getOperands())
-          work.push_back(v);
-      });
-    };
-    while (!work.empty()) {
-      Operation *def = work.pop_back_val().getDefiningOp();
-      if (!def || def->getBlock() != &block || isa<DetachOp>(def) ||
-          !reached.insert(def).second)
-        continue;
-      push(def);
-    }
-  }
+  if (grad)
+    reached = hrmc::opsReachingResults(block);
   // A value read by several gradient ops is stored once.
   llvm::SmallPtrSet<Value, 16> stored;
   Cost total;

@@ -9,6 +9,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "hrm/HrmOps.h"
+#include "hrmc/Analysis/GradientReach.h"
 #include "hrmc/Transforms/Passes.h"
 
 #include "mlir/Analysis/TopologicalSortUtils.h"
@@ -180,6 +181,9 @@ private:
   OpBuilder &b;
   DenseMap<Value, Value> grads;
   DenseMap<Operation *, Saved> saved;
+  /// The forward block's ops a gradient can flow through; the others run
+  /// as plain calls and loops, saving nothing.
+  llvm::SmallPtrSet<Operation *, 32> reached;
 };
 
 class Autodiff {
@@ -219,6 +223,7 @@ private:
 //===----------------------------------------------------------------------===//
 
 LogicalResult Sweep::forward(Block &body) {
+  reached = hrmc::opsReachingResults(body);
   for (Operation &op : body.without_terminator()) {
     if (auto call = dyn_cast<func::CallOp>(op)) {
       if (failed(forwardCall(call)))
@@ -240,7 +245,8 @@ LogicalResult Sweep::forwardCall(func::CallOp call) {
            << call.getCallee() << "' without a body";
   auto operands = llvm::map_to_vector(
       call.getOperands(), [&](Value v) { return primal.lookup(v); });
-  if (Autodiff::policyOf(call) == MemoryPolicy::recompute) {
+  if (Autodiff::policyOf(call) == MemoryPolicy::recompute ||
+      !reached.contains(call)) {
     b.clone(*call, primal);
     return success();
   }
@@ -298,6 +304,10 @@ Sweep::dispatch(const LoopPlan &plan, Value a, TypeRange types,
 }
 
 LogicalResult Sweep::forwardLoop(Operation *loop) {
+  // A loop whose results are only ever detached needs no gradient window:
+  // hrm-unroll leaves one before the window of a factor(k) unrolled loop.
+  if (!reached.contains(loop))
+    ad.plans[loop].window = 0;
   const LoopPlan &plan = ad.plans.lookup(loop);
   Location loc = loop->getLoc();
   SmallVector<Value> carried = llvm::map_to_vector(
@@ -330,6 +340,11 @@ LogicalResult Sweep::forwardLoop(Operation *loop) {
           scf::YieldOp::create(b, loc, next);
         });
     carried = SmallVector<Value>(pre.getResults());
+  }
+  if (plan.window == 0) {
+    for (unsigned i = 0; i < numCarried; ++i)
+      primal.map(loop->getResult(i), carried[i]);
+    return success();
   }
 
   // The window: stack each step's starting state (and, under keep, what its

@@ -104,15 +104,14 @@ void unrollFully(LoopOp loop) {
 }
 
 /// A flat loop of `iterations` whose body `fill(builder, index, carried)`
-/// builds; its schedule keeps everything but the unroll kind, now rolled.
+/// builds, with the gradient schedule `grad` (a window of `gradSteps`
+/// iterations for truncated) and the memory policy of `schedule`.
 LoopOp rebuildAsLoop(
-    OpBuilder &b, Operation *old, ValueRange inits, int64_t iterations,
-    ScheduleAttr schedule,
+    OpBuilder &b, Location loc, ValueRange inits, int64_t iterations,
+    ScheduleAttr schedule, GradKind grad, int64_t gradSteps,
     llvm::function_ref<SmallVector<Value>(Value, SmallVector<Value>)> fill) {
-  Location loc = old->getLoc();
-  auto rolled = ScheduleAttr::get(b.getContext(), UnrollKind::rolled, 0,
-                                  schedule.getGrad(), schedule.getGradSteps(),
-                                  schedule.getMemory());
+  auto rolled = ScheduleAttr::get(b.getContext(), UnrollKind::rolled, 0, grad,
+                                  gradSteps, schedule.getMemory());
   auto loop = LoopOp::create(b, loc, inits.getTypes(), inits,
                              b.getI64IntegerAttr(iterations), rolled);
   OpBuilder::InsertionGuard guard(b);
@@ -126,40 +125,109 @@ LoopOp rebuildAsLoop(
   return loop;
 }
 
+/// Emits application `j` of unrolled iteration `iter + first` (`iter` null:
+/// iteration `first`), with memory policy `memory` when it is given.
+using ApplyFn = llvm::function_ref<SmallVector<Value>(
+    OpBuilder &b, Value iter, int64_t first, int64_t j,
+    SmallVector<Value> carried, MemoryPolicyAttr memory)>;
+
+/// Unrolls a loop of `iterations * per` applications into iterations of
+/// `per`, keeping its gradient window (the last `window` applications)
+/// where the schedule put it. A window that starts at an iteration boundary
+/// is the flat loop's own window, counted in iterations. Otherwise the
+/// iteration the window starts in is peeled: the iterations before it are
+/// a loop whose results nothing differentiates, the peeled iteration is
+/// straight-line code with an hrm.detach at the window start, and the
+/// iterations after it a loop inside the window. Either way the code holds
+/// at most two unrolled iterations, whatever the trip count.
+SmallVector<Value> unrollByFactor(Operation *old, ValueRange inits,
+                                  int64_t iterations, int64_t per,
+                                  int64_t window, ScheduleAttr schedule,
+                                  ApplyFn apply) {
+  OpBuilder b(old);
+  Location loc = old->getLoc();
+  auto loopOver = [&](ValueRange from, int64_t first, int64_t count,
+                      GradKind grad, int64_t gradSteps) {
+    LoopOp loop = rebuildAsLoop(b, loc, from, count, schedule, grad, gradSteps,
+                                [&](Value iter, SmallVector<Value> c) {
+                                  for (int64_t j = 0; j < per; ++j)
+                                    c = apply(b, iter, first, j, c, {});
+                                  return c;
+                                });
+    return SmallVector<Value>(loop.getResults());
+  };
+  int64_t start = iterations * per - window;
+  int64_t before = start / per, rest = start % per;
+  if (rest == 0) {
+    if (before == 0)
+      return loopOver(inits, 0, iterations, GradKind::full, 0);
+    return loopOver(inits, 0, iterations, GradKind::truncated,
+                    iterations - before);
+  }
+  SmallVector<Value> carried(inits);
+  // Its results reach the loss only through the detach below, so
+  // hrm-autodiff keeps nothing of it whatever its schedule says.
+  if (before > 0)
+    carried = loopOver(carried, 0, before, GradKind::full, 0);
+  auto memory = MemoryPolicyAttr::get(b.getContext(), schedule.getMemory());
+  for (int64_t j = 0; j < per; ++j) {
+    if (j == rest)
+      for (Value &v : carried)
+        v = DetachOp::create(b, loc, v);
+    carried = apply(b, {}, before, j, carried, j >= rest ? memory : nullptr);
+  }
+  if (before + 1 < iterations)
+    carried = loopOver(carried, before + 1, iterations - before - 1,
+                       GradKind::full, 0);
+  return carried;
+}
+
+/// The step index `iter * scale + offset`, a constant when `iter` is null.
+Value stepIndex(OpBuilder &b, Location loc, Value iter, int64_t scale,
+                int64_t offset) {
+  if (!iter)
+    return indexConstant(b, loc, offset);
+  return affineIndex(b, loc, iter, scale, offset);
+}
+
 void unrollByFactor(HierLoopOp loop, int64_t k) {
   int64_t n = loop.getNAttr().getInt(), t = loop.getTAttr().getInt();
   int64_t cycles = k / t; // per iteration of the new loop
-  OpBuilder b(loop);
-  Location loc = loop.getLoc();
-  LoopOp flat = rebuildAsLoop(
-      b, loop, {loop.getFastInit(), loop.getSlowInit()}, n / cycles,
-      loop.getSchedule(), [&](Value iter, SmallVector<Value> s) {
-        for (int64_t c = 0; c < cycles; ++c) {
-          for (int64_t j = 0; j < t; ++j) {
-            Value k = affineIndex(b, loc, iter, cycles * t, c * t + j);
-            s[0] = cloneStep(b, loop.getFast(), k, s, {})[0];
-          }
-          Value i = affineIndex(b, loc, iter, cycles, c);
-          s[1] = cloneStep(b, loop.getSlow(), i, s, {})[0];
+  int64_t per = cycles * (t + 1);
+  ScheduleAttr schedule = loop.getSchedule();
+  SmallVector<Value> results = unrollByFactor(
+      loop, {loop.getFastInit(), loop.getSlowInit()}, n / cycles, per,
+      schedule.gradientApplications(loop.getNumSteps(), 2), schedule,
+      [&](OpBuilder &b, Value iter, int64_t first, int64_t j,
+          SmallVector<Value> s, MemoryPolicyAttr memory) {
+        Location loc = loop.getLoc();
+        int64_t c = first * cycles + j / (t + 1), fast = j % (t + 1);
+        if (fast < t) {
+          Value index = stepIndex(b, loc, iter, cycles * t, c * t + fast);
+          s[0] = cloneStep(b, loop.getFast(), index, s, memory)[0];
+        } else {
+          Value index = stepIndex(b, loc, iter, cycles, c);
+          s[1] = cloneStep(b, loop.getSlow(), index, s, memory)[0];
         }
         return s;
       });
-  loop.replaceAllUsesWith(flat.getResults());
+  loop.replaceAllUsesWith(results);
   loop.erase();
 }
 
 void unrollByFactor(LoopOp loop, int64_t k) {
-  OpBuilder b(loop);
-  Location loc = loop.getLoc();
-  LoopOp flat = rebuildAsLoop(
-      b, loop, loop.getInits(), loop.getStepsAttr().getInt() / k,
-      loop.getSchedule(), [&](Value iter, SmallVector<Value> c) {
-        for (int64_t j = 0; j < k; ++j)
-          c = cloneStep(b, loop.getBody(), affineIndex(b, loc, iter, k, j), c,
-                        {});
-        return c;
-      });
-  loop.replaceAllUsesWith(flat.getResults());
+  ScheduleAttr schedule = loop.getSchedule();
+  int64_t steps = loop.getStepsAttr().getInt();
+  SmallVector<Value> results =
+      unrollByFactor(loop, loop.getInits(), steps / k, k,
+                     schedule.gradientApplications(steps, 1), schedule,
+                     [&](OpBuilder &b, Value iter, int64_t first, int64_t j,
+                         SmallVector<Value> c, MemoryPolicyAttr memory) {
+                       Value index =
+                           stepIndex(b, loop.getLoc(), iter, k, first * k + j);
+                       return cloneStep(b, loop.getBody(), index, c, memory);
+                     });
+  loop.replaceAllUsesWith(results);
   loop.erase();
 }
 
@@ -201,13 +269,6 @@ struct HrmUnrollPass : public mlir::hrm::impl::HrmUnrollBase<HrmUnrollPass> {
         unrollFully(cast<LoopOp>(op));
       return success();
     }
-    // Inside a partly unrolled body the gradient window would start in the
-    // middle of an iteration; that needs peeling, which is not built yet.
-    if (schedule.getGrad() != GradKind::full)
-      return op->emitOpError()
-             << "cannot unroll by factor(" << schedule.getUnrollFactor()
-             << ") under a " << stringifyGradKind(schedule.getGrad())
-             << " gradient schedule; unroll fully or keep the loop rolled";
     if (auto loop = dyn_cast<HierLoopOp>(op))
       unrollByFactor(loop, schedule.getUnrollFactor());
     else

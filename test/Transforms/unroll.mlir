@@ -197,3 +197,114 @@ hrm.model @rolled {
     return %h : !act
   }
 }
+
+// -----
+
+!act = tensor<?x?x8xf32>
+
+// factor(3) on N=2, T=3 under truncated(3): 8 applications, 4 per
+// iteration, the window is the last 3, so it starts one application into
+// iteration 1. Iteration 0 stays a loop, iteration 1 is peeled: its first
+// fast step, the detach of both states, then the window's steps with the
+// schedule's memory policy. No loop follows: the window ends the loop.
+// CHECK-LABEL: hrm.model @factor_peeled
+hrm.model @factor_peeled {
+  hrm.module @f(%a: !act, %b: !act) -> !act {
+    hrm.yield %a : !act
+  }
+  func.func @g(%x: !act) -> !act {
+    // CHECK: %[[L:.*]]:2 = hrm.loop steps 1 iter(%arg0, %arg0 : {{.*}}) -> {{.*}} schedule <unroll = rolled, grad = full, memory = recompute> {
+    // CHECK-COUNT-3: hrm.apply @f(
+    // CHECK: hrm.apply @f(%{{.*}}, %{{.*}}) {slow}
+    // CHECK-NEXT: hrm.yield
+    // CHECK: %[[F3:.*]] = hrm.apply @f(%[[L]]#0, %[[L]]#1) :
+    // CHECK-NEXT: %[[F:.*]] = hrm.detach %[[F3]]
+    // CHECK-NEXT: %[[S:.*]] = hrm.detach %[[L]]#1
+    // CHECK: %[[F4:.*]] = hrm.apply @f(%[[F]], %[[S]]) {memory = #hrm.memory<recompute>}
+    // CHECK: %[[F5:.*]] = hrm.apply @f(%[[F4]], %[[S]]) {memory = #hrm.memory<recompute>}
+    // CHECK: %[[S1:.*]] = hrm.apply @f(%[[S]], %[[F5]]) {memory = #hrm.memory<recompute>, slow}
+    // CHECK-NEXT: return %[[S1]]
+    %zf, %zs = hrm.hier_loop N 2 T 3 init(%x, %x) : !act, !act
+        schedule <unroll = factor(3), grad = truncated(3), memory = recompute>
+      fast {
+      ^bb0(%k: index, %f: !act, %s: !act):
+        %f1 = hrm.apply @f(%f, %s) : (!act, !act) -> !act
+        hrm.yield %f1 : !act
+      } slow {
+      ^bb0(%i: index, %f: !act, %s: !act):
+        %s1 = hrm.apply @f(%s, %f) {slow} : (!act, !act) -> !act
+        hrm.yield %s1 : !act
+      }
+    return %zs : !act
+  }
+}
+
+// -----
+
+!act = tensor<?x?x8xf32>
+
+// The same loop under truncated(4): the window is iteration 1 exactly, so
+// the flat loop keeps it as its own window of one iteration.
+// CHECK-LABEL: hrm.model @factor_window_on_boundary
+// CHECK: hrm.loop steps 2 {{.*}} schedule <unroll = rolled, grad = truncated(1), memory = keep>
+// CHECK-NOT: hrm.detach
+hrm.model @factor_window_on_boundary {
+  hrm.module @f(%a: !act, %b: !act) -> !act {
+    hrm.yield %a : !act
+  }
+  func.func @g(%x: !act) -> !act {
+    %zf, %zs = hrm.hier_loop N 2 T 3 init(%x, %x) : !act, !act
+        schedule <unroll = factor(3), grad = truncated(4), memory = keep>
+      fast {
+      ^bb0(%k: index, %f: !act, %s: !act):
+        %f1 = hrm.apply @f(%f, %s) : (!act, !act) -> !act
+        hrm.yield %f1 : !act
+      } slow {
+      ^bb0(%i: index, %f: !act, %s: !act):
+        %s1 = hrm.apply @f(%s, %f) {slow} : (!act, !act) -> !act
+        hrm.yield %s1 : !act
+      }
+    return %zs : !act
+  }
+}
+
+// -----
+
+!act = tensor<?x?x8xf32>
+
+// factor(2) on a flat loop of 4 steps under truncated(3): the window starts
+// at step 1, inside iteration 0. Step 0 runs before the detach, step 1
+// after it, and iteration 1 (steps 2 and 3) is a loop inside the window
+// whose step indices count from 2.
+// CHECK-LABEL: hrm.model @factor_flat_peeled
+hrm.model @factor_flat_peeled {
+  hrm.param @t : tensor<4x8xf32> init <zeros>
+  func.func @g(%x: !act) -> !act {
+    // CHECK-NOT: hrm.loop
+    // CHECK: %[[C0:.*]] = arith.constant 0 : index
+    // CHECK: hrm.step_embedding %{{.*}}[%[[C0]]]
+    // CHECK: %[[A0:.*]] = hrm.add
+    // CHECK-NEXT: %[[D:.*]] = hrm.detach %[[A0]]
+    // CHECK: %[[C1:.*]] = arith.constant 1 : index
+    // CHECK: hrm.step_embedding %{{.*}}[%[[C1]]]
+    // CHECK: hrm.loop steps 1 iter(%{{.*}}) -> {{.*}} schedule <unroll = rolled, grad = full, memory = keep> {
+    // CHECK-NEXT: ^bb0(%[[I:.*]]: index, %{{.*}}: tensor<?x?x8xf32>):
+    // CHECK: arith.muli %[[I]], %{{.*}}
+    // CHECK: %[[C2:.*]] = arith.constant 2 : index
+    // CHECK-NEXT: %[[K2:.*]] = arith.addi %{{.*}}, %[[C2]]
+    // CHECK: hrm.step_embedding %{{.*}}[%[[K2]]]
+    // CHECK: %[[C3:.*]] = arith.constant 3 : index
+    // CHECK-NEXT: %[[K3:.*]] = arith.addi %{{.*}}, %[[C3]]
+    // CHECK: hrm.step_embedding %{{.*}}[%[[K3]]]
+    // CHECK: hrm.yield
+    %h = hrm.loop steps 4 iter(%x : !act) -> !act
+        schedule <unroll = factor(2), grad = truncated(3), memory = keep> {
+    ^bb0(%i: index, %a: !act):
+      %t = hrm.weight @t : tensor<4x8xf32>
+      %e = hrm.step_embedding %t[%i] : tensor<4x8xf32> -> tensor<8xf32>
+      %b = hrm.add %a, %e : !act, tensor<8xf32>
+      hrm.yield %b : !act
+    }
+    return %h : !act
+  }
+}

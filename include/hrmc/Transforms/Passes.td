@@ -19,9 +19,16 @@ def HrmUnroll : Pass<"hrm-unroll"> {
       `hrm.apply`.
     - `factor(k)`: a flat loop keeps looping with k bodies per iteration; a
       hierarchical loop becomes an `hrm.loop` over N/(k/T) iterations whose
-      body holds k/T whole cycles. Only a `full` gradient schedule can be
-      partially unrolled; otherwise the pass fails with an error naming the
-      loop.
+      body holds k/T whole cycles. A gradient window (truncated or one-step)
+      that starts on an iteration boundary becomes the new loop's window,
+      counted in iterations. One that starts inside an iteration is peeled:
+      the iterations before it stay a loop (its results reach the loss only
+      through the detach, so `hrm-autodiff` stores nothing for it), the
+      iteration the window starts in is straight-line code with
+      `hrm.detach` at the window start and the memory policy on its window
+      applications, and the iterations after it are a loop with a full
+      window. The code holds at most two copies of the unrolled body,
+      whatever N and T.
 
     With `force=full` or `force=rolled` every loop is treated so, whatever
     its schedule.

@@ -1,18 +1,21 @@
 #!/bin/sh
-# usage: check-grads.sh MODEL.json GRAD MEMORY DIR
-# Compiles MODEL with its schedule's grad and memory replaced, computes one
-# batch's parameter gradients with the loss_grad entry, and compares them
-# with the float64 oracle's (test/oracle/check_grads.py).
+# usage: check-grads.sh MODEL.json GRAD MEMORY DIR [UNROLL]
+# Compiles MODEL with its schedule's grad and memory (and unroll, if given)
+# replaced, computes one batch's parameter gradients with the loss_grad
+# entry, and compares them with the float64 oracle's
+# (test/oracle/check_grads.py).
 set -e
-model=$1 grad=$2 memory=$3 dir=$4
+model=$1 grad=$2 memory=$3 dir=$4 unroll=${5:-}
 here=$(dirname "$0")
 mkdir -p "$dir"
-/usr/bin/python3 - "$model" "$grad" "$memory" "$dir/model.json" <<'PY'
+/usr/bin/python3 - "$model" "$grad" "$memory" "$dir/model.json" "$unroll" <<'PY'
 import json, sys
 config = json.load(open(sys.argv[1]))
 if config["architecture"] != "transformer":  # no loop, no schedule
     schedule = config.setdefault("schedule", {})
     schedule["grad"], schedule["memory"] = sys.argv[2], sys.argv[3]
+    if sys.argv[5]:
+        schedule["unroll"] = sys.argv[5]
 json.dump(config, open(sys.argv[4], "w"))
 PY
 # -O0: a training graph compiles several times faster, and the numbers are
