@@ -136,14 +136,15 @@ module {
       %18 = add %9, %17 : tensor<?x?x128xf32>, tensor<?x?x128xf32>
       yield %18 : tensor<?x?x128xf32>
     }
-    func.func @logits(%arg0: tensor<?x?xi32>) -> tensor<?x?x256xf32> {
+    func.func @logits(%arg0: tensor<?x?xi32>, %arg1: tensor<i32> {hrm.host, hrm.name = "noise_draw"}) -> tensor<?x?x256xf32> {
+      %extracted = tensor.extract %arg1[] : tensor<i32>
       %0 = hrm.weight @embed : tensor<256x128xf32>
       %1 = hrm.embed %arg0, %0 scale 11.313708498984761 : tensor<?x?xi32>, tensor<256x128xf32> -> tensor<?x?x128xf32>
       %2 = hrm.apply @prelude(%1) : (tensor<?x?x128xf32>) -> tensor<?x?x128xf32>
-      %3 = hrm.random_normal_like %2 std 1.000000e+00 seed 0 : tensor<?x?x128xf32>
+      %3 = hrm.random_normal_like %2 std 1.000000e+00 seed 0 draw %extracted : tensor<?x?x128xf32>
       %4 = hrm.loop steps 8 iter(%3 : tensor<?x?x128xf32>) -> tensor<?x?x128xf32> schedule <unroll = rolled, grad = truncated(4), memory = keep> {
-      ^bb0(%arg1: index, %arg2: tensor<?x?x128xf32>):
-        %10 = hrm.apply @core(%arg2, %2) : (tensor<?x?x128xf32>, tensor<?x?x128xf32>) -> tensor<?x?x128xf32>
+      ^bb0(%arg2: index, %arg3: tensor<?x?x128xf32>):
+        %10 = hrm.apply @core(%arg3, %2) : (tensor<?x?x128xf32>, tensor<?x?x128xf32>) -> tensor<?x?x128xf32>
         hrm.yield %10 : tensor<?x?x128xf32>
       }
       %5 = hrm.apply @coda(%4) : (tensor<?x?x128xf32>) -> tensor<?x?x128xf32>
@@ -153,8 +154,8 @@ module {
       %9 = hrm.lm_head %7, %8 : tensor<?x?x128xf32>, tensor<128x256xf32> -> tensor<?x?x256xf32>
       return %9 : tensor<?x?x256xf32>
     }
-    func.func @loss(%arg0: tensor<?x?xi32>, %arg1: tensor<?x?xi32>) -> tensor<f32> {
-      %0 = call @logits(%arg0) : (tensor<?x?xi32>) -> tensor<?x?x256xf32>
+    func.func @loss(%arg0: tensor<?x?xi32>, %arg1: tensor<?x?xi32>, %arg2: tensor<i32> {hrm.host, hrm.name = "noise_draw"}) -> tensor<f32> {
+      %0 = call @logits(%arg0, %arg2) : (tensor<?x?xi32>, tensor<i32>) -> tensor<?x?x256xf32>
       %1 = hrm.cross_entropy %0, %arg1 : tensor<?x?x256xf32>, tensor<?x?xi32> -> tensor<f32>
       return %1 : tensor<f32>
     }

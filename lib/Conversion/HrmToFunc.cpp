@@ -34,17 +34,14 @@ struct ConvertHrmToFuncPass
   /// applications and calls of its body.
   void lowerBody(RewriterBase &rewriter, func::FuncOp fn) {
     Block &entry = fn.getBody().front();
-    SmallVector<Type> paramTypes;
-    for (ParamOp param : params) {
-      unsigned i = paramTypes.size();
-      paramTypes.push_back(param.getTensorType());
-      entry.insertArgument(i, param.getTensorType(), param.getLoc());
-    }
-    fn.setType(FunctionType::get(fn.getContext(), entry.getArgumentTypes(),
-                                 fn.getResultTypes()));
+    // insertArgument shifts the attributes of the arguments already there.
     for (auto [i, param] : llvm::enumerate(params))
-      fn.setArgAttr(i, "hrm.param",
-                    rewriter.getStringAttr(param.getSymName()));
+      if (failed(fn.insertArgument(
+              i, param.getTensorType(),
+              rewriter.getDictionaryAttr(rewriter.getNamedAttr(
+                  "hrm.param", rewriter.getStringAttr(param.getSymName()))),
+              param.getLoc())))
+        llvm_unreachable("a func.func takes any argument type");
     ValueRange paramArgs = entry.getArguments().take_front(params.size());
 
     fn.walk([&](Operation *op) {

@@ -785,9 +785,17 @@ struct LowerRandomNormalLike : OpRewritePattern<RandomNormalLikeOp> {
     Emitter e(rewriter, op.getLoc());
     RankedTensorType type = op.getType();
     ArrayRef<int64_t> shape = type.getShape();
-    uint32_t key = hash32(static_cast<uint32_t>(op.getSeed()));
+    uint32_t seedKey = hash32(static_cast<uint32_t>(op.getSeed()));
     double stddev = op.getStd().convertToDouble();
     Value position = op.getPosition();
+    // key = hash(seed) ^ hash(draw); hash(0) = 0, so draw 0 is the seed's
+    // own sample.
+    Value key = arith::ConstantOp::create(
+        rewriter, op.getLoc(),
+        rewriter.getI32IntegerAttr(static_cast<int32_t>(seedKey)));
+    if (Value draw = op.getDraw())
+      key = arith::XOrIOp::create(rewriter, op.getLoc(), key,
+                                  emitHash32(rewriter, op.getLoc(), draw));
     Value result = e.generic(
         {}, e.empty(shape, type.getElementType()), {e.identity(3)},
         {kPar, kPar, kPar}, [&](OpBuilder &b, Location loc, ValueRange) {
@@ -812,7 +820,7 @@ struct LowerRandomNormalLike : OpRewritePattern<RandomNormalLikeOp> {
           Value row = arith::AddIOp::create(
               b, loc,
               arith::AddIOp::create(
-                  b, loc, ci(static_cast<int32_t>(key)),
+                  b, loc, key,
                   arith::MulIOp::create(b, loc, idx(0),
                                         ci(static_cast<int32_t>(0x9e3779b1U)))),
               arith::MulIOp::create(b, loc, sI32,

@@ -8,6 +8,7 @@
 
 #include "hrm/HrmOps.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/Verifier.h"
 
@@ -100,6 +101,8 @@ private:
   ModelOp model;
   SmallVector<ParamOp> params;
   llvm::StringMap<ParamOp> paramsByName;
+  /// The entry's `noise_draw` as an i32 (models with a noise initial state).
+  Value noiseDraw;
 };
 
 } // namespace
@@ -210,7 +213,7 @@ Value ModelBuilder::initialState(StateInit init, const std::string &name,
   case StateInit::Noise:
     return RandomNormalLikeOp::create(b, loc, x, b.getF64FloatAttr(c.stateStd),
                                       b.getI64IntegerAttr(c.stateSeed),
-                                      /*position=*/Value());
+                                      noiseDraw, /*position=*/Value());
   }
   llvm_unreachable("unknown state init");
 }
@@ -377,13 +380,33 @@ OwningOpRef<ModuleOp> ModelBuilder::build() {
       {ShapedType::kDynamic, ShapedType::kDynamic}, b.getI32Type());
   auto logitsType = RankedTensorType::get(
       {ShapedType::kDynamic, ShapedType::kDynamic, c.vocabSize}, f32);
+  // A model that samples a noise state takes which sample to draw as a last
+  // input: the trainer sets it per step, so each step sees fresh noise.
+  bool drawsNoise = c.architecture == Architecture::RecurrentDepth &&
+                    c.stateInit == StateInit::Noise;
+  SmallVector<Type> logitsInputs{tokens}, lossInputs{tokens, tokens};
+  auto drawType = RankedTensorType::get({}, b.getI32Type());
+  if (drawsNoise) {
+    logitsInputs.push_back(drawType);
+    lossInputs.push_back(drawType);
+  }
   auto logitsFn = func::FuncOp::create(
-      b, loc, "logits", b.getFunctionType({tokens}, {logitsType}));
+      b, loc, "logits", b.getFunctionType(logitsInputs, {logitsType}));
   auto lossFn = func::FuncOp::create(
       b, loc, "loss",
-      b.getFunctionType({tokens, tokens}, {RankedTensorType::get({}, f32)}));
+      b.getFunctionType(lossInputs, {RankedTensorType::get({}, f32)}));
+  if (drawsNoise)
+    for (func::FuncOp fn : {logitsFn, lossFn}) {
+      unsigned arg = fn.getNumArguments() - 1;
+      fn.setArgAttr(arg, "hrm.name", b.getStringAttr("noise_draw"));
+      // Read by the host code: a scalar that keys the samples.
+      fn.setArgAttr(arg, "hrm.host", b.getUnitAttr());
+    }
 
   b.setInsertionPointToStart(logitsFn.addEntryBlock());
+  if (drawsNoise)
+    noiseDraw = tensor::ExtractOp::create(
+        b, loc, logitsFn.getArguments().back(), ValueRange{});
   Value table = weight("embed", {c.vocabSize, c.dModel},
                        matrixInit(c.dModel));
   double scale = c.embedScale ? std::sqrt(double(c.dModel)) : 1.0;
@@ -422,8 +445,10 @@ OwningOpRef<ModuleOp> ModelBuilder::build() {
   func::ReturnOp::create(b, loc, logits);
 
   b.setInsertionPointToStart(lossFn.addEntryBlock());
-  Value l = func::CallOp::create(b, loc, logitsFn, lossFn.getArgument(0))
-                .getResult(0);
+  SmallVector<Value> logitsArgs{lossFn.getArgument(0)};
+  if (drawsNoise)
+    logitsArgs.push_back(lossFn.getArguments().back());
+  Value l = func::CallOp::create(b, loc, logitsFn, logitsArgs).getResult(0);
   Value loss = CrossEntropyOp::create(b, loc, RankedTensorType::get({}, f32),
                                       l, lossFn.getArgument(1));
   func::ReturnOp::create(b, loc, loss);
@@ -443,7 +468,8 @@ OwningOpRef<ModuleOp> ModelBuilder::build() {
 }
 
 void hrmc::loadFrontEndDialects(MLIRContext &context) {
-  context.loadDialect<HrmDialect, func::FuncDialect, arith::ArithDialect>();
+  context.loadDialect<HrmDialect, func::FuncDialect, arith::ArithDialect,
+                      tensor::TensorDialect>();
 }
 
 OwningOpRef<ModuleOp> hrmc::buildModel(const ModelConfig &config,

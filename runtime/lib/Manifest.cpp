@@ -2,6 +2,7 @@
 #include "hrmrt/Manifest.h"
 #include "hrmrt/FileIO.h"
 
+#include "llvm/ADT/STLExtras.h"
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/MemoryBuffer.h"
 
@@ -67,6 +68,14 @@ llvm::Error parseTensors(const json::Object &object, llvm::StringRef key,
 }
 
 } // namespace
+
+std::optional<size_t> EntrySpec::noiseDrawInput() const {
+  for (auto [i, input] : llvm::enumerate(inputs))
+    if (input.name == "noise_draw" && input.dtype == DType::I32 &&
+        input.shape.empty())
+      return i;
+  return std::nullopt;
+}
 
 const EntrySpec *Manifest::findEntry(llvm::StringRef name) const {
   for (const EntrySpec &e : entries)

@@ -489,6 +489,15 @@ const void *Model::readInput(llvm::StringRef entry, size_t index) const {
   return it->second.inputs[index];
 }
 
+bool Model::setNoiseDraw(llvm::StringRef entry, int32_t draw) {
+  const EntrySpec *spec = manifest_.findEntry(entry);
+  std::optional<size_t> index = spec ? spec->noiseDrawInput() : std::nullopt;
+  if (!index)
+    return false;
+  *static_cast<int32_t *>(input(entry, *index)) = draw;
+  return true;
+}
+
 const void *Model::output(llvm::StringRef entry, size_t index) const {
   auto it = entries_.find(entry);
   if (it == entries_.end() || index >= it->second.outputs.size())

@@ -15,7 +15,9 @@
 // CHECK-SAME: attributes {hrm.entry, llvm.emit_c_interface}
 // CHECK: %[[X:.*]] = hrm.embed %[[T]], %[[E2]]
 // CHECK: %[[Y:.*]] = call @hrm_module_f(%[[E2]], %[[G2]], %[[X]])
+// The entry's own argument attributes stay with their arguments.
 // CHECK-LABEL: func.func @twice(
+// CHECK-SAME: %{{[a-z0-9]+}}: tensor<8xf32> {hrm.param = "gain"}, %{{[a-z0-9]+}}: tensor<2x4xi32> {hrm.name = "tokens"})
 // CHECK: call @logits(%{{.*}}, %{{.*}}, %{{.*}})
 // CHECK-NOT: hrm.weight
 // CHECK-NOT: hrm.apply
@@ -34,7 +36,7 @@ hrm.model @m attributes {max_seq_len = 8 : i64} {
     %y = hrm.apply @f(%x) : (tensor<2x4x8xf32>) -> tensor<2x4x8xf32>
     return %y : tensor<2x4x8xf32>
   }
-  func.func @twice(%t: tensor<2x4xi32>) -> tensor<2x4x8xf32> {
+  func.func @twice(%t: tensor<2x4xi32> {hrm.name = "tokens"}) -> tensor<2x4x8xf32> {
     %y = call @logits(%t) : (tensor<2x4xi32>) -> tensor<2x4x8xf32>
     return %y : tensor<2x4x8xf32>
   }

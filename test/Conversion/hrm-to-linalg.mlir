@@ -176,6 +176,23 @@ func.func @states(%x: tensor<2x4x8xf32>, %v: tensor<8xf32>, %table: tensor<6x8xf
 
 // -----
 
+// A draw keys the samples too: hash(seed) ^ hash(draw), computed once outside
+// the loop nest (draw 0 hashes to 0, leaving the seed's own samples).
+// CHECK-LABEL: func.func @noise_draw(
+// CHECK-SAME: %{{.*}}: tensor<2x4x8xf32>, %[[D:[a-z0-9]+]]: i32)
+// CHECK: %[[SEED:.*]] = arith.constant {{-?[0-9]+}} : i32
+// CHECK: arith.shrui %[[D]]
+// CHECK: %[[KEY:.*]] = arith.xori %[[SEED]], %{{.*}} : i32
+// CHECK: linalg.generic
+// CHECK: arith.addi %[[KEY]],
+// CHECK: math.cos
+func.func @noise_draw(%x: tensor<2x4x8xf32>, %d: i32) -> tensor<2x4x8xf32> {
+  %r = hrm.random_normal_like %x std 1.0 seed 3 draw %d : tensor<2x4x8xf32>
+  return %r : tensor<2x4x8xf32>
+}
+
+// -----
+
 // Cached attention writes the new keys and values at [slot, :, :, position]
 // and attends to the slot's row, hiding cache positions after its own.
 // CHECK-LABEL: func.func @cached_attention(

@@ -77,6 +77,10 @@ hrm.model @everything attributes {max_seq_len = 16 : i64} {
     %f0 = hrm.broadcast %v like %x : tensor<8xf32>, !act
     // CHECK: hrm.random_normal_like %{{.*}} std 1.000000e+00 seed 7 : tensor<?x?x8xf32>
     %r = hrm.random_normal_like %x std 1.0 seed 7 : !act
+    // CHECK: hrm.random_normal_like %{{.*}} std 1.000000e+00 seed 7 draw %{{.*}} at %{{.*}} : tensor<?x?x8xf32>
+    %draw = arith.constant 3 : i32
+    %at = arith.constant 5 : index
+    %r2 = hrm.random_normal_like %x std 1.0 seed 7 draw %draw at %at : !act
     // CHECK: hrm.hier_loop N 2 T 3 init(%{{.*}}, %{{.*}}) : tensor<?x?x8xf32>, tensor<?x?x8xf32> schedule <unroll = factor(3), grad = truncated(4), memory = recompute> fast {
     %zf, %zs = hrm.hier_loop N 2 T 3 init(%f0, %x) : !act, !act
         schedule <unroll = factor(3), grad = truncated(4), memory = recompute>

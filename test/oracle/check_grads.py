@@ -33,7 +33,8 @@ def main():
     params = oracle.read_safetensors(args.params)
     load = lambda name: np.load(os.path.join(args.dump, name))
     tokens, targets = oracle.read_batch(args.dump)
-    loss, grads = oracle.gradients(config, params, tokens, targets)
+    loss, grads = oracle.gradients(config, params, tokens, targets,
+                                   oracle.read_noise_draw(args.dump))
     ours_loss = float(load("loss.npy"))
     loss_err = abs(ours_loss - loss) / abs(loss)
 

@@ -70,6 +70,12 @@ def read_batch(dump):
     return load("tokens.npy"), load("targets.npy")
 
 
+def read_noise_draw(dump):
+    """The noise sample the dumped run drew (noise_draw.npy; 0 without)."""
+    path = os.path.join(dump, "noise_draw.npy")
+    return int(np.load(path)) if os.path.exists(path) else 0
+
+
 def hash32(x):
     """lowbias32 on uint32 values held in int64 numpy arrays."""
     m = 0xFFFFFFFF
@@ -82,12 +88,13 @@ def hash32(x):
     return x
 
 
-def random_normal(shape, std, seed):
-    """hrm.random_normal_like: Box-Muller over hash32 of (seed, row,
+def random_normal(shape, std, seed, draw=0):
+    """hrm.random_normal_like: Box-Muller over hash32 of (seed, draw, row,
     position, feature), as docs/pipeline.md specifies."""
     batch, seq, d = shape
     m = 0xFFFFFFFF
     key = int(hash32(np.array([seed & m], dtype=np.int64))[0])
+    key ^= int(hash32(np.array([draw & m], dtype=np.int64))[0])
     b = np.arange(batch, dtype=np.int64)[:, None, None]
     s = np.arange(seq, dtype=np.int64)[None, :, None]
     f = np.arange(d, dtype=np.int64)[None, None, :]
@@ -112,9 +119,10 @@ def grad_window(config, total, distinct):
 
 
 class Model:
-    def __init__(self, config, params, dtype=torch.float64):
+    def __init__(self, config, params, dtype=torch.float64, noise_draw=0):
         self.c = config
         self.dtype = dtype
+        self.noise_draw = noise_draw
         self.p = {k: v.to(dtype) for k, v in params.items()}
         self._start = 0  # first application in the gradient window
         self._app = 0
@@ -309,7 +317,7 @@ class Model:
             s = torch.zeros_like(e)
         else:
             s = random_normal(tuple(e.shape), c["state_std"],
-                              c["state_seed"]).to(self.dtype)
+                              c["state_seed"], self.noise_draw).to(self.dtype)
         self._window(c["steps"], 1)
 
         def step(s):
@@ -340,12 +348,12 @@ class Model:
         return (lse - picked).mean()
 
 
-def gradients(config, params, tokens, targets):
+def gradients(config, params, tokens, targets, noise_draw=0):
     """The loss and d loss / d parameter for every parameter, in float64,
     under the model's gradient schedule."""
     leaves = {k: v.to(DT).clone().requires_grad_(True)
               for k, v in params.items()}
-    model = Model(config, {})
+    model = Model(config, {}, noise_draw=noise_draw)
     model.p = leaves
     loss = model.loss(tokens, targets)
     names = list(leaves)

@@ -160,6 +160,30 @@ TEST(Manifest, HostInputs) {
             std::string::npos);
 }
 
+TEST(Manifest, NoiseDrawInput) {
+  auto plain = Manifest::parse(kManifest, "test");
+  ASSERT_TRUE(static_cast<bool>(plain)) << errorOf(plain.takeError());
+  EXPECT_EQ(plain->findEntry("logits")->noiseDrawInput(), std::nullopt);
+  EXPECT_EQ(plain->findEntry("logits")->numDataInputs(), 1u);
+
+  std::string input = R"("name": "input0", "dtype": "I32", "shape": [2, 4]})";
+  auto withDraw = [&](llvm::StringRef draw) {
+    std::string text = kManifest;
+    text.replace(text.find(input), input.size(), input + ", " + draw.str());
+    return Manifest::parse(text, "test");
+  };
+  auto m = withDraw(
+      R"({"name": "noise_draw", "dtype": "I32", "shape": [], "host": true})");
+  ASSERT_TRUE(static_cast<bool>(m)) << errorOf(m.takeError());
+  EXPECT_EQ(m->findEntry("logits")->noiseDrawInput(), 1u);
+  EXPECT_EQ(m->findEntry("logits")->numDataInputs(), 1u);
+  // Only an I32 scalar of that name is one.
+  auto vector =
+      withDraw(R"({"name": "noise_draw", "dtype": "I32", "shape": [2]})");
+  ASSERT_TRUE(static_cast<bool>(vector)) << errorOf(vector.takeError());
+  EXPECT_EQ(vector->findEntry("logits")->noiseDrawInput(), std::nullopt);
+}
+
 TEST(Manifest, InPlaceUpdates) {
   std::string text = kManifest;
   std::string input = R"("name": "input0", "dtype": "I32", "shape": [2, 4])";

@@ -201,6 +201,10 @@ static Error dumpStep(Model &model, int64_t step) {
                                   entry->inputs[i].shape,
                                   model.input("loss_grad", i)))
       return e;
+  if (std::optional<size_t> draw = entry->noiseDrawInput())
+    if (Error e = hrmrt::writeNpy(path("noise_draw.npy"), hrmrt::DType::I32, {},
+                                  model.readInput("loss_grad", *draw)))
+      return e;
   for (auto [i, p] : llvm::enumerate(m.params))
     if (Error e = hrmrt::writeNpy(path("grad." + p.tensor.name + ".npy"),
                                   hrmrt::DType::F32, p.tensor.shape,
@@ -478,6 +482,9 @@ int runTrain() {
   for (int64_t step = start; step < steps; ++step) {
     auto t0 = std::chrono::steady_clock::now();
     fill(trainEntry, trainTokens, batchStart(step));
+    // Fresh noise each step (a noise initial state); the step alone picks
+    // it, so a resumed run draws what the uninterrupted one did.
+    model.setNoiseDraw(trainEntry, static_cast<int32_t>(step + 1));
     double rate = hrmrt::learningRate(config, optimizer.steps());
     if (compiled) {
       auto hyper = hrmrt::adamwHyperparameters(config, optimizer.steps());

@@ -127,6 +127,11 @@ static cl::opt<std::string> dumpDir(
                      "(and, from a training artifact, every parameter "
                      "gradient) as .npy files into this folder"),
     cl::sub(evalCmd));
+static cl::opt<int32_t> noiseDraw(
+    "noise-draw",
+    cl::desc("Which sample of its noise initial state a recurrent-depth "
+             "model draws (default 0; hrm-run train draws sample k at step k)"),
+    cl::init(0), cl::sub(evalCmd));
 static cl::opt<std::string> prompt("prompt", cl::desc("Prompt text"),
                                    cl::init(""), cl::sub(generateCmd));
 static cl::opt<int64_t> maxNew("max-new-tokens",
@@ -147,7 +152,7 @@ static cl::opt<std::string> memoryEntry(
 /// The logits entry: tokens [B, S] in, logits [B, S, V] out.
 static Expected<const hrmrt::EntrySpec *> logitsEntry(const Model &model) {
   const hrmrt::EntrySpec *entry = model.manifest().findEntry("logits");
-  if (!entry || entry->inputs.size() != 1 || entry->outputs.size() != 1 ||
+  if (!entry || entry->numDataInputs() != 1 || entry->outputs.size() != 1 ||
       entry->inputs[0].shape.size() != 2 ||
       entry->outputs[0].shape.size() != 3 ||
       entry->inputs[0].dtype != hrmrt::DType::I32)
@@ -229,10 +234,12 @@ static int runEval() {
   Expected<const hrmrt::EntrySpec *> logits = logitsEntry(model);
   if (!logits)
     return fail(logits.takeError());
-  if (!loss || loss->inputs.size() != 2)
+  if (!loss || loss->numDataInputs() != 2)
     return fail("the artifact has no 'loss' entry (tokens, targets)");
   int64_t b = model.manifest().batch, s = model.manifest().seqLen;
   int64_t vocab = (*logits)->outputs[0].shape[2];
+  for (StringRef entry : {"loss", "logits", "loss_grad"})
+    model.setNoiseDraw(entry, noiseDraw);
   Expected<std::unique_ptr<hrmrt::Tokenizer>> tokenizer = loadTokenizer(vocab);
   if (!tokenizer)
     return fail(tokenizer.takeError());
@@ -291,6 +298,10 @@ static int runEval() {
       if (Error e = hrmrt::writeNpy(path("loss.npy"), hrmrt::DType::F32, {},
                                     model.output("loss", 0)))
         return fail(std::move(e));
+      if (loss->noiseDrawInput())
+        if (Error e = hrmrt::writeNpy(path("noise_draw.npy"), hrmrt::DType::I32,
+                                      {}, &noiseDraw.getValue()))
+          return fail(std::move(e));
       // A training artifact also dumps the loss and every gradient.
       if (const hrmrt::EntrySpec *grad = model.manifest().findEntry("loss_grad")) {
         std::memcpy(model.input("loss_grad", 0), in, b * s * sizeof(int32_t));
@@ -344,17 +355,22 @@ static int32_t sampleToken(const float *row, int64_t vocab,
 static int generateCached(Model &model, const hrmrt::EntrySpec &decode,
                           const hrmrt::Tokenizer &tokenizer,
                           std::vector<int32_t> context) {
-  if (decode.inputs.size() != 4 || decode.outputs.size() != 1 ||
-      !decode.inputs[1].inout || !decode.inputs[2].inout)
+  // The inputs by role; a noise_draw input stays 0.
+  std::vector<size_t> in;
+  for (size_t i = 0; i < decode.inputs.size(); ++i)
+    if (i != decode.noiseDrawInput())
+      in.push_back(i);
+  if (in.size() != 4 || decode.outputs.size() != 1 ||
+      !decode.inputs[in[1]].inout || !decode.inputs[in[2]].inout)
     return fail("the 'decode' entry should take (tokens, k_cache, v_cache, "
                 "position), update the caches in place and return the "
                 "logits (recompile the artifact with this hrmc)");
   int64_t vocab = decode.outputs[0].shape[2];
-  int64_t capacity = decode.inputs[1].shape[3];
-  int64_t rows = decode.inputs[0].numElements();
-  size_t cacheBytes = decode.inputs[1].bytes();
-  std::memset(model.input("decode", 1), 0, cacheBytes);
-  std::memset(model.input("decode", 2), 0, cacheBytes);
+  int64_t capacity = decode.inputs[in[1]].shape[3];
+  int64_t rows = decode.inputs[in[0]].numElements();
+  size_t cacheBytes = decode.inputs[in[1]].bytes();
+  std::memset(model.input("decode", in[1]), 0, cacheBytes);
+  std::memset(model.input("decode", in[2]), 0, cacheBytes);
   std::mt19937_64 rng(seed);
   std::vector<int32_t> generated;
   size_t fed = 0;
@@ -366,9 +382,9 @@ static int generateCached(Model &model, const hrmrt::EntrySpec &decode,
     }
     int32_t token = fed < context.size() ? context[fed] : generated.back();
     ++fed;
-    auto *in = static_cast<int32_t *>(model.input("decode", 0));
-    std::fill(in, in + rows, token);
-    *static_cast<int32_t *>(model.input("decode", 3)) = position;
+    auto *tokens = static_cast<int32_t *>(model.input("decode", in[0]));
+    std::fill(tokens, tokens + rows, token);
+    *static_cast<int32_t *>(model.input("decode", in[3])) = position;
     if (Error e = model.run("decode"))
       return fail(std::move(e));
     if (fed < context.size())

@@ -4,6 +4,8 @@
 
 #include "hrmrt/Tensor.h"
 
+#include <optional>
+
 namespace hrmrt {
 
 struct InitSpec {
@@ -24,6 +26,15 @@ struct EntrySpec {
   /// The entry writes the parameters in place (a training step with its
   /// optimizer compiled in).
   bool updatesParams = false;
+
+  /// The input of a model that samples a noise state saying which sample
+  /// to draw (an I32 scalar; 0, its value in a fresh arena, draws the
+  /// seed's own), if the entry has one.
+  std::optional<size_t> noiseDrawInput() const;
+  /// Its inputs other than that one.
+  size_t numDataInputs() const {
+    return inputs.size() - (noiseDrawInput() ? 1 : 0);
+  }
 };
 
 struct Manifest {

@@ -86,6 +86,9 @@ public:
   /// accessors above, which do it lazily; it returns a failed download.
   llvm::Error syncToHost();
   const void *output(llvm::StringRef entry, size_t index) const;
+  /// Writes `draw` into `entry`'s noise_draw input (EntrySpec::
+  /// noiseDrawInput), if it has one; says whether it had.
+  bool setNoiseDraw(llvm::StringRef entry, int32_t draw);
 
   /// Runs an entry point on its input buffers, filling its output buffers.
   llvm::Error run(llvm::StringRef entry);

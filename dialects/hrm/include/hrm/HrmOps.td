@@ -415,27 +415,32 @@ def Hrm_ZerosLikeOp : Hrm_Op<"zeros_like", [Pure, SameOperandsAndResultType]> {
 }
 
 def Hrm_RandomNormalLikeOp : Hrm_Op<"random_normal_like", [
-    AllTypesMatch<["like", "result"]>]> {
+    AllTypesMatch<["like", "result"]>, AttrSizedOperandSegments]> {
   let summary = "a state of independent normal samples shaped like its operand";
   let description = [{
     The random initial state of a recurrent-depth core. Each sample is drawn
     by a counter-based generator (Box-Muller over a 32-bit integer hash) from
-    `seed`, its batch row, its position and its feature, so one seed gives
-    the same sample on every call and every backend, and a position's
-    sample does not depend on the sequence length. `at`, when given, is the
-    position of the first row (`hrm-decode-entry` sets it to the decoding
-    position); it is 0 otherwise.
+    `seed`, `draw`, its batch row, its position and its feature, so one seed
+    and draw give the same sample on every backend, and a position's sample
+    does not depend on the sequence length. `draw` (an i32, 0 when absent)
+    picks a fresh sample: the front end makes it the entry point's
+    `noise_draw` input, which `hrm-run train` sets to the step number and
+    evaluation leaves at 0. `at`, when given, is the position of the first
+    row (`hrm-decode-entry` sets it to the decoding position); it is 0
+    otherwise.
 
     ```mlir
     %s0 = hrm.random_normal_like %e std 1.0 seed 7 : tensor<?x?x64xf32>
-    %s1 = hrm.random_normal_like %e std 1.0 seed 7 at %pos : tensor<1x1x64xf32>
+    %s1 = hrm.random_normal_like %e std 1.0 seed 7 draw %d : tensor<?x?x64xf32>
+    %s2 = hrm.random_normal_like %e std 1.0 seed 7 at %pos : tensor<1x1x64xf32>
     ```
   }];
   let arguments = (ins Hrm_Activation:$like, F64Attr:$std, I64Attr:$seed,
-                       Optional<Index>:$position);
+                       Optional<I32>:$draw, Optional<Index>:$position);
   let results = (outs Hrm_Activation:$result);
   let assemblyFormat = [{
-    $like `std` $std `seed` $seed (`at` $position^)? attr-dict `:` type($like)
+    $like `std` $std `seed` $seed (`draw` $draw^)? (`at` $position^)?
+    attr-dict `:` type($like)
   }];
   let hasVerifier = 1;
 }
