@@ -84,6 +84,9 @@ std::string hrmc::linalgToCPUPipeline(llvm::StringRef matmulPrecision,
          // convert-scf-to-openmp wraps each chunk in a memref.alloca_scope,
          // which canonicalize inlines (convert-scf-to-cf needs one block).
          (threads ? "convert-scf-to-openmp,canonicalize," : "") +
+         // Last, once no pass looks for ops next to each other (a fill and
+         // its matmul) that a dealloc could come between.
+         "hrm-dealloc-after-last-use,"
          "convert-scf-to-cf,finalize-memref-to-llvm{use-generic-functions},"
          "convert-math-to-llvm,convert-to-llvm,reconcile-unrealized-casts,"
          "hrm-packed-entries";
@@ -142,7 +145,7 @@ std::string hrmc::linalgToCUDAPipeline(llvm::ArrayRef<std::string> chips,
          "no-min-max-bounds},"
          "gpu-map-parallel-loops,convert-parallel-loops-to-gpu),"
          "gpu-kernel-outlining,hrm-merge-gpu-modules,hrm-gpu-check-host-access,"
-         "hrm-align-workgroup-buffers,"
+         "hrm-align-workgroup-buffers,hrm-dealloc-after-last-use,"
          "expand-strided-metadata,"
          "lower-affine,"
          "convert-scf-to-cf," +

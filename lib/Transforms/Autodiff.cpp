@@ -47,11 +47,10 @@ Value zerosOf(OpBuilder &b, Location loc, Type type) {
       .getResult(0);
 }
 
+/// `x + y` written over `x`: a gradient sum (a loop's iter_arg) then
+/// bufferizes in place instead of into a new buffer per addition.
 Value addTensors(OpBuilder &b, Location loc, Value x, Value y) {
-  RankedTensorType t = tensorOf(x);
-  Value empty =
-      tensor::EmptyOp::create(b, loc, t.getShape(), t.getElementType());
-  return linalg::AddOp::create(b, loc, ValueRange{x, y}, ValueRange{empty})
+  return linalg::AddOp::create(b, loc, ValueRange{x, y}, ValueRange{x})
       .getResult(0);
 }
 

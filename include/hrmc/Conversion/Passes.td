@@ -729,6 +729,26 @@ def HrmGPUCheckHostAccess : Pass<"hrm-gpu-check-host-access", "::mlir::ModuleOp"
   }];
 }
 
+def HrmDeallocAfterLastUse : Pass<"hrm-dealloc-after-last-use"> {
+  let summary = "Frees each temporary buffer right after its last use";
+  let description = [{
+    The ownership-based `buffer-deallocation-pipeline` frees a buffer at
+    the end of the block that allocated it, so in straight-line code (a
+    module's backward function, a training entry) every temporary lives
+    until the function returns and the heap peak is the sum of them all.
+    This pass moves each `memref.dealloc` of a `memref.alloc` in the same
+    block up to just after the last op of that block that uses the buffer
+    or anything derived from it (any memref an op makes from it: views,
+    casts, loop results), counting uses inside nested regions as uses by
+    their ancestor in the block. A buffer whose alias reaches the block's
+    terminator, or is used in another block, keeps its dealloc where it
+    is. On the GPU the frees go back to the runtime's pool on the host
+    while earlier kernels may still be queued; a later kernel that gets the
+    same memory runs after them on the same stream.
+  }];
+  let dependentDialects = ["::mlir::memref::MemRefDialect"];
+}
+
 def HrmDistinctResults : Pass<"hrm-distinct-results"> {
   let summary = "Gives every tensor a function returns twice its own copy";
   let description = [{
