@@ -179,8 +179,9 @@ llvm::Expected<int> hrmrt::cudaComputeCapability() {
   return (*backend)->computeCapability();
 }
 
-llvm::Expected<std::unique_ptr<Model>> Model::load(llvm::StringRef dir,
-                                                   Device device) {
+llvm::Expected<std::unique_ptr<Model>>
+Model::load(llvm::StringRef dir, Device device,
+            llvm::ArrayRef<std::string> entries) {
   llvm::SmallString<256> manifestPath(dir);
   llvm::sys::path::append(manifestPath, "manifest.json");
   llvm::Expected<Manifest> manifest = Manifest::load(manifestPath);
@@ -190,6 +191,13 @@ llvm::Expected<std::unique_ptr<Model>> Model::load(llvm::StringRef dir,
   std::unique_ptr<Model> model(new Model());
   model->manifest_ = std::move(*manifest);
   const Manifest &m = model->manifest_;
+  for (const std::string &name : entries)
+    if (!m.findEntry(name))
+      return llvm::createStringError("model " + m.model +
+                                     " has no entry point '" + name + "'");
+  auto bound = [&](const EntrySpec &e) {
+    return entries.empty() || llvm::is_contained(entries, e.name);
+  };
 
   const CudaBackend *cuda = nullptr;
   if (device != Device::cpu) {
@@ -251,6 +259,8 @@ llvm::Expected<std::unique_ptr<Model>> Model::load(llvm::StringRef dir,
   for (const ParamSpec &p : m.params)
     bytes += Arena::footprint(p.tensor.bytes());
   for (const EntrySpec &e : m.entries) {
+    if (!bound(e))
+      continue;
     for (const TensorSpec &t : e.inputs)
       bytes += Arena::footprint(t.bytes());
     for (const TensorSpec &t : e.outputs)
@@ -291,6 +301,8 @@ llvm::Expected<std::unique_ptr<Model>> Model::load(llvm::StringRef dir,
   }
   model->paramBytes_ = model->arena_->used();
   for (const EntrySpec &e : m.entries) {
+    if (!bound(e))
+      continue;
     Buffers buffers;
     buffers.spec = &e;
     buffers.function = reinterpret_cast<void (*)(void **)>(
@@ -490,8 +502,9 @@ const void *Model::readInput(llvm::StringRef entry, size_t index) const {
 }
 
 bool Model::setNoiseDraw(llvm::StringRef entry, int32_t draw) {
-  const EntrySpec *spec = manifest_.findEntry(entry);
-  std::optional<size_t> index = spec ? spec->noiseDrawInput() : std::nullopt;
+  auto it = entries_.find(entry);
+  std::optional<size_t> index =
+      it != entries_.end() ? it->second.spec->noiseDrawInput() : std::nullopt;
   if (!index)
     return false;
   *static_cast<int32_t *>(input(entry, *index)) = draw;
@@ -508,8 +521,11 @@ const void *Model::output(llvm::StringRef entry, size_t index) const {
 llvm::Error Model::run(llvm::StringRef entry) {
   auto it = entries_.find(entry);
   if (it == entries_.end())
-    return llvm::createStringError("model " + manifest_.model +
-                                   " has no entry point '" + entry + "'");
+    return llvm::createStringError(
+        "model " + manifest_.model +
+        (manifest_.findEntry(entry) ? " was loaded without its entry point '"
+                                    : " has no entry point '") +
+        entry + "'");
   Buffers &buffers = it->second;
   const auto *backend = static_cast<const CudaBackend *>(cuda_);
   if (!pendingError_.empty())

@@ -232,11 +232,12 @@ int runTrain() {
   if (steps < 1 || valBatches < 1 || !(valFraction > 0 && valFraction < 1))
     return fail("--steps and --val-batches must be >= 1 and --val-fraction "
                 "in (0, 1)");
-  Expected<std::unique_ptr<Model>> loaded = loadOnSelectedDevice(artifact);
-  if (!loaded)
-    return fail(loaded.takeError());
-  Model &model = **loaded;
-  const hrmrt::Manifest &manifest = model.manifest();
+  SmallString<256> manifestPath(artifact);
+  sys::path::append(manifestPath, "manifest.json");
+  Expected<hrmrt::Manifest> described = hrmrt::Manifest::load(manifestPath);
+  if (!described)
+    return fail(described.takeError());
+  const hrmrt::Manifest &manifest = *described;
   const hrmrt::EntrySpec *grad = manifest.findEntry("loss_grad");
   const hrmrt::EntrySpec *lossEntry = manifest.findEntry("loss");
   if (!grad || !lossEntry)
@@ -251,6 +252,13 @@ int runTrain() {
                            "older hrmc?); use --optimizer host");
   bool compiled = stepEntry && optimizerKind != "host" && dumpSteps.empty();
   StringRef trainEntry = compiled ? "train_step" : "loss_grad";
+  // Only the entries a run uses get buffers: not both the compiled step's
+  // and loss_grad's gradient outputs.
+  Expected<std::unique_ptr<Model>> loaded =
+      loadOnSelectedDevice(artifact, {trainEntry.str(), std::string("loss")});
+  if (!loaded)
+    return fail(loaded.takeError());
+  Model &model = **loaded;
   // train_step's inputs by name: the moments and the hyperparameters.
   std::map<std::string, size_t> stepInput;
   if (compiled) {
@@ -569,13 +577,12 @@ int runTrain() {
     for (const hrmrt::HostTensor &t : optimizer.moments())
       momentBytes += t.data.size();
     constexpr double mib = 1024.0 * 1024.0;
-    outs() << formatv("memory: peak activations {0:F2} MiB (the heap of "
-                      "{3}), arena {1:F2} MiB (parameters, batches, "
-                      "gradients{4}), AdamW moments {2:F2} MiB{5}\n",
-                      peakHeap / mib, model.arenaBytes() / mib,
-                      momentBytes / mib, trainEntry,
-                      compiled ? ", moments" : "",
-                      compiled ? " (in the arena)" : "");
+    outs() << formatv(
+        "memory: peak activations {0:F2} MiB (the heap of "
+        "{3}), arena {1:F2} MiB (parameters, batches, "
+        "{4}), AdamW moments {2:F2} MiB{5}\n",
+        peakHeap / mib, model.arenaBytes() / mib, momentBytes / mib, trainEntry,
+        compiled ? "moments" : "gradients", compiled ? " (in the arena)" : "");
   }
   return 0;
 }

@@ -8,7 +8,8 @@
 bool trainSelected();
 /// Model::load on the device `--device` names, with `--cuda-graph` applied.
 llvm::Expected<std::unique_ptr<hrmrt::Model>>
-loadOnSelectedDevice(llvm::StringRef dir);
+loadOnSelectedDevice(llvm::StringRef dir,
+                     llvm::ArrayRef<std::string> entries = {});
 int runTrain();
 
 #endif // HRMC_TOOLS_HRM_RUN_TRAIN_H

@@ -79,11 +79,12 @@ static Expected<hrmrt::Device> selectedDevice() {
   return hrmrt::parseDevice(deviceOption);
 }
 
-Expected<std::unique_ptr<Model>> loadOnSelectedDevice(StringRef dir) {
+Expected<std::unique_ptr<Model>>
+loadOnSelectedDevice(StringRef dir, ArrayRef<std::string> entries) {
   Expected<hrmrt::Device> device = selectedDevice();
   if (!device)
     return device.takeError();
-  Expected<std::unique_ptr<Model>> model = Model::load(dir, *device);
+  Expected<std::unique_ptr<Model>> model = Model::load(dir, *device, entries);
   if (model)
     (*model)->useCudaGraphs(cudaGraphOption);
   return model;
@@ -146,8 +147,10 @@ static cl::opt<int64_t> topK("top-k",
 static cl::opt<int64_t> iters("iters", cl::desc("Timed iterations"),
                               cl::init(10), cl::sub(benchCmd));
 static cl::opt<std::string> memoryEntry(
-    "entry", cl::desc("Measure only this entry point"), cl::sub(memoryCmd));
-
+    "entry",
+    cl::desc("Measure only this entry point (the arena then holds only its "
+             "buffers)"),
+    cl::sub(memoryCmd));
 
 /// The logits entry: tokens [B, S] in, logits [B, S, V] out.
 static Expected<const hrmrt::EntrySpec *> logitsEntry(const Model &model) {
@@ -161,8 +164,10 @@ static Expected<const hrmrt::EntrySpec *> logitsEntry(const Model &model) {
   return entry;
 }
 
-static Expected<std::unique_ptr<Model>> loadModel(bool needParams) {
-  Expected<std::unique_ptr<Model>> model = loadOnSelectedDevice(artifact);
+static Expected<std::unique_ptr<Model>>
+loadModel(bool needParams, ArrayRef<std::string> entries = {}) {
+  Expected<std::unique_ptr<Model>> model =
+      loadOnSelectedDevice(artifact, entries);
   if (!model)
     return model.takeError();
   if (!params.empty()) {
@@ -446,8 +451,9 @@ static int runGenerate() {
 }
 
 /// The model with --params, or freshly initialised (seed 0) without.
-static Expected<std::unique_ptr<Model>> loadAnyParameters() {
-  Expected<std::unique_ptr<Model>> loaded = loadModel(false);
+static Expected<std::unique_ptr<Model>>
+loadAnyParameters(ArrayRef<std::string> entries = {}) {
+  Expected<std::unique_ptr<Model>> loaded = loadModel(false, entries);
   if (loaded && params.empty())
     (*loaded)->initParameters(0);
   return loaded;
@@ -491,14 +497,15 @@ static int runBench() {
 /// Runs each entry point once on zero inputs (token 0, position 0: valid
 /// for every entry) and prints what its compiled code allocated.
 static int runMemory() {
-  Expected<std::unique_ptr<Model>> loaded = loadAnyParameters();
+  // With --entry, only that entry's buffers are in the arena.
+  std::vector<std::string> only;
+  if (!memoryEntry.empty())
+    only.push_back(memoryEntry);
+  Expected<std::unique_ptr<Model>> loaded = loadAnyParameters(only);
   if (!loaded)
     return fail(loaded.takeError());
   Model &model = **loaded;
   const hrmrt::Manifest &m = model.manifest();
-  if (!memoryEntry.empty() && !m.findEntry(memoryEntry))
-    return fail("model " + m.model + " has no entry point '" + memoryEntry +
-                "'");
   outs() << formatv("{0}: batch {1} x seq {2} on {4}; arena (parameters, "
                     "inputs, outputs): {3} bytes\n",
                     m.model, m.batch, m.seqLen, model.arenaBytes(),

@@ -39,8 +39,13 @@ llvm::Error checkChipRunsOn(llvm::StringRef chip, int capability);
 class Model {
 public:
   /// Loads the artifact in `dir` for `device`. Parameters start as zeros.
+  /// `entries` names the entry points to give buffers in the arena (all
+  /// when empty): a training run needs `train_step` or `loss_grad`, not
+  /// both, and the other's buffers would be as large as the parameters.
+  /// The others cannot be run; a name the manifest lacks is an error.
   static llvm::Expected<std::unique_ptr<Model>>
-  load(llvm::StringRef dir, Device device = Device::cpu);
+  load(llvm::StringRef dir, Device device = Device::cpu,
+       llvm::ArrayRef<std::string> entries = {});
   ~Model();
 
   /// "cpu", "cpu (<n> threads)" for a library on OpenMP threads, or
