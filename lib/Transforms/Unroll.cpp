@@ -169,13 +169,11 @@ SmallVector<Value> unrollByFactor(Operation *old, ValueRange inits,
   // hrm-autodiff keeps nothing of it whatever its schedule says.
   if (before > 0)
     carried = loopOver(carried, 0, before, GradKind::full, 0);
-  auto memory = MemoryPolicyAttr::get(b.getContext(), schedule.getMemory());
-  for (int64_t j = 0; j < per; ++j) {
-    if (j == rest)
-      for (Value &v : carried)
-        v = DetachOp::create(b, loc, v);
-    carried = apply(b, {}, before, j, carried, j >= rest ? memory : nullptr);
-  }
+  carried = unrollWithWindow(
+      b, loc, carried, per, per - rest, schedule,
+      [&](int64_t j, SmallVector<Value> c, MemoryPolicyAttr memory) {
+        return apply(b, {}, before, j, c, memory);
+      });
   if (before + 1 < iterations)
     carried = loopOver(carried, before + 1, iterations - before - 1,
                        GradKind::full, 0);
