@@ -136,26 +136,28 @@ module {
       %18 = add %9, %17 : tensor<?x?x128xf32>, tensor<?x?x128xf32>
       yield %18 : tensor<?x?x128xf32>
     }
-    func.func @logits(%arg0: tensor<?x?xi32>, %arg1: tensor<i32> {hrm.host, hrm.name = "noise_draw"}) -> tensor<?x?x256xf32> {
+    func.func @logits(%arg0: tensor<?x?xi32>, %arg1: tensor<i32> {hrm.host, hrm.name = "noise_draw"}, %arg2: tensor<i32> {hrm.host, hrm.name = "trip_count", hrm.trip_count = {default = 8 : i64, distribution = "lognormal_poisson", max = 16 : i64, mean = 8.000000e+00 : f64, min = 1 : i64, sigma = 5.000000e-01 : f64}}) -> tensor<?x?x256xf32> {
       %extracted = tensor.extract %arg1[] : tensor<i32>
-      %0 = hrm.weight @embed : tensor<256x128xf32>
-      %1 = hrm.embed %arg0, %0 scale 11.313708498984761 : tensor<?x?xi32>, tensor<256x128xf32> -> tensor<?x?x128xf32>
-      %2 = hrm.apply @prelude(%1) : (tensor<?x?x128xf32>) -> tensor<?x?x128xf32>
-      %3 = hrm.random_normal_like %2 std 1.000000e+00 seed 0 draw %extracted : tensor<?x?x128xf32>
-      %4 = hrm.loop steps 8 iter(%3 : tensor<?x?x128xf32>) -> tensor<?x?x128xf32> schedule <unroll = rolled, grad = truncated(4), memory = keep> {
-      ^bb0(%arg2: index, %arg3: tensor<?x?x128xf32>):
-        %10 = hrm.apply @core(%arg3, %2) : (tensor<?x?x128xf32>, tensor<?x?x128xf32>) -> tensor<?x?x128xf32>
-        hrm.yield %10 : tensor<?x?x128xf32>
+      %extracted_0 = tensor.extract %arg2[] : tensor<i32>
+      %0 = arith.index_cast %extracted_0 : i32 to index
+      %1 = hrm.weight @embed : tensor<256x128xf32>
+      %2 = hrm.embed %arg0, %1 scale 11.313708498984761 : tensor<?x?xi32>, tensor<256x128xf32> -> tensor<?x?x128xf32>
+      %3 = hrm.apply @prelude(%2) : (tensor<?x?x128xf32>) -> tensor<?x?x128xf32>
+      %4 = hrm.random_normal_like %3 std 1.000000e+00 seed 0 draw %extracted : tensor<?x?x128xf32>
+      %5 = hrm.loop steps 8 count %0 iter(%4 : tensor<?x?x128xf32>) -> tensor<?x?x128xf32> schedule <unroll = rolled, grad = truncated(4), memory = keep> {
+      ^bb0(%arg3: index, %arg4: tensor<?x?x128xf32>):
+        %11 = hrm.apply @core(%arg4, %3) : (tensor<?x?x128xf32>, tensor<?x?x128xf32>) -> tensor<?x?x128xf32>
+        hrm.yield %11 : tensor<?x?x128xf32>
       }
-      %5 = hrm.apply @coda(%4) : (tensor<?x?x128xf32>) -> tensor<?x?x128xf32>
-      %6 = hrm.weight @final_norm : tensor<128xf32>
-      %7 = hrm.rmsnorm %5 weight %6 eps 1.000000e-05 : tensor<?x?x128xf32>, tensor<128xf32>
-      %8 = hrm.weight @lm_head : tensor<128x256xf32>
-      %9 = hrm.lm_head %7, %8 : tensor<?x?x128xf32>, tensor<128x256xf32> -> tensor<?x?x256xf32>
-      return %9 : tensor<?x?x256xf32>
+      %6 = hrm.apply @coda(%5) : (tensor<?x?x128xf32>) -> tensor<?x?x128xf32>
+      %7 = hrm.weight @final_norm : tensor<128xf32>
+      %8 = hrm.rmsnorm %6 weight %7 eps 1.000000e-05 : tensor<?x?x128xf32>, tensor<128xf32>
+      %9 = hrm.weight @lm_head : tensor<128x256xf32>
+      %10 = hrm.lm_head %8, %9 : tensor<?x?x128xf32>, tensor<128x256xf32> -> tensor<?x?x256xf32>
+      return %10 : tensor<?x?x256xf32>
     }
-    func.func @loss(%arg0: tensor<?x?xi32>, %arg1: tensor<?x?xi32>, %arg2: tensor<i32> {hrm.host, hrm.name = "noise_draw"}) -> tensor<f32> {
-      %0 = call @logits(%arg0, %arg2) : (tensor<?x?xi32>, tensor<i32>) -> tensor<?x?x256xf32>
+    func.func @loss(%arg0: tensor<?x?xi32>, %arg1: tensor<?x?xi32>, %arg2: tensor<i32> {hrm.host, hrm.name = "noise_draw"}, %arg3: tensor<i32> {hrm.host, hrm.name = "trip_count", hrm.trip_count = {default = 8 : i64, distribution = "lognormal_poisson", max = 16 : i64, mean = 8.000000e+00 : f64, min = 1 : i64, sigma = 5.000000e-01 : f64}}) -> tensor<f32> {
+      %0 = call @logits(%arg0, %arg2, %arg3) : (tensor<?x?xi32>, tensor<i32>, tensor<i32>) -> tensor<?x?x256xf32>
       %1 = hrm.cross_entropy %0, %arg1 : tensor<?x?x256xf32>, tensor<?x?xi32> -> tensor<f32>
       return %1 : tensor<f32>
     }

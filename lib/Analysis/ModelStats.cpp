@@ -283,6 +283,10 @@ FailureOr<ModelStats> hrmc::computeModelStats(ModelOp model, int64_t seqLen,
     std::string text;
     llvm::raw_string_ostream os(text);
     os << schedule;
+    // The counts below are at the nominal count; training samples others.
+    if (auto loop = dyn_cast<LoopOp>(op); loop && loop.getCount())
+      os << " (trip count set at run time; counted at its nominal "
+         << loop.getSteps() << ")";
     schedules.push_back(text);
   });
   stats.schedule = schedules.empty() ? "none (no loop)"

@@ -287,6 +287,18 @@ struct HrmDecodeEntryPass
     Value pos32 = tensor::ExtractOp::create(rewriter, loc, posTensor);
     position = arith::IndexCastOp::create(rewriter, loc,
                                           rewriter.getIndexType(), pos32);
+    // A count known only at run time (hrm.loop's `count`) cannot size the
+    // caches: the decode entry runs the loop's nominal count.
+    decode.walk([&](scf::ForOp loop) {
+      auto steps = loop->getAttrOfType<IntegerAttr>("hrm.steps");
+      if (!steps)
+        return;
+      rewriter.setInsertionPoint(loop);
+      Value bound = arith::ConstantIndexOp::create(rewriter, loop.getLoc(),
+                                                   steps.getInt());
+      rewriter.modifyOpInPlace(
+          loop, [&] { loop.getUpperBoundMutable().assign(bound); });
+    });
     // Noise is keyed by absolute position.
     decode.walk([&](RandomNormalLikeOp op) {
       rewriter.modifyOpInPlace(op,

@@ -81,16 +81,21 @@ void lowerHierLoop(RewriterBase &rewriter, HierLoopOp loop) {
 void lowerLoop(RewriterBase &rewriter, LoopOp loop) {
   Location loc = loop.getLoc();
   rewriter.setInsertionPoint(loop);
-  auto steps = scf::ForOp::create(
-      rewriter, loc, indexConstant(rewriter, loc, 0),
-      indexConstant(rewriter, loc, loop.getStepsAttr().getInt()),
-      indexConstant(rewriter, loc, 1), loop.getInits());
+  Value count = loop.getCount();
+  if (!count)
+    count = indexConstant(rewriter, loc, loop.getStepsAttr().getInt());
+  auto steps =
+      scf::ForOp::create(rewriter, loc, indexConstant(rewriter, loc, 0), count,
+                         indexConstant(rewriter, loc, 1), loop.getInits());
   Block *body = steps.getBody();
   dropTerminator(rewriter, body);
   SmallVector<Value> next =
       inlineStep(rewriter, loop.getBody(), body, body->getArguments());
   rewriter.setInsertionPointToEnd(body);
   scf::YieldOp::create(rewriter, loc, next);
+  // What hrm-decode-entry runs, whose caches need a static count.
+  if (loop.getCount())
+    steps->setAttr("hrm.steps", loop.getStepsAttr());
   rewriter.replaceOp(loop, steps.getResults());
 }
 

@@ -7,6 +7,7 @@
 #include "hrmc/FrontEnd/ModelBuilder.h"
 
 #include "hrm/HrmOps.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Builders.h"
@@ -103,9 +104,30 @@ private:
   llvm::StringMap<ParamOp> paramsByName;
   /// The entry's `noise_draw` as an i32 (models with a noise initial state).
   Value noiseDraw;
+  /// The entry's `trip_count` as an index (models that sample it).
+  Value tripCount;
+  /// How training samples the trip count, for the manifest.
+  DictionaryAttr tripCountAttr();
 };
 
 } // namespace
+
+DictionaryAttr ModelBuilder::tripCountAttr() {
+  const hrmc::TripCountSampling &t = *c.trainTripCount;
+  bool poisson = t.kind == hrmc::TripCountSampling::Kind::LogNormalPoisson;
+  SmallVector<NamedAttribute> fields{
+      b.getNamedAttr("default", b.getI64IntegerAttr(c.steps)),
+      b.getNamedAttr(
+          "distribution",
+          b.getStringAttr(poisson ? "lognormal_poisson" : "uniform")),
+      b.getNamedAttr("min", b.getI64IntegerAttr(t.min)),
+      b.getNamedAttr("max", b.getI64IntegerAttr(t.max))};
+  if (poisson) {
+    fields.push_back(b.getNamedAttr("mean", b.getF64FloatAttr(t.mean)));
+    fields.push_back(b.getNamedAttr("sigma", b.getF64FloatAttr(t.sigma)));
+  }
+  return b.getDictionaryAttr(fields);
+}
 
 Value ModelBuilder::weight(StringRef name, ArrayRef<int64_t> shape,
                            InitAttr init) {
@@ -248,7 +270,7 @@ ModuleDefOp ModelBuilder::defineStack(StringRef name, int64_t layers,
 ValueRange ModelBuilder::flatLoop(
     ValueRange inits,
     llvm::function_ref<SmallVector<Value>(Value, ValueRange)> step) {
-  auto loop = LoopOp::create(b, loc, inits.getTypes(), inits,
+  auto loop = LoopOp::create(b, loc, inits.getTypes(), inits, tripCount,
                              b.getI64IntegerAttr(c.steps), schedule());
   OpBuilder::InsertionGuard guard(b);
   SmallVector<Type> argTypes{b.getIndexType()};
@@ -380,33 +402,43 @@ OwningOpRef<ModuleOp> ModelBuilder::build() {
       {ShapedType::kDynamic, ShapedType::kDynamic}, b.getI32Type());
   auto logitsType = RankedTensorType::get(
       {ShapedType::kDynamic, ShapedType::kDynamic, c.vocabSize}, f32);
-  // A model that samples a noise state takes which sample to draw as a last
-  // input: the trainer sets it per step, so each step sees fresh noise.
-  bool drawsNoise = c.architecture == Architecture::RecurrentDepth &&
-                    c.stateInit == StateInit::Noise;
+  // Control inputs follow the data: which sample a noise state draws (the
+  // trainer sets it per step, so each step sees fresh noise) and the trip
+  // count of a loop whose count training samples. Both are I32 scalars the
+  // host code reads.
+  SmallVector<std::pair<StringRef, DictionaryAttr>> controls;
+  if (c.architecture == Architecture::RecurrentDepth &&
+      c.stateInit == StateInit::Noise)
+    controls.push_back({"noise_draw", nullptr});
+  if (c.trainTripCount)
+    controls.push_back({"trip_count", tripCountAttr()});
+  auto scalar = RankedTensorType::get({}, b.getI32Type());
   SmallVector<Type> logitsInputs{tokens}, lossInputs{tokens, tokens};
-  auto drawType = RankedTensorType::get({}, b.getI32Type());
-  if (drawsNoise) {
-    logitsInputs.push_back(drawType);
-    lossInputs.push_back(drawType);
-  }
+  logitsInputs.append(controls.size(), scalar);
+  lossInputs.append(controls.size(), scalar);
   auto logitsFn = func::FuncOp::create(
       b, loc, "logits", b.getFunctionType(logitsInputs, {logitsType}));
   auto lossFn = func::FuncOp::create(
       b, loc, "loss",
       b.getFunctionType(lossInputs, {RankedTensorType::get({}, f32)}));
-  if (drawsNoise)
-    for (func::FuncOp fn : {logitsFn, lossFn}) {
-      unsigned arg = fn.getNumArguments() - 1;
-      fn.setArgAttr(arg, "hrm.name", b.getStringAttr("noise_draw"));
-      // Read by the host code: a scalar that keys the samples.
+  for (func::FuncOp fn : {logitsFn, lossFn})
+    for (auto [k, control] : llvm::enumerate(controls)) {
+      unsigned arg = fn.getNumArguments() - controls.size() + k;
+      fn.setArgAttr(arg, "hrm.name", b.getStringAttr(control.first));
       fn.setArgAttr(arg, "hrm.host", b.getUnitAttr());
+      if (control.second)
+        fn.setArgAttr(arg, "hrm.trip_count", control.second);
     }
 
   b.setInsertionPointToStart(logitsFn.addEntryBlock());
-  if (drawsNoise)
-    noiseDraw = tensor::ExtractOp::create(
-        b, loc, logitsFn.getArguments().back(), ValueRange{});
+  for (auto [k, control] : llvm::enumerate(controls)) {
+    Value arg = logitsFn.getArgument(1 + k);
+    Value v = tensor::ExtractOp::create(b, loc, arg, ValueRange{});
+    if (control.first == "noise_draw")
+      noiseDraw = v;
+    else
+      tripCount = arith::IndexCastOp::create(b, loc, b.getIndexType(), v);
+  }
   Value table = weight("embed", {c.vocabSize, c.dModel},
                        matrixInit(c.dModel));
   double scale = c.embedScale ? std::sqrt(double(c.dModel)) : 1.0;
@@ -446,8 +478,8 @@ OwningOpRef<ModuleOp> ModelBuilder::build() {
 
   b.setInsertionPointToStart(lossFn.addEntryBlock());
   SmallVector<Value> logitsArgs{lossFn.getArgument(0)};
-  if (drawsNoise)
-    logitsArgs.push_back(lossFn.getArguments().back());
+  llvm::append_range(logitsArgs,
+                     lossFn.getArguments().take_back(controls.size()));
   Value l = func::CallOp::create(b, loc, logitsFn, logitsArgs).getResult(0);
   Value loss = CrossEntropyOp::create(b, loc, RankedTensorType::get({}, f32),
                                       l, lossFn.getArgument(1));

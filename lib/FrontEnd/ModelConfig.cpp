@@ -193,6 +193,29 @@ void readSchedule(const json::Object &object,
   reader.rejectUnknown("a schedule (unroll, grad, memory)");
 }
 
+void readTripCount(const json::Object &object, TripCountSampling &sampling,
+                   std::optional<std::string> &error, llvm::StringRef source) {
+  using Kind = TripCountSampling::Kind;
+  ObjectReader reader(object, "train_trip_count.", error, source);
+  reader.choice<Kind>("distribution", sampling.kind,
+                      {{"lognormal_poisson", Kind::LogNormalPoisson},
+                       {"uniform", Kind::Uniform}},
+                      /*required=*/true);
+  if (sampling.kind == Kind::LogNormalPoisson) {
+    if (reader.get("mean", true))
+      reader.positiveNumber("mean", sampling.mean);
+    reader.positiveNumber("sigma", sampling.sigma);
+  }
+  reader.integer("min", sampling.min, false);
+  // Bounds the compute of a step: a log-normal rate has a long tail.
+  reader.integer("max", sampling.max, true);
+  reader.rejectUnknown("train_trip_count (distribution, mean, sigma, min, "
+                       "max)");
+  if (!error && sampling.min > sampling.max)
+    reader.fail("min", llvm::formatv("{0} exceeds max = {1}", sampling.min,
+                                     sampling.max));
+}
+
 } // namespace
 
 llvm::StringRef hrmc::stringifyArchitecture(Architecture arch) {
@@ -329,6 +352,11 @@ llvm::Expected<ModelConfig> hrmc::parseModelConfig(llvm::StringRef text,
     if (const json::Object *schedule = r.nestedObject("schedule"))
       readSchedule(*schedule, c.schedule, error, source);
   }
+  if (c.architecture == Architecture::Looped ||
+      c.architecture == Architecture::FullyLooped ||
+      c.architecture == Architecture::RecurrentDepth)
+    if (const json::Object *trip = r.nestedObject("train_trip_count"))
+      readTripCount(*trip, c.trainTripCount.emplace(), error, source);
   r.rejectUnknown(("a '" + stringifyArchitecture(c.architecture) +
                    "' description")
                       .str());
@@ -355,6 +383,15 @@ llvm::Expected<ModelConfig> hrmc::parseModelConfig(llvm::StringRef text,
         hrm ? "N" : "steps", hrm ? c.t : 1, hrm ? c.n * c.t + c.n : c.steps);
     if (!problem.empty())
       r.fail("schedule", problem);
+  }
+  if (c.trainTripCount) {
+    if (c.schedule.unroll != UnrollKind::rolled)
+      r.fail("train_trip_count", "a sampled trip count needs the loop kept "
+                                 "rolled (schedule.unroll = \"rolled\")");
+    else if (c.schedule.grad == GradKind::full)
+      r.fail("train_trip_count",
+             "a sampled trip count needs a bounded gradient window "
+             "(schedule.grad = \"truncated(k)\" or \"one_step\")");
   }
   if (error)
     return llvm::createStringError(llvm::inconvertibleErrorCode(), *error);

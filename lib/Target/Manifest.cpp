@@ -42,6 +42,21 @@ Object describeTensor(StringRef name, Type type) {
                 {"shape", std::move(shape)}};
 }
 
+/// A dictionary of integers, floats and strings (`hrm.trip_count`) as JSON.
+Object describeFields(DictionaryAttr dict) {
+  Object out;
+  for (NamedAttribute field : dict) {
+    Attribute v = field.getValue();
+    if (auto i = dyn_cast<IntegerAttr>(v))
+      out[field.getName().str()] = i.getInt();
+    else if (auto f = dyn_cast<FloatAttr>(v))
+      out[field.getName().str()] = f.getValueAsDouble();
+    else if (auto str = dyn_cast<StringAttr>(v))
+      out[field.getName().str()] = str.str();
+  }
+  return out;
+}
+
 } // namespace
 
 llvm::Expected<Object> hrmc::describeArtifact(ModuleOp module,
@@ -88,6 +103,8 @@ llvm::Expected<Object> hrmc::describeArtifact(ModuleOp module,
       Object tensor = describeTensor(name, type);
       if (fn.getArgAttr(i, "hrm.host"))
         tensor["host"] = true;
+      if (auto trip = fn.getArgAttrOfType<DictionaryAttr>(i, "hrm.trip_count"))
+        tensor["trip_count"] = describeFields(trip);
       if (updated.contains(i))
         tensor["inout"] = true;
       inputs.push_back(std::move(tensor));

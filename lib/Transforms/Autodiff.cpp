@@ -121,6 +121,9 @@ struct LoopPlan {
   int64_t period = 1;              // applications per cycle (T + 1 or 1)
   int64_t t = 0;                   // fast steps per cycle (hier only)
   int64_t total = 0, window = 0;
+  /// A flat loop's run-time trip count (in the original function), which
+  /// then replaces `total`; `window` bounds its window.
+  Value count;
   MemoryPolicy memory = MemoryPolicy::keep;
 
   bool isHier() const { return steps.size() == 2; }
@@ -145,6 +148,7 @@ struct LoopPlan {
 struct Saved {
   SmallVector<Value> values;       // a call's saved values
   SmallVector<SmallVector<Value>> stacks; // a loop's stacks, by kind
+  Value total, start; // under a run-time count: applications, window start
 };
 
 class Autodiff;
@@ -174,6 +178,14 @@ private:
   dispatch(const LoopPlan &plan, Value a, TypeRange types,
            function_ref<SmallVector<Value>(unsigned kind)> step);
   Value kindIndex(const LoopPlan &plan, unsigned kind, Value a);
+  /// Applications of `kind` before the window; `start` is its first
+  /// application under a run-time count.
+  Value windowBase(const LoopPlan &plan, unsigned kind, Location loc,
+                   Value start) {
+    if (plan.count) // flat
+      return start;
+    return indexConst(b, loc, plan.before(kind, plan.start()));
+  }
   Value stepIndex(const LoopPlan &plan, unsigned kind, Value a);
 
   Autodiff &ad;
@@ -309,8 +321,9 @@ LogicalResult Sweep::forwardLoop(Operation *loop) {
     ad.plans[loop].window = 0;
   const LoopPlan &plan = ad.plans.lookup(loop);
   Location loc = loop->getLoc();
-  SmallVector<Value> carried = llvm::map_to_vector(
-      loop->getOperands(), [&](Value v) { return primal.lookup(v); });
+  SmallVector<Value> carried =
+      llvm::map_to_vector(loop->getOperands().take_front(loop->getNumResults()),
+                          [&](Value v) { return primal.lookup(v); });
   SmallVector<Value> captured = llvm::map_to_vector(
       plan.captured, [&](Value v) { return primal.lookup(v); });
   TypeRange carriedTypes = loop->getResultTypes();
@@ -323,12 +336,24 @@ LogicalResult Sweep::forwardLoop(Operation *loop) {
     return operands;
   };
 
+  // With a run-time count the window is its last `window` applications,
+  // or all of them when there are fewer.
+  Value total, start;
+  if (plan.count) {
+    total = primal.lookup(plan.count);
+    Value from =
+        arith::SubIOp::create(b, loc, total, indexConst(b, loc, plan.window));
+    start = arith::MaxSIOp::create(b, loc, from, indexConst(b, loc, 0));
+  }
+  auto startValue = [&] {
+    return plan.count ? start : indexConst(b, loc, plan.start());
+  };
+
   // Before the window: forward only.
-  if (plan.start() > 0) {
+  if (plan.count || plan.start() > 0) {
     auto pre = scf::ForOp::create(
-        b, loc, indexConst(b, loc, 0), indexConst(b, loc, plan.start()),
-        indexConst(b, loc, 1), carried,
-        [&](OpBuilder &, Location, Value a, ValueRange state) {
+        b, loc, indexConst(b, loc, 0), startValue(), indexConst(b, loc, 1),
+        carried, [&](OpBuilder &, Location, Value a, ValueRange state) {
           SmallVector<Value> next =
               dispatch(plan, a, carriedTypes, [&](unsigned kind) {
                 return SmallVector<Value>(
@@ -375,9 +400,12 @@ LogicalResult Sweep::forwardLoop(Operation *loop) {
     }
     stackRange.push_back({first, static_cast<unsigned>(inits.size())});
   }
+  if (!plan.count) {
+    start = indexConst(b, loc, plan.start());
+    total = indexConst(b, loc, plan.total);
+  }
   auto window = scf::ForOp::create(
-      b, loc, indexConst(b, loc, plan.start()), indexConst(b, loc, plan.total),
-      indexConst(b, loc, 1), inits,
+      b, loc, start, total, indexConst(b, loc, 1), inits,
       [&](OpBuilder &, Location, Value a, ValueRange iter) {
         SmallVector<Value> next = dispatch(
             plan, a, TypeRange(ValueRange(iter)), [&](unsigned kind) {
@@ -386,9 +414,9 @@ LogicalResult Sweep::forwardLoop(Operation *loop) {
               if (first == last) // no step of this kind in the window
                 return out;
               ValueRange state = iter.take_front(numCarried);
-              Value slot = arith::SubIOp::create(
-                  b, loc, kindIndex(plan, kind, a),
-                  indexConst(b, loc, plan.before(kind, plan.start())));
+              Value slot =
+                  arith::SubIOp::create(b, loc, kindIndex(plan, kind, a),
+                                        windowBase(plan, kind, loc, start));
               SmallVector<Value> toStore(state);
               func::FuncOp step = plan.steps[kind];
               SmallVector<Value> operands = stepOperands(kind, a, state);
@@ -413,6 +441,10 @@ LogicalResult Sweep::forwardLoop(Operation *loop) {
   for (unsigned i = 0; i < numCarried; ++i)
     primal.map(loop->getResult(i), window.getResult(i));
   Saved &s = saved[loop];
+  if (plan.count) {
+    s.total = total;
+    s.start = start;
+  }
   for (auto [kind, range] : llvm::enumerate(stackRange))
     s.stacks.push_back(SmallVector<Value>(
         window.getResults().slice(range.first, range.second - range.first)));
@@ -633,20 +665,26 @@ LogicalResult Sweep::reverseLoop(Operation *loop) {
   TypeRange types = TypeRange(ValueRange(inits));
   Saved &stacks = saved[loop];
 
+  Value last, applications;
+  if (plan.count) {
+    last = arith::SubIOp::create(b, loc, stacks.total, indexConst(b, loc, 1));
+    applications = arith::SubIOp::create(b, loc, stacks.total, stacks.start);
+  } else {
+    applications = indexConst(b, loc, plan.window);
+  }
   auto back = scf::ForOp::create(
-      b, loc, indexConst(b, loc, 0), indexConst(b, loc, plan.window),
-      indexConst(b, loc, 1), inits,
+      b, loc, indexConst(b, loc, 0), applications, indexConst(b, loc, 1), inits,
       [&](OpBuilder &, Location, Value r, ValueRange iter) {
-        Value a = arith::SubIOp::create(b, loc,
-                                        indexConst(b, loc, plan.total - 1), r);
+        Value a = arith::SubIOp::create(
+            b, loc, last ? last : indexConst(b, loc, plan.total - 1), r);
         SmallVector<Value> next = dispatch(plan, a, types, [&](unsigned kind) {
           SmallVector<Value> out(iter);
           ArrayRef<Value> kindStacks = stacks.stacks[kind];
           if (kindStacks.empty())
             return out;
-          Value slot = arith::SubIOp::create(
-              b, loc, kindIndex(plan, kind, a),
-              indexConst(b, loc, plan.before(kind, plan.start())));
+          Value slot =
+              arith::SubIOp::create(b, loc, kindIndex(plan, kind, a),
+                                    windowBase(plan, kind, loc, stacks.start));
           SmallVector<Value> operands{stepIndex(plan, kind, a)};
           for (unsigned i = 0; i < numCarried; ++i)
             operands.push_back(stackSlice(b, loc, kindStacks[i], slot));
@@ -682,9 +720,28 @@ LogicalResult Sweep::reverseLoop(Operation *loop) {
         scf::YieldOp::create(b, loc, next);
       });
   // Before the window the state is detached: its gradient stops here.
-  if (plan.start() == 0)
+  if (plan.count) {
+    // Only a count within the window reaches the initial state.
+    Value whole = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
+                                        stacks.start, indexConst(b, loc, 0));
+    auto reaches = scf::IfOp::create(b, loc, loop->getResultTypes(), whole,
+                                     /*withElse=*/true);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(reaches.thenBlock());
+    scf::YieldOp::create(b, loc, back.getResults().take_front(numCarried));
+    b.setInsertionPointToStart(reaches.elseBlock());
+    scf::YieldOp::create(
+        b, loc,
+        llvm::map_to_vector(
+            back.getResults().take_front(numCarried),
+            [&](Value g) { return zerosOf(b, loc, g.getType()); }));
+    b.setInsertionPointAfter(reaches);
+    for (unsigned i = 0; i < numCarried; ++i)
+      accumulate(loop->getOperand(i), reaches.getResult(i));
+  } else if (plan.start() == 0) {
     for (unsigned i = 0; i < numCarried; ++i)
       accumulate(loop->getOperand(i), back.getResult(i));
+  }
   for (auto [i, c] : llvm::enumerate(capturedWithGrad))
     accumulate(plan.captured[c], back.getResult(numCarried + i));
   return success();
@@ -861,6 +918,7 @@ LogicalResult Autodiff::outlineLoop(Operation *loop, StringRef prefix,
     plan.total = flat.getSteps();
     schedule = flat.getSchedule();
     plan.window = schedule.gradientApplications(plan.total, 1);
+    plan.count = flat.getCount();
   }
   plan.memory = schedule.getMemory();
   llvm::SetVector<Value> captured;

@@ -112,7 +112,7 @@ LoopOp rebuildAsLoop(
     llvm::function_ref<SmallVector<Value>(Value, SmallVector<Value>)> fill) {
   auto rolled = ScheduleAttr::get(b.getContext(), UnrollKind::rolled, 0, grad,
                                   gradSteps, schedule.getMemory());
-  auto loop = LoopOp::create(b, loc, inits.getTypes(), inits,
+  auto loop = LoopOp::create(b, loc, inits.getTypes(), inits, /*count=*/Value(),
                              b.getI64IntegerAttr(iterations), rolled);
   OpBuilder::InsertionGuard guard(b);
   SmallVector<Type> argTypes{b.getIndexType()};
@@ -260,6 +260,9 @@ struct HrmUnrollPass : public mlir::hrm::impl::HrmUnrollBase<HrmUnrollPass> {
     UnrollKind kind = forced.value_or(schedule.getUnroll());
     if (kind == UnrollKind::rolled)
       return success();
+    if (auto loop = dyn_cast<LoopOp>(op); loop && loop.getCount())
+      return loop.emitError("hrm-unroll: cannot unroll a loop whose trip "
+                            "count is known only at run time");
     if (kind == UnrollKind::full) {
       if (auto loop = dyn_cast<HierLoopOp>(op))
         unrollFully(loop);

@@ -69,10 +69,9 @@ llvm::Error parseTensors(const json::Object &object, llvm::StringRef key,
 
 } // namespace
 
-std::optional<size_t> EntrySpec::noiseDrawInput() const {
+std::optional<size_t> EntrySpec::controlInput(llvm::StringRef name) const {
   for (auto [i, input] : llvm::enumerate(inputs))
-    if (input.name == "noise_draw" && input.dtype == DType::I32 &&
-        input.shape.empty())
+    if (input.name == name && input.dtype == DType::I32 && input.shape.empty())
       return i;
   return std::nullopt;
 }
@@ -152,6 +151,19 @@ llvm::Expected<Manifest> Manifest::parse(llvm::StringRef text,
     if (llvm::Error err =
             parseTensors(*object, "outputs", e.outputs, source, e.name))
       return std::move(err);
+    if (std::optional<size_t> trip = e.tripCountInput()) {
+      const json::Object *spec =
+          (*object->getArray("inputs"))[*trip].getAsObject()->getObject(
+              "trip_count");
+      if (!spec)
+        return bad(source, e.name + ": input 'trip_count' has no 'trip_count' "
+                                    "sampling");
+      llvm::Expected<TripCountSpec> t =
+          parseTripCount(*spec, e.name + ".trip_count");
+      if (!t)
+        return bad(source, llvm::toString(t.takeError()));
+      e.tripCount = *t;
+    }
     if (const json::Value *updates = object->get("updates_params")) {
       std::optional<bool> b = updates->getAsBoolean();
       if (!b)

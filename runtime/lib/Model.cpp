@@ -332,6 +332,10 @@ Model::load(llvm::StringRef dir, Device device,
       buffers.descriptors.push_back(makeDescriptor(data, t.shape));
     for (std::vector<int64_t> &d : buffers.descriptors)
       buffers.args.push_back(d.data());
+    // A fresh arena holds 0: a loop that would run no step.
+    if (std::optional<size_t> trip = e.tripCountInput())
+      *static_cast<int32_t *>(buffers.inputs[*trip]) =
+          e.tripCount->defaultCount;
     model->entries_[e.name] = std::move(buffers);
   }
   return model;
@@ -501,14 +505,23 @@ const void *Model::readInput(llvm::StringRef entry, size_t index) const {
   return it->second.inputs[index];
 }
 
-bool Model::setNoiseDraw(llvm::StringRef entry, int32_t draw) {
+bool Model::setControl(llvm::StringRef entry, llvm::StringRef name,
+                       int32_t value) {
   auto it = entries_.find(entry);
   std::optional<size_t> index =
-      it != entries_.end() ? it->second.spec->noiseDrawInput() : std::nullopt;
+      it != entries_.end() ? it->second.spec->controlInput(name) : std::nullopt;
   if (!index)
     return false;
-  *static_cast<int32_t *>(input(entry, *index)) = draw;
+  *static_cast<int32_t *>(input(entry, *index)) = value;
   return true;
+}
+
+bool Model::setNoiseDraw(llvm::StringRef entry, int32_t draw) {
+  return setControl(entry, "noise_draw", draw);
+}
+
+bool Model::setTripCount(llvm::StringRef entry, int32_t count) {
+  return setControl(entry, "trip_count", count);
 }
 
 const void *Model::output(llvm::StringRef entry, size_t index) const {

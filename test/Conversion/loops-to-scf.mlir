@@ -27,6 +27,13 @@
 // CHECK: return %[[L]]#0
 // CHECK-NOT: hrm.loop
 
+// A run-time count is the bound; the nominal count stays on the loop for
+// hrm-decode-entry.
+// CHECK-LABEL: func.func @counted
+// CHECK-SAME: (%{{.*}}: tensor<2x4x8xf32>, %[[N:.*]]: index)
+// CHECK: scf.for %{{.*}} = %{{.*}} to %[[N]] step %{{.*}} iter_args(%{{.*}} = %{{.*}}) -> (tensor<2x4x8xf32>)
+// CHECK: } {hrm.steps = 6 : i64}
+
 hrm.model @m attributes {max_seq_len = 8 : i64} {
   hrm.param @steps : tensor<40x8xf32> init <normal(1.0)>
   hrm.module @fast(%z: tensor<2x4x8xf32>, %inj: tensor<2x4x8xf32>) -> tensor<2x4x8xf32> {
@@ -65,5 +72,14 @@ hrm.model @m attributes {max_seq_len = 8 : i64} {
       hrm.yield %p#0, %p#1 : tensor<2x4x8xf32>, tensor<2x4x8xf32>
     }
     return %r#0 : tensor<2x4x8xf32>
+  }
+  func.func @counted(%x: tensor<2x4x8xf32>, %n: index) -> tensor<2x4x8xf32> {
+    %r = hrm.loop steps 6 count %n iter(%x : tensor<2x4x8xf32>) -> tensor<2x4x8xf32>
+        schedule <unroll = rolled, grad = one_step, memory = keep> {
+    ^bb0(%i: index, %a: tensor<2x4x8xf32>):
+      %p:2 = hrm.apply @pair(%a, %x) : (tensor<2x4x8xf32>, tensor<2x4x8xf32>) -> (tensor<2x4x8xf32>, tensor<2x4x8xf32>)
+      hrm.yield %p#0 : tensor<2x4x8xf32>
+    }
+    return %r : tensor<2x4x8xf32>
   }
 }

@@ -248,3 +248,43 @@ func.func @f(%x: !act) {
   }
   return
 }
+
+// -----
+
+!act = tensor<?x?x8xf32>
+func.func @f(%x: !act, %n: index) {
+  // expected-error @+1 {{a run-time trip count needs unroll = rolled}}
+  %h = hrm.loop steps 4 count %n iter(%x : !act) -> !act
+      schedule <unroll = full, grad = one_step, memory = keep> {
+  ^bb0(%i: index, %a: !act):
+    hrm.yield %a : !act
+  }
+  return
+}
+
+// -----
+
+!act = tensor<?x?x8xf32>
+func.func @f(%x: !act, %n: index) {
+  // expected-error @+1 {{a run-time trip count needs a bounded gradient window (truncated(k) or one_step)}}
+  %h = hrm.loop steps 4 count %n iter(%x : !act) -> !act
+      schedule <unroll = rolled, grad = full, memory = keep> {
+  ^bb0(%i: index, %a: !act):
+    hrm.yield %a : !act
+  }
+  return
+}
+
+// -----
+
+!act = tensor<?x?x8xf32>
+// expected-note @+1 {{prior use here}}
+func.func @f(%x: !act, %n: i32) {
+  // expected-error @+1 {{use of value '%n' expects different type than prior uses: 'index' vs 'i32'}}
+  %h = hrm.loop steps 4 count %n iter(%x : !act) -> !act
+      schedule <unroll = rolled, grad = one_step, memory = keep> {
+  ^bb0(%i: index, %a: !act):
+    hrm.yield %a : !act
+  }
+  return
+}

@@ -126,3 +126,15 @@ hrm.model @everything attributes {max_seq_len = 16 : i64} {
     return %loss : tensor<f32>
   }
 }
+
+// A trip count known at run time: `steps` stays the nominal count.
+// CHECK-LABEL: func.func @counted
+func.func @counted(%x: tensor<?x?x8xf32>, %n: index) -> tensor<?x?x8xf32> {
+  // CHECK: hrm.loop steps 8 count %{{.*}} iter(%{{.*}} : tensor<?x?x8xf32>) -> tensor<?x?x8xf32> schedule <unroll = rolled, grad = truncated(4), memory = keep>
+  %h = hrm.loop steps 8 count %n iter(%x : tensor<?x?x8xf32>) -> tensor<?x?x8xf32>
+      schedule <unroll = rolled, grad = truncated(4), memory = keep> {
+  ^bb0(%i: index, %a: tensor<?x?x8xf32>):
+    hrm.yield %a : tensor<?x?x8xf32>
+  }
+  return %h : tensor<?x?x8xf32>
+}

@@ -1,7 +1,21 @@
 // RUN: not hrm-opt %s -hrm-unroll=force=sideways 2>&1 | FileCheck %s
+// RUN: hrm-opt %s -split-input-file -hrm-unroll=force=full -verify-diagnostics
 
 // CHECK: hrm-unroll: unknown force value 'sideways', expected full or rolled
 
 func.func @g() {
   return
+}
+
+// -----
+
+// A count known only at run time cannot be unrolled, even when forced.
+func.func @counted(%x: tensor<2x4x8xf32>, %n: index) -> tensor<2x4x8xf32> {
+  // expected-error @+1 {{hrm-unroll: cannot unroll a loop whose trip count is known only at run time}}
+  %r = hrm.loop steps 6 count %n iter(%x : tensor<2x4x8xf32>) -> tensor<2x4x8xf32>
+      schedule <unroll = rolled, grad = one_step, memory = keep> {
+  ^bb0(%i: index, %a: tensor<2x4x8xf32>):
+    hrm.yield %a : tensor<2x4x8xf32>
+  }
+  return %r : tensor<2x4x8xf32>
 }

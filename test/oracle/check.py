@@ -27,7 +27,8 @@ def main():
 
     config = oracle.load_config(args.config)
     model = oracle.Model(config, oracle.read_safetensors(args.params),
-                         noise_draw=oracle.read_noise_draw(args.dump))
+                         noise_draw=oracle.read_noise_draw(args.dump),
+                         trip_count=oracle.read_trip_count(args.dump))
     load = lambda name: np.load(os.path.join(args.dump, name))
     tokens, targets = oracle.read_batch(args.dump)
     ours_logits = torch.from_numpy(load("logits.npy").astype(np.float64))

@@ -34,7 +34,8 @@ def main():
     load = lambda name: np.load(os.path.join(args.dump, name))
     tokens, targets = oracle.read_batch(args.dump)
     loss, grads = oracle.gradients(config, params, tokens, targets,
-                                   oracle.read_noise_draw(args.dump))
+                                   oracle.read_noise_draw(args.dump),
+                                   oracle.read_trip_count(args.dump))
     ours_loss = float(load("loss.npy"))
     loss_err = abs(ours_loss - loss) / abs(loss)
 

@@ -76,6 +76,13 @@ def read_noise_draw(dump):
     return int(np.load(path)) if os.path.exists(path) else 0
 
 
+def read_trip_count(dump):
+    """The loop count the dumped run used (trip_count.npy), or None: the
+    description's."""
+    path = os.path.join(dump, "trip_count.npy")
+    return int(np.load(path)) if os.path.exists(path) else None
+
+
 def hash32(x):
     """lowbias32 on uint32 values held in int64 numpy arrays."""
     m = 0xFFFFFFFF
@@ -119,13 +126,19 @@ def grad_window(config, total, distinct):
 
 
 class Model:
-    def __init__(self, config, params, dtype=torch.float64, noise_draw=0):
+    def __init__(self, config, params, dtype=torch.float64, noise_draw=0,
+                 trip_count=None):
         self.c = config
         self.dtype = dtype
         self.noise_draw = noise_draw
+        self.trip_count = trip_count
         self.p = {k: v.to(dtype) for k, v in params.items()}
         self._start = 0  # first application in the gradient window
         self._app = 0
+
+    def _steps(self, key):
+        """A flat loop's count: the run's trip count, if it chose one."""
+        return self.c[key] if self.trip_count is None else self.trip_count
 
     def _window(self, total, distinct):
         self._start = total - grad_window(self.c, total, distinct)
@@ -284,21 +297,21 @@ class Model:
 
     def looped(self, x):
         h = torch.zeros_like(x)
-        self._window(self.c["loops"], 1)
+        self._window(self._steps("loops"), 1)
 
         def step(h):
             h = self.norm(h + x, "stack.inject_norm")
             for layer in range(self.c["n_layers"]):
                 h = self.block(h, None, f"stack.blocks.{layer}")
             return h
-        for _ in range(self.c["loops"]):
+        for _ in range(self._steps("loops")):
             h = self._apply(step, self._detach_at_window(h))
         return h
 
     def fully_looped(self, x):
         x0 = self.norm(x, "stack.input_norm")
         prev = [x0] * self.c["n_layers"]
-        self._window(self.c["loops"], 1)
+        self._window(self._steps("loops"), 1)
 
         def step(prev):
             h, outs = x0, []
@@ -306,7 +319,7 @@ class Model:
                 h = self.block(h, prev[layer], f"stack.blocks.{layer}")
                 outs.append(h)
             return outs
-        for _ in range(self.c["loops"]):
+        for _ in range(self._steps("loops")):
             prev = self._apply(step, self._detach_at_window(prev))
         return prev[-1]
 
@@ -318,14 +331,14 @@ class Model:
         else:
             s = random_normal(tuple(e.shape), c["state_std"],
                               c["state_seed"], self.noise_draw).to(self.dtype)
-        self._window(c["steps"], 1)
+        self._window(self._steps("steps"), 1)
 
         def step(s):
             h = torch.cat([s, e], -1) @ self.p["core.inject"]
             for layer in range(c["core_layers"]):
                 h = self.block(h, None, f"core.blocks.{layer}")
             return h
-        for _ in range(c["steps"]):
+        for _ in range(self._steps("steps")):
             s = self._apply(step, self._detach_at_window(s))
         return self.stack("coda", c["coda_layers"], s)
 
@@ -348,12 +361,12 @@ class Model:
         return (lse - picked).mean()
 
 
-def gradients(config, params, tokens, targets, noise_draw=0):
+def gradients(config, params, tokens, targets, noise_draw=0, trip_count=None):
     """The loss and d loss / d parameter for every parameter, in float64,
     under the model's gradient schedule."""
     leaves = {k: v.to(DT).clone().requires_grad_(True)
               for k, v in params.items()}
-    model = Model(config, {}, noise_draw=noise_draw)
+    model = Model(config, {}, noise_draw=noise_draw, trip_count=trip_count)
     model.p = leaves
     loss = model.loss(tokens, targets)
     names = list(leaves)

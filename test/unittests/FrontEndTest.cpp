@@ -83,6 +83,105 @@ TEST(ModelConfig, ScheduleErrors) {
             std::string::npos);
 }
 
+TEST(ModelConfig, TrainTripCount) {
+  std::string looped = R"j({"name": "l", "architecture": "looped",
+      "n_layers": 1, "loops": 6, "vocab_size": 16, "d_model": 8,
+      "n_heads": 2, "max_seq_len": 4,
+      "schedule": {"grad": "truncated(2)"}, )j";
+  auto with = [&](llvm::StringRef trip) {
+    return looped + R"j("train_trip_count": )j" + trip.str() + "}";
+  };
+  llvm::Expected<ModelConfig> config =
+      parseModelConfig(with(R"j({"distribution": "lognormal_poisson", "mean": 6,
+               "max": 20})j"),
+                       "m.json");
+  ASSERT_TRUE(static_cast<bool>(config)) << llvm::toString(config.takeError());
+  ASSERT_TRUE(config->trainTripCount.has_value());
+  EXPECT_EQ(config->trainTripCount->kind,
+            TripCountSampling::Kind::LogNormalPoisson);
+  EXPECT_EQ(config->trainTripCount->mean, 6.0);
+  EXPECT_EQ(config->trainTripCount->sigma, 0.5);
+  EXPECT_EQ(config->trainTripCount->min, 1);
+  EXPECT_EQ(config->trainTripCount->max, 20);
+
+  EXPECT_EQ(errorOf(with(R"j({"distribution": "uniform", "min": 3})j")),
+            "m.json: key 'train_trip_count.max': is required but missing");
+  EXPECT_EQ(errorOf(with(R"j({"distribution": "uniform", "min": 5,
+                             "max": 4})j")),
+            "m.json: key 'train_trip_count.min': 5 exceeds max = 4");
+  EXPECT_EQ(errorOf(with(R"j({"distribution": "lognormal_poisson",
+                             "max": 4})j")),
+            "m.json: key 'train_trip_count.mean': is required but missing");
+  EXPECT_EQ(errorOf(with(R"j({"distribution": "uniform", "mean": 3,
+                             "max": 4})j")),
+            "m.json: key 'train_trip_count.mean': unknown key for "
+            "train_trip_count (distribution, mean, sigma, min, max)");
+  EXPECT_NE(errorOf(with(R"j({"distribution": "zipf", "max": 4})j"))
+                .find("key 'train_trip_count.distribution': unknown value "
+                      "\"zipf\""),
+            std::string::npos);
+
+  // The count is an input only where the loop stays rolled and the
+  // backward's stacks have a bound.
+  std::string full = with(R"j({"distribution": "uniform", "max": 4})j");
+  full.replace(full.find("truncated(2)"), 12, "full");
+  EXPECT_EQ(errorOf(full),
+            "m.json: key 'train_trip_count': a sampled trip count needs a "
+            "bounded gradient window (schedule.grad = \"truncated(k)\" or "
+            "\"one_step\")");
+  std::string unrolled = with(R"j({"distribution": "uniform", "max": 4})j");
+  unrolled.replace(unrolled.find(R"j("grad")j"), 6,
+                   R"j("unroll": "full", "grad")j");
+  EXPECT_EQ(errorOf(unrolled),
+            "m.json: key 'train_trip_count': a sampled trip count needs the "
+            "loop kept rolled (schedule.unroll = \"rolled\")");
+  // Universal transformers index step embeddings by the step: no sampling.
+  EXPECT_EQ(errorOf(R"j({"architecture": "universal", "steps": 4,
+      "vocab_size": 16, "d_model": 8, "n_heads": 2, "max_seq_len": 4,
+      "train_trip_count": {"distribution": "uniform", "max": 4}})j"),
+            "m.json: key 'train_trip_count': unknown key for a 'universal' "
+            "description");
+}
+
+TEST(ModelBuilder, SampledTripCountIsAnEntryInput) {
+  llvm::Expected<ModelConfig> config = parseModelConfig(
+      R"j({"architecture": "looped", "n_layers": 1, "loops": 6,
+          "vocab_size": 16, "d_model": 8, "n_heads": 2, "max_seq_len": 4,
+          "schedule": {"grad": "one_step"},
+          "train_trip_count": {"distribution": "uniform", "min": 2,
+                               "max": 9}})j",
+      "m.json");
+  ASSERT_TRUE(static_cast<bool>(config)) << llvm::toString(config.takeError());
+  mlir::MLIRContext context;
+  mlir::OwningOpRef<mlir::ModuleOp> module = buildModel(*config, context);
+  ASSERT_TRUE(module);
+  int loops = 0;
+  module->walk([&](LoopOp loop) {
+    ++loops;
+    EXPECT_TRUE(loop.getCount());
+    EXPECT_EQ(loop.getSteps(), 6);
+  });
+  EXPECT_EQ(loops, 1);
+  for (llvm::StringRef name : {"logits", "loss"}) {
+    mlir::func::FuncOp fn;
+    module->walk([&](mlir::func::FuncOp f) {
+      if (f.getSymName() == name)
+        fn = f;
+    });
+    ASSERT_TRUE(fn) << name.str();
+    unsigned last = fn.getNumArguments() - 1;
+    EXPECT_EQ(fn.getArgAttrOfType<mlir::StringAttr>(last, "hrm.name"),
+              mlir::StringAttr::get(&context, "trip_count"));
+    EXPECT_TRUE(fn.getArgAttr(last, "hrm.host"));
+    auto trip =
+        fn.getArgAttrOfType<mlir::DictionaryAttr>(last, "hrm.trip_count");
+    ASSERT_TRUE(trip);
+    EXPECT_EQ(trip.getAs<mlir::IntegerAttr>("default").getInt(), 6);
+    EXPECT_EQ(trip.getAs<mlir::IntegerAttr>("min").getInt(), 2);
+    EXPECT_EQ(trip.getAs<mlir::IntegerAttr>("max").getInt(), 9);
+  }
+}
+
 TEST(ModelConfig, InvalidJSONAndMissingFile) {
   EXPECT_NE(errorOf("{\"architecture\": }").find("m.json: invalid JSON"),
             std::string::npos);

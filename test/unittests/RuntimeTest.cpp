@@ -12,6 +12,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #if defined(__GLIBC__)
@@ -182,6 +183,112 @@ TEST(Manifest, NoiseDrawInput) {
       withDraw(R"({"name": "noise_draw", "dtype": "I32", "shape": [2]})");
   ASSERT_TRUE(static_cast<bool>(vector)) << errorOf(vector.takeError());
   EXPECT_EQ(vector->findEntry("logits")->noiseDrawInput(), std::nullopt);
+}
+
+TEST(Manifest, TripCountInput) {
+  std::string input = R"("name": "input0", "dtype": "I32", "shape": [2, 4]})";
+  auto withTrip = [&](llvm::StringRef trip) {
+    std::string text = kManifest;
+    text.replace(text.find(input), input.size(),
+                 input + R"(, {"name": "trip_count", "dtype": "I32", )" +
+                     R"("shape": [], "host": true, "trip_count": )" +
+                     trip.str() + "}");
+    return Manifest::parse(text, "test");
+  };
+  auto m = withTrip(R"({"default": 8, "distribution": "lognormal_poisson", )"
+                    R"("mean": 8.0, "sigma": 0.5, "min": 1, "max": 16})");
+  ASSERT_TRUE(static_cast<bool>(m)) << errorOf(m.takeError());
+  const EntrySpec *logits = m->findEntry("logits");
+  EXPECT_EQ(logits->tripCountInput(), 1u);
+  EXPECT_EQ(logits->numDataInputs(), 1u);
+  ASSERT_TRUE(logits->tripCount.has_value());
+  EXPECT_EQ(logits->tripCount->defaultCount, 8);
+  EXPECT_EQ(logits->tripCount->kind, TripCountSpec::Kind::LogNormalPoisson);
+  EXPECT_EQ(logits->tripCount->max, 16);
+
+  for (auto [bad, what] :
+       {std::pair{R"({"default": 8, "distribution": "zipf", "min": 1, )"
+                  R"("max": 4})",
+                  "unknown distribution 'zipf'"},
+        std::pair{R"({"default": 8, "distribution": "uniform", "min": 5, )"
+                  R"("max": 4})",
+                  "needs 1 <= min <= max"},
+        std::pair{R"({"default": 8, "distribution": "lognormal_poisson", )"
+                  R"("min": 1, "max": 4})",
+                  "needs a positive mean and sigma"},
+        std::pair{R"({"distribution": "uniform", "min": 1, "max": 4})",
+                  "needs distribution, default, min and max"}}) {
+    auto e = withTrip(bad);
+    ASSERT_FALSE(static_cast<bool>(e)) << bad;
+    std::string message = errorOf(e.takeError());
+    EXPECT_NE(message.find(what), std::string::npos) << message;
+    EXPECT_NE(message.find("logits.trip_count"), std::string::npos) << message;
+  }
+}
+
+/// Huginn's distribution with the rate averaging `mean`, sigma 0.5.
+TripCountSpec logNormalPoisson(double mean, int32_t min, int32_t max) {
+  TripCountSpec spec;
+  spec.kind = TripCountSpec::Kind::LogNormalPoisson;
+  spec.mean = mean;
+  spec.sigma = 0.5;
+  spec.min = min;
+  spec.max = max;
+  return spec;
+}
+
+/// Counts of steps 1..n sampled with `seed`, each checked against the
+/// spec's clamp.
+std::vector<int32_t> samples(const TripCountSpec &spec, uint64_t seed,
+                             int64_t n) {
+  std::vector<int32_t> out;
+  for (int64_t step = 1; step <= n; ++step) {
+    int32_t r = spec.sample(seed, step);
+    EXPECT_GE(r, spec.min);
+    EXPECT_LE(r, spec.max);
+    out.push_back(r);
+  }
+  return out;
+}
+
+TEST(TripCount, SamplesDependOnlyOnSeedAndStep) {
+  TripCountSpec spec = logNormalPoisson(8.0, 1, 64);
+  EXPECT_EQ(spec.sample(3, 17), spec.sample(3, 17));
+  int differ = 0;
+  for (int64_t step = 1; step <= 50; ++step)
+    differ += spec.sample(3, step) != spec.sample(4, step);
+  EXPECT_GT(differ, 25);
+}
+
+TEST(TripCount, LogNormalPoissonMoments) {
+  // 1 + Poisson(lambda), E[lambda] = mean: E[r] = 1 + mean; the log-normal
+  // rate spreads the counts wider than a Poisson of that mean.
+  std::vector<int32_t> r = samples(logNormalPoisson(8.0, 1, 1000), 0, 20000);
+  double sum = 0, sumSq = 0;
+  for (int32_t v : r) {
+    sum += v;
+    sumSq += double(v) * v;
+  }
+  double mean = sum / r.size(), var = sumSq / r.size() - mean * mean;
+  EXPECT_NEAR(mean, 9.0, 0.15);
+  // Var = E[lambda] + Var[lambda] = 8 + 64 (e^0.25 - 1) = 26.2.
+  EXPECT_NEAR(var, 26.2, 1.5);
+  EXPECT_EQ(*std::min_element(r.begin(), r.end()), 1);
+  EXPECT_GT(*std::max_element(r.begin(), r.end()), 25);
+  // The clamp bounds the tail (samples() checks every count).
+  samples(logNormalPoisson(8.0, 4, 12), 0, 2000);
+}
+
+TEST(TripCount, UniformCoversItsRange) {
+  TripCountSpec spec;
+  spec.kind = TripCountSpec::Kind::Uniform;
+  spec.min = 3;
+  spec.max = 7;
+  std::vector<int> seen(8, 0);
+  for (int32_t r : samples(spec, 1, 5000))
+    ++seen[r];
+  for (int r = 3; r <= 7; ++r)
+    EXPECT_NEAR(seen[r], 1000, 150) << r;
 }
 
 TEST(Manifest, InPlaceUpdates) {

@@ -133,17 +133,19 @@ namespace {
 struct Row {
   int64_t step;
   double loss, val, lr, norm, tokensPerSecond;
+  int64_t tripCount; // the sampled loop count; 0 for a fixed one
 };
 
 std::string csvLine(const Row &r) {
   std::string val = std::isnan(r.val) ? "" : formatv("{0:F6}", r.val).str();
-  return formatv("{0},{1:F6},{2},{3:E6},{4:F6},{5:F1}", r.step, r.loss, val,
-                 r.lr, r.norm, r.tokensPerSecond)
+  std::string trip = r.tripCount ? std::to_string(r.tripCount) : "";
+  return formatv("{0},{1:F6},{2},{3:E6},{4:F6},{5:F1},{6}", r.step, r.loss, val,
+                 r.lr, r.norm, r.tokensPerSecond, trip)
       .str();
 }
 
 constexpr const char *kCsvHeader =
-    "step,train_loss,val_loss,lr,grad_norm,tokens_per_s";
+    "step,train_loss,val_loss,lr,grad_norm,tokens_per_s,trip_count";
 
 /// Rows of an earlier run's log up to `step`, so a resumed run continues it.
 std::vector<Row> readLog(StringRef path, int64_t upTo) {
@@ -156,7 +158,7 @@ std::vector<Row> readLog(StringRef path, int64_t upTo) {
   for (StringRef line : ArrayRef(lines).drop_front()) {
     SmallVector<StringRef> f;
     line.split(f, ',');
-    if (f.size() != 6)
+    if (f.size() != 6 && f.size() != 7) // 6: logs without trip_count
       continue;
     Row r{};
     if (f[0].getAsInteger(10, r.step) || r.step > upTo)
@@ -169,6 +171,8 @@ std::vector<Row> readLog(StringRef path, int64_t upTo) {
     };
     r.loss = num(f[1]), r.val = num(f[2]), r.lr = num(f[3]), r.norm = num(f[4]);
     r.tokensPerSecond = num(f[5]);
+    if (f.size() == 7)
+      f[6].getAsInteger(10, r.tripCount);
     rows.push_back(r);
   }
   return rows;
@@ -201,10 +205,13 @@ static Error dumpStep(Model &model, int64_t step) {
                                   entry->inputs[i].shape,
                                   model.input("loss_grad", i)))
       return e;
-  if (std::optional<size_t> draw = entry->noiseDrawInput())
-    if (Error e = hrmrt::writeNpy(path("noise_draw.npy"), hrmrt::DType::I32, {},
-                                  model.readInput("loss_grad", *draw)))
-      return e;
+  for (auto [name, input] :
+       {std::pair{"noise_draw.npy", entry->noiseDrawInput()},
+        std::pair{"trip_count.npy", entry->tripCountInput()}})
+    if (input)
+      if (Error e = hrmrt::writeNpy(path(name), hrmrt::DType::I32, {},
+                                    model.readInput("loss_grad", *input)))
+        return e;
   for (auto [i, p] : llvm::enumerate(m.params))
     if (Error e = hrmrt::writeNpy(path("grad." + p.tensor.name + ".npy"),
                                   hrmrt::DType::F32, p.tensor.shape,
@@ -493,6 +500,13 @@ int runTrain() {
     // Fresh noise each step (a noise initial state); the step alone picks
     // it, so a resumed run draws what the uninterrupted one did.
     model.setNoiseDraw(trainEntry, static_cast<int32_t>(step + 1));
+    // So is the loop's count, where training samples it (Huginn).
+    int32_t trip = 0;
+    if (const std::optional<hrmrt::TripCountSpec> &t =
+            manifest.findEntry(trainEntry)->tripCount) {
+      trip = t->sample(seed, step + 1);
+      model.setTripCount(trainEntry, trip);
+    }
     double rate = hrmrt::learningRate(config, optimizer.steps());
     if (compiled) {
       auto hyper = hrmrt::adamwHyperparameters(config, optimizer.steps());
@@ -521,7 +535,7 @@ int runTrain() {
     double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
             .count();
-    Row row{step + 1, loss, NAN, rate, norm, window / seconds};
+    Row row{step + 1, loss, NAN, rate, norm, window / seconds, trip};
     bool last = step + 1 == steps;
     if ((valEvery > 0 && (step + 1) % valEvery == 0) || last) {
       Expected<double> v = validate();

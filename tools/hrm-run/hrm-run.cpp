@@ -133,6 +133,12 @@ static cl::opt<int32_t> noiseDraw(
     cl::desc("Which sample of its noise initial state a recurrent-depth "
              "model draws (default 0; hrm-run train draws sample k at step k)"),
     cl::init(0), cl::sub(evalCmd));
+static cl::opt<int32_t> tripCount(
+    "trip-count",
+    cl::desc("Steps the loop runs, in a model whose training samples its "
+             "count (default: the description's)"),
+    cl::init(0), cl::sub(evalCmd), cl::sub(generateCmd), cl::sub(benchCmd),
+    cl::sub(memoryCmd));
 static cl::opt<std::string> prompt("prompt", cl::desc("Prompt text"),
                                    cl::init(""), cl::sub(generateCmd));
 static cl::opt<int64_t> maxNew("max-new-tokens",
@@ -151,6 +157,23 @@ static cl::opt<std::string> memoryEntry(
     cl::desc("Measure only this entry point (the arena then holds only its "
              "buffers)"),
     cl::sub(memoryCmd));
+
+/// Sets --trip-count on every entry that takes one.
+static Error applyTripCount(Model &model) {
+  if (tripCount.getNumOccurrences() == 0)
+    return Error::success();
+  if (tripCount < 1)
+    return createStringError("--trip-count must be >= 1, got " +
+                             Twine(tripCount));
+  bool any = false;
+  for (const hrmrt::EntrySpec &e : model.manifest().entries)
+    any |= model.setTripCount(e.name, tripCount);
+  if (!any)
+    return createStringError(
+        "--trip-count: model " + model.manifest().model +
+        " runs a fixed count (its description has no train_trip_count)");
+  return Error::success();
+}
 
 /// The logits entry: tokens [B, S] in, logits [B, S, V] out.
 static Expected<const hrmrt::EntrySpec *> logitsEntry(const Model &model) {
@@ -245,6 +268,8 @@ static int runEval() {
   int64_t vocab = (*logits)->outputs[0].shape[2];
   for (StringRef entry : {"loss", "logits", "loss_grad"})
     model.setNoiseDraw(entry, noiseDraw);
+  if (Error e = applyTripCount(model))
+    return fail(std::move(e));
   Expected<std::unique_ptr<hrmrt::Tokenizer>> tokenizer = loadTokenizer(vocab);
   if (!tokenizer)
     return fail(tokenizer.takeError());
@@ -307,6 +332,10 @@ static int runEval() {
         if (Error e = hrmrt::writeNpy(path("noise_draw.npy"), hrmrt::DType::I32,
                                       {}, &noiseDraw.getValue()))
           return fail(std::move(e));
+      if (std::optional<size_t> trip = loss->tripCountInput())
+        if (Error e = hrmrt::writeNpy(path("trip_count.npy"), hrmrt::DType::I32,
+                                      {}, model.readInput("loss", *trip)))
+          return fail(std::move(e));
       // A training artifact also dumps the loss and every gradient.
       if (const hrmrt::EntrySpec *grad = model.manifest().findEntry("loss_grad")) {
         std::memcpy(model.input("loss_grad", 0), in, b * s * sizeof(int32_t));
@@ -360,10 +389,15 @@ static int32_t sampleToken(const float *row, int64_t vocab,
 static int generateCached(Model &model, const hrmrt::EntrySpec &decode,
                           const hrmrt::Tokenizer &tokenizer,
                           std::vector<int32_t> context) {
-  // The inputs by role; a noise_draw input stays 0.
+  // The inputs by role; a noise_draw input stays 0, and the loop runs its
+  // nominal count whatever trip_count says.
+  if (tripCount.getNumOccurrences() && decode.tripCountInput())
+    return fail("--trip-count: the KV-cached 'decode' entry runs the "
+                "description's count; compile without --decode to generate "
+                "with another");
   std::vector<size_t> in;
   for (size_t i = 0; i < decode.inputs.size(); ++i)
-    if (i != decode.noiseDrawInput())
+    if (i != decode.noiseDrawInput() && i != decode.tripCountInput())
       in.push_back(i);
   if (in.size() != 4 || decode.outputs.size() != 1 ||
       !decode.inputs[in[1]].inout || !decode.inputs[in[2]].inout)
@@ -425,6 +459,8 @@ static int runGenerate() {
                   " is outside the model's vocabulary of " + Twine(vocab));
   if (context.empty())
     context = (*tokenizer)->encode("\n");
+  if (Error e = applyTripCount(model))
+    return fail(std::move(e));
   if (decode)
     return generateCached(model, *decode, **tokenizer, context);
   std::vector<int32_t> generated;
@@ -467,6 +503,8 @@ static int runBench() {
   Expected<const hrmrt::EntrySpec *> entry = logitsEntry(model);
   if (!entry)
     return fail(entry.takeError());
+  if (Error e = applyTripCount(model))
+    return fail(std::move(e));
   auto *in = static_cast<int32_t *>(model.input("logits", 0));
   int64_t tokens = (*entry)->inputs[0].numElements();
   for (int64_t i = 0; i < tokens; ++i)
@@ -505,6 +543,8 @@ static int runMemory() {
   if (!loaded)
     return fail(loaded.takeError());
   Model &model = **loaded;
+  if (Error e = applyTripCount(model))
+    return fail(std::move(e));
   const hrmrt::Manifest &m = model.manifest();
   outs() << formatv("{0}: batch {1} x seq {2} on {4}; arena (parameters, "
                     "inputs, outputs): {3} bytes\n",

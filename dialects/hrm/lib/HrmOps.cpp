@@ -423,6 +423,14 @@ LogicalResult LoopOp::verify() {
       getSchedule().diagnoseLoop(getSteps(), "steps", 1, getSteps());
   if (!problem.empty())
     return emitOpError() << problem;
+  if (getCount()) {
+    // Unrolling needs the count, and the gradient stacks need a bound.
+    if (getSchedule().getUnroll() != UnrollKind::rolled)
+      return emitOpError() << "a run-time trip count needs unroll = rolled";
+    if (getSchedule().getGrad() == GradKind::full)
+      return emitOpError() << "a run-time trip count needs a bounded "
+                              "gradient window (truncated(k) or one_step)";
+  }
   return success();
 }
 

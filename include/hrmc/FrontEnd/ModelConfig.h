@@ -10,6 +10,7 @@
 #include "hrm/HrmAttrs.h"
 #include "llvm/Support/Error.h"
 
+#include <optional>
 #include <string>
 
 namespace hrmc {
@@ -34,6 +35,19 @@ struct LoopSchedule {
   mlir::hrm::GradKind grad = mlir::hrm::GradKind::full;
   int64_t gradSteps = 0;
   mlir::hrm::MemoryPolicy memory = mlir::hrm::MemoryPolicy::keep;
+};
+
+/// How training samples a flat loop's trip count per step
+/// (`train_trip_count`); evaluation runs the description's own count.
+struct TripCountSampling {
+  enum class Kind {
+    LogNormalPoisson, // Huginn: 1 + Poisson(e^tau), tau ~ N(log mean - s^2/2,
+                      // s)
+    Uniform,          // uniform over [min, max]
+  };
+  Kind kind = Kind::LogNormalPoisson;
+  double mean = 0.0, sigma = 0.5;
+  int64_t min = 1, max = 0; // every sample is clamped to [min, max]
 };
 
 struct ModelConfig {
@@ -66,6 +80,9 @@ struct ModelConfig {
   StateInit stateInit = StateInit::Noise;
   double stateStd = 1.0;
   int64_t stateSeed = 0;
+  // looped, fully_looped, recurrent_depth: a trip count sampled per
+  // training step (the loop's count becomes an entry input)
+  std::optional<TripCountSampling> trainTripCount;
 
   LoopSchedule schedule;
 

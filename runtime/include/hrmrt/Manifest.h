@@ -3,6 +3,7 @@
 #define HRMRT_MANIFEST_H
 
 #include "hrmrt/Tensor.h"
+#include "hrmrt/TripCount.h"
 
 #include <optional>
 
@@ -27,13 +28,27 @@ struct EntrySpec {
   /// optimizer compiled in).
   bool updatesParams = false;
 
+  /// How training samples its `trip_count` input, and what evaluation
+  /// runs, when it has one.
+  std::optional<TripCountSpec> tripCount;
+
+  /// Control inputs: I32 scalars the compiled host code reads, which the
+  /// runtime sets rather than the data.
+  std::optional<size_t> controlInput(llvm::StringRef name) const;
   /// The input of a model that samples a noise state saying which sample
-  /// to draw (an I32 scalar; 0, its value in a fresh arena, draws the
-  /// seed's own), if the entry has one.
-  std::optional<size_t> noiseDrawInput() const;
-  /// Its inputs other than that one.
+  /// to draw (0, its value in a fresh arena, draws the seed's own).
+  std::optional<size_t> noiseDrawInput() const {
+    return controlInput("noise_draw");
+  }
+  /// The input of a model whose loop count training samples (Model::load
+  /// sets it to tripCount->defaultCount).
+  std::optional<size_t> tripCountInput() const {
+    return controlInput("trip_count");
+  }
+  /// Its inputs other than the control inputs.
   size_t numDataInputs() const {
-    return inputs.size() - (noiseDrawInput() ? 1 : 0);
+    return inputs.size() - (noiseDrawInput() ? 1 : 0) -
+           (tripCountInput() ? 1 : 0);
   }
 };
 

@@ -94,6 +94,10 @@ public:
   /// Writes `draw` into `entry`'s noise_draw input (EntrySpec::
   /// noiseDrawInput), if it has one; says whether it had.
   bool setNoiseDraw(llvm::StringRef entry, int32_t draw);
+  /// Writes `count` into `entry`'s trip_count input (EntrySpec::
+  /// tripCountInput), if it has one; says whether it had. A fresh model
+  /// runs the description's count (TripCountSpec::defaultCount).
+  bool setTripCount(llvm::StringRef entry, int32_t count);
 
   /// Runs an entry point on its input buffers, filling its output buffers.
   llvm::Error run(llvm::StringRef entry);
@@ -121,6 +125,7 @@ public:
 
 private:
   Model() = default;
+  bool setControl(llvm::StringRef entry, llvm::StringRef name, int32_t value);
   struct Buffers {
     std::vector<void *> inputs, outputs;
     /// Where the compiled code finds them (the same as above on the CPU).

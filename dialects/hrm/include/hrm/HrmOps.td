@@ -528,13 +528,21 @@ def Hrm_HierLoopOp : Hrm_Op<"hier_loop", [
   }];
 }
 
-def Hrm_LoopOp : Hrm_Op<"loop", [RecursiveMemoryEffects]> {
+def Hrm_LoopOp : Hrm_Op<"loop", [RecursiveMemoryEffects,
+                                  AttrSizedOperandSegments]> {
   let summary = "a flat loop over shared weights";
   let description = [{
     Runs `body` `steps` times over the carried values. The body takes
     `(step: index, carried...)` and yields the next carried values; the
     results are the last ones. Universal, looped, fully looped and
     recurrent-depth transformers are built from it.
+
+    With `count`, the loop runs `count` times instead, a number known only
+    at run time (a trip count sampled per training step, or forced at
+    evaluation); `steps` stays the nominal count that analyses assume. The
+    loop is then kept rolled, and its gradient window must be bounded
+    (`truncated(k)` or `one_step`), so that what the backward stores does
+    not grow with the count. A `count` of 0 returns the initial values.
 
     ```mlir
     %h = hrm.loop steps 12 iter(%x0 : tensor<?x?x64xf32>) -> tensor<?x?x64xf32>
@@ -543,15 +551,17 @@ def Hrm_LoopOp : Hrm_Op<"loop", [RecursiveMemoryEffects]> {
       ...
       hrm.yield %h1 : tensor<?x?x64xf32>
     }
+    %s = hrm.loop steps 8 count %r iter(%s0 : tensor<?x?x64xf32>) -> tensor<?x?x64xf32>
+        schedule <unroll = rolled, grad = truncated(4), memory = keep> { ... }
     ```
   }];
-  let arguments = (ins Variadic<AnyTensor>:$inits, I64Attr:$steps,
-                       Hrm_ScheduleAttr:$schedule);
+  let arguments = (ins Variadic<AnyTensor>:$inits, Optional<Index>:$count,
+                       I64Attr:$steps, Hrm_ScheduleAttr:$schedule);
   let results = (outs Variadic<AnyTensor>:$results);
   let regions = (region SizedRegion<1>:$body);
   let assemblyFormat = [{
-    `steps` $steps `iter` `(` $inits `:` type($inits) `)` `->` type($results)
-    `schedule` $schedule attr-dict-with-keyword $body
+    `steps` $steps (`count` $count^)? `iter` `(` $inits `:` type($inits) `)`
+    `->` type($results) `schedule` $schedule attr-dict-with-keyword $body
   }];
   let hasVerifier = 1;
   let hasRegionVerifier = 1;
