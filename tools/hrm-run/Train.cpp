@@ -483,6 +483,8 @@ int runTrain() {
     return hrmrt::writeLinePlot(plotPath, {train, val});
   };
 
+  const std::optional<hrmrt::TripCountSpec> &tripCount =
+      manifest.findEntry(trainEntry)->tripCount;
   bool tty = sys::Process::StandardErrIsDisplayed();
   int64_t lineEvery = std::max<int64_t>(1, steps / 20);
   auto began = std::chrono::steady_clock::now();
@@ -502,9 +504,8 @@ int runTrain() {
     model.setNoiseDraw(trainEntry, static_cast<int32_t>(step + 1));
     // So is the loop's count, where training samples it (Huginn).
     int32_t trip = 0;
-    if (const std::optional<hrmrt::TripCountSpec> &t =
-            manifest.findEntry(trainEntry)->tripCount) {
-      trip = t->sample(seed, step + 1);
+    if (tripCount) {
+      trip = tripCount->sample(seed, step + 1);
       model.setTripCount(trainEntry, trip);
     }
     double rate = hrmrt::learningRate(config, optimizer.steps());
