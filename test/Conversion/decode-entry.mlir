@@ -71,3 +71,31 @@ module attributes {hrm.model = "m", hrm.max_seq_len = 16 : i64} {
 // expected-error @below {{hrm-decode-entry needs an entry point @logits (run convert-hrm-to-func first)}}
 module {
 }
+
+// -----
+
+// A loop whose count is set at run time (hrm.steps: its nominal count) runs
+// the nominal count in the decode entry, which sizes its slots: 4 here.
+// The trip count input stays, unused.
+// CHECK-LABEL: func.func @decode(
+// CHECK-SAME: %{{.*}}: tensor<1x1xi32>, %{{.*}}: tensor<i32> {hrm.host, hrm.name = "trip_count"}, %{{.*}}: tensor<4x1x2x16x4xf32>
+// CHECK: %[[C4:.*]] = arith.constant 4 : index
+// CHECK: scf.for %{{.*}} = %{{.*}} to %[[C4]] step
+module attributes {hrm.model = "m", hrm.max_seq_len = 16 : i64} {
+  func.func private @hrm_module_f(%w: tensor<8x8xf32> {hrm.param = "w"}, %x: tensor<1x1x8xf32>) -> tensor<1x1x8xf32> {
+    %a = hrm.attention %x weights(%w, %w, %w, %w) heads 2 mask causal rope 1.0e+04 : tensor<1x1x8xf32>, tensor<8x8xf32>
+    return %a : tensor<1x1x8xf32>
+  }
+  func.func @logits(%w: tensor<8x8xf32> {hrm.param = "w"}, %t: tensor<1x1xi32>, %trip: tensor<i32> {hrm.host, hrm.name = "trip_count"}) -> tensor<1x1x8xf32> attributes {hrm.entry} {
+    %x = tensor.empty() : tensor<1x1x8xf32>
+    %c0 = arith.constant 0 : index
+    %c1 = arith.constant 1 : index
+    %n32 = tensor.extract %trip[] : tensor<i32>
+    %n = arith.index_cast %n32 : i32 to index
+    %r = scf.for %i = %c0 to %n step %c1 iter_args(%h = %x) -> (tensor<1x1x8xf32>) {
+      %y = func.call @hrm_module_f(%w, %h) : (tensor<8x8xf32>, tensor<1x1x8xf32>) -> tensor<1x1x8xf32>
+      scf.yield %y : tensor<1x1x8xf32>
+    } {hrm.steps = 4 : i64}
+    return %r : tensor<1x1x8xf32>
+  }
+}

@@ -26,8 +26,10 @@ def ConvertHrmLoopsToSCF : Pass<"convert-hrm-loops-to-scf"> {
   let description = [{
     `hrm.hier_loop N T` becomes an `scf.for` over the N cycles holding an
     `scf.for` over the T fast steps followed by the slow step; `hrm.loop`
-    becomes one `scf.for`. The carried states are the `iter_args`; the step
-    index passed to a fast region is `i*T + j`. The loop body is emitted
+    becomes one `scf.for`, bounded by its `count` operand when it has one
+    (the nominal `steps` then stays on the `scf.for` as `hrm.steps`, which
+    `hrm-decode-entry` runs). The carried states are the `iter_args`; the
+    step index passed to a fast region is `i*T + j`. The loop body is emitted
     once, whatever N and T: code size does not grow with the trip count.
     Loops still marked `factor(k)` or `full` should be unrolled first
     (`hrm-unroll`); this pass lowers whatever loops remain as they are.
@@ -64,7 +66,9 @@ def HrmDecodeEntry : Pass<"hrm-decode-entry", "::mlir::ModuleOp"> {
     caches in place. Every attention becomes `hrm.cached_attention`, and every module
     application owns its own cache slots: a call inside rolled loops with
     trip counts `n1, n2, ...` gets `n1 * n2 * ...` slot groups, indexed by
-    the linearized iteration, so the loop stays rolled. The caches are
+    the linearized iteration, so the loop stays rolled. A loop whose count
+    is set at run time (`hrm.steps` on the `scf.for`) runs its nominal
+    count here, which sizes its slots. The caches are
     `[slots, batch, heads, max-len, head_dim]`; `position` (a 0-d i32
     tensor) is the position of the first new token. It is marked
     `hrm.host`: the host code reads it, so the CUDA runtime passes it in
