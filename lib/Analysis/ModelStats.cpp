@@ -178,6 +178,19 @@ Cost CostModel::op(Operation *o, bool grad,
                     block(loop.getFast().front(), true, mem)};
     Cost slow[2] = {block(loop.getSlow().front(), false, mem),
                     block(loop.getSlow().front(), true, mem)};
+    ScheduleAttr schedule = loop.getSchedule();
+    if (grad &&
+        (plan ? plan->grad : schedule.getGrad()) == GradKind::slow_first) {
+      SlowFirstSplit split = slowFirstSplit(
+          plan ? plan->gradSteps : schedule.getGradSteps(), n, t);
+      Cost c;
+      for (int64_t cycle = 0; cycle < n; ++cycle) {
+        for (int64_t j = 0; j < t; ++j)
+          c.add(fast[cycle * t + j >= n * t - split.fast]);
+        c.add(slow[cycle >= n - split.slow]);
+      }
+      return c;
+    }
     return window(total, g, [&](int64_t p, bool in) {
       return (p % (t + 1) == t) ? slow[in] : fast[in];
     });
@@ -230,7 +243,7 @@ Cost CostModel::leaf(Operation *o, bool grad) {
 
 std::string GradientPlan::name() const {
   std::string g = stringifyGradKind(grad).str();
-  if (grad == GradKind::truncated)
+  if (grad == GradKind::truncated || grad == GradKind::slow_first)
     g += "(" + std::to_string(gradSteps) + ")";
   return g + ", " + stringifyMemoryPolicy(memory).str();
 }

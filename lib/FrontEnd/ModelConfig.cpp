@@ -182,10 +182,13 @@ void readSchedule(const json::Object &object,
     else if (kind == "truncated" && count && *count >= 1) {
       schedule.grad = GradKind::truncated;
       schedule.gradSteps = *count;
+    } else if (kind == "slow_first" && count && *count >= 2) {
+      schedule.grad = GradKind::slow_first;
+      schedule.gradSteps = *count;
     } else
       reader.fail("grad", "unknown value \"" + *grad +
-                              "\", expected full, one_step or truncated(k) "
-                              "with k >= 1");
+                              "\", expected full, one_step, truncated(k) "
+                              "with k >= 1 or slow_first(k) with k >= 2");
   }
   reader.choice<MemoryPolicy>(
       "memory", schedule.memory,
@@ -383,6 +386,13 @@ llvm::Expected<ModelConfig> hrmc::parseModelConfig(llvm::StringRef text,
         hrm ? "N" : "steps", hrm ? c.t : 1, hrm ? c.n * c.t + c.n : c.steps);
     if (!problem.empty())
       r.fail("schedule", problem);
+    else if (s.grad == GradKind::slow_first && !hrm)
+      r.fail("schedule", "grad = slow_first(k) chooses between the slow and "
+                         "the fast module of an hrm model; use truncated(k)");
+    else if (s.grad == GradKind::slow_first && s.unroll == UnrollKind::factor)
+      r.fail("schedule",
+             "grad = slow_first(k) needs unroll = rolled or full, not "
+             "factor(k)");
   }
   if (c.trainTripCount) {
     if (c.schedule.unroll != UnrollKind::rolled)

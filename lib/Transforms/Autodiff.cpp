@@ -126,8 +126,38 @@ struct LoopPlan {
   Value count;
   MemoryPolicy memory = MemoryPolicy::keep;
 
+  /// Under slow_first(k): how many of the last applications of each kind
+  /// carry gradient (the others run without, wherever they fall); empty
+  /// for a window of the last `window` applications.
+  SmallVector<int64_t, 2> kindWindow;
+
   bool isHier() const { return steps.size() == 2; }
-  int64_t start() const { return total - window; }
+  bool perKind() const { return !kindWindow.empty(); }
+  /// The first application with gradient.
+  int64_t start() const {
+    if (!perKind())
+      return total - window;
+    int64_t first = total;
+    for (unsigned kind = 0; kind < kindWindow.size(); ++kind)
+      if (kindWindow[kind] > 0)
+        first = std::min(first, applicationOf(kind, kindBase(kind)));
+    return first;
+  }
+  /// Under slow_first: the index among its kind of the first application
+  /// of `kind` with gradient.
+  int64_t kindBase(unsigned kind) const {
+    return before(kind, total) - kindWindow[kind];
+  }
+  /// Application number of the `q`th application of `kind`.
+  int64_t applicationOf(unsigned kind, int64_t q) const {
+    if (!isHier())
+      return q;
+    return kind == 0 ? q / t * period + q % t : q * period + t;
+  }
+  /// Whether the window holds applications of `kind` without gradient.
+  bool mixed(unsigned kind) const {
+    return perKind() && before(kind, start()) < kindBase(kind);
+  }
   /// Which step function application `a` runs.
   unsigned kindOf(int64_t a) const {
     return isHier() && a % period == t ? 1 : 0;
@@ -140,6 +170,8 @@ struct LoopPlan {
     return kind == 0 ? cycles * t + std::min(rest, t) : cycles;
   }
   int64_t inWindow(unsigned kind) const {
+    if (perKind())
+      return kindWindow[kind];
     return before(kind, total) - before(kind, start());
   }
 };
@@ -184,9 +216,18 @@ private:
                    Value start) {
     if (plan.count) // flat
       return start;
+    if (plan.perKind())
+      return indexConst(b, loc, plan.kindBase(kind));
     return indexConst(b, loc, plan.before(kind, plan.start()));
   }
   Value stepIndex(const LoopPlan &plan, unsigned kind, Value a);
+  /// Under slow_first, whether window application `a` of `kind` carries
+  /// gradient: `withGrad()` if so, else `withoutGrad()`, as an scf.if when
+  /// the window holds both.
+  SmallVector<Value> ifGradient(const LoopPlan &plan, unsigned kind, Value a,
+                                TypeRange types,
+                                function_ref<SmallVector<Value>()> withGrad,
+                                function_ref<SmallVector<Value>()> withoutGrad);
 
   Autodiff &ad;
   OpBuilder &b;
@@ -314,11 +355,35 @@ Sweep::dispatch(const LoopPlan &plan, Value a, TypeRange types,
   return SmallVector<Value>(ifOp.getResults());
 }
 
+SmallVector<Value>
+Sweep::ifGradient(const LoopPlan &plan, unsigned kind, Value a, TypeRange types,
+                  function_ref<SmallVector<Value>()> withGrad,
+                  function_ref<SmallVector<Value>()> withoutGrad) {
+  if (!plan.mixed(kind))
+    return withGrad();
+  Location loc = a.getLoc();
+  Value grad = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::uge,
+                                     kindIndex(plan, kind, a),
+                                     indexConst(b, loc, plan.kindBase(kind)));
+  auto ifOp = scf::IfOp::create(b, loc, types, grad, /*withElse=*/true);
+  OpBuilder::InsertionGuard guard(b);
+  for (bool then : {true, false}) {
+    Block *block = then ? ifOp.thenBlock() : ifOp.elseBlock();
+    if (!block->empty())
+      block->back().erase();
+    b.setInsertionPointToEnd(block);
+    scf::YieldOp::create(b, loc, then ? withGrad() : withoutGrad());
+  }
+  return SmallVector<Value>(ifOp.getResults());
+}
+
 LogicalResult Sweep::forwardLoop(Operation *loop) {
   // A loop whose results are only ever detached needs no gradient window:
   // hrm-unroll leaves one before the window of a factor(k) unrolled loop.
-  if (!reached.contains(loop))
+  if (!reached.contains(loop)) {
     ad.plans[loop].window = 0;
+    ad.plans[loop].kindWindow.clear();
+  }
   const LoopPlan &plan = ad.plans.lookup(loop);
   Location loc = loop->getLoc();
   SmallVector<Value> carried =
@@ -414,27 +479,37 @@ LogicalResult Sweep::forwardLoop(Operation *loop) {
               if (first == last) // no step of this kind in the window
                 return out;
               ValueRange state = iter.take_front(numCarried);
-              Value slot =
-                  arith::SubIOp::create(b, loc, kindIndex(plan, kind, a),
-                                        windowBase(plan, kind, loc, start));
-              SmallVector<Value> toStore(state);
               func::FuncOp step = plan.steps[kind];
-              SmallVector<Value> operands = stepOperands(kind, a, state);
-              if (keep) {
+              auto withGrad = [&] {
+                SmallVector<Value> res(out);
+                Value slot =
+                    arith::SubIOp::create(b, loc, kindIndex(plan, kind, a),
+                                          windowBase(plan, kind, loc, start));
+                SmallVector<Value> toStore(state);
+                SmallVector<Value> operands = stepOperands(kind, a, state);
                 auto call = func::CallOp::create(
-                    b, loc, ad.derivative(step).value()->fwd, operands);
-                llvm::append_range(toStore,
-                                   call.getResults().drop_front(numCarried));
+                    b, loc, keep ? ad.derivative(step).value()->fwd : step,
+                    operands);
+                if (keep)
+                  llvm::append_range(toStore,
+                                     call.getResults().drop_front(numCarried));
                 for (unsigned i = 0; i < numCarried; ++i)
-                  out[i] = call.getResult(i);
-              } else {
-                auto call = func::CallOp::create(b, loc, step, operands);
+                  res[i] = call.getResult(i);
+                for (auto [i, v] : llvm::enumerate(toStore))
+                  res[first + i] =
+                      stackInsert(b, loc, v, iter[first + i], slot);
+                return res;
+              };
+              auto withoutGrad = [&] {
+                SmallVector<Value> res(out);
+                auto call = func::CallOp::create(b, loc, step,
+                                                 stepOperands(kind, a, state));
                 for (unsigned i = 0; i < numCarried; ++i)
-                  out[i] = call.getResult(i);
-              }
-              for (auto [i, v] : llvm::enumerate(toStore))
-                out[first + i] = stackInsert(b, loc, v, iter[first + i], slot);
-              return out;
+                  res[i] = call.getResult(i);
+                return res;
+              };
+              return ifGradient(plan, kind, a, TypeRange(ValueRange(iter)),
+                                withGrad, withoutGrad);
             });
         scf::YieldOp::create(b, loc, next);
       });
@@ -682,40 +757,52 @@ LogicalResult Sweep::reverseLoop(Operation *loop) {
           ArrayRef<Value> kindStacks = stacks.stacks[kind];
           if (kindStacks.empty())
             return out;
-          Value slot =
-              arith::SubIOp::create(b, loc, kindIndex(plan, kind, a),
-                                    windowBase(plan, kind, loc, stacks.start));
-          SmallVector<Value> operands{stepIndex(plan, kind, a)};
-          for (unsigned i = 0; i < numCarried; ++i)
-            operands.push_back(stackSlice(b, loc, kindStacks[i], slot));
-          llvm::append_range(operands, captured);
-          if (keep)
-            for (Value stack : kindStacks.drop_front(numCarried))
-              operands.push_back(stackSlice(b, loc, stack, slot));
-          for (unsigned i = 0; i < numCarried; ++i)
-            operands.push_back(iter[i]);
-          Derivative *d = derivs[kind];
-          auto call = func::CallOp::create(b, loc, keep ? d->bwd : d->vjp,
-                                           operands);
-          // Carried gradients are replaced, captured ones summed.
-          for (unsigned i = 0; i < numCarried; ++i)
-            out[i] = Value();
-          for (auto [i, arg] : llvm::enumerate(d->gradArgs)) {
-            Value g = call.getResult(i);
-            if (arg <= numCarried) {
-              out[arg - 1] = g;
-              continue;
-            }
-            unsigned pos =
-                numCarried +
-                (llvm::find(capturedWithGrad, arg - 1 - numCarried) -
-                 capturedWithGrad.begin());
-            out[pos] = addTensors(b, loc, out[pos], g);
-          }
-          for (unsigned i = 0; i < numCarried; ++i)
-            if (!out[i])
-              out[i] = zerosOf(b, loc, iter[i].getType());
-          return out;
+          // Without gradient, the application's result was detached: the
+          // state it wrote gets none, the other passes its gradient on.
+          auto withoutGrad = [&] {
+            SmallVector<Value> res(iter);
+            res[kind] = zerosOf(b, loc, iter[kind].getType());
+            return res;
+          };
+          return ifGradient(
+              plan, kind, a, types,
+              [&] {
+                Value slot = arith::SubIOp::create(
+                    b, loc, kindIndex(plan, kind, a),
+                    windowBase(plan, kind, loc, stacks.start));
+                SmallVector<Value> operands{stepIndex(plan, kind, a)};
+                for (unsigned i = 0; i < numCarried; ++i)
+                  operands.push_back(stackSlice(b, loc, kindStacks[i], slot));
+                llvm::append_range(operands, captured);
+                if (keep)
+                  for (Value stack : kindStacks.drop_front(numCarried))
+                    operands.push_back(stackSlice(b, loc, stack, slot));
+                for (unsigned i = 0; i < numCarried; ++i)
+                  operands.push_back(iter[i]);
+                Derivative *d = derivs[kind];
+                auto call = func::CallOp::create(b, loc, keep ? d->bwd : d->vjp,
+                                                 operands);
+                // Carried gradients are replaced, captured ones summed.
+                for (unsigned i = 0; i < numCarried; ++i)
+                  out[i] = Value();
+                for (auto [i, arg] : llvm::enumerate(d->gradArgs)) {
+                  Value g = call.getResult(i);
+                  if (arg <= numCarried) {
+                    out[arg - 1] = g;
+                    continue;
+                  }
+                  unsigned pos =
+                      numCarried +
+                      (llvm::find(capturedWithGrad, arg - 1 - numCarried) -
+                       capturedWithGrad.begin());
+                  out[pos] = addTensors(b, loc, out[pos], g);
+                }
+                for (unsigned i = 0; i < numCarried; ++i)
+                  if (!out[i])
+                    out[i] = zerosOf(b, loc, iter[i].getType());
+                return out;
+              },
+              withoutGrad);
         });
         scf::YieldOp::create(b, loc, next);
       });
@@ -738,6 +825,12 @@ LogicalResult Sweep::reverseLoop(Operation *loop) {
     b.setInsertionPointAfter(reaches);
     for (unsigned i = 0; i < numCarried; ++i)
       accumulate(loop->getOperand(i), reaches.getResult(i));
+  } else if (plan.perKind()) {
+    // A state reaches its initial value unless an application before the
+    // window (which ran without gradient) wrote it; kind i writes state i.
+    for (unsigned i = 0; i < numCarried; ++i)
+      if (plan.before(i, plan.start()) == 0)
+        accumulate(loop->getOperand(i), back.getResult(i));
   } else if (plan.start() == 0) {
     for (unsigned i = 0; i < numCarried; ++i)
       accumulate(loop->getOperand(i), back.getResult(i));
@@ -911,6 +1004,11 @@ LogicalResult Autodiff::outlineLoop(Operation *loop, StringRef prefix,
     plan.total = hier.getNumSteps();
     schedule = hier.getSchedule();
     plan.window = schedule.gradientApplications(plan.total, 2);
+    if (schedule.getGrad() == GradKind::slow_first) {
+      SlowFirstSplit split =
+          slowFirstSplit(schedule.getGradSteps(), hier.getN(), plan.t);
+      plan.kindWindow = {split.fast, split.slow};
+    }
   } else {
     auto flat = cast<LoopOp>(loop);
     regions = {&flat.getBody()};
@@ -959,6 +1057,8 @@ LogicalResult Autodiff::outlineLoop(Operation *loop, StringRef prefix,
     func::ReturnOp::create(b, loop->getLoc(), outs);
     plan.steps.push_back(step);
   }
+  if (plan.perKind()) // the applications from the first with gradient
+    plan.window = plan.total - plan.start();
   plans[loop] = std::move(plan);
   return success();
 }

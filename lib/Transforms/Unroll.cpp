@@ -63,6 +63,32 @@ SmallVector<Value> unrollWithWindow(OpBuilder &b, Location loc,
   return carried;
 }
 
+/// Under slow_first(k) every application outside the gradient's choice
+/// runs with its result detached, wherever it falls; the state it leaves
+/// unchanged is not detached.
+SmallVector<Value> unrollSlowFirst(OpBuilder &b, HierLoopOp loop,
+                                   SmallVector<Value> states) {
+  Location loc = loop.getLoc();
+  int64_t n = loop.getNAttr().getInt(), t = loop.getTAttr().getInt();
+  ScheduleAttr schedule = loop.getSchedule();
+  SlowFirstSplit split = slowFirstSplit(schedule.getGradSteps(), n, t);
+  auto memory = MemoryPolicyAttr::get(b.getContext(), schedule.getMemory());
+  for (int64_t cycle = 0; cycle < n; ++cycle) {
+    for (int64_t j = 0; j <= t; ++j) {
+      bool slow = j == t;
+      int64_t index = slow ? cycle : cycle * t + j;
+      bool grad = slow ? index >= n - split.slow : index >= n * t - split.fast;
+      Value &state = states[slow];
+      state = cloneStep(b, slow ? loop.getSlow() : loop.getFast(),
+                        indexConstant(b, loc, index), states,
+                        grad ? memory : MemoryPolicyAttr())[0];
+      if (!grad)
+        state = DetachOp::create(b, loc, state);
+    }
+  }
+  return states;
+}
+
 void unrollFully(HierLoopOp loop) {
   OpBuilder b(loop);
   Location loc = loop.getLoc();
@@ -70,6 +96,11 @@ void unrollFully(HierLoopOp loop) {
   int64_t total = loop.getNumSteps();
   ScheduleAttr schedule = loop.getSchedule();
   SmallVector<Value> states{loop.getFastInit(), loop.getSlowInit()};
+  if (schedule.getGrad() == GradKind::slow_first) {
+    loop.replaceAllUsesWith(unrollSlowFirst(b, loop, states));
+    loop.erase();
+    return;
+  }
   states = unrollWithWindow(
       b, loc, states, total, schedule.gradientApplications(total, 2), schedule,
       [&](int64_t p, SmallVector<Value> s, MemoryPolicyAttr memory) {

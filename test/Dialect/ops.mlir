@@ -96,6 +96,16 @@ hrm.model @everything attributes {max_seq_len = 16 : i64} {
         %s1 = hrm.apply @mix(%s, %f) {memory = #hrm.memory<recompute>} : (!act, !act) -> !act
         hrm.yield %s1 : !act
       }
+    // CHECK: hrm.hier_loop N 2 T 3 init(%{{.*}}, %{{.*}}) : tensor<?x?x8xf32>, tensor<?x?x8xf32> schedule <unroll = rolled, grad = slow_first(3), memory = keep> fast {
+    %sf, %ss = hrm.hier_loop N 2 T 3 init(%f0, %x) : !act, !act
+        schedule <unroll = rolled, grad = slow_first(3), memory = keep>
+      fast {
+      ^bb0(%k: index, %f: !act, %s: !act):
+        hrm.yield %f : !act
+      } slow {
+      ^bb0(%i: index, %f: !act, %s: !act):
+        hrm.yield %s : !act
+      }
     // CHECK: hrm.loop steps 4 iter(%{{.*}}, %{{.*}} : tensor<?x?x8xf32>, tensor<?x?x8xf32>) -> tensor<?x?x8xf32>, tensor<?x?x8xf32> schedule <unroll = full, grad = one_step, memory = keep>
     %h:2 = hrm.loop steps 4 iter(%zs, %r : !act, !act) -> !act, !act
         schedule <unroll = full, grad = one_step, memory = keep> {

@@ -308,3 +308,51 @@ hrm.model @factor_flat_peeled {
     return %h : !act
   }
 }
+
+// -----
+
+!act = tensor<?x?x8xf32>
+
+// Full unroll of N=2, T=2 under slow_first(3): the gradient goes through
+// both slow applications and the last fast one. The other fast ones run
+// without it (their results detached where they are made), the slow
+// state is never detached, and only the three chosen applications carry a
+// memory policy.
+// CHECK-LABEL: hrm.model @slow_first
+// ROLLED-LABEL: hrm.model @slow_first
+// ROLLED: hrm.hier_loop N 2 T 2
+hrm.model @slow_first {
+  hrm.module @f(%a: !act, %b: !act) -> !act {
+    %s = hrm.add %a, %b : !act, !act
+    hrm.yield %s : !act
+  }
+  hrm.module @s(%a: !act, %b: !act) -> !act {
+    hrm.yield %b : !act
+  }
+  // CHECK-LABEL: func.func @g
+  func.func @g(%x: !act) -> !act {
+    // CHECK: %[[F0:.*]] = hrm.apply @f(%arg0, %arg0) :
+    // CHECK: %[[D0:.*]] = hrm.detach %[[F0]]
+    // CHECK: %[[F1:.*]] = hrm.apply @f(%[[D0]], %arg0) :
+    // CHECK: %[[D1:.*]] = hrm.detach %[[F1]]
+    // CHECK: %[[S0:.*]] = hrm.apply @s(%arg0, %[[D1]]) {memory = #hrm.memory<recompute>}
+    // CHECK: %[[F2:.*]] = hrm.apply @f(%[[D1]], %[[S0]]) :
+    // CHECK: %[[D2:.*]] = hrm.detach %[[F2]]
+    // CHECK: %[[F3:.*]] = hrm.apply @f(%[[D2]], %[[S0]]) {memory = #hrm.memory<recompute>}
+    // CHECK: %[[S1:.*]] = hrm.apply @s(%[[S0]], %[[F3]]) {memory = #hrm.memory<recompute>}
+    // CHECK-NOT: hrm.detach
+    // CHECK: return %[[S1]]
+    %zf, %zs = hrm.hier_loop N 2 T 2 init(%x, %x) : !act, !act
+        schedule <unroll = full, grad = slow_first(3), memory = recompute>
+      fast {
+      ^bb0(%k: index, %f: !act, %s: !act):
+        %f1 = hrm.apply @f(%f, %s) : (!act, !act) -> !act
+        hrm.yield %f1 : !act
+      } slow {
+      ^bb0(%i: index, %f: !act, %s: !act):
+        %s1 = hrm.apply @s(%s, %f) : (!act, !act) -> !act
+        hrm.yield %s1 : !act
+      }
+    return %zs : !act
+  }
+}

@@ -15,6 +15,11 @@ loop). `full` differentiates all of them; `truncated(k)` the last k;
 loop). The applications before that window run under torch.no_grad(), and
 every carried state entering the window is detached (also one no earlier
 application changed, such as HRM's slow state during the first fast steps).
+`slow_first(k)` (HRM only, HRM-Text's schedule) differentiates the last
+min(N, k-1) slow applications and the last k - min(N, k-1) fast ones; every
+other application runs under torch.no_grad() wherever it falls, and nothing
+is detached besides (a state no application without gradient wrote keeps
+its gradient).
 
 Run it with Debian's interpreter, /usr/bin/python3 (python3-torch).
 """
@@ -120,8 +125,9 @@ def grad_window(config, total, distinct):
         return total
     if grad == "one_step":
         return min(distinct, total)
-    if grad.startswith("truncated(") and grad.endswith(")"):
-        return min(int(grad[len("truncated("):-1]), total)
+    for kind in ("truncated(", "slow_first("):
+        if grad.startswith(kind) and grad.endswith(")"):
+            return min(int(grad[len(kind):-1]), total)
     raise ValueError(f"unknown gradient schedule {grad!r}")
 
 
@@ -272,12 +278,35 @@ class Model:
         slow = lambda zs, zf: self.stack(
             "slow", c["slow_layers"], zs, zf if injected else None,
             c["final_norm"])
+        grad = c.get("schedule", {}).get("grad", "full")
+        if grad.startswith("slow_first("):
+            return self._hrm_slow_first(int(grad[len("slow_first("):-1]),
+                                        fast, slow, zf, zs)
         for _ in range(c["N"]):
             for _ in range(c["T"]):
                 zf, zs = self._detach_at_window(zf, zs)
                 zf = self._apply(fast, zf, zs)
             zf, zs = self._detach_at_window(zf, zs)
             zs = self._apply(slow, zs, zf)
+        return zs
+
+    def _hrm_slow_first(self, k, fast, slow, zf, zs):
+        """HRM-Text's schedule: gradient through the last `slow_grad` slow
+        and the last `fast_grad` fast applications only."""
+        n, t = self.c["N"], self.c["T"]
+        slow_grad = max(0, min(n, k - 1))
+        fast_grad = min(k - slow_grad, n * t)
+
+        def run(enabled, fn, *args):
+            if enabled:
+                return fn(*args)
+            with torch.no_grad():
+                return fn(*args)
+
+        for i in range(n):
+            for j in range(t):
+                zf = run(i * t + j >= n * t - fast_grad, fast, zf, zs)
+            zs = run(i >= n - slow_grad, slow, zs, zf)
         return zs
 
     def transformer(self, x):

@@ -77,6 +77,22 @@ TEST(ModelConfig, ScheduleErrors) {
   EXPECT_EQ(errorOf(window), "m.json: key 'schedule': truncated gradient "
                              "window 16 exceeds the 15 module applications "
                              "of the loop");
+  std::string slowFirstFactor = kTinyHRM;
+  slowFirstFactor.insert(
+      1, R"j("schedule": {"grad": "slow_first(3)", "unroll": "factor(4)"},)j");
+  EXPECT_EQ(errorOf(slowFirstFactor),
+            "m.json: key 'schedule': grad = slow_first(k) needs unroll = "
+            "rolled or full, not factor(k)");
+  std::string slowFirstOne = kTinyHRM;
+  slowFirstOne.insert(1, R"j("schedule": {"grad": "slow_first(1)"},)j");
+  EXPECT_NE(errorOf(slowFirstOne).find("slow_first(k) with k >= 2"),
+            std::string::npos);
+  const char *looped = R"j({"architecture": "looped", "vocab_size": 16,
+    "d_model": 8, "n_heads": 2, "max_seq_len": 4, "n_layers": 1, "loops": 3,
+    "schedule": {"grad": "slow_first(2)"}})j";
+  EXPECT_EQ(errorOf(looped),
+            "m.json: key 'schedule': grad = slow_first(k) chooses between the "
+            "slow and the fast module of an hrm model; use truncated(k)");
   std::string unknown = kTinyHRM;
   unknown.insert(1, R"("schedule": {"grad": "sometimes"},)");
   EXPECT_NE(errorOf(unknown).find("key 'schedule.grad': unknown value"),

@@ -29,6 +29,18 @@ TEST(Schedule, GradientApplications) {
   EXPECT_EQ(schedule(ctx, GradKind::one_step).gradientApplications(12, 1), 1);
 }
 
+TEST(Schedule, SlowFirstSplit) {
+  // N = 2, T = 3: slow applications first, at least one fast one.
+  EXPECT_EQ(slowFirstSplit(2, 2, 3).slow, 1);
+  EXPECT_EQ(slowFirstSplit(2, 2, 3).fast, 1);
+  EXPECT_EQ(slowFirstSplit(3, 2, 3).slow, 2);
+  EXPECT_EQ(slowFirstSplit(3, 2, 3).fast, 1);
+  EXPECT_EQ(slowFirstSplit(5, 2, 3).slow, 2);
+  EXPECT_EQ(slowFirstSplit(5, 2, 3).fast, 3);
+  // k = N*T + N: every application.
+  EXPECT_EQ(slowFirstSplit(8, 2, 3).fast, 6);
+}
+
 TEST(Schedule, DiagnoseLoop) {
   // factor(6) with T = 3 holds 2 cycles, which divide N = 4 ...
   EXPECT_EQ(diagnoseLoopSchedule(UnrollKind::factor, 6, GradKind::full, 0, 4,
@@ -54,6 +66,11 @@ TEST(Schedule, RoundTripsThroughText) {
   llvm::raw_string_ostream(text) << attr;
   EXPECT_EQ(text, "#hrm.schedule<unroll = factor(3), grad = truncated(4), "
                   "memory = recompute>");
+  text.clear();
+  llvm::raw_string_ostream(text) << ScheduleAttr::get(
+      &ctx, UnrollKind::full, 0, GradKind::slow_first, 3, MemoryPolicy::keep);
+  EXPECT_EQ(text, "#hrm.schedule<unroll = full, grad = slow_first(3), "
+                  "memory = keep>");
 }
 
 } // namespace

@@ -51,6 +51,10 @@ ParseResult parseCount(AsmParser &parser, bool required, StringRef kind,
            << "'" << kind << "' takes a step count in parentheses";
   return failure(parser.parseInteger(count) || parser.parseRParen());
 }
+
+bool takesWindow(GradKind grad) {
+  return grad == GradKind::truncated || grad == GradKind::slow_first;
+}
 } // namespace
 
 //===----------------------------------------------------------------------===//
@@ -115,11 +119,11 @@ Attribute ScheduleAttr::parse(AsmParser &parser, Type) {
       parser.parseComma() || parser.parseKeyword("grad") ||
       parser.parseEqual())
     return {};
-  FailureOr<GradKind> grad = parseEnumKeyword<GradKind>(
-      parser, "gradient schedule", symbolizeGradKind,
-      "full, truncated(k), one_step");
+  FailureOr<GradKind> grad =
+      parseEnumKeyword<GradKind>(parser, "gradient schedule", symbolizeGradKind,
+                                 "full, truncated(k), one_step, slow_first(k)");
   if (failed(grad) ||
-      parseCount(parser, *grad == GradKind::truncated, "truncated",
+      parseCount(parser, takesWindow(*grad), stringifyGradKind(*grad),
                  gradSteps) ||
       parser.parseComma() || parser.parseKeyword("memory") ||
       parser.parseEqual())
@@ -137,7 +141,7 @@ void ScheduleAttr::print(AsmPrinter &printer) const {
   if (getUnroll() == UnrollKind::factor)
     printer << "(" << getUnrollFactor() << ")";
   printer << ", grad = " << stringifyGradKind(getGrad());
-  if (getGrad() == GradKind::truncated)
+  if (takesWindow(getGrad()))
     printer << "(" << getGradSteps() << ")";
   printer << ", memory = " << stringifyMemoryPolicy(getMemory()) << ">";
 }
@@ -153,8 +157,13 @@ ScheduleAttr::verify(function_ref<InFlightDiagnostic()> emitError,
   if (grad == GradKind::truncated && gradSteps < 1)
     return emitError() << "truncated gradient window must be >= 1, got "
                        << gradSteps;
-  if (grad != GradKind::truncated && gradSteps != 0)
-    return emitError() << "only grad = truncated(k) takes a window";
+  if (grad == GradKind::slow_first && gradSteps < 2)
+    return emitError() << "slow_first gradient window must be >= 2 (one "
+                          "slow and one fast application), got "
+                       << gradSteps;
+  if (!takesWindow(grad) && gradSteps != 0)
+    return emitError()
+           << "only grad = truncated(k) and slow_first(k) take a window";
   return success();
 }
 
@@ -172,10 +181,9 @@ std::string mlir::hrm::diagnoseLoopSchedule(
       os << "unroll factor " << unrollFactor << " does not divide "
          << cyclesName << " = " << cycles;
   }
-  if (message.empty() && grad == GradKind::truncated &&
-      gradSteps > applications)
-    os << "truncated gradient window " << gradSteps << " exceeds the "
-       << applications << " module applications of the loop";
+  if (message.empty() && takesWindow(grad) && gradSteps > applications)
+    os << stringifyGradKind(grad) << " gradient window " << gradSteps
+       << " exceeds the " << applications << " module applications of the loop";
   return message;
 }
 
@@ -194,11 +202,17 @@ int64_t mlir::hrm::gradientApplications(GradKind grad, int64_t gradSteps,
   case GradKind::full:
     return total;
   case GradKind::truncated:
+  case GradKind::slow_first:
     return std::min(gradSteps, total);
   case GradKind::one_step:
     return std::min(distinctModules, total);
   }
   llvm_unreachable("unknown gradient schedule");
+}
+
+SlowFirstSplit mlir::hrm::slowFirstSplit(int64_t k, int64_t n, int64_t t) {
+  int64_t slow = std::clamp<int64_t>(k - 1, 0, n);
+  return {std::min(k - slow, n * t), slow};
 }
 
 int64_t ScheduleAttr::gradientApplications(int64_t total,

@@ -401,6 +401,12 @@ LogicalResult HierLoopOp::verify() {
       getSchedule().diagnoseLoop(getN(), "N", getT(), getNumSteps());
   if (!problem.empty())
     return emitOpError() << problem;
+  // The unrolled body would mix applications with and without gradient in
+  // a pattern that changes from one iteration to the next.
+  if (getSchedule().getGrad() == GradKind::slow_first &&
+      getSchedule().getUnroll() == UnrollKind::factor)
+    return emitOpError() << "grad = slow_first(k) needs unroll = rolled or "
+                            "full, not factor(k)";
   return success();
 }
 
@@ -423,6 +429,10 @@ LogicalResult LoopOp::verify() {
       getSchedule().diagnoseLoop(getSteps(), "steps", 1, getSteps());
   if (!problem.empty())
     return emitOpError() << problem;
+  if (getSchedule().getGrad() == GradKind::slow_first)
+    return emitOpError() << "grad = slow_first(k) chooses between a slow and "
+                            "a fast module; a flat loop has one (use "
+                            "truncated(k))";
   if (getCount()) {
     // Unrolling needs the count, and the gradient stacks need a bound.
     if (getSchedule().getUnroll() != UnrollKind::rolled)

@@ -16,7 +16,10 @@ def HrmUnroll : Pass<"hrm-unroll"> {
       Every copy reads the same `hrm.param` symbols. The gradient schedule is
       kept by placing `hrm.detach` on the carried states where the gradient
       window begins, and the memory policy is recorded on every unrolled
-      `hrm.apply`.
+      `hrm.apply`. Under `slow_first(k)` each application without gradient
+      has its result detached instead, and only the chosen applications
+      carry the memory policy (a `factor(k)` unroll is refused by the
+      verifier there).
     - `factor(k)`: a flat loop keeps looping with k bodies per iteration; a
       hierarchical loop becomes an `hrm.loop` over N/(k/T) iterations whose
       body holds k/T whole cycles. A gradient window (truncated or one-step)
@@ -81,7 +84,12 @@ def HrmAutodiff : Pass<"hrm-autodiff", "::mlir::ModuleOp"> {
       the window in reverse. `memory = keep` stacks each step's `_fwd`
       values; `memory = recompute` stacks only the carried states and calls
       `_vjp`. Step code is never unrolled, so the IR size does not grow with
-      N x T.
+      N x T. Under `slow_first(k)` the window runs from the first
+      application with gradient; one of its applications without gradient
+      (told apart by an `scf.if` on the step index) is a plain call that
+      stores nothing, and in the backward zeroes the gradient of the state
+      it wrote and passes the other on; the initial state it did not
+      overwrite keeps its gradient.
     - Unrolled code (straight-line calls) follows each call's `hrm.memory`
       and stops at `hrm.detach`.
     - The gradients of every use of a shared parameter are summed into that

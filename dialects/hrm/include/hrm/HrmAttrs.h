@@ -24,6 +24,14 @@ std::string diagnoseLoopSchedule(UnrollKind unroll, int64_t unrollFactor,
 /// carry gradient under `grad` with window `gradSteps`.
 int64_t gradientApplications(GradKind grad, int64_t gradSteps, int64_t total,
                              int64_t distinctModules);
+
+/// How many of the last applications of each module carry gradient under
+/// grad = slow_first(k) in a hierarchical loop of n slow and n*t fast
+/// applications: slow ones first, at least one fast one.
+struct SlowFirstSplit {
+  int64_t fast, slow;
+};
+SlowFirstSplit slowFirstSplit(int64_t k, int64_t n, int64_t t);
 } // namespace mlir::hrm
 
 #endif // HRM_HRMATTRS_H

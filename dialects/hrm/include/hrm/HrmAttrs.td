@@ -43,7 +43,8 @@ def Hrm_UnrollKind : I32EnumAttr<"UnrollKind", "unroll schedule", [
 def Hrm_GradKind : I32EnumAttr<"GradKind", "gradient schedule", [
     I32EnumAttrCase<"full", 0>,
     I32EnumAttrCase<"truncated", 1>,
-    I32EnumAttrCase<"one_step", 2>]> {
+    I32EnumAttrCase<"one_step", 2>,
+    I32EnumAttrCase<"slow_first", 3>]> {
   let cppNamespace = "::mlir::hrm";
   let genSpecializedAttr = 0;
 }
@@ -94,13 +95,20 @@ def Hrm_ScheduleAttr : Hrm_Attr<"Schedule", "schedule"> {
     - `grad`: `full` differentiates every step (BPTT), `truncated(k)` only the
       last k module applications (earlier ones run without gradient and the
       carried state is detached), `one_step` only the last application of
-      each module (HRM's one-step gradient).
+      each module (HRM's one-step gradient). `slow_first(k)` (HRM-Text's
+      schedule, `hrm.hier_loop` only) gives gradient to k applications
+      chosen per module, slow ones first: the last min(N, k - 1) slow
+      applications and the last k - min(N, k - 1) fast ones. Every other
+      application runs without gradient wherever it falls, so its result is
+      detached, while a state it leaves unchanged keeps its gradient (no
+      carried state is detached at a window start).
     - `memory`: what the forward pass stores for the backward pass inside the
       gradient window: `keep` every activation, `recompute` only the state at
       each step boundary.
 
     ```mlir
     #hrm.schedule<unroll = factor(3), grad = truncated(4), memory = recompute>
+    #hrm.schedule<unroll = rolled, grad = slow_first(3), memory = keep>
     ```
   }];
   let parameters = (ins "UnrollKind":$unroll, "int64_t":$unrollFactor,
