@@ -108,6 +108,10 @@ private:
   Value tripCount;
   /// How training samples the trip count, for the manifest.
   DictionaryAttr tripCountAttr();
+  /// The entry's `grad_window` as an index (HRM under a warm-up).
+  Value gradWindow;
+  /// How training warms the gradient window up, for the manifest.
+  DictionaryAttr gradWindowAttr();
 };
 
 } // namespace
@@ -127,6 +131,15 @@ DictionaryAttr ModelBuilder::tripCountAttr() {
     fields.push_back(b.getNamedAttr("sigma", b.getF64FloatAttr(t.sigma)));
   }
   return b.getDictionaryAttr(fields);
+}
+
+DictionaryAttr ModelBuilder::gradWindowAttr() {
+  return b.getDictionaryAttr(
+      {b.getNamedAttr("default", b.getI64IntegerAttr(c.schedule.gradSteps)),
+       b.getNamedAttr("min", b.getI64IntegerAttr(c.gradWarmup->from)),
+       b.getNamedAttr("max", b.getI64IntegerAttr(c.schedule.gradSteps)),
+       b.getNamedAttr("warmup_fraction",
+                      b.getF64FloatAttr(c.gradWarmup->fraction))});
 }
 
 Value ModelBuilder::weight(StringRef name, ArrayRef<int64_t> shape,
@@ -288,7 +301,7 @@ Value ModelBuilder::buildHRM(Value x) {
   ModuleDefOp slow = defineStack("slow", c.slowLayers, injected, c.finalNorm);
   Value fast0 = initialState(c.fastInit, "fast.init", x);
   Value slow0 = initialState(c.slowInit, "slow.init", x);
-  auto loop = HierLoopOp::create(b, loc, act, act, fast0, slow0,
+  auto loop = HierLoopOp::create(b, loc, act, act, fast0, slow0, gradWindow,
                                  b.getI64IntegerAttr(c.n),
                                  b.getI64IntegerAttr(c.t), schedule());
   OpBuilder::InsertionGuard guard(b);
@@ -404,14 +417,17 @@ OwningOpRef<ModuleOp> ModelBuilder::build() {
       {ShapedType::kDynamic, ShapedType::kDynamic, c.vocabSize}, f32);
   // Control inputs follow the data: which sample a noise state draws (the
   // trainer sets it per step, so each step sees fresh noise) and the trip
-  // count of a loop whose count training samples. Both are I32 scalars the
-  // host code reads.
+  // count of a loop whose count training samples, and the gradient window
+  // of an HRM whose window training warms up. All are I32 scalars the host
+  // code reads.
   SmallVector<std::pair<StringRef, DictionaryAttr>> controls;
   if (c.architecture == Architecture::RecurrentDepth &&
       c.stateInit == StateInit::Noise)
     controls.push_back({"noise_draw", nullptr});
   if (c.trainTripCount)
     controls.push_back({"trip_count", tripCountAttr()});
+  if (c.gradWarmup)
+    controls.push_back({"grad_window", gradWindowAttr()});
   auto scalar = RankedTensorType::get({}, b.getI32Type());
   SmallVector<Type> logitsInputs{tokens}, lossInputs{tokens, tokens};
   logitsInputs.append(controls.size(), scalar);
@@ -426,8 +442,8 @@ OwningOpRef<ModuleOp> ModelBuilder::build() {
       unsigned arg = fn.getNumArguments() - controls.size() + k;
       fn.setArgAttr(arg, "hrm.name", b.getStringAttr(control.first));
       fn.setArgAttr(arg, "hrm.host", b.getUnitAttr());
-      if (control.second)
-        fn.setArgAttr(arg, "hrm.trip_count", control.second);
+      if (control.second) // "hrm.trip_count", "hrm.grad_window"
+        fn.setArgAttr(arg, ("hrm." + control.first).str(), control.second);
     }
 
   b.setInsertionPointToStart(logitsFn.addEntryBlock());
@@ -436,8 +452,10 @@ OwningOpRef<ModuleOp> ModelBuilder::build() {
     Value v = tensor::ExtractOp::create(b, loc, arg, ValueRange{});
     if (control.first == "noise_draw")
       noiseDraw = v;
-    else
+    else if (control.first == "trip_count")
       tripCount = arith::IndexCastOp::create(b, loc, b.getIndexType(), v);
+    else
+      gradWindow = arith::IndexCastOp::create(b, loc, b.getIndexType(), v);
   }
   Value table = weight("embed", {c.vocabSize, c.dModel},
                        matrixInit(c.dModel));

@@ -219,6 +219,19 @@ void readTripCount(const json::Object &object, TripCountSampling &sampling,
                                      sampling.max));
 }
 
+void readGradWarmup(const json::Object &object, GradWarmup &warmup,
+                    std::optional<std::string> &error, llvm::StringRef source) {
+  ObjectReader reader(object, "grad_warmup.", error, source);
+  reader.integer("from", warmup.from, true);
+  if (reader.get("fraction", true))
+    reader.positiveNumber("fraction", warmup.fraction);
+  reader.rejectUnknown("grad_warmup (from, fraction)");
+  if (!error && warmup.fraction > 1.0)
+    reader.fail("fraction", llvm::formatv("must be at most 1 (the whole run), "
+                                          "got {0}",
+                                          warmup.fraction));
+}
+
 } // namespace
 
 llvm::StringRef hrmc::stringifyArchitecture(Architecture arch) {
@@ -360,6 +373,9 @@ llvm::Expected<ModelConfig> hrmc::parseModelConfig(llvm::StringRef text,
       c.architecture == Architecture::RecurrentDepth)
     if (const json::Object *trip = r.nestedObject("train_trip_count"))
       readTripCount(*trip, c.trainTripCount.emplace(), error, source);
+  if (c.architecture == Architecture::HRM)
+    if (const json::Object *warmup = r.nestedObject("grad_warmup"))
+      readGradWarmup(*warmup, c.gradWarmup.emplace(), error, source);
   r.rejectUnknown(("a '" + stringifyArchitecture(c.architecture) +
                    "' description")
                       .str());
@@ -393,6 +409,21 @@ llvm::Expected<ModelConfig> hrmc::parseModelConfig(llvm::StringRef text,
       r.fail("schedule",
              "grad = slow_first(k) needs unroll = rolled or full, not "
              "factor(k)");
+  }
+  if (c.gradWarmup) {
+    const LoopSchedule &s = c.schedule;
+    int64_t least = s.grad == GradKind::slow_first ? 2 : 1;
+    if (s.grad != GradKind::truncated && s.grad != GradKind::slow_first)
+      r.fail("grad_warmup", "warming up the gradient window needs "
+                            "schedule.grad = \"truncated(k)\" or "
+                            "\"slow_first(k)\" (k: the window it reaches)");
+    else if (s.unroll != UnrollKind::rolled)
+      r.fail("grad_warmup", "warming up the gradient window needs the loop "
+                            "kept rolled (schedule.unroll = \"rolled\")");
+    else if (c.gradWarmup->from < least || c.gradWarmup->from > s.gradSteps)
+      r.fail("grad_warmup.from",
+             llvm::formatv("must be in [{0}, {1}] (the schedule's k), got {2}",
+                           least, s.gradSteps, c.gradWarmup->from));
   }
   if (c.trainTripCount) {
     if (c.schedule.unroll != UnrollKind::rolled)

@@ -42,7 +42,8 @@ Object describeTensor(StringRef name, Type type) {
                 {"shape", std::move(shape)}};
 }
 
-/// A dictionary of integers, floats and strings (`hrm.trip_count`) as JSON.
+/// A dictionary of integers, floats and strings (`hrm.trip_count`,
+/// `hrm.grad_window`) as JSON.
 Object describeFields(DictionaryAttr dict) {
   Object out;
   for (NamedAttribute field : dict) {
@@ -103,8 +104,10 @@ llvm::Expected<Object> hrmc::describeArtifact(ModuleOp module,
       Object tensor = describeTensor(name, type);
       if (fn.getArgAttr(i, "hrm.host"))
         tensor["host"] = true;
-      if (auto trip = fn.getArgAttrOfType<DictionaryAttr>(i, "hrm.trip_count"))
-        tensor["trip_count"] = describeFields(trip);
+      for (StringRef control : {"trip_count", "grad_window"})
+        if (auto fields = fn.getArgAttrOfType<DictionaryAttr>(
+                i, ("hrm." + control).str()))
+          tensor[control] = describeFields(fields);
       if (updated.contains(i))
         tensor["inout"] = true;
       inputs.push_back(std::move(tensor));

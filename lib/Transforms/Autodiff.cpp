@@ -124,6 +124,11 @@ struct LoopPlan {
   /// A flat loop's run-time trip count (in the original function), which
   /// then replaces `total`; `window` bounds its window.
   Value count;
+  /// A hierarchical loop's run-time gradient window (in the original
+  /// function), clamped to [least, bound]; kindWindow and window are then
+  /// those of `bound`, which size the stacks.
+  Value windowInput;
+  int64_t least = 1, bound = 0;
   MemoryPolicy memory = MemoryPolicy::keep;
 
   /// Under slow_first(k): how many of the last applications of each kind
@@ -133,6 +138,8 @@ struct LoopPlan {
 
   bool isHier() const { return steps.size() == 2; }
   bool perKind() const { return !kindWindow.empty(); }
+  /// Whether the window's start is known only at run time.
+  bool dynamic() const { return count || windowInput; }
   /// The first application with gradient.
   int64_t start() const {
     if (!perKind())
@@ -156,7 +163,7 @@ struct LoopPlan {
   }
   /// Whether the window holds applications of `kind` without gradient.
   bool mixed(unsigned kind) const {
-    return perKind() && before(kind, start()) < kindBase(kind);
+    return perKind() && (windowInput || before(kind, start()) < kindBase(kind));
   }
   /// Which step function application `a` runs.
   unsigned kindOf(int64_t a) const {
@@ -180,7 +187,10 @@ struct LoopPlan {
 struct Saved {
   SmallVector<Value> values;       // a call's saved values
   SmallVector<SmallVector<Value>> stacks; // a loop's stacks, by kind
-  Value total, start; // under a run-time count: applications, window start
+  // Under a run-time count or window: the applications, the window's first
+  // one and, under slow_first, the first of each kind with gradient.
+  Value total, start;
+  SmallVector<Value, 2> kindBase;
 };
 
 class Autodiff;
@@ -210,22 +220,26 @@ private:
   dispatch(const LoopPlan &plan, Value a, TypeRange types,
            function_ref<SmallVector<Value>(unsigned kind)> step);
   Value kindIndex(const LoopPlan &plan, unsigned kind, Value a);
-  /// Applications of `kind` before the window; `start` is its first
-  /// application under a run-time count.
+  /// The index among its kind of the first stacked application of `kind`;
+  /// `dyn` holds the window's run-time values.
   Value windowBase(const LoopPlan &plan, unsigned kind, Location loc,
-                   Value start) {
-    if (plan.count) // flat
-      return start;
+                   const Saved &dyn) {
     if (plan.perKind())
-      return indexConst(b, loc, plan.kindBase(kind));
+      return plan.windowInput ? dyn.kindBase[kind]
+                              : indexConst(b, loc, plan.kindBase(kind));
+    if (plan.dynamic())
+      return kindIndex(plan, kind, dyn.start);
     return indexConst(b, loc, plan.before(kind, plan.start()));
   }
+  /// Computes the run-time window of `plan` into `dyn` (total, start and,
+  /// under slow_first, each kind's first application with gradient).
+  void dynamicWindow(const LoopPlan &plan, Location loc, Saved &dyn);
   Value stepIndex(const LoopPlan &plan, unsigned kind, Value a);
   /// Under slow_first, whether window application `a` of `kind` carries
   /// gradient: `withGrad()` if so, else `withoutGrad()`, as an scf.if when
   /// the window holds both.
   SmallVector<Value> ifGradient(const LoopPlan &plan, unsigned kind, Value a,
-                                TypeRange types,
+                                TypeRange types, const Saved &dyn,
                                 function_ref<SmallVector<Value>()> withGrad,
                                 function_ref<SmallVector<Value>()> withoutGrad);
 
@@ -357,14 +371,14 @@ Sweep::dispatch(const LoopPlan &plan, Value a, TypeRange types,
 
 SmallVector<Value>
 Sweep::ifGradient(const LoopPlan &plan, unsigned kind, Value a, TypeRange types,
-                  function_ref<SmallVector<Value>()> withGrad,
+                  const Saved &dyn, function_ref<SmallVector<Value>()> withGrad,
                   function_ref<SmallVector<Value>()> withoutGrad) {
   if (!plan.mixed(kind))
     return withGrad();
   Location loc = a.getLoc();
   Value grad = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::uge,
                                      kindIndex(plan, kind, a),
-                                     indexConst(b, loc, plan.kindBase(kind)));
+                                     windowBase(plan, kind, loc, dyn));
   auto ifOp = scf::IfOp::create(b, loc, types, grad, /*withElse=*/true);
   OpBuilder::InsertionGuard guard(b);
   for (bool then : {true, false}) {
@@ -377,12 +391,51 @@ Sweep::ifGradient(const LoopPlan &plan, unsigned kind, Value a, TypeRange types,
   return SmallVector<Value>(ifOp.getResults());
 }
 
+void Sweep::dynamicWindow(const LoopPlan &plan, Location loc, Saved &dyn) {
+  auto c = [&](int64_t v) { return indexConst(b, loc, v); };
+  if (plan.count) {
+    dyn.total = primal.lookup(plan.count);
+    Value from = arith::SubIOp::create(b, loc, dyn.total, c(plan.window));
+    dyn.start = arith::MaxSIOp::create(b, loc, from, c(0));
+    return;
+  }
+  dyn.total = c(plan.total);
+  Value k = primal.lookup(plan.windowInput);
+  k = arith::MaxSIOp::create(b, loc, k, c(plan.least));
+  k = arith::MinSIOp::create(b, loc, k, c(plan.bound));
+  if (!plan.perKind()) {
+    dyn.start = arith::SubIOp::create(b, loc, dyn.total, k);
+    return;
+  }
+  // slow_first: min(N, k - 1) slow applications, the rest fast.
+  int64_t n = plan.before(1, plan.total);
+  Value slow = arith::MinSIOp::create(
+      b, loc, arith::SubIOp::create(b, loc, k, c(1)), c(n));
+  Value fast = arith::SubIOp::create(b, loc, k, slow);
+  Value fastBase =
+      arith::SubIOp::create(b, loc, c(plan.before(0, plan.total)), fast);
+  Value slowBase = arith::SubIOp::create(b, loc, c(n), slow);
+  dyn.kindBase = {fastBase, slowBase};
+  // Their applications: (q / T) * (T + 1) + q % T, and p * (T + 1) + T.
+  Value fastFirst = arith::AddIOp::create(
+      b, loc,
+      arith::MulIOp::create(b, loc,
+                            arith::DivUIOp::create(b, loc, fastBase, c(plan.t)),
+                            c(plan.period)),
+      arith::RemUIOp::create(b, loc, fastBase, c(plan.t)));
+  Value slowFirst = arith::AddIOp::create(
+      b, loc, arith::MulIOp::create(b, loc, slowBase, c(plan.period)),
+      c(plan.t));
+  dyn.start = arith::MinUIOp::create(b, loc, fastFirst, slowFirst);
+}
+
 LogicalResult Sweep::forwardLoop(Operation *loop) {
   // A loop whose results are only ever detached needs no gradient window:
   // hrm-unroll leaves one before the window of a factor(k) unrolled loop.
   if (!reached.contains(loop)) {
     ad.plans[loop].window = 0;
     ad.plans[loop].kindWindow.clear();
+    ad.plans[loop].windowInput = Value();
   }
   const LoopPlan &plan = ad.plans.lookup(loop);
   Location loc = loop->getLoc();
@@ -402,20 +455,18 @@ LogicalResult Sweep::forwardLoop(Operation *loop) {
   };
 
   // With a run-time count the window is its last `window` applications,
-  // or all of them when there are fewer.
-  Value total, start;
-  if (plan.count) {
-    total = primal.lookup(plan.count);
-    Value from =
-        arith::SubIOp::create(b, loc, total, indexConst(b, loc, plan.window));
-    start = arith::MaxSIOp::create(b, loc, from, indexConst(b, loc, 0));
-  }
+  // or all of them when there are fewer; with a run-time window, its start
+  // follows from it.
+  Saved dyn;
+  if (plan.dynamic())
+    dynamicWindow(plan, loc, dyn);
+  Value total = dyn.total, start = dyn.start;
   auto startValue = [&] {
-    return plan.count ? start : indexConst(b, loc, plan.start());
+    return plan.dynamic() ? start : indexConst(b, loc, plan.start());
   };
 
   // Before the window: forward only.
-  if (plan.count || plan.start() > 0) {
+  if (plan.dynamic() || plan.start() > 0) {
     auto pre = scf::ForOp::create(
         b, loc, indexConst(b, loc, 0), startValue(), indexConst(b, loc, 1),
         carried, [&](OpBuilder &, Location, Value a, ValueRange state) {
@@ -465,7 +516,7 @@ LogicalResult Sweep::forwardLoop(Operation *loop) {
     }
     stackRange.push_back({first, static_cast<unsigned>(inits.size())});
   }
-  if (!plan.count) {
+  if (!plan.dynamic()) {
     start = indexConst(b, loc, plan.start());
     total = indexConst(b, loc, plan.total);
   }
@@ -484,7 +535,7 @@ LogicalResult Sweep::forwardLoop(Operation *loop) {
                 SmallVector<Value> res(out);
                 Value slot =
                     arith::SubIOp::create(b, loc, kindIndex(plan, kind, a),
-                                          windowBase(plan, kind, loc, start));
+                                          windowBase(plan, kind, loc, dyn));
                 SmallVector<Value> toStore(state);
                 SmallVector<Value> operands = stepOperands(kind, a, state);
                 auto call = func::CallOp::create(
@@ -508,7 +559,7 @@ LogicalResult Sweep::forwardLoop(Operation *loop) {
                   res[i] = call.getResult(i);
                 return res;
               };
-              return ifGradient(plan, kind, a, TypeRange(ValueRange(iter)),
+              return ifGradient(plan, kind, a, TypeRange(ValueRange(iter)), dyn,
                                 withGrad, withoutGrad);
             });
         scf::YieldOp::create(b, loc, next);
@@ -516,9 +567,10 @@ LogicalResult Sweep::forwardLoop(Operation *loop) {
   for (unsigned i = 0; i < numCarried; ++i)
     primal.map(loop->getResult(i), window.getResult(i));
   Saved &s = saved[loop];
-  if (plan.count) {
+  if (plan.dynamic()) {
     s.total = total;
     s.start = start;
+    s.kindBase = dyn.kindBase;
   }
   for (auto [kind, range] : llvm::enumerate(stackRange))
     s.stacks.push_back(SmallVector<Value>(
@@ -741,7 +793,7 @@ LogicalResult Sweep::reverseLoop(Operation *loop) {
   Saved &stacks = saved[loop];
 
   Value last, applications;
-  if (plan.count) {
+  if (plan.dynamic()) {
     last = arith::SubIOp::create(b, loc, stacks.total, indexConst(b, loc, 1));
     applications = arith::SubIOp::create(b, loc, stacks.total, stacks.start);
   } else {
@@ -765,11 +817,11 @@ LogicalResult Sweep::reverseLoop(Operation *loop) {
             return res;
           };
           return ifGradient(
-              plan, kind, a, types,
+              plan, kind, a, types, stacks,
               [&] {
-                Value slot = arith::SubIOp::create(
-                    b, loc, kindIndex(plan, kind, a),
-                    windowBase(plan, kind, loc, stacks.start));
+                Value slot =
+                    arith::SubIOp::create(b, loc, kindIndex(plan, kind, a),
+                                          windowBase(plan, kind, loc, stacks));
                 SmallVector<Value> operands{stepIndex(plan, kind, a)};
                 for (unsigned i = 0; i < numCarried; ++i)
                   operands.push_back(stackSlice(b, loc, kindStacks[i], slot));
@@ -807,7 +859,25 @@ LogicalResult Sweep::reverseLoop(Operation *loop) {
         scf::YieldOp::create(b, loc, next);
       });
   // Before the window the state is detached: its gradient stops here.
-  if (plan.count) {
+  if (plan.perKind() && plan.windowInput) {
+    // Each state reaches its initial value unless an application of its
+    // kind ran before the window.
+    for (unsigned i = 0; i < numCarried; ++i) {
+      Value none = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
+                                         kindIndex(plan, i, stacks.start),
+                                         indexConst(b, loc, 0));
+      Value g = back.getResult(i);
+      auto reaches =
+          scf::IfOp::create(b, loc, g.getType(), none, /*withElse=*/true);
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(reaches.thenBlock());
+      scf::YieldOp::create(b, loc, g);
+      b.setInsertionPointToStart(reaches.elseBlock());
+      scf::YieldOp::create(b, loc, zerosOf(b, loc, g.getType()));
+      b.setInsertionPointAfter(reaches);
+      accumulate(loop->getOperand(i), reaches.getResult(0));
+    }
+  } else if (plan.dynamic()) {
     // Only a count within the window reaches the initial state.
     Value whole = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
                                         stacks.start, indexConst(b, loc, 0));
@@ -1008,6 +1078,10 @@ LogicalResult Autodiff::outlineLoop(Operation *loop, StringRef prefix,
       SlowFirstSplit split =
           slowFirstSplit(schedule.getGradSteps(), hier.getN(), plan.t);
       plan.kindWindow = {split.fast, split.slow};
+    }
+    if ((plan.windowInput = hier.getWindow())) {
+      plan.bound = schedule.getGradSteps();
+      plan.least = schedule.getGrad() == GradKind::slow_first ? 2 : 1;
     }
   } else {
     auto flat = cast<LoopOp>(loop);

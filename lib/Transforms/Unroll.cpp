@@ -294,6 +294,9 @@ struct HrmUnrollPass : public mlir::hrm::impl::HrmUnrollBase<HrmUnrollPass> {
     if (auto loop = dyn_cast<LoopOp>(op); loop && loop.getCount())
       return loop.emitError("hrm-unroll: cannot unroll a loop whose trip "
                             "count is known only at run time");
+    if (auto loop = dyn_cast<HierLoopOp>(op); loop && loop.getWindow())
+      return loop.emitError("hrm-unroll: cannot unroll a loop whose "
+                            "gradient window is known only at run time");
     if (kind == UnrollKind::full) {
       if (auto loop = dyn_cast<HierLoopOp>(op))
         unrollFully(loop);

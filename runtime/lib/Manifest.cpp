@@ -67,6 +67,29 @@ llvm::Error parseTensors(const json::Object &object, llvm::StringRef key,
   return llvm::Error::success();
 }
 
+/// The `key` object of control input `index` (its sampling or warm-up),
+/// parsed by `parse` into `out`.
+template <typename Spec>
+llvm::Error parseControl(const json::Object &entry, std::optional<size_t> index,
+                         llvm::StringRef key,
+                         llvm::Expected<Spec> (*parse)(const json::Object &,
+                                                       llvm::StringRef),
+                         std::optional<Spec> &out, llvm::StringRef source,
+                         llvm::StringRef entryName) {
+  if (!index)
+    return llvm::Error::success();
+  const json::Object *spec =
+      (*entry.getArray("inputs"))[*index].getAsObject()->getObject(key);
+  if (!spec)
+    return bad(source,
+               entryName + ": input '" + key + "' has no '" + key + "' object");
+  llvm::Expected<Spec> parsed = parse(*spec, (entryName + "." + key).str());
+  if (!parsed)
+    return bad(source, llvm::toString(parsed.takeError()));
+  out = *parsed;
+  return llvm::Error::success();
+}
+
 } // namespace
 
 std::optional<size_t> EntrySpec::controlInput(llvm::StringRef name) const {
@@ -151,19 +174,14 @@ llvm::Expected<Manifest> Manifest::parse(llvm::StringRef text,
     if (llvm::Error err =
             parseTensors(*object, "outputs", e.outputs, source, e.name))
       return std::move(err);
-    if (std::optional<size_t> trip = e.tripCountInput()) {
-      const json::Object *spec =
-          (*object->getArray("inputs"))[*trip].getAsObject()->getObject(
-              "trip_count");
-      if (!spec)
-        return bad(source, e.name + ": input 'trip_count' has no 'trip_count' "
-                                    "sampling");
-      llvm::Expected<TripCountSpec> t =
-          parseTripCount(*spec, e.name + ".trip_count");
-      if (!t)
-        return bad(source, llvm::toString(t.takeError()));
-      e.tripCount = *t;
-    }
+    if (llvm::Error err =
+            parseControl(*object, e.tripCountInput(), "trip_count",
+                         parseTripCount, e.tripCount, source, e.name))
+      return std::move(err);
+    if (llvm::Error err =
+            parseControl(*object, e.gradWindowInput(), "grad_window",
+                         parseGradWindow, e.gradWindow, source, e.name))
+      return std::move(err);
     if (const json::Value *updates = object->get("updates_params")) {
       std::optional<bool> b = updates->getAsBoolean();
       if (!b)

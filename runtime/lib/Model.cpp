@@ -336,6 +336,9 @@ Model::load(llvm::StringRef dir, Device device,
     if (std::optional<size_t> trip = e.tripCountInput())
       *static_cast<int32_t *>(buffers.inputs[*trip]) =
           e.tripCount->defaultCount;
+    if (std::optional<size_t> window = e.gradWindowInput())
+      *static_cast<int32_t *>(buffers.inputs[*window]) =
+          e.gradWindow->defaultWindow;
     model->entries_[e.name] = std::move(buffers);
   }
   return model;
@@ -522,6 +525,10 @@ bool Model::setNoiseDraw(llvm::StringRef entry, int32_t draw) {
 
 bool Model::setTripCount(llvm::StringRef entry, int32_t count) {
   return setControl(entry, "trip_count", count);
+}
+
+bool Model::setGradWindow(llvm::StringRef entry, int32_t window) {
+  return setControl(entry, "grad_window", window);
 }
 
 const void *Model::output(llvm::StringRef entry, size_t index) const {

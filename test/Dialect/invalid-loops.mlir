@@ -365,3 +365,37 @@ func.func @f(%x: !act) {
   }
   return
 }
+
+// -----
+
+!act = tensor<?x?x8xf32>
+func.func @f(%x: !act, %k: index) {
+  // expected-error @+1 {{a run-time gradient window needs grad = truncated(k) or slow_first(k) to bound it}}
+  %a, %b = hrm.hier_loop N 2 T 3 window %k init(%x, %x) : !act, !act
+      schedule <unroll = rolled, grad = one_step, memory = keep>
+    fast {
+    ^bb0(%i: index, %f: !act, %s: !act):
+      hrm.yield %f : !act
+    } slow {
+    ^bb0(%i: index, %f: !act, %s: !act):
+      hrm.yield %s : !act
+    }
+  return
+}
+
+// -----
+
+!act = tensor<?x?x8xf32>
+func.func @f(%x: !act, %k: index) {
+  // expected-error @+1 {{a run-time gradient window needs unroll = rolled}}
+  %a, %b = hrm.hier_loop N 2 T 3 window %k init(%x, %x) : !act, !act
+      schedule <unroll = full, grad = truncated(4), memory = keep>
+    fast {
+    ^bb0(%i: index, %f: !act, %s: !act):
+      hrm.yield %f : !act
+    } slow {
+    ^bb0(%i: index, %f: !act, %s: !act):
+      hrm.yield %s : !act
+    }
+  return
+}

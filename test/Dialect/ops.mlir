@@ -96,8 +96,8 @@ hrm.model @everything attributes {max_seq_len = 16 : i64} {
         %s1 = hrm.apply @mix(%s, %f) {memory = #hrm.memory<recompute>} : (!act, !act) -> !act
         hrm.yield %s1 : !act
       }
-    // CHECK: hrm.hier_loop N 2 T 3 init(%{{.*}}, %{{.*}}) : tensor<?x?x8xf32>, tensor<?x?x8xf32> schedule <unroll = rolled, grad = slow_first(3), memory = keep> fast {
-    %sf, %ss = hrm.hier_loop N 2 T 3 init(%f0, %x) : !act, !act
+    // CHECK: hrm.hier_loop N 2 T 3 window %{{.*}} init(%{{.*}}, %{{.*}}) : tensor<?x?x8xf32>, tensor<?x?x8xf32> schedule <unroll = rolled, grad = slow_first(3), memory = keep> fast {
+    %sf, %ss = hrm.hier_loop N 2 T 3 window %at init(%f0, %x) : !act, !act
         schedule <unroll = rolled, grad = slow_first(3), memory = keep>
       fast {
       ^bb0(%k: index, %f: !act, %s: !act):

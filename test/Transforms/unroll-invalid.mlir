@@ -19,3 +19,20 @@ func.func @counted(%x: tensor<2x4x8xf32>, %n: index) -> tensor<2x4x8xf32> {
   }
   return %r : tensor<2x4x8xf32>
 }
+
+// -----
+
+// Nor can a gradient window known only at run time.
+func.func @windowed(%x: tensor<2x4x8xf32>, %k: index) -> tensor<2x4x8xf32> {
+  // expected-error @+1 {{hrm-unroll: cannot unroll a loop whose gradient window is known only at run time}}
+  %f, %s = hrm.hier_loop N 2 T 3 window %k init(%x, %x) : tensor<2x4x8xf32>, tensor<2x4x8xf32>
+      schedule <unroll = rolled, grad = slow_first(5), memory = keep>
+    fast {
+    ^bb0(%i: index, %a: tensor<2x4x8xf32>, %b: tensor<2x4x8xf32>):
+      hrm.yield %a : tensor<2x4x8xf32>
+    } slow {
+    ^bb0(%i: index, %a: tensor<2x4x8xf32>, %b: tensor<2x4x8xf32>):
+      hrm.yield %b : tensor<2x4x8xf32>
+    }
+  return %s : tensor<2x4x8xf32>
+}

@@ -64,7 +64,8 @@ def main():
 
     # The dump is the batch of step 1: its gradients are the oracle's.
     tokens, targets = oracle.read_batch(step_dir(1))
-    _, grads = oracle.gradients(config, start, tokens, targets,
+    _, grads = oracle.gradients(oracle.with_grad_window(config, step_dir(1)),
+                                start, tokens, targets,
                                 oracle.read_noise_draw(step_dir(1)),
                                 oracle.read_trip_count(step_dir(1)))
     grad_err = max(

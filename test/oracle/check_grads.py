@@ -29,7 +29,8 @@ def main():
     parser.add_argument("--verbose", action="store_true")
     args = parser.parse_args()
 
-    config = oracle.load_config(args.config)
+    config = oracle.with_grad_window(oracle.load_config(args.config),
+                                     args.dump)
     params = oracle.read_safetensors(args.params)
     load = lambda name: np.load(os.path.join(args.dump, name))
     tokens, targets = oracle.read_batch(args.dump)

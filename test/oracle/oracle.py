@@ -88,6 +88,21 @@ def read_trip_count(dump):
     return int(np.load(path)) if os.path.exists(path) else None
 
 
+def with_grad_window(config, dump):
+    """The config under the gradient window the dumped run used
+    (grad_window.npy, an HRM whose training warms k up): the k of its
+    truncated(k) or slow_first(k) replaced by it."""
+    path = os.path.join(dump, "grad_window.npy")
+    if not os.path.exists(path):
+        return config
+    grad = config["schedule"]["grad"]
+    kind = grad[:grad.index("(")]
+    out = dict(config)
+    out["schedule"] = dict(config["schedule"],
+                           grad=f"{kind}({int(np.load(path))})")
+    return out
+
+
 def hash32(x):
     """lowbias32 on uint32 values held in int64 numpy arrays."""
     m = 0xFFFFFFFF

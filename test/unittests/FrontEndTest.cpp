@@ -159,6 +159,82 @@ TEST(ModelConfig, TrainTripCount) {
             "description");
 }
 
+TEST(ModelConfig, GradWarmup) {
+  auto with = [](llvm::StringRef schedule, llvm::StringRef warmup) {
+    std::string text = kTinyHRM;
+    text.insert(
+        1, ("\"schedule\": " + schedule + ", \"grad_warmup\": " + warmup + ",")
+               .str());
+    return text;
+  };
+  llvm::Expected<ModelConfig> config =
+      parseModelConfig(with(R"j({"grad": "slow_first(5)"})j",
+                            R"j({"from": 2, "fraction": 0.2})j"),
+                       "m.json");
+  ASSERT_TRUE(static_cast<bool>(config)) << llvm::toString(config.takeError());
+  ASSERT_TRUE(config->gradWarmup.has_value());
+  EXPECT_EQ(config->gradWarmup->from, 2);
+  EXPECT_DOUBLE_EQ(config->gradWarmup->fraction, 0.2);
+
+  EXPECT_EQ(errorOf(with(R"j({"grad": "one_step"})j",
+                         R"j({"from": 1, "fraction": 0.2})j")),
+            "m.json: key 'grad_warmup': warming up the gradient window needs "
+            "schedule.grad = \"truncated(k)\" or \"slow_first(k)\" (k: the "
+            "window it reaches)");
+  EXPECT_EQ(errorOf(with(R"j({"grad": "slow_first(5)"})j",
+                         R"j({"from": 1, "fraction": 0.2})j")),
+            "m.json: key 'grad_warmup.from': must be in [2, 5] (the "
+            "schedule's k), got 1");
+  EXPECT_EQ(errorOf(with(R"j({"grad": "truncated(4)"})j",
+                         R"j({"from": 5, "fraction": 0.2})j")),
+            "m.json: key 'grad_warmup.from': must be in [1, 4] (the "
+            "schedule's k), got 5");
+  EXPECT_EQ(errorOf(with(R"j({"grad": "truncated(4)", "unroll": "full"})j",
+                         R"j({"from": 2, "fraction": 0.2})j")),
+            "m.json: key 'grad_warmup': warming up the gradient window needs "
+            "the loop kept rolled (schedule.unroll = \"rolled\")");
+  EXPECT_EQ(errorOf(with(R"j({"grad": "truncated(4)"})j",
+                         R"j({"from": 2, "fraction": 1.5})j")),
+            "m.json: key 'grad_warmup.fraction': must be at most 1 (the "
+            "whole run), got 1.50");
+  EXPECT_EQ(errorOf(with(R"j({"grad": "truncated(4)"})j", R"j({"from": 2})j")),
+            "m.json: key 'grad_warmup.fraction': is required but missing");
+  EXPECT_EQ(errorOf(with(R"j({"grad": "truncated(4)"})j",
+                         R"j({"from": 2, "fraction": 0.5, "to": 4})j")),
+            "m.json: key 'grad_warmup.to': unknown key for grad_warmup (from, "
+            "fraction)");
+}
+
+TEST(ModelBuilder, WarmedUpGradWindowIsAnEntryInput) {
+  std::string text = kTinyHRM;
+  text.insert(1, R"j("schedule": {"grad": "truncated(6)"},
+                     "grad_warmup": {"from": 2, "fraction": 0.25},)j");
+  llvm::Expected<ModelConfig> config = parseModelConfig(text, "m.json");
+  ASSERT_TRUE(static_cast<bool>(config)) << llvm::toString(config.takeError());
+  mlir::MLIRContext context;
+  mlir::OwningOpRef<mlir::ModuleOp> module = buildModel(*config, context);
+  ASSERT_TRUE(module);
+  int loops = 0;
+  module->walk([&](HierLoopOp loop) {
+    ++loops;
+    EXPECT_TRUE(loop.getWindow());
+  });
+  EXPECT_EQ(loops, 1);
+  module->walk([&](mlir::func::FuncOp fn) {
+    if (fn.getSymName() != "logits" && fn.getSymName() != "loss")
+      return;
+    unsigned last = fn.getNumArguments() - 1;
+    EXPECT_EQ(fn.getArgAttrOfType<mlir::StringAttr>(last, "hrm.name"),
+              mlir::StringAttr::get(&context, "grad_window"));
+    auto window =
+        fn.getArgAttrOfType<mlir::DictionaryAttr>(last, "hrm.grad_window");
+    ASSERT_TRUE(window);
+    EXPECT_EQ(window.getAs<mlir::IntegerAttr>("default").getInt(), 6);
+    EXPECT_EQ(window.getAs<mlir::IntegerAttr>("min").getInt(), 2);
+    EXPECT_EQ(window.getAs<mlir::IntegerAttr>("max").getInt(), 6);
+  });
+}
+
 TEST(ModelBuilder, SampledTripCountIsAnEntryInput) {
   llvm::Expected<ModelConfig> config = parseModelConfig(
       R"j({"architecture": "looped", "n_layers": 1, "loops": 6,

@@ -185,15 +185,22 @@ TEST(Manifest, NoiseDrawInput) {
   EXPECT_EQ(vector->findEntry("logits")->noiseDrawInput(), std::nullopt);
 }
 
-TEST(Manifest, TripCountInput) {
+/// kManifest with a control input `name` after the logits entry's tokens,
+/// carrying `fields` under its own name.
+llvm::Expected<Manifest> withControl(llvm::StringRef name,
+                                     llvm::StringRef fields) {
   std::string input = R"("name": "input0", "dtype": "I32", "shape": [2, 4]})";
-  auto withTrip = [&](llvm::StringRef trip) {
-    std::string text = kManifest;
-    text.replace(text.find(input), input.size(),
-                 input + R"(, {"name": "trip_count", "dtype": "I32", )" +
-                     R"("shape": [], "host": true, "trip_count": )" +
-                     trip.str() + "}");
-    return Manifest::parse(text, "test");
+  std::string text = kManifest;
+  text.replace(text.find(input), input.size(),
+               input + R"(, {"name": ")" + name.str() +
+                   R"(", "dtype": "I32", "shape": [], "host": true, ")" +
+                   name.str() + R"(": )" + fields.str() + "}");
+  return Manifest::parse(text, "test");
+}
+
+TEST(Manifest, TripCountInput) {
+  auto withTrip = [](llvm::StringRef trip) {
+    return withControl("trip_count", trip);
   };
   auto m = withTrip(R"({"default": 8, "distribution": "lognormal_poisson", )"
                     R"("mean": 8.0, "sigma": 0.5, "min": 1, "max": 16})");
@@ -249,6 +256,43 @@ std::vector<int32_t> samples(const TripCountSpec &spec, uint64_t seed,
     out.push_back(r);
   }
   return out;
+}
+
+TEST(GradWindow, WarmsUpAsHRMText) {
+  // HRM-Text: bp_min + int(min(1, step / (total * ratio)) * (max - min)).
+  GradWindowSpec spec;
+  spec.min = 2;
+  spec.max = 5;
+  spec.warmupFraction = 0.2;
+  std::vector<int32_t> got;
+  for (int64_t done = 0; done < 12; ++done)
+    got.push_back(spec.at(done, 50)); // warms up over 10 steps
+  EXPECT_EQ(got, (std::vector<int32_t>{2, 2, 2, 2, 3, 3, 3, 4, 4, 4, 5, 5}));
+  EXPECT_EQ(spec.at(49, 50), 5);
+}
+
+TEST(Manifest, GradWindowInput) {
+  auto withWindow = [](llvm::StringRef window) {
+    return withControl("grad_window", window);
+  };
+  auto m = withWindow(
+      R"({"default": 5, "min": 2, "max": 5, "warmup_fraction": 0.2})");
+  ASSERT_TRUE(static_cast<bool>(m)) << errorOf(m.takeError());
+  const EntrySpec *logits = m->findEntry("logits");
+  EXPECT_EQ(logits->gradWindowInput(), 1u);
+  EXPECT_EQ(logits->numDataInputs(), 1u);
+  ASSERT_TRUE(logits->gradWindow.has_value());
+  EXPECT_EQ(logits->gradWindow->defaultWindow, 5);
+  EXPECT_EQ(logits->gradWindow->min, 2);
+  for (llvm::StringRef bad :
+       {R"({"default": 5, "min": 2, "max": 5})",
+        R"({"default": 6, "min": 2, "max": 5, "warmup_fraction": 0.2})",
+        R"({"default": 5, "min": 0, "max": 5, "warmup_fraction": 0.2})",
+        R"({"default": 5, "min": 2, "max": 5, "warmup_fraction": 0})"}) {
+    auto e = withWindow(bad);
+    ASSERT_FALSE(static_cast<bool>(e)) << bad.str();
+    EXPECT_NE(errorOf(e.takeError()).find("grad_window"), std::string::npos);
+  }
 }
 
 TEST(TripCount, SamplesDependOnlyOnSeedAndStep) {

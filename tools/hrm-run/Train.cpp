@@ -207,7 +207,8 @@ static Error dumpStep(Model &model, int64_t step) {
       return e;
   for (auto [name, input] :
        {std::pair{"noise_draw.npy", entry->noiseDrawInput()},
-        std::pair{"trip_count.npy", entry->tripCountInput()}})
+        std::pair{"trip_count.npy", entry->tripCountInput()},
+        std::pair{"grad_window.npy", entry->gradWindowInput()}})
     if (input)
       if (Error e = hrmrt::writeNpy(path(name), hrmrt::DType::I32, {},
                                     model.readInput("loss_grad", *input)))
@@ -485,6 +486,9 @@ int runTrain() {
 
   const std::optional<hrmrt::TripCountSpec> &tripCount =
       manifest.findEntry(trainEntry)->tripCount;
+  const std::optional<hrmrt::GradWindowSpec> &gradWindow =
+      manifest.findEntry(trainEntry)->gradWindow;
+  int32_t lastWindow = 0;
   bool tty = sys::Process::StandardErrIsDisplayed();
   int64_t lineEvery = std::max<int64_t>(1, steps / 20);
   auto began = std::chrono::steady_clock::now();
@@ -507,6 +511,14 @@ int runTrain() {
     if (tripCount) {
       trip = tripCount->sample(seed, step + 1);
       model.setTripCount(trainEntry, trip);
+    }
+    // And the gradient window, where training warms it up (HRM-Text).
+    if (gradWindow) {
+      int32_t k = gradWindow->at(step, steps);
+      model.setGradWindow(trainEntry, k);
+      if (k != lastWindow)
+        errs() << formatv("step {0}: gradient window k = {1}\n", step + 1, k);
+      lastWindow = k;
     }
     double rate = hrmrt::learningRate(config, optimizer.steps());
     if (compiled) {

@@ -139,6 +139,11 @@ static cl::opt<int32_t> tripCount(
              "count (default: the description's)"),
     cl::init(0), cl::sub(evalCmd), cl::sub(generateCmd), cl::sub(benchCmd),
     cl::sub(memoryCmd));
+static cl::opt<int32_t> gradWindow(
+    "grad-window",
+    cl::desc("Gradient window k of an HRM whose training warms it up "
+             "(grad_warmup; default: the schedule's k)"),
+    cl::init(0), cl::sub(evalCmd), cl::sub(benchCmd), cl::sub(memoryCmd));
 static cl::opt<std::string> prompt("prompt", cl::desc("Prompt text"),
                                    cl::init(""), cl::sub(generateCmd));
 static cl::opt<int64_t> maxNew("max-new-tokens",
@@ -172,6 +177,28 @@ static Error applyTripCount(Model &model) {
     return createStringError(
         "--trip-count: model " + model.manifest().model +
         " runs a fixed count (its description has no train_trip_count)");
+  return Error::success();
+}
+
+/// Sets --grad-window on every entry that takes one.
+static Error applyGradWindow(Model &model) {
+  if (gradWindow.getNumOccurrences() == 0)
+    return Error::success();
+  const hrmrt::GradWindowSpec *spec = nullptr;
+  for (const hrmrt::EntrySpec &e : model.manifest().entries)
+    if (e.gradWindow)
+      spec = &*e.gradWindow;
+  if (!spec)
+    return createStringError(
+        "--grad-window: model " + model.manifest().model +
+        " has a fixed gradient window (its description has no grad_warmup)");
+  if (gradWindow < spec->min || gradWindow > spec->max)
+    return createStringError(
+        formatv("--grad-window must be in [{0}, {1}] (grad_warmup.from and the "
+                "schedule's k), got {2}",
+                spec->min, spec->max, gradWindow.getValue()));
+  for (const hrmrt::EntrySpec &e : model.manifest().entries)
+    model.setGradWindow(e.name, gradWindow);
   return Error::success();
 }
 
@@ -268,6 +295,8 @@ static int runEval() {
   int64_t vocab = (*logits)->outputs[0].shape[2];
   for (StringRef entry : {"loss", "logits", "loss_grad"})
     model.setNoiseDraw(entry, noiseDraw);
+  if (Error e = applyGradWindow(model))
+    return fail(std::move(e));
   if (Error e = applyTripCount(model))
     return fail(std::move(e));
   Expected<std::unique_ptr<hrmrt::Tokenizer>> tokenizer = loadTokenizer(vocab);
@@ -336,6 +365,11 @@ static int runEval() {
         if (Error e = hrmrt::writeNpy(path("trip_count.npy"), hrmrt::DType::I32,
                                       {}, model.readInput("loss", *trip)))
           return fail(std::move(e));
+      if (std::optional<size_t> window = loss->gradWindowInput())
+        if (Error e =
+                hrmrt::writeNpy(path("grad_window.npy"), hrmrt::DType::I32, {},
+                                model.readInput("loss", *window)))
+          return fail(std::move(e));
       // A training artifact also dumps the loss and every gradient.
       if (const hrmrt::EntrySpec *grad = model.manifest().findEntry("loss_grad")) {
         std::memcpy(model.input("loss_grad", 0), in, b * s * sizeof(int32_t));
@@ -389,15 +423,17 @@ static int32_t sampleToken(const float *row, int64_t vocab,
 static int generateCached(Model &model, const hrmrt::EntrySpec &decode,
                           const hrmrt::Tokenizer &tokenizer,
                           std::vector<int32_t> context) {
-  // The inputs by role; a noise_draw input stays 0, and the loop runs its
-  // nominal count whatever trip_count says.
+  // The inputs by role; a noise_draw input stays 0, the loop runs its
+  // nominal count whatever trip_count says, and the gradient window
+  // changes nothing in a forward pass.
   if (tripCount.getNumOccurrences() && decode.tripCountInput())
     return fail("--trip-count: the KV-cached 'decode' entry runs the "
                 "description's count; compile without --decode to generate "
                 "with another");
   std::vector<size_t> in;
   for (size_t i = 0; i < decode.inputs.size(); ++i)
-    if (i != decode.noiseDrawInput() && i != decode.tripCountInput())
+    if (i != decode.noiseDrawInput() && i != decode.tripCountInput() &&
+        i != decode.gradWindowInput())
       in.push_back(i);
   if (in.size() != 4 || decode.outputs.size() != 1 ||
       !decode.inputs[in[1]].inout || !decode.inputs[in[2]].inout)
@@ -503,6 +539,8 @@ static int runBench() {
   Expected<const hrmrt::EntrySpec *> entry = logitsEntry(model);
   if (!entry)
     return fail(entry.takeError());
+  if (Error e = applyGradWindow(model))
+    return fail(std::move(e));
   if (Error e = applyTripCount(model))
     return fail(std::move(e));
   auto *in = static_cast<int32_t *>(model.input("logits", 0));
@@ -543,6 +581,8 @@ static int runMemory() {
   if (!loaded)
     return fail(loaded.takeError());
   Model &model = **loaded;
+  if (Error e = applyGradWindow(model))
+    return fail(std::move(e));
   if (Error e = applyTripCount(model))
     return fail(std::move(e));
   const hrmrt::Manifest &m = model.manifest();

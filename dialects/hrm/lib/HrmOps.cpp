@@ -407,6 +407,16 @@ LogicalResult HierLoopOp::verify() {
       getSchedule().getUnroll() == UnrollKind::factor)
     return emitOpError() << "grad = slow_first(k) needs unroll = rolled or "
                             "full, not factor(k)";
+  if (getWindow()) {
+    // The stacks are sized by k; unrolling needs the window's start.
+    GradKind grad = getSchedule().getGrad();
+    if (grad != GradKind::truncated && grad != GradKind::slow_first)
+      return emitOpError() << "a run-time gradient window needs grad = "
+                              "truncated(k) or slow_first(k) to bound it";
+    if (getSchedule().getUnroll() != UnrollKind::rolled)
+      return emitOpError() << "a run-time gradient window needs unroll = "
+                              "rolled";
+  }
   return success();
 }
 

@@ -50,6 +50,14 @@ struct TripCountSampling {
   int64_t min = 1, max = 0; // every sample is clamped to [min, max]
 };
 
+/// HRM-Text's warm-up of the gradient window (`grad_warmup`): training
+/// step s of S uses k(s) = from + floor(min(1, s / (fraction * S)) *
+/// (k - from)), k that of the schedule's truncated(k) or slow_first(k).
+struct GradWarmup {
+  int64_t from = 0;
+  double fraction = 0.0;
+};
+
 struct ModelConfig {
   std::string name = "model";
   Architecture architecture = Architecture::HRM;
@@ -83,6 +91,7 @@ struct ModelConfig {
   // looped, fully_looped, recurrent_depth: a trip count sampled per
   // training step (the loop's count becomes an entry input)
   std::optional<TripCountSampling> trainTripCount;
+  std::optional<GradWarmup> gradWarmup; // hrm
 
   LoopSchedule schedule;
 

@@ -2,6 +2,7 @@
 #ifndef HRMRT_MANIFEST_H
 #define HRMRT_MANIFEST_H
 
+#include "hrmrt/GradWindow.h"
 #include "hrmrt/Tensor.h"
 #include "hrmrt/TripCount.h"
 
@@ -31,6 +32,8 @@ struct EntrySpec {
   /// How training samples its `trip_count` input, and what evaluation
   /// runs, when it has one.
   std::optional<TripCountSpec> tripCount;
+  /// How training warms its `grad_window` input up, when it has one.
+  std::optional<GradWindowSpec> gradWindow;
 
   /// Control inputs: I32 scalars the compiled host code reads, which the
   /// runtime sets rather than the data.
@@ -45,10 +48,15 @@ struct EntrySpec {
   std::optional<size_t> tripCountInput() const {
     return controlInput("trip_count");
   }
+  /// The input of an HRM whose gradient window training warms up
+  /// (Model::load sets it to gradWindow->defaultWindow).
+  std::optional<size_t> gradWindowInput() const {
+    return controlInput("grad_window");
+  }
   /// Its inputs other than the control inputs.
   size_t numDataInputs() const {
     return inputs.size() - (noiseDrawInput() ? 1 : 0) -
-           (tripCountInput() ? 1 : 0);
+           (tripCountInput() ? 1 : 0) - (gradWindowInput() ? 1 : 0);
   }
 };
 

@@ -98,6 +98,10 @@ public:
   /// tripCountInput), if it has one; says whether it had. A fresh model
   /// runs the description's count (TripCountSpec::defaultCount).
   bool setTripCount(llvm::StringRef entry, int32_t count);
+  /// Writes `window` into `entry`'s grad_window input (EntrySpec::
+  /// gradWindowInput), if it has one; says whether it had. A fresh model
+  /// runs the schedule's k (GradWindowSpec::defaultWindow).
+  bool setGradWindow(llvm::StringRef entry, int32_t window);
 
   /// Runs an entry point on its input buffers, filling its output buffers.
   llvm::Error run(llvm::StringRef entry);

@@ -511,13 +511,26 @@ def Hrm_HierLoopOp : Hrm_Op<"hier_loop", [
         hrm.yield %s1 : tensor<?x?x64xf32>
       }
     ```
+
+    With `window %k`, the gradient schedule's k (of `truncated(k)` or
+    `slow_first(k)`) is the bound and `%k` the window used, a number known
+    only at run time (HRM-Text warms it up over training). It is clamped
+    to [1, k] for truncated and [2, k] for slow_first; the loop stays
+    rolled, and the forward pass ignores it.
+
+    ```mlir
+    %zf, %zs = hrm.hier_loop N 2 T 3 window %k init(%zf0, %zs0) : ...
+        schedule <unroll = rolled, grad = slow_first(5), memory = keep>
+      fast { ... } slow { ... }
+    ```
   }];
   let arguments = (ins AnyTensor:$fast_init, AnyTensor:$slow_init,
+                       Optional<Index>:$window,
                        I64Attr:$n, I64Attr:$t, Hrm_ScheduleAttr:$schedule);
   let results = (outs AnyTensor:$fast_result, AnyTensor:$slow_result);
   let regions = (region SizedRegion<1>:$fast, SizedRegion<1>:$slow);
   let assemblyFormat = [{
-    `N` $n `T` $t `init` `(` $fast_init `,` $slow_init `)` `:` type($fast_init) `,` type($slow_init)
+    `N` $n `T` $t (`window` $window^)? `init` `(` $fast_init `,` $slow_init `)` `:` type($fast_init) `,` type($slow_init)
     `schedule` $schedule attr-dict-with-keyword `fast` $fast `slow` $slow
   }];
   let hasVerifier = 1;
