@@ -186,8 +186,8 @@ Cost CostModel::op(Operation *o, bool grad,
       Cost c;
       for (int64_t cycle = 0; cycle < n; ++cycle) {
         for (int64_t j = 0; j < t; ++j)
-          c.add(fast[cycle * t + j >= n * t - split.fast]);
-        c.add(slow[cycle >= n - split.slow]);
+          c.add(fast[split.hasGradient(false, cycle * t + j, n, t)]);
+        c.add(slow[split.hasGradient(true, cycle, n, t)]);
       }
       return c;
     }

@@ -77,7 +77,7 @@ SmallVector<Value> unrollSlowFirst(OpBuilder &b, HierLoopOp loop,
     for (int64_t j = 0; j <= t; ++j) {
       bool slow = j == t;
       int64_t index = slow ? cycle : cycle * t + j;
-      bool grad = slow ? index >= n - split.slow : index >= n * t - split.fast;
+      bool grad = split.hasGradient(slow, index, n, t);
       Value &state = states[slow];
       state = cloneStep(b, slow ? loop.getSlow() : loop.getFast(),
                         indexConstant(b, loc, index), states,

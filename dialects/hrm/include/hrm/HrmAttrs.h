@@ -30,6 +30,11 @@ int64_t gradientApplications(GradKind grad, int64_t gradSteps, int64_t total,
 /// applications: slow ones first, at least one fast one.
 struct SlowFirstSplit {
   int64_t fast, slow;
+  /// Whether the `index`th slow (or fast) application of a loop of n slow
+  /// and n*t fast ones carries gradient.
+  bool hasGradient(bool isSlow, int64_t index, int64_t n, int64_t t) const {
+    return isSlow ? index >= n - slow : index >= n * t - fast;
+  }
 };
 SlowFirstSplit slowFirstSplit(int64_t k, int64_t n, int64_t t);
 } // namespace mlir::hrm
