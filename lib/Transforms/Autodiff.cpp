@@ -214,6 +214,8 @@ private:
   LogicalResult reverseCall(func::CallOp call);
   LogicalResult reverseLoop(Operation *loop);
   Value gradOrZeros(Value original);
+  /// `grads` where `cond` holds, zeros of their types otherwise.
+  SmallVector<Value> gradientsIf(Value cond, ValueRange grads);
   /// Emits `step(kind)` for application `a`: an scf.if over the two kinds
   /// of a hierarchical loop, or the one kind of a flat loop.
   SmallVector<Value>
@@ -461,15 +463,16 @@ LogicalResult Sweep::forwardLoop(Operation *loop) {
   if (plan.dynamic())
     dynamicWindow(plan, loc, dyn);
   Value total = dyn.total, start = dyn.start;
-  auto startValue = [&] {
-    return plan.dynamic() ? start : indexConst(b, loc, plan.start());
-  };
+  if (!plan.dynamic()) {
+    start = indexConst(b, loc, plan.start());
+    total = indexConst(b, loc, plan.total);
+  }
 
   // Before the window: forward only.
   if (plan.dynamic() || plan.start() > 0) {
     auto pre = scf::ForOp::create(
-        b, loc, indexConst(b, loc, 0), startValue(), indexConst(b, loc, 1),
-        carried, [&](OpBuilder &, Location, Value a, ValueRange state) {
+        b, loc, indexConst(b, loc, 0), start, indexConst(b, loc, 1), carried,
+        [&](OpBuilder &, Location, Value a, ValueRange state) {
           SmallVector<Value> next =
               dispatch(plan, a, carriedTypes, [&](unsigned kind) {
                 return SmallVector<Value>(
@@ -515,10 +518,6 @@ LogicalResult Sweep::forwardLoop(Operation *loop) {
       }
     }
     stackRange.push_back({first, static_cast<unsigned>(inits.size())});
-  }
-  if (!plan.dynamic()) {
-    start = indexConst(b, loc, plan.start());
-    total = indexConst(b, loc, plan.total);
   }
   auto window = scf::ForOp::create(
       b, loc, start, total, indexConst(b, loc, 1), inits,
@@ -587,6 +586,20 @@ void Sweep::accumulate(Value original, Value grad) {
     return;
   Value &slot = grads[original];
   slot = slot ? addTensors(b, grad.getLoc(), slot, grad) : grad;
+}
+
+SmallVector<Value> Sweep::gradientsIf(Value cond, ValueRange grads) {
+  Location loc = cond.getLoc();
+  auto ifOp = scf::IfOp::create(b, loc, grads.getTypes(), cond,
+                                /*withElse=*/true);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(ifOp.thenBlock());
+  scf::YieldOp::create(b, loc, grads);
+  b.setInsertionPointToStart(ifOp.elseBlock());
+  scf::YieldOp::create(b, loc, llvm::map_to_vector(grads, [&](Value g) {
+                         return zerosOf(b, loc, g.getType());
+                       }));
+  return SmallVector<Value>(ifOp.getResults());
 }
 
 Value Sweep::gradOrZeros(Value original) {
@@ -859,42 +872,23 @@ LogicalResult Sweep::reverseLoop(Operation *loop) {
         scf::YieldOp::create(b, loc, next);
       });
   // Before the window the state is detached: its gradient stops here.
+  auto isZero = [&](Value v) {
+    return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, v,
+                                 indexConst(b, loc, 0));
+  };
   if (plan.perKind() && plan.windowInput) {
     // Each state reaches its initial value unless an application of its
     // kind ran before the window.
-    for (unsigned i = 0; i < numCarried; ++i) {
-      Value none = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
-                                         kindIndex(plan, i, stacks.start),
-                                         indexConst(b, loc, 0));
-      Value g = back.getResult(i);
-      auto reaches =
-          scf::IfOp::create(b, loc, g.getType(), none, /*withElse=*/true);
-      OpBuilder::InsertionGuard guard(b);
-      b.setInsertionPointToStart(reaches.thenBlock());
-      scf::YieldOp::create(b, loc, g);
-      b.setInsertionPointToStart(reaches.elseBlock());
-      scf::YieldOp::create(b, loc, zerosOf(b, loc, g.getType()));
-      b.setInsertionPointAfter(reaches);
-      accumulate(loop->getOperand(i), reaches.getResult(0));
-    }
-  } else if (plan.dynamic()) {
-    // Only a count within the window reaches the initial state.
-    Value whole = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
-                                        stacks.start, indexConst(b, loc, 0));
-    auto reaches = scf::IfOp::create(b, loc, loop->getResultTypes(), whole,
-                                     /*withElse=*/true);
-    OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPointToStart(reaches.thenBlock());
-    scf::YieldOp::create(b, loc, back.getResults().take_front(numCarried));
-    b.setInsertionPointToStart(reaches.elseBlock());
-    scf::YieldOp::create(
-        b, loc,
-        llvm::map_to_vector(
-            back.getResults().take_front(numCarried),
-            [&](Value g) { return zerosOf(b, loc, g.getType()); }));
-    b.setInsertionPointAfter(reaches);
     for (unsigned i = 0; i < numCarried; ++i)
-      accumulate(loop->getOperand(i), reaches.getResult(i));
+      accumulate(loop->getOperand(i),
+                 gradientsIf(isZero(kindIndex(plan, i, stacks.start)),
+                             back.getResult(i))[0]);
+  } else if (plan.dynamic()) {
+    // Only a window that starts at 0 reaches the initial state.
+    SmallVector<Value> reaches = gradientsIf(
+        isZero(stacks.start), back.getResults().take_front(numCarried));
+    for (unsigned i = 0; i < numCarried; ++i)
+      accumulate(loop->getOperand(i), reaches[i]);
   } else if (plan.perKind()) {
     // A state reaches its initial value unless an application before the
     // window (which ran without gradient) wrote it; kind i writes state i.
