@@ -4,7 +4,9 @@
 #   scripts/corpus.sh OUT.bin [--tokenizer DIR]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-out=${1:?usage: scripts/corpus.sh OUT.bin [--tokenizer DIR]}
+usage="usage: scripts/corpus.sh OUT.bin [--tokenizer DIR]"
+out=${1:?$usage}
+case $out in -*) echo "$usage" >&2; exit 2 ;; esac
 shift
 bin=${HRMC_BUILD_DIR:-$root/build}/bin
 command -v bible >/dev/null || { echo "corpus: the bible command is missing; run scripts/setup.sh (package bible-kjv)" >&2; exit 1; }

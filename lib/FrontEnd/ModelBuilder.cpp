@@ -18,6 +18,7 @@
 using namespace mlir;
 using namespace mlir::hrm;
 using hrmc::Architecture;
+using hrmc::FastInjection;
 using hrmc::Injection;
 using hrmc::ModelConfig;
 using hrmc::NormPlacement;
@@ -307,13 +308,13 @@ Value ModelBuilder::buildHRM(Value x) {
   OpBuilder::InsertionGuard guard(b);
   Type types[] = {b.getIndexType(), act, act};
   Location locs[] = {loc, loc, loc};
-  // The fast module sees the slow state plus the input; the slow module
-  // sees the fast state.
+  // The fast module sees the slow state plus the input (or the slow state
+  // alone); the slow module sees the fast state.
   Block *fastBody = b.createBlock(&loop.getFast(), {}, types, locs);
   Value f = fastBody->getArgument(1), s = fastBody->getArgument(2);
-  Value newFast =
-      injected ? apply(fast, {f, AddOp::create(b, loc, act, s, x)})
-               : apply(fast, {f});
+  if (injected && c.fastInjection == FastInjection::SlowAndInput)
+    s = AddOp::create(b, loc, act, s, x);
+  Value newFast = injected ? apply(fast, {f, s}) : apply(fast, {f});
   YieldOp::create(b, loc, newFast);
   Block *slowBody = b.createBlock(&loop.getSlow(), {}, types, locs);
   f = slowBody->getArgument(1);

@@ -328,6 +328,9 @@ llvm::Expected<ModelConfig> hrmc::parseModelConfig(llvm::StringRef text,
                         {{"add", Injection::Add},
                          {"concat_linear", Injection::ConcatLinear},
                          {"none", Injection::None}});
+    r.choice<FastInjection>("fast_injection", c.fastInjection,
+                            {{"slow+input", FastInjection::SlowAndInput},
+                             {"slow", FastInjection::Slow}});
     r.choice<StateInit>("fast_init", c.fastInit,
                         {{"zeros", StateInit::Zeros},
                          {"fixed", StateInit::Fixed},
@@ -394,6 +397,10 @@ llvm::Expected<ModelConfig> hrmc::parseModelConfig(llvm::StringRef text,
   if (c.mask == MaskKind::prefix && c.prefixLen > c.maxSeqLen)
     r.fail("prefix_len", llvm::formatv("{0} exceeds max_seq_len = {1}",
                                        c.prefixLen, c.maxSeqLen));
+  if (c.injection == Injection::None &&
+      c.fastInjection != FastInjection::SlowAndInput)
+    r.fail("fast_injection", "chooses what injection adds or concatenates; "
+                             "injection = \"none\" injects nothing");
   if (c.hasLoop()) {
     bool hrm = c.architecture == Architecture::HRM;
     const LoopSchedule &s = c.schedule;

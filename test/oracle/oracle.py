@@ -37,7 +37,8 @@ DEFAULTS = {
     "mlp": "swiglu", "norm": "pre", "final_norm": True, "norm_weight": False,
     "norm_eps": 1e-5, "attention_mask": "causal", "prefix_len": 0,
     "rope": True, "rope_theta": 10000.0, "embed_scale": True,
-    "tie_embeddings": False, "injection": "add", "fast_init": "zeros",
+    "tie_embeddings": False, "injection": "add",
+    "fast_injection": "slow+input", "fast_init": "zeros",
     "slow_init": "embedding", "n_layers": 1, "step_embedding": True,
     "state_init": "noise", "state_std": 1.0, "state_seed": 0,
 }
@@ -287,8 +288,10 @@ class Model:
         zf = self.initial(c["fast_init"], "fast.init", x)
         zs = self.initial(c["slow_init"], "slow.init", x)
         self._window(c["N"] * c["T"] + c["N"], 2)
+        with_input = c["fast_injection"] == "slow+input"
         fast = lambda zf, zs: self.stack(
-            "fast", c["fast_layers"], zf, zs + x if injected else None,
+            "fast", c["fast_layers"], zf,
+            (zs + x if with_input else zs) if injected else None,
             c["final_norm"])
         slow = lambda zs, zf: self.stack(
             "slow", c["slow_layers"], zs, zf if injected else None,

@@ -205,6 +205,32 @@ TEST(ModelConfig, GradWarmup) {
             "fraction)");
 }
 
+TEST(ModelConfig, FastInjection) {
+  auto with = [](llvm::StringRef keys) {
+    std::string text = kTinyHRM;
+    text.insert(1, keys.str() + ",");
+    return text;
+  };
+  llvm::Expected<ModelConfig> config = parseModelConfig(kTinyHRM, "m.json");
+  ASSERT_TRUE(static_cast<bool>(config)) << llvm::toString(config.takeError());
+  EXPECT_EQ(config->fastInjection, FastInjection::SlowAndInput);
+  config = parseModelConfig(with(R"j("fast_injection": "slow")j"), "m.json");
+  ASSERT_TRUE(static_cast<bool>(config)) << llvm::toString(config.takeError());
+  EXPECT_EQ(config->fastInjection, FastInjection::Slow);
+
+  EXPECT_EQ(errorOf(with(R"j("fast_injection": "input")j")),
+            "m.json: key 'fast_injection': unknown value \"input\", expected "
+            "one of: slow+input, slow");
+  EXPECT_EQ(errorOf(with(R"j("fast_injection": "slow", "injection": "none")j")),
+            "m.json: key 'fast_injection': chooses what injection adds or "
+            "concatenates; injection = \"none\" injects nothing");
+  EXPECT_EQ(errorOf(R"({"name": "u", "architecture": "universal",
+      "vocab_size": 16, "d_model": 8, "n_heads": 2, "max_seq_len": 4,
+      "steps": 2, "fast_injection": "slow"})"),
+            "m.json: key 'fast_injection': unknown key for a 'universal' "
+            "description");
+}
+
 TEST(ModelBuilder, WarmedUpGradWindowIsAnEntryInput) {
   std::string text = kTinyHRM;
   text.insert(1, R"j("schedule": {"grad": "truncated(6)"},

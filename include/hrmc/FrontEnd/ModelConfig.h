@@ -27,6 +27,10 @@ enum class Architecture {
 enum class NormPlacement { Pre, Post, Sandwich };
 /// How a module mixes its injection into its state at entry.
 enum class Injection { Add, ConcatLinear, None };
+/// What the fast module of an hrm model is injected with: the slow state
+/// plus the input embedding (HRM's `zH + x`), or the slow state alone
+/// (HRM-Text, whose slow state starts as the embedding).
+enum class FastInjection { SlowAndInput, Slow };
 enum class StateInit { Zeros, Fixed, Embedding, Noise };
 
 struct LoopSchedule {
@@ -79,6 +83,7 @@ struct ModelConfig {
   // hrm
   int64_t fastLayers = 0, slowLayers = 0, n = 0, t = 0;
   Injection injection = Injection::Add;
+  FastInjection fastInjection = FastInjection::SlowAndInput;
   StateInit fastInit = StateInit::Zeros, slowInit = StateInit::Embedding;
   // transformer, universal, looped, fully_looped
   int64_t layers = 0, steps = 0;
