@@ -300,9 +300,9 @@ FailureOr<ModelStats> hrmc::computeModelStats(ModelOp model, int64_t seqLen,
     if (auto loop = dyn_cast<LoopOp>(op); loop && loop.getCount())
       os << " (trip count set at run time; counted at its nominal "
          << loop.getSteps() << ")";
-    if (auto loop = dyn_cast<HierLoopOp>(op); loop && loop.getWindow())
+    if (runTimeGradWindow(op))
       os << " (gradient window set at run time; counted at its bound "
-         << loop.getSchedule().getGradSteps() << ")";
+         << schedule.getGradSteps() << ")";
     schedules.push_back(text);
   });
   stats.schedule = schedules.empty() ? "none (no loop)"

@@ -109,7 +109,8 @@ private:
   Value tripCount;
   /// How training samples the trip count, for the manifest.
   DictionaryAttr tripCountAttr();
-  /// The entry's `grad_window` as an index (HRM under a warm-up).
+  /// The entry's `grad_window` as an index (a loop whose window training
+  /// warms up).
   Value gradWindow;
   /// How training warms the gradient window up, for the manifest.
   DictionaryAttr gradWindowAttr();
@@ -284,8 +285,9 @@ ModuleDefOp ModelBuilder::defineStack(StringRef name, int64_t layers,
 ValueRange ModelBuilder::flatLoop(
     ValueRange inits,
     llvm::function_ref<SmallVector<Value>(Value, ValueRange)> step) {
-  auto loop = LoopOp::create(b, loc, inits.getTypes(), inits, tripCount,
-                             b.getI64IntegerAttr(c.steps), schedule());
+  auto loop =
+      LoopOp::create(b, loc, inits.getTypes(), inits, tripCount, gradWindow,
+                     b.getI64IntegerAttr(c.steps), schedule());
   OpBuilder::InsertionGuard guard(b);
   SmallVector<Type> argTypes{b.getIndexType()};
   llvm::append_range(argTypes, inits.getTypes());
@@ -419,7 +421,7 @@ OwningOpRef<ModuleOp> ModelBuilder::build() {
   // Control inputs follow the data: which sample a noise state draws (the
   // trainer sets it per step, so each step sees fresh noise) and the trip
   // count of a loop whose count training samples, and the gradient window
-  // of an HRM whose window training warms up. All are I32 scalars the host
+  // of a loop whose window training warms up. All are I32 scalars the host
   // code reads.
   SmallVector<std::pair<StringRef, DictionaryAttr>> controls;
   if (c.architecture == Architecture::RecurrentDepth &&

@@ -376,7 +376,7 @@ llvm::Expected<ModelConfig> hrmc::parseModelConfig(llvm::StringRef text,
       c.architecture == Architecture::RecurrentDepth)
     if (const json::Object *trip = r.nestedObject("train_trip_count"))
       readTripCount(*trip, c.trainTripCount.emplace(), error, source);
-  if (c.architecture == Architecture::HRM)
+  if (c.hasLoop())
     if (const json::Object *warmup = r.nestedObject("grad_warmup"))
       readGradWarmup(*warmup, c.gradWarmup.emplace(), error, source);
   r.rejectUnknown(("a '" + stringifyArchitecture(c.architecture) +

@@ -124,9 +124,9 @@ struct LoopPlan {
   /// A flat loop's run-time trip count (in the original function), which
   /// then replaces `total`; `window` bounds its window.
   Value count;
-  /// A hierarchical loop's run-time gradient window (in the original
-  /// function), clamped to [least, bound]; kindWindow and window are then
-  /// those of `bound`, which size the stacks.
+  /// A run-time gradient window (in the original function), clamped to
+  /// [least, bound]; kindWindow and window are then those of `bound`, which
+  /// size the stacks.
   Value windowInput;
   int64_t least = 1, bound = 0;
   MemoryPolicy memory = MemoryPolicy::keep;
@@ -395,18 +395,20 @@ Sweep::ifGradient(const LoopPlan &plan, unsigned kind, Value a, TypeRange types,
 
 void Sweep::dynamicWindow(const LoopPlan &plan, Location loc, Saved &dyn) {
   auto c = [&](int64_t v) { return indexConst(b, loc, v); };
-  if (plan.count) {
-    dyn.total = primal.lookup(plan.count);
-    Value from = arith::SubIOp::create(b, loc, dyn.total, c(plan.window));
-    dyn.start = arith::MaxSIOp::create(b, loc, from, c(0));
-    return;
+  dyn.total = plan.count ? primal.lookup(plan.count) : c(plan.total);
+  Value k;
+  if (plan.windowInput) {
+    k = arith::MaxSIOp::create(b, loc, primal.lookup(plan.windowInput),
+                               c(plan.least));
+    k = arith::MinSIOp::create(b, loc, k, c(plan.bound));
+  } else {
+    k = c(plan.window);
   }
-  dyn.total = c(plan.total);
-  Value k = primal.lookup(plan.windowInput);
-  k = arith::MaxSIOp::create(b, loc, k, c(plan.least));
-  k = arith::MinSIOp::create(b, loc, k, c(plan.bound));
   if (!plan.perKind()) {
-    dyn.start = arith::SubIOp::create(b, loc, dyn.total, k);
+    // With a run-time count the window is its last k applications, or all
+    // of them when there are fewer.
+    Value from = arith::SubIOp::create(b, loc, dyn.total, k);
+    dyn.start = plan.count ? arith::MaxSIOp::create(b, loc, from, c(0)) : from;
     return;
   }
   // slow_first: min(N, k - 1) slow applications, the rest fast.
@@ -1085,6 +1087,8 @@ LogicalResult Autodiff::outlineLoop(Operation *loop, StringRef prefix,
     schedule = flat.getSchedule();
     plan.window = schedule.gradientApplications(plan.total, 1);
     plan.count = flat.getCount();
+    if ((plan.windowInput = flat.getWindow()))
+      plan.bound = schedule.getGradSteps();
   }
   plan.memory = schedule.getMemory();
   llvm::SetVector<Value> captured;

@@ -144,6 +144,7 @@ LoopOp rebuildAsLoop(
   auto rolled = ScheduleAttr::get(b.getContext(), UnrollKind::rolled, 0, grad,
                                   gradSteps, schedule.getMemory());
   auto loop = LoopOp::create(b, loc, inits.getTypes(), inits, /*count=*/Value(),
+                             /*window=*/Value(),
                              b.getI64IntegerAttr(iterations), rolled);
   OpBuilder::InsertionGuard guard(b);
   SmallVector<Type> argTypes{b.getIndexType()};
@@ -294,9 +295,9 @@ struct HrmUnrollPass : public mlir::hrm::impl::HrmUnrollBase<HrmUnrollPass> {
     if (auto loop = dyn_cast<LoopOp>(op); loop && loop.getCount())
       return loop.emitError("hrm-unroll: cannot unroll a loop whose trip "
                             "count is known only at run time");
-    if (auto loop = dyn_cast<HierLoopOp>(op); loop && loop.getWindow())
-      return loop.emitError("hrm-unroll: cannot unroll a loop whose "
-                            "gradient window is known only at run time");
+    if (runTimeGradWindow(op))
+      return op->emitError("hrm-unroll: cannot unroll a loop whose "
+                           "gradient window is known only at run time");
     if (kind == UnrollKind::full) {
       if (auto loop = dyn_cast<HierLoopOp>(op))
         unrollFully(loop);

@@ -399,3 +399,42 @@ func.func @f(%x: !act, %k: index) {
     }
   return
 }
+
+// -----
+
+!act = tensor<?x?x8xf32>
+func.func @f(%x: !act, %k: index) {
+  // expected-error @+1 {{a run-time gradient window needs grad = truncated(k) to bound it}}
+  %h = hrm.loop steps 4 window %k iter(%x : !act) -> !act
+      schedule <unroll = rolled, grad = full, memory = keep> {
+  ^bb0(%i: index, %a: !act):
+    hrm.yield %a : !act
+  }
+  return
+}
+
+// -----
+
+!act = tensor<?x?x8xf32>
+func.func @f(%x: !act, %k: index) {
+  // expected-error @+1 {{a run-time gradient window needs grad = truncated(k) to bound it}}
+  %h = hrm.loop steps 4 window %k iter(%x : !act) -> !act
+      schedule <unroll = rolled, grad = one_step, memory = keep> {
+  ^bb0(%i: index, %a: !act):
+    hrm.yield %a : !act
+  }
+  return
+}
+
+// -----
+
+!act = tensor<?x?x8xf32>
+func.func @f(%x: !act, %k: index) {
+  // expected-error @+1 {{a run-time gradient window needs unroll = rolled}}
+  %h = hrm.loop steps 4 window %k iter(%x : !act) -> !act
+      schedule <unroll = factor(2), grad = truncated(2), memory = keep> {
+  ^bb0(%i: index, %a: !act):
+    hrm.yield %a : !act
+  }
+  return
+}

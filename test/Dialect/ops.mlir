@@ -148,3 +148,21 @@ func.func @counted(%x: tensor<?x?x8xf32>, %n: index) -> tensor<?x?x8xf32> {
   }
   return %h : tensor<?x?x8xf32>
 }
+
+// A gradient window known at run time, alone and with a run-time count.
+// CHECK-LABEL: func.func @windowed
+func.func @windowed(%x: tensor<?x?x8xf32>, %n: index, %k: index) -> tensor<?x?x8xf32> {
+  // CHECK: hrm.loop steps 6 window %{{.*}} iter(%{{.*}} : tensor<?x?x8xf32>) -> tensor<?x?x8xf32> schedule <unroll = rolled, grad = truncated(4), memory = keep>
+  %h = hrm.loop steps 6 window %k iter(%x : tensor<?x?x8xf32>) -> tensor<?x?x8xf32>
+      schedule <unroll = rolled, grad = truncated(4), memory = keep> {
+  ^bb0(%i: index, %a: tensor<?x?x8xf32>):
+    hrm.yield %a : tensor<?x?x8xf32>
+  }
+  // CHECK: hrm.loop steps 8 count %{{.*}} window %{{.*}} iter(
+  %g = hrm.loop steps 8 count %n window %k iter(%h : tensor<?x?x8xf32>) -> tensor<?x?x8xf32>
+      schedule <unroll = rolled, grad = truncated(4), memory = recompute> {
+  ^bb0(%i: index, %a: tensor<?x?x8xf32>):
+    hrm.yield %a : tensor<?x?x8xf32>
+  }
+  return %g : tensor<?x?x8xf32>
+}

@@ -36,3 +36,16 @@ func.func @windowed(%x: tensor<2x4x8xf32>, %k: index) -> tensor<2x4x8xf32> {
     }
   return %s : tensor<2x4x8xf32>
 }
+
+// -----
+
+// A flat loop's neither.
+func.func @windowed_flat(%x: tensor<2x4x8xf32>, %k: index) -> tensor<2x4x8xf32> {
+  // expected-error @+1 {{hrm-unroll: cannot unroll a loop whose gradient window is known only at run time}}
+  %h = hrm.loop steps 4 window %k iter(%x : tensor<2x4x8xf32>) -> tensor<2x4x8xf32>
+      schedule <unroll = rolled, grad = truncated(3), memory = keep> {
+  ^bb0(%i: index, %a: tensor<2x4x8xf32>):
+    hrm.yield %a : tensor<2x4x8xf32>
+  }
+  return %h : tensor<2x4x8xf32>
+}

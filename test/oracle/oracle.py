@@ -91,7 +91,7 @@ def read_trip_count(dump):
 
 def with_grad_window(config, dump):
     """The config under the gradient window the dumped run used
-    (grad_window.npy, an HRM whose training warms k up): the k of its
+    (grad_window.npy, a model whose training warms k up): the k of its
     truncated(k) or slow_first(k) replaced by it."""
     path = os.path.join(dump, "grad_window.npy")
     if not os.path.exists(path):

@@ -26,6 +26,29 @@ std::string errorOf(llvm::StringRef json) {
   return llvm::toString(config.takeError());
 }
 
+/// The IR of the description `json` (null, and a test failure, if the
+/// description is bad).
+mlir::OwningOpRef<mlir::ModuleOp> importModel(llvm::StringRef json,
+                                              mlir::MLIRContext &context) {
+  llvm::Expected<ModelConfig> config = parseModelConfig(json, "m.json");
+  if (!config) {
+    ADD_FAILURE() << llvm::toString(config.takeError());
+    return nullptr;
+  }
+  return buildModel(*config, context);
+}
+
+/// Calls `check` on each loop of type OpT in `module`; returns how many.
+template <typename OpT>
+int checkLoops(mlir::ModuleOp module, llvm::function_ref<void(OpT)> check) {
+  int loops = 0;
+  module->walk([&](OpT loop) {
+    ++loops;
+    check(loop);
+  });
+  return loops;
+}
+
 TEST(ModelConfig, DefaultsAndRequiredKeys) {
   llvm::Expected<ModelConfig> config = parseModelConfig(kTinyHRM, "m.json");
   ASSERT_TRUE(static_cast<bool>(config)) << llvm::toString(config.takeError());
@@ -235,17 +258,13 @@ TEST(ModelBuilder, WarmedUpGradWindowIsAnEntryInput) {
   std::string text = kTinyHRM;
   text.insert(1, R"j("schedule": {"grad": "truncated(6)"},
                      "grad_warmup": {"from": 2, "fraction": 0.25},)j");
-  llvm::Expected<ModelConfig> config = parseModelConfig(text, "m.json");
-  ASSERT_TRUE(static_cast<bool>(config)) << llvm::toString(config.takeError());
   mlir::MLIRContext context;
-  mlir::OwningOpRef<mlir::ModuleOp> module = buildModel(*config, context);
+  mlir::OwningOpRef<mlir::ModuleOp> module = importModel(text, context);
   ASSERT_TRUE(module);
-  int loops = 0;
-  module->walk([&](HierLoopOp loop) {
-    ++loops;
-    EXPECT_TRUE(loop.getWindow());
-  });
-  EXPECT_EQ(loops, 1);
+  EXPECT_EQ(
+      checkLoops<HierLoopOp>(
+          *module, [](HierLoopOp loop) { EXPECT_TRUE(loop.getWindow()); }),
+      1);
   module->walk([&](mlir::func::FuncOp fn) {
     if (fn.getSymName() != "logits" && fn.getSymName() != "loss")
       return;
@@ -261,25 +280,52 @@ TEST(ModelBuilder, WarmedUpGradWindowIsAnEntryInput) {
   });
 }
 
+TEST(ModelBuilder, FlatLoopsWarmTheirWindowUpToo) {
+  const char *universal = R"j({"name": "u", "architecture": "universal",
+      "vocab_size": 16, "d_model": 8, "n_heads": 2, "max_seq_len": 4,
+      "steps": 4, "schedule": {"grad": "truncated(3)"},
+      "grad_warmup": {"from": 1, "fraction": 0.5}})j";
+  mlir::MLIRContext context;
+  mlir::OwningOpRef<mlir::ModuleOp> module = importModel(universal, context);
+  ASSERT_TRUE(module);
+  EXPECT_EQ(checkLoops<LoopOp>(*module,
+                               [](LoopOp loop) {
+                                 EXPECT_TRUE(loop.getWindow());
+                                 EXPECT_FALSE(loop.getCount());
+                                 EXPECT_EQ(runTimeGradWindow(loop),
+                                           loop.getWindow());
+                               }),
+            1);
+
+  // A flat loop has no slow module to prefer, and a transformer no loop.
+  std::string slowFirst = universal;
+  slowFirst.replace(slowFirst.find("truncated(3)"), 12, "slow_first(3)");
+  EXPECT_EQ(errorOf(slowFirst),
+            "m.json: key 'schedule': grad = slow_first(k) chooses between "
+            "the slow and the fast module of an hrm model; use truncated(k)");
+  EXPECT_EQ(errorOf(R"({"name": "t", "architecture": "transformer",
+      "vocab_size": 16, "d_model": 8, "n_heads": 2, "max_seq_len": 4,
+      "n_layers": 2, "grad_warmup": {"from": 1, "fraction": 0.5}})"),
+            "m.json: key 'grad_warmup': unknown key for a 'transformer' "
+            "description");
+}
+
 TEST(ModelBuilder, SampledTripCountIsAnEntryInput) {
-  llvm::Expected<ModelConfig> config = parseModelConfig(
+  mlir::MLIRContext context;
+  mlir::OwningOpRef<mlir::ModuleOp> module = importModel(
       R"j({"architecture": "looped", "n_layers": 1, "loops": 6,
           "vocab_size": 16, "d_model": 8, "n_heads": 2, "max_seq_len": 4,
           "schedule": {"grad": "one_step"},
           "train_trip_count": {"distribution": "uniform", "min": 2,
                                "max": 9}})j",
-      "m.json");
-  ASSERT_TRUE(static_cast<bool>(config)) << llvm::toString(config.takeError());
-  mlir::MLIRContext context;
-  mlir::OwningOpRef<mlir::ModuleOp> module = buildModel(*config, context);
+      context);
   ASSERT_TRUE(module);
-  int loops = 0;
-  module->walk([&](LoopOp loop) {
-    ++loops;
-    EXPECT_TRUE(loop.getCount());
-    EXPECT_EQ(loop.getSteps(), 6);
-  });
-  EXPECT_EQ(loops, 1);
+  EXPECT_EQ(checkLoops<LoopOp>(*module,
+                               [](LoopOp loop) {
+                                 EXPECT_TRUE(loop.getCount());
+                                 EXPECT_EQ(loop.getSteps(), 6);
+                               }),
+            1);
   for (llvm::StringRef name : {"logits", "loss"}) {
     mlir::func::FuncOp fn;
     module->walk([&](mlir::func::FuncOp f) {

@@ -141,7 +141,7 @@ static cl::opt<int32_t> tripCount(
     cl::sub(memoryCmd));
 static cl::opt<int32_t> gradWindow(
     "grad-window",
-    cl::desc("Gradient window k of an HRM whose training warms it up "
+    cl::desc("Gradient window k of a model whose training warms it up "
              "(grad_warmup; default: the schedule's k)"),
     cl::init(0), cl::sub(evalCmd), cl::sub(benchCmd), cl::sub(memoryCmd));
 static cl::opt<std::string> prompt("prompt", cl::desc("Prompt text"),

@@ -392,6 +392,25 @@ static LogicalResult verifyStepRegion(Operation *op, Region &region,
   return success();
 }
 
+/// A gradient window known only at run time: the stacks are sized by the
+/// schedule's k, and unrolling would need the window's start.
+static LogicalResult verifyRunTimeWindow(Operation *op, Value window,
+                                         ScheduleAttr schedule,
+                                         StringRef bounding) {
+  if (!window)
+    return success();
+  GradKind grad = schedule.getGrad();
+  if (grad != GradKind::truncated &&
+      (grad != GradKind::slow_first || !isa<HierLoopOp>(op)))
+    return op->emitOpError()
+           << "a run-time gradient window needs grad = " << bounding
+           << " to bound it";
+  if (schedule.getUnroll() != UnrollKind::rolled)
+    return op->emitOpError() << "a run-time gradient window needs unroll = "
+                                "rolled";
+  return success();
+}
+
 LogicalResult HierLoopOp::verify() {
   if (getNAttr().getInt() < 1)
     return emitOpError() << "N must be >= 1, got " << getN();
@@ -407,17 +426,8 @@ LogicalResult HierLoopOp::verify() {
       getSchedule().getUnroll() == UnrollKind::factor)
     return emitOpError() << "grad = slow_first(k) needs unroll = rolled or "
                             "full, not factor(k)";
-  if (getWindow()) {
-    // The stacks are sized by k; unrolling needs the window's start.
-    GradKind grad = getSchedule().getGrad();
-    if (grad != GradKind::truncated && grad != GradKind::slow_first)
-      return emitOpError() << "a run-time gradient window needs grad = "
-                              "truncated(k) or slow_first(k) to bound it";
-    if (getSchedule().getUnroll() != UnrollKind::rolled)
-      return emitOpError() << "a run-time gradient window needs unroll = "
-                              "rolled";
-  }
-  return success();
+  return verifyRunTimeWindow(*this, getWindow(), getSchedule(),
+                             "truncated(k) or slow_first(k)");
 }
 
 LogicalResult HierLoopOp::verifyRegions() {
@@ -451,11 +461,19 @@ LogicalResult LoopOp::verify() {
       return emitOpError() << "a run-time trip count needs a bounded "
                               "gradient window (truncated(k) or one_step)";
   }
-  return success();
+  return verifyRunTimeWindow(*this, getWindow(), getSchedule(), "truncated(k)");
 }
 
 LogicalResult LoopOp::verifyRegions() {
   return verifyStepRegion(*this, getBody(), "body", getInits().getTypes());
+}
+
+Value mlir::hrm::runTimeGradWindow(Operation *loop) {
+  if (auto hier = dyn_cast<HierLoopOp>(loop))
+    return hier.getWindow();
+  if (auto flat = dyn_cast<LoopOp>(loop))
+    return flat.getWindow();
+  return Value();
 }
 
 #define GET_OP_CLASSES

@@ -1,6 +1,6 @@
 //===- GradWindow.h - a gradient window warmed up over training -*- C++ -*-===//
 //
-// An HRM whose description has `grad_warmup` takes its gradient window (the
+// A model whose description has `grad_warmup` takes its gradient window (the
 // k of truncated(k) or slow_first(k)) as an input (`grad_window`), as
 // HRM-Text trains: k grows from `min` to `max` over the first
 // `warmupFraction` of the run's steps. Evaluation runs `max`.

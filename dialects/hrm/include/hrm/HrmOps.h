@@ -17,4 +17,10 @@
 #define GET_OP_CLASSES
 #include "hrm/HrmOps.h.inc"
 
+namespace mlir::hrm {
+/// The `window` operand of an hrm.loop or hrm.hier_loop (a gradient window
+/// known only at run time), or null.
+Value runTimeGradWindow(Operation *loop);
+} // namespace mlir::hrm
+
 #endif // HRM_HRMOPS_H

@@ -557,6 +557,11 @@ def Hrm_LoopOp : Hrm_Op<"loop", [RecursiveMemoryEffects,
     (`truncated(k)` or `one_step`), so that what the backward stores does
     not grow with the count. A `count` of 0 returns the initial values.
 
+    With `window %k`, the `truncated(k)` schedule's k is the bound and
+    `%k`, clamped to [1, k], the window used, a number known only at run
+    time (a warm-up of the window over training). The loop stays rolled,
+    and the forward pass ignores it.
+
     ```mlir
     %h = hrm.loop steps 12 iter(%x0 : tensor<?x?x64xf32>) -> tensor<?x?x64xf32>
         schedule <unroll = rolled, grad = full, memory = keep> {
@@ -566,14 +571,17 @@ def Hrm_LoopOp : Hrm_Op<"loop", [RecursiveMemoryEffects,
     }
     %s = hrm.loop steps 8 count %r iter(%s0 : tensor<?x?x64xf32>) -> tensor<?x?x64xf32>
         schedule <unroll = rolled, grad = truncated(4), memory = keep> { ... }
+    %u = hrm.loop steps 6 window %k iter(%u0 : tensor<?x?x64xf32>) -> tensor<?x?x64xf32>
+        schedule <unroll = rolled, grad = truncated(4), memory = keep> { ... }
     ```
   }];
   let arguments = (ins Variadic<AnyTensor>:$inits, Optional<Index>:$count,
+                       Optional<Index>:$window,
                        I64Attr:$steps, Hrm_ScheduleAttr:$schedule);
   let results = (outs Variadic<AnyTensor>:$results);
   let regions = (region SizedRegion<1>:$body);
   let assemblyFormat = [{
-    `steps` $steps (`count` $count^)? `iter` `(` $inits `:` type($inits) `)`
+    `steps` $steps (`count` $count^)? (`window` $window^)? `iter` `(` $inits `:` type($inits) `)`
     `->` type($results) `schedule` $schedule attr-dict-with-keyword $body
   }];
   let hasVerifier = 1;
