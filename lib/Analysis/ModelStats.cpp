@@ -313,9 +313,15 @@ FailureOr<ModelStats> hrmc::computeModelStats(ModelOp model, int64_t seqLen,
       CostModel(seqLen, std::nullopt)
           .block(entry.getBody().front(), /*grad=*/false, std::nullopt)
           .fwd;
-  for (auto [grad, steps] : {std::pair{GradKind::full, int64_t(0)},
-                             std::pair{GradKind::truncated, window},
-                             std::pair{GradKind::one_step, int64_t(0)}})
+  SmallVector<std::pair<GradKind, int64_t>> grads{
+      {GradKind::full, 0}, {GradKind::truncated, window}};
+  // HRM-Text's choice of k applications needs a slow module to prefer.
+  bool hier = false;
+  model.walk([&](HierLoopOp) { hier = true; });
+  if (hier && window >= 2)
+    grads.push_back({GradKind::slow_first, window});
+  grads.push_back({GradKind::one_step, 0});
+  for (auto [grad, steps] : grads)
     for (MemoryPolicy memory : {MemoryPolicy::keep, MemoryPolicy::recompute})
       stats.plans.push_back(
           evaluate(entry, seqLen, GradientPlan{grad, steps, memory}));

@@ -53,7 +53,9 @@ static cl::opt<int64_t> statsSeqLen(
 static cl::opt<int64_t> statsBatch("batch", cl::desc("Batch size"),
                                    cl::init(1), cl::sub(statsCmd));
 static cl::opt<int64_t> statsWindow(
-    "window", cl::desc("k of the truncated(k) plan in the table"),
+    "window",
+    cl::desc("k of the truncated(k) and (hrm) slow_first(k) plans in the "
+             "table"),
     cl::init(2), cl::sub(statsCmd));
 static cl::opt<bool> statsJSON("json", cl::desc("Print JSON"),
                                cl::sub(statsCmd));

@@ -52,8 +52,9 @@ struct ModelStats {
 };
 
 /// Computes the counts for `model` at `seqLen` (0: the model's max_seq_len)
-/// under its own schedules and under full, truncated(`window`) and one_step
-/// gradients with each memory policy. Fails with a diagnostic when the
+/// under its own schedules and under full, truncated(`window`), (with a
+/// hierarchical loop) slow_first(`window`) and one_step gradients with each
+/// memory policy. Fails with a diagnostic when the
 /// model has no @loss or @logits entry point.
 mlir::FailureOr<ModelStats> computeModelStats(mlir::hrm::ModelOp model,
                                               int64_t seqLen, int64_t batch,
