@@ -412,10 +412,6 @@ llvm::Expected<ModelConfig> hrmc::parseModelConfig(llvm::StringRef text,
     else if (s.grad == GradKind::slow_first && !hrm)
       r.fail("schedule", "grad = slow_first(k) chooses between the slow and "
                          "the fast module of an hrm model; use truncated(k)");
-    else if (s.grad == GradKind::slow_first && s.unroll == UnrollKind::factor)
-      r.fail("schedule",
-             "grad = slow_first(k) needs unroll = rolled or full, not "
-             "factor(k)");
   }
   if (c.gradWarmup) {
     const LoopSchedule &s = c.schedule;

@@ -220,27 +220,103 @@ Value stepIndex(OpBuilder &b, Location loc, Value iter, int64_t scale,
   return affineIndex(b, loc, iter, scale, offset);
 }
 
+/// Application `j` of iteration `iter + first` of a hierarchical loop
+/// unrolled `cycles` cycles at a time.
+SmallVector<Value> applyHier(HierLoopOp loop, int64_t cycles, OpBuilder &b,
+                             Value iter, int64_t first, int64_t j,
+                             SmallVector<Value> s, MemoryPolicyAttr memory) {
+  Location loc = loop.getLoc();
+  int64_t t = loop.getTAttr().getInt();
+  int64_t c = first * cycles + j / (t + 1), fast = j % (t + 1);
+  if (fast < t) {
+    Value index = stepIndex(b, loc, iter, cycles * t, c * t + fast);
+    s[0] = cloneStep(b, loop.getFast(), index, s, memory)[0];
+  } else {
+    Value index = stepIndex(b, loc, iter, cycles, c);
+    s[1] = cloneStep(b, loop.getSlow(), index, s, memory)[0];
+  }
+  return s;
+}
+
+/// Under slow_first(k) whether an application has gradient follows a
+/// pattern that changes at most four times over the iterations (none, the
+/// iteration the first kind's choice starts in, applications of that kind
+/// only, the iteration the other's starts in, all). Each run of iterations
+/// with one pattern is a loop, or straight-line code when it is one
+/// iteration, in which the applications without gradient have their result
+/// detached; a run without any gradient has the loop's results detached
+/// instead, so that hrm-autodiff stores nothing of it.
+SmallVector<Value> unrollSlowFirstByFactor(HierLoopOp loop, int64_t cycles) {
+  int64_t n = loop.getNAttr().getInt(), t = loop.getTAttr().getInt();
+  int64_t per = cycles * (t + 1), iterations = n / cycles;
+  ScheduleAttr schedule = loop.getSchedule();
+  SlowFirstSplit split = slowFirstSplit(schedule.getGradSteps(), n, t);
+  auto pattern = [&](int64_t iter) {
+    SmallVector<bool> grad;
+    for (int64_t j = 0; j < per; ++j) {
+      int64_t c = iter * cycles + j / (t + 1), fast = j % (t + 1);
+      bool slow = fast == t;
+      grad.push_back(split.hasGradient(slow, slow ? c : c * t + fast, n, t));
+    }
+    return grad;
+  };
+  OpBuilder b(loop);
+  Location loc = loop.getLoc();
+  auto memory = MemoryPolicyAttr::get(b.getContext(), schedule.getMemory());
+  // Application j of iteration `iter + first`, detached without gradient.
+  auto apply = [&](Value iter, int64_t first, int64_t j, SmallVector<Value> s,
+                   bool grad, MemoryPolicyAttr policy) {
+    int64_t kind = j % (t + 1) == t;
+    s = applyHier(loop, cycles, b, iter, first, j, s, grad ? policy : nullptr);
+    if (!grad)
+      s[kind] = DetachOp::create(b, loc, s[kind]);
+    return s;
+  };
+  SmallVector<Value> states{loop.getFastInit(), loop.getSlowInit()};
+  for (int64_t first = 0; first < iterations;) {
+    SmallVector<bool> grad = pattern(first);
+    int64_t end = first + 1;
+    while (end < iterations && pattern(end) == grad)
+      ++end;
+    bool none = llvm::none_of(grad, [](bool g) { return g; });
+    if (end - first == 1) {
+      for (int64_t j = 0; j < per; ++j)
+        states = apply(Value(), first, j, states, grad[j], memory);
+    } else {
+      // Both states are written in every iteration, so detaching a run
+      // without gradient at its end detaches each of its applications.
+      LoopOp run = rebuildAsLoop(
+          b, loc, states, end - first, schedule, GradKind::full, 0,
+          [&](Value iter, SmallVector<Value> s) {
+            for (int64_t j = 0; j < per; ++j)
+              s = apply(iter, first, j, s, none || grad[j], nullptr);
+            return s;
+          });
+      states = SmallVector<Value>(run.getResults());
+      if (none)
+        for (Value &v : states)
+          v = DetachOp::create(b, loc, v);
+    }
+    first = end;
+  }
+  return states;
+}
+
 void unrollByFactor(HierLoopOp loop, int64_t k) {
   int64_t n = loop.getNAttr().getInt(), t = loop.getTAttr().getInt();
   int64_t cycles = k / t; // per iteration of the new loop
   int64_t per = cycles * (t + 1);
   ScheduleAttr schedule = loop.getSchedule();
-  SmallVector<Value> results = unrollByFactor(
-      loop, {loop.getFastInit(), loop.getSlowInit()}, n / cycles, per,
-      schedule.gradientApplications(loop.getNumSteps(), 2), schedule,
-      [&](OpBuilder &b, Value iter, int64_t first, int64_t j,
-          SmallVector<Value> s, MemoryPolicyAttr memory) {
-        Location loc = loop.getLoc();
-        int64_t c = first * cycles + j / (t + 1), fast = j % (t + 1);
-        if (fast < t) {
-          Value index = stepIndex(b, loc, iter, cycles * t, c * t + fast);
-          s[0] = cloneStep(b, loop.getFast(), index, s, memory)[0];
-        } else {
-          Value index = stepIndex(b, loc, iter, cycles, c);
-          s[1] = cloneStep(b, loop.getSlow(), index, s, memory)[0];
-        }
-        return s;
-      });
+  SmallVector<Value> results =
+      schedule.getGrad() == GradKind::slow_first
+          ? unrollSlowFirstByFactor(loop, cycles)
+          : unrollByFactor(
+                loop, {loop.getFastInit(), loop.getSlowInit()}, n / cycles, per,
+                schedule.gradientApplications(loop.getNumSteps(), 2), schedule,
+                [&](OpBuilder &b, Value iter, int64_t first, int64_t j,
+                    SmallVector<Value> s, MemoryPolicyAttr memory) {
+                  return applyHier(loop, cycles, b, iter, first, j, s, memory);
+                });
   loop.replaceAllUsesWith(results);
   loop.erase();
 }

@@ -327,23 +327,6 @@ func.func @f(%x: !act) {
 
 !act = tensor<?x?x8xf32>
 func.func @f(%x: !act) {
-  // expected-error @+1 {{grad = slow_first(k) needs unroll = rolled or full, not factor(k)}}
-  %a, %b = hrm.hier_loop N 2 T 3 init(%x, %x) : !act, !act
-      schedule <unroll = factor(3), grad = slow_first(3), memory = keep>
-    fast {
-    ^bb0(%k: index, %f: !act, %s: !act):
-      hrm.yield %f : !act
-    } slow {
-    ^bb0(%i: index, %f: !act, %s: !act):
-      hrm.yield %s : !act
-    }
-  return
-}
-
-// -----
-
-!act = tensor<?x?x8xf32>
-func.func @f(%x: !act) {
   // expected-error @+1 {{grad = slow_first(k) chooses between a slow and a fast module; a flat loop has one (use truncated(k))}}
   %h = hrm.loop steps 4 iter(%x : !act) -> !act
       schedule <unroll = rolled, grad = slow_first(2), memory = keep> {

@@ -356,3 +356,97 @@ hrm.model @slow_first {
     return %zs : !act
   }
 }
+
+// -----
+
+!act = tensor<?x?x8xf32>
+
+// N=5, T=1 under slow_first(3) unrolled by factor(1): the last two slow
+// applications and the last fast one carry gradient. Iterations 0-2 have
+// none: one loop, its results detached. Iteration 3 (f3 s3) has only s3:
+// straight-line code with f3 detached. Iteration 4 has both.
+// CHECK-LABEL: hrm.model @slow_first_factor
+// ROLLED-LABEL: hrm.model @slow_first_factor
+// ROLLED: hrm.hier_loop N 5 T 1
+hrm.model @slow_first_factor {
+  hrm.module @f(%a: !act, %b: !act) -> !act {
+    %s = hrm.add %a, %b : !act, !act
+    hrm.yield %s : !act
+  }
+  hrm.module @s(%a: !act, %b: !act) -> !act {
+    hrm.yield %b : !act
+  }
+  // CHECK-LABEL: func.func @g
+  func.func @g(%x: !act) -> !act {
+    // CHECK: %[[PRE:.*]]:2 = hrm.loop steps 3 iter(%arg0, %arg0 : {{.*}} schedule <unroll = rolled, grad = full, memory = keep>
+    // CHECK-NOT: hrm.detach
+    // CHECK: hrm.yield
+    // CHECK: %[[PF:.*]] = hrm.detach %[[PRE]]#0
+    // CHECK: %[[PS:.*]] = hrm.detach %[[PRE]]#1
+    // CHECK: %[[F3:.*]] = hrm.apply @f(%[[PF]], %[[PS]]) :
+    // CHECK: %[[D3:.*]] = hrm.detach %[[F3]]
+    // CHECK: %[[S3:.*]] = hrm.apply @s(%[[PS]], %[[D3]]) {memory = #hrm.memory<keep>}
+    // CHECK: %[[F4:.*]] = hrm.apply @f(%[[D3]], %[[S3]]) {memory = #hrm.memory<keep>}
+    // CHECK: %[[S4:.*]] = hrm.apply @s(%[[S3]], %[[F4]]) {memory = #hrm.memory<keep>}
+    // CHECK-NOT: hrm.detach
+    // CHECK: return %[[S4]]
+    %zf, %zs = hrm.hier_loop N 5 T 1 init(%x, %x) : !act, !act
+        schedule <unroll = factor(1), grad = slow_first(3), memory = keep>
+      fast {
+      ^bb0(%k: index, %f: !act, %s: !act):
+        %f1 = hrm.apply @f(%f, %s) : (!act, !act) -> !act
+        hrm.yield %f1 : !act
+      } slow {
+      ^bb0(%i: index, %f: !act, %s: !act):
+        %s1 = hrm.apply @s(%s, %f) : (!act, !act) -> !act
+        hrm.yield %s1 : !act
+      }
+    return %zs : !act
+  }
+}
+
+// -----
+
+!act = tensor<?x?x8xf32>
+
+// N=4, T=1 under slow_first(4): cycle 0 has no gradient, cycles 1 and 2
+// only their slow application (a loop of two iterations whose fast
+// application is detached inside), cycle 3 both.
+// CHECK-LABEL: hrm.model @slow_first_factor_mid
+// ROLLED-LABEL: hrm.model @slow_first_factor_mid
+hrm.model @slow_first_factor_mid {
+  hrm.module @f(%a: !act, %b: !act) -> !act {
+    %s = hrm.add %a, %b : !act, !act
+    hrm.yield %s : !act
+  }
+  hrm.module @s(%a: !act, %b: !act) -> !act {
+    hrm.yield %b : !act
+  }
+  // CHECK-LABEL: func.func @g
+  func.func @g(%x: !act) -> !act {
+    // CHECK: %[[F0:.*]] = hrm.apply @f(%arg0, %arg0) :
+    // CHECK: %[[D0:.*]] = hrm.detach %[[F0]]
+    // CHECK: %[[S0:.*]] = hrm.apply @s(%arg0, %[[D0]]) :
+    // CHECK: %[[E0:.*]] = hrm.detach %[[S0]]
+    // CHECK: %[[MID:.*]]:2 = hrm.loop steps 2 iter(%[[D0]], %[[E0]] : {{.*}} schedule <unroll = rolled, grad = full, memory = keep>
+    // CHECK: ^bb0(%[[I:.*]]: index, %[[A:.*]]: tensor<?x?x8xf32>, %[[B:.*]]: tensor<?x?x8xf32>):
+    // CHECK: %[[FM:.*]] = hrm.apply @f(%[[A]], %[[B]])
+    // CHECK-NEXT: %[[DM:.*]] = hrm.detach %[[FM]]
+    // CHECK: %[[SM:.*]] = hrm.apply @s(%[[B]], %[[DM]])
+    // CHECK-NEXT: hrm.yield %[[DM]], %[[SM]]
+    // CHECK: %[[F3:.*]] = hrm.apply @f(%[[MID]]#0, %[[MID]]#1) {memory = #hrm.memory<keep>}
+    // CHECK: hrm.apply @s(%[[MID]]#1, %[[F3]]) {memory = #hrm.memory<keep>}
+    %zf, %zs = hrm.hier_loop N 4 T 1 init(%x, %x) : !act, !act
+        schedule <unroll = factor(1), grad = slow_first(4), memory = keep>
+      fast {
+      ^bb0(%k: index, %f: !act, %s: !act):
+        %f1 = hrm.apply @f(%f, %s) : (!act, !act) -> !act
+        hrm.yield %f1 : !act
+      } slow {
+      ^bb0(%i: index, %f: !act, %s: !act):
+        %s1 = hrm.apply @s(%s, %f) : (!act, !act) -> !act
+        hrm.yield %s1 : !act
+      }
+    return %zs : !act
+  }
+}

@@ -420,12 +420,6 @@ LogicalResult HierLoopOp::verify() {
       getSchedule().diagnoseLoop(getN(), "N", getT(), getNumSteps());
   if (!problem.empty())
     return emitOpError() << problem;
-  // The unrolled body would mix applications with and without gradient in
-  // a pattern that changes from one iteration to the next.
-  if (getSchedule().getGrad() == GradKind::slow_first &&
-      getSchedule().getUnroll() == UnrollKind::factor)
-    return emitOpError() << "grad = slow_first(k) needs unroll = rolled or "
-                            "full, not factor(k)";
   return verifyRunTimeWindow(*this, getWindow(), getSchedule(),
                              "truncated(k) or slow_first(k)");
 }

@@ -18,8 +18,7 @@ def HrmUnroll : Pass<"hrm-unroll"> {
       window begins, and the memory policy is recorded on every unrolled
       `hrm.apply`. Under `slow_first(k)` each application without gradient
       has its result detached instead, and only the chosen applications
-      carry the memory policy (a `factor(k)` unroll is refused by the
-      verifier there).
+      carry the memory policy.
     - `factor(k)`: a flat loop keeps looping with k bodies per iteration; a
       hierarchical loop becomes an `hrm.loop` over N/(k/T) iterations whose
       body holds k/T whole cycles. A gradient window (truncated or one-step)
@@ -31,7 +30,12 @@ def HrmUnroll : Pass<"hrm-unroll"> {
       `hrm.detach` at the window start and the memory policy on its window
       applications, and the iterations after it are a loop with a full
       window. The code holds at most two copies of the unrolled body,
-      whatever N and T.
+      whatever N and T. Under `slow_first(k)` which applications carry
+      gradient changes at most four times over the iterations: each run of
+      iterations with one pattern is a loop with a full window (straight-
+      line code when it is one iteration) whose applications without
+      gradient have their result detached; a run without gradient has its
+      results detached instead. At most five copies of the body.
 
     With `force=full` or `force=rolled` every loop is treated so, whatever
     its schedule.
