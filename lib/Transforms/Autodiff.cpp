@@ -33,6 +33,12 @@ bool isFloatTensor(Type type) {
   return tensor && isa<FloatType>(tensor.getElementType());
 }
 
+/// Weights are matrices and vectors; activations are [B, S, D].
+bool isWeight(Type type) {
+  return isFloatTensor(type) && cast<RankedTensorType>(type).getRank() <= 2 &&
+         cast<RankedTensorType>(type).getRank() >= 1;
+}
+
 RankedTensorType tensorOf(Value v) {
   return cast<RankedTensorType>(v.getType());
 }
@@ -109,6 +115,11 @@ struct Derivative {
   func::FuncOp bwd; // (args, saved..., result grads...) -> arg grads
   func::FuncOp vjp; // (args, result grads...) -> arg grads, recomputing
   SmallVector<unsigned> gradArgs; // the arguments whose gradients come back
+  /// The gradArgs (weights) whose gradient is summed into an accumulator
+  /// the caller passes, one per entry after the result gradients, and
+  /// returned: the caller's sum is updated in place instead of adding a
+  /// returned gradient to it.
+  SmallVector<unsigned> accArgs;
   unsigned numSaved = 0;
 };
 
@@ -203,6 +214,8 @@ public:
   LogicalResult forward(Block &body);
   LogicalResult reverse(Block &body);
   void accumulate(Value original, Value grad);
+  /// Replaces the gradient of `original` (a sum the callee updated).
+  void setGrad(Value original, Value grad) { grads[original] = grad; }
   Value gradOf(Value original) const { return grads.lookup(original); }
 
   IRMapping primal;
@@ -771,10 +784,27 @@ LogicalResult Sweep::reverseCall(func::CallOp call) {
   for (Value r : call.getResults())
     if (isFloatTensor(r.getType()))
       operands.push_back(gradOrZeros(r));
+  // Each weight's sum goes in to be updated; a value passed twice gets
+  // zeros the second time, and its result is added.
+  llvm::SmallDenseSet<Value> passed;
+  llvm::SmallDenseSet<unsigned> inPlace;
+  for (unsigned arg : (*d)->accArgs) {
+    Value v = call.getOperand(arg);
+    if (passed.insert(v).second) {
+      inPlace.insert(arg);
+      operands.push_back(gradOrZeros(v));
+    } else {
+      operands.push_back(zerosOf(b, call.getLoc(), v.getType()));
+    }
+  }
   auto back = func::CallOp::create(b, call.getLoc(),
                                    keep ? (*d)->bwd : (*d)->vjp, operands);
-  for (auto [i, arg] : llvm::enumerate((*d)->gradArgs))
-    accumulate(call.getOperand(arg), back.getResult(i));
+  for (auto [i, arg] : llvm::enumerate((*d)->gradArgs)) {
+    if (inPlace.contains(arg))
+      setGrad(call.getOperand(arg), back.getResult(i));
+    else
+      accumulate(call.getOperand(arg), back.getResult(i));
+  }
   return success();
 }
 
@@ -799,11 +829,12 @@ LogicalResult Sweep::reverseLoop(Operation *loop) {
         capturedWithGrad.insert(arg - 1 - numCarried);
   }
 
+  // The captured values' sums run through the loop, updated in place.
   SmallVector<Value> inits;
   for (Value r : loop->getResults())
     inits.push_back(gradOrZeros(r));
   for (unsigned c : capturedWithGrad)
-    inits.push_back(zerosOf(b, loc, plan.captured[c].getType()));
+    inits.push_back(gradOrZeros(plan.captured[c]));
   TypeRange types = TypeRange(ValueRange(inits));
   Saved &stacks = saved[loop];
 
@@ -847,9 +878,17 @@ LogicalResult Sweep::reverseLoop(Operation *loop) {
                 for (unsigned i = 0; i < numCarried; ++i)
                   operands.push_back(iter[i]);
                 Derivative *d = derivs[kind];
+                auto sumOf = [&](unsigned arg) {
+                  return numCarried +
+                         (llvm::find(capturedWithGrad, arg - 1 - numCarried) -
+                          capturedWithGrad.begin());
+                };
+                for (unsigned arg : d->accArgs)
+                  operands.push_back(iter[sumOf(arg)]);
                 auto call = func::CallOp::create(b, loc, keep ? d->bwd : d->vjp,
                                                  operands);
-                // Carried gradients are replaced, captured ones summed.
+                // Carried gradients are replaced, captured ones summed (in
+                // the call for weights).
                 for (unsigned i = 0; i < numCarried; ++i)
                   out[i] = Value();
                 for (auto [i, arg] : llvm::enumerate(d->gradArgs)) {
@@ -858,11 +897,10 @@ LogicalResult Sweep::reverseLoop(Operation *loop) {
                     out[arg - 1] = g;
                     continue;
                   }
-                  unsigned pos =
-                      numCarried +
-                      (llvm::find(capturedWithGrad, arg - 1 - numCarried) -
-                       capturedWithGrad.begin());
-                  out[pos] = addTensors(b, loc, out[pos], g);
+                  unsigned pos = sumOf(arg);
+                  out[pos] = llvm::is_contained(d->accArgs, arg)
+                                 ? g
+                                 : addTensors(b, loc, out[pos], g);
                 }
                 for (unsigned i = 0; i < numCarried; ++i)
                   if (!out[i])
@@ -873,6 +911,10 @@ LogicalResult Sweep::reverseLoop(Operation *loop) {
         });
         scf::YieldOp::create(b, loc, next);
       });
+  // The sums went in as the captured values' gradients so far, before
+  // anything below adds an initial state's.
+  for (auto [i, c] : llvm::enumerate(capturedWithGrad))
+    setGrad(plan.captured[c], back.getResult(numCarried + i));
   // Before the window the state is detached: its gradient stops here.
   auto isZero = [&](Value v) {
     return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, v,
@@ -901,8 +943,6 @@ LogicalResult Sweep::reverseLoop(Operation *loop) {
     for (unsigned i = 0; i < numCarried; ++i)
       accumulate(loop->getOperand(i), back.getResult(i));
   }
-  for (auto [i, c] : llvm::enumerate(capturedWithGrad))
-    accumulate(plan.captured[c], back.getResult(numCarried + i));
   return success();
 }
 
@@ -952,22 +992,43 @@ FailureOr<Derivative *> Autodiff::derivative(func::FuncOp fn) {
   for (Value r : ret.getOperands())
     if (isFloatTensor(r.getType()))
       sweep.accumulate(r, entry->getArgument(seed++));
+  // A weight's gradient is summed into an accumulator argument; those that
+  // get none are dropped below.
+  DenseMap<unsigned, BlockArgument> sums;
+  for (unsigned i = 0; i < numArgs; ++i)
+    if (isWeight(argTypes[i])) {
+      sums[i] = entry->addArgument(argTypes[i], fn.getLoc());
+      sweep.setGrad(body.getArgument(i), sums[i]);
+    }
   if (failed(sweep.reverse(body)))
     return failure();
 
   auto result = std::make_unique<Derivative>();
   SmallVector<Value> grads;
-  for (unsigned i = 0; i < numArgs; ++i)
-    if (Value g = sweep.gradOf(body.getArgument(i))) {
-      result->gradArgs.push_back(i);
-      grads.push_back(g);
-    }
+  for (unsigned i = 0; i < numArgs; ++i) {
+    Value g = sweep.gradOf(body.getArgument(i));
+    BlockArgument sum = sums.lookup(i);
+    if (!g || g == sum)
+      continue;
+    result->gradArgs.push_back(i);
+    if (sum)
+      result->accArgs.push_back(i);
+    grads.push_back(g);
+  }
+  for (unsigned i = entry->getNumArguments(); i-- > seed;)
+    if (entry->getArgument(i).use_empty())
+      entry->eraseArgument(i);
   func::ReturnOp::create(b, fn.getLoc(), grads);
-  vjp.setType(FunctionType::get(ctx, argTypes, ValueRange(grads).getTypes()));
+  vjp.setType(FunctionType::get(ctx, entry->getArgumentTypes(),
+                                ValueRange(grads).getTypes()));
   result->vjp = vjp;
   SmallVector<Value> forwardResults = llvm::map_to_vector(
       ret.getOperands(), [&](Value v) { return sweep.primal.lookup(v); });
   splitCombined(fn, vjp, reverseStart, numArgs, forwardResults, *result);
+  // After the callees' derivatives, so that drop-equivalent-buffer-results,
+  // which visits functions once in order, sees a callee's updated sums
+  // dropped before it looks at what its callers return.
+  vjp->moveBefore(module.getBody(), module.getBody()->end());
   Derivative *out = result.get();
   derivatives[fn] = std::move(result);
   return out;

@@ -97,7 +97,12 @@ def HrmAutodiff : Pass<"hrm-autodiff", "::mlir::ModuleOp"> {
     - Unrolled code (straight-line calls) follows each call's `hrm.memory`
       and stops at `hrm.detach`.
     - The gradients of every use of a shared parameter are summed into that
-      parameter's one gradient.
+      parameter's one gradient. The sums are passed into each backward
+      function (`_bwd`, `_vjp`), which adds a weight's gradient into its
+      sum where the gradient op makes it and returns the sum, so that the
+      backward loop's sums are updated in place through the step's and the
+      module's backward instead of each returning a set of gradients to
+      add.
   }];
   let options = [
     Option<"entry", "entry", "std::string", /*default=*/"\"loss\"",
