@@ -1,13 +1,14 @@
 #!/usr/bin/python3
-"""Trains HRM-LM, T-L12 and UniTF with about equal parameter counts for the
-same number of steps on the CPU, on the King James Bible, and draws their
-validation curves in one PNG (an example, not a test).
+"""Trains HRM-LM, HRM-Text, T-L12 and UniTF with about equal parameter
+counts for the same number of steps on the CPU, on the King James Bible,
+and draws their validation curves in one PNG (an example, not a test).
 
 usage: examples/compare_training.py [--steps N] [--out DIR]
 
 Needs a build (scripts/build.sh) and the corpus tool (scripts/corpus.sh).
-Writes DIR/<model>.csv, DIR/compare.png (blue: HRM-LM, orange: T-L12,
-green: UniTF) and prints a table; docs/training.md records a run.
+Writes DIR/<model>.csv, DIR/compare.png (blue: HRM-LM, purple: HRM-Text,
+orange: T-L12, green: UniTF) and prints a table; docs/training.md records a
+run.
 """
 import argparse
 import csv
@@ -26,6 +27,10 @@ COMMON = {"vocab_size": 256, "n_heads": 4, "max_seq_len": 64,
 MODELS = {
     # 4 blocks of width 128, one-step gradient: 0.92M parameters.
     "hrm_lm": json.load(open(os.path.join(ROOT, "examples", "hrm_lm.json"))),
+    # The same blocks as HRM-Text trains them: the fast module injected
+    # with the slow state alone, slow_first(5) warmed up from 2.
+    "hrm_text": json.load(open(os.path.join(ROOT, "examples",
+                                            "hrm_text.json"))),
     # 12 independent blocks of width 72: 0.78M parameters.
     "t_l12": {**COMMON, "name": "t_l12", "architecture": "transformer",
               "d_model": 72, "n_layers": 12},
@@ -37,8 +42,8 @@ MODELS = {
               "schedule": {"unroll": "rolled", "grad": "full",
                            "memory": "keep"}},
 }
-COLORS = {"hrm_lm": (31, 119, 180), "t_l12": (255, 127, 14),
-          "unitf": (44, 160, 44)}
+COLORS = {"hrm_lm": (31, 119, 180), "hrm_text": (148, 103, 189),
+          "t_l12": (255, 127, 14), "unitf": (44, 160, 44)}
 
 
 def run(*args):
