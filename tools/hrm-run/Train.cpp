@@ -133,19 +133,21 @@ namespace {
 struct Row {
   int64_t step;
   double loss, val, lr, norm, tokensPerSecond;
-  int64_t tripCount; // the sampled loop count; 0 for a fixed one
+  int64_t tripCount;  // the sampled loop count; 0 for a fixed one
+  int64_t gradWindow; // the warmed-up gradient window; 0 for a fixed one
 };
 
 std::string csvLine(const Row &r) {
   std::string val = std::isnan(r.val) ? "" : formatv("{0:F6}", r.val).str();
-  std::string trip = r.tripCount ? std::to_string(r.tripCount) : "";
-  return formatv("{0},{1:F6},{2},{3:E6},{4:F6},{5:F1},{6}", r.step, r.loss, val,
-                 r.lr, r.norm, r.tokensPerSecond, trip)
+  auto optional = [](int64_t v) { return v ? std::to_string(v) : ""; };
+  return formatv("{0},{1:F6},{2},{3:E6},{4:F6},{5:F1},{6},{7}", r.step, r.loss,
+                 val, r.lr, r.norm, r.tokensPerSecond, optional(r.tripCount),
+                 optional(r.gradWindow))
       .str();
 }
 
-constexpr const char *kCsvHeader =
-    "step,train_loss,val_loss,lr,grad_norm,tokens_per_s,trip_count";
+constexpr const char *kCsvHeader = "step,train_loss,val_loss,lr,grad_norm,"
+                                   "tokens_per_s,trip_count,grad_window";
 
 /// Rows of an earlier run's log up to `step`, so a resumed run continues it.
 std::vector<Row> readLog(StringRef path, int64_t upTo) {
@@ -158,7 +160,8 @@ std::vector<Row> readLog(StringRef path, int64_t upTo) {
   for (StringRef line : ArrayRef(lines).drop_front()) {
     SmallVector<StringRef> f;
     line.split(f, ',');
-    if (f.size() != 6 && f.size() != 7) // 6: logs without trip_count
+    // 6: logs without trip_count, 7: without grad_window.
+    if (f.size() < 6 || f.size() > 8)
       continue;
     Row r{};
     if (f[0].getAsInteger(10, r.step) || r.step > upTo)
@@ -171,8 +174,10 @@ std::vector<Row> readLog(StringRef path, int64_t upTo) {
     };
     r.loss = num(f[1]), r.val = num(f[2]), r.lr = num(f[3]), r.norm = num(f[4]);
     r.tokensPerSecond = num(f[5]);
-    if (f.size() == 7)
+    if (f.size() >= 7)
       f[6].getAsInteger(10, r.tripCount);
+    if (f.size() == 8)
+      f[7].getAsInteger(10, r.gradWindow);
     rows.push_back(r);
   }
   return rows;
@@ -513,8 +518,9 @@ int runTrain() {
       model.setTripCount(trainEntry, trip);
     }
     // And the gradient window, where training warms it up (HRM-Text).
+    int32_t k = 0;
     if (gradWindow) {
-      int32_t k = gradWindow->at(step, steps);
+      k = gradWindow->at(step, steps);
       model.setGradWindow(trainEntry, k);
       if (k != lastWindow)
         errs() << formatv("step {0}: gradient window k = {1}\n", step + 1, k);
@@ -548,7 +554,7 @@ int runTrain() {
     double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
             .count();
-    Row row{step + 1, loss, NAN, rate, norm, window / seconds, trip};
+    Row row{step + 1, loss, NAN, rate, norm, window / seconds, trip, k};
     bool last = step + 1 == steps;
     if ((valEvery > 0 && (step + 1) % valEvery == 0) || last) {
       Expected<double> v = validate();
