@@ -303,7 +303,9 @@ FailureOr<ModelStats> hrmc::computeModelStats(ModelOp model, int64_t seqLen,
     if (runTimeGradWindow(op))
       os << " (gradient window set at run time; counted at its bound "
          << schedule.getGradSteps() << ")";
-    schedules.push_back(text);
+    // The loss entry of a model with loss taps has its own copy of the loop.
+    if (!llvm::is_contained(schedules, text))
+      schedules.push_back(text);
   });
   stats.schedule = schedules.empty() ? "none (no loop)"
                                      : llvm::join(schedules, "; ");

@@ -69,6 +69,10 @@ struct HrmGPUHostCodePass
     SmallVector<Operation *> run;
     bool touches = false;
     auto flush = [&] {
+      // Pure code at the end of a run whose results are used after it (the
+      // deallocation's bookkeeping) stays out of it.
+      while (!run.empty() && escapes(run) && isPure(run.back()))
+        run.pop_back();
       if (touches && !run.empty() && !escapes(run))
         wrap(run);
       run.clear();

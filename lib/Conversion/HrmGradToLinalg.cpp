@@ -423,7 +423,8 @@ struct LowerCrossEntropyGrad : OpRewritePattern<CrossEntropyGradOp> {
     Value logits = op.getLogits();
     RankedTensorType lt = Emitter::tensorOf(logits);
     Type element = lt.getElementType();
-    double count = static_cast<double>(lt.getDimSize(0) * lt.getDimSize(1));
+    double count = static_cast<double>(lt.getDimSize(0) * lt.getDimSize(1)) /
+                   op.getScale().convertToDouble();
     auto [rowMax, sumExp] = rowMaxAndSumExp(e, logits);
     AffineMap scalar = AffineMap::get(3, 0, {}, rewriter.getContext());
     Value grad = e.generic(

@@ -711,17 +711,48 @@ struct LowerCrossEntropy : OpRewritePattern<CrossEntropyOp> {
           yieldValue(
               b, l, add(b, l, args[3], arith::SubFOp::create(b, l, lse, picked)));
         });
+    // scale * total / count, added to the accumulator in place (a loop's
+    // sum stays in one buffer) if there is one.
+    AffineMap scalar = AffineMap::get(0, 0, {}, rewriter.getContext());
     Value mean = e.generic(
-        {total}, e.empty({}, element),
-        {AffineMap::get(0, 0, {}, rewriter.getContext()),
-         AffineMap::get(0, 0, {}, rewriter.getContext())},
-        {}, [&](OpBuilder &b, Location l, ValueRange args) {
+        total, op.getAcc() ? op.getAcc() : e.empty({}, element),
+        {scalar, scalar}, {}, [&](OpBuilder &b, Location l, ValueRange args) {
           Value count = arith::ConstantOp::create(
-              b, l, b.getFloatAttr(element, static_cast<double>(bs * s)));
-          yieldValue(b, l,
-                                  arith::DivFOp::create(b, l, args[0], count));
+              b, l,
+              b.getFloatAttr(element, static_cast<double>(bs * s) /
+                                          op.getScale().convertToDouble()));
+          Value v = arith::DivFOp::create(b, l, args[0], count);
+          if (op.getAcc())
+            v = add(b, l, args[1], v);
+          yieldValue(b, l, v);
         });
     rewriter.replaceOp(op, mean);
+    return success();
+  }
+};
+
+/// A float splat tensor constant (a loss sum's initial zero) as a fill: on
+/// the GPU a kernel makes it in device memory, where a constant would be a
+/// host global copied by the host.
+bool isFloatSplat(arith::ConstantOp op) {
+  auto type = dyn_cast<RankedTensorType>(op.getType());
+  return type && isa<FloatType>(type.getElementType()) &&
+         isa<SplatElementsAttr>(op.getValue());
+}
+
+struct LowerSplatConstant : OpRewritePattern<arith::ConstantOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(arith::ConstantOp op,
+                                PatternRewriter &rewriter) const override {
+    if (!isFloatSplat(op))
+      return failure();
+    auto type = cast<RankedTensorType>(op.getType());
+    Value value = arith::ConstantOp::create(
+        rewriter, op.getLoc(),
+        cast<SplatElementsAttr>(op.getValue()).getSplatValue<TypedAttr>());
+    Value init = tensor::EmptyOp::create(rewriter, op.getLoc(), type.getShape(),
+                                         type.getElementType());
+    rewriter.replaceOpWithNewOp<linalg::FillOp>(op, value, init);
     return success();
   }
 };
@@ -900,10 +931,10 @@ struct ConvertHrmToLinalgPass
     RewritePatternSet patterns(&getContext());
     patterns.add<LowerAttention>(&getContext(), fusedAttention);
     patterns.add<LowerEmbed, LowerRMSNorm, LowerLinear, LowerLMHead, LowerAdd,
-                 LowerConcat, LowerMlp, LowerCachedAttention,
-                 LowerCrossEntropy,
+                 LowerConcat, LowerMlp, LowerCachedAttention, LowerCrossEntropy,
                  LowerBroadcast, LowerZerosLike, LowerRandomNormalLike,
-                 LowerStepEmbedding, LowerDetach>(&getContext());
+                 LowerStepEmbedding, LowerDetach, LowerSplatConstant>(
+        &getContext());
     populateHrmGradToLinalgPatterns(patterns, parallelEmbedGrad);
     ConversionTarget target(getContext());
     target.addLegalDialect<linalg::LinalgDialect, tensor::TensorDialect,
@@ -915,6 +946,8 @@ struct ConvertHrmToLinalgPass
                         StepEmbeddingOp, DetachOp, RMSNormGradOp,
                         AttentionGradOp, MlpGradOp, LinearGradOp, EmbedGradOp,
                         CrossEntropyGradOp>();
+    target.addDynamicallyLegalOp<arith::ConstantOp>(
+        [](arith::ConstantOp op) { return !isFloatSplat(op); });
     target.markUnknownOpDynamicallyLegal([](Operation *) { return true; });
     if (failed(applyPartialConversion(getOperation(), target,
                                       std::move(patterns))))

@@ -20,6 +20,7 @@ using namespace mlir::hrm;
 using hrmc::Architecture;
 using hrmc::FastInjection;
 using hrmc::Injection;
+using hrmc::LossTaps;
 using hrmc::ModelConfig;
 using hrmc::NormPlacement;
 using hrmc::StateInit;
@@ -114,6 +115,33 @@ private:
   Value gradWindow;
   /// How training warms the gradient window up, for the manifest.
   DictionaryAttr gradWindowAttr();
+  /// Defined modules by name: a second build of the body reuses them.
+  llvm::StringMap<ModuleDefOp> modules;
+  /// Under loss_taps = every_step, while the loss entry is built: its
+  /// targets, and the sum of the taps that flatLoop leaves.
+  Value tapTargets, tapSum;
+
+  /// The entry `fn`'s final hidden state (before the head): binds its
+  /// control inputs (the last `controls` arguments), embeds its tokens and
+  /// builds the architecture.
+  Value hidden(func::FuncOp fn,
+               ArrayRef<std::pair<StringRef, DictionaryAttr>> controls);
+  /// The head's weight: the embedding table when tied.
+  Value head() {
+    return c.tieEmbeddings
+               ? weight("embed", {c.vocabSize, c.dModel}, matrixInit(c.dModel))
+               : weight("lm_head", {c.dModel, c.vocabSize},
+                        matrixInit(c.dModel));
+  }
+  /// The non-HRM final norm and the head: hidden state -> logits.
+  Value logitsOf(Value h) {
+    if (c.architecture != Architecture::HRM && c.finalNorm)
+      h = rmsnorm(h, "final_norm");
+    auto type = RankedTensorType::get(
+        {ShapedType::kDynamic, ShapedType::kDynamic, c.vocabSize}, f32);
+    return LMHeadOp::create(b, loc, type, h, head(),
+                            c.tieEmbeddings ? b.getUnitAttr() : nullptr);
+  }
 };
 
 } // namespace
@@ -258,6 +286,8 @@ Value ModelBuilder::initialState(StateInit init, const std::string &name,
 ModuleDefOp ModelBuilder::defineModule(
     StringRef name, unsigned numInputs, unsigned numResults,
     llvm::function_ref<SmallVector<Value>(ValueRange)> body) {
+  if (ModuleDefOp defined = modules.lookup(name))
+    return defined;
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToEnd(&model.getBody().front());
   SmallVector<Type> inputs(numInputs, act), results(numResults, act);
@@ -266,6 +296,7 @@ ModuleDefOp ModelBuilder::defineModule(
   b.setInsertionPointToStart(&module.getBody().front());
   SmallVector<Value> outs = body(module.getBody().getArguments());
   YieldOp::create(b, loc, outs);
+  modules[name] = module;
   return module;
 }
 
@@ -285,17 +316,32 @@ ModuleDefOp ModelBuilder::defineStack(StringRef name, int64_t layers,
 ValueRange ModelBuilder::flatLoop(
     ValueRange inits,
     llvm::function_ref<SmallVector<Value>(Value, ValueRange)> step) {
+  // Loss taps: the loop also carries the sum of every step's loss, each
+  // scaled by 1/steps, so the sum is their mean.
+  SmallVector<Value> carried(inits);
+  auto scalar = RankedTensorType::get({}, f32);
+  if (tapTargets)
+    carried.push_back(arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(scalar, b.getF32FloatAttr(0.0f))));
   auto loop =
-      LoopOp::create(b, loc, inits.getTypes(), inits, tripCount, gradWindow,
-                     b.getI64IntegerAttr(c.steps), schedule());
+      LoopOp::create(b, loc, ValueRange(carried).getTypes(), carried, tripCount,
+                     gradWindow, b.getI64IntegerAttr(c.steps), schedule());
   OpBuilder::InsertionGuard guard(b);
   SmallVector<Type> argTypes{b.getIndexType()};
-  llvm::append_range(argTypes, inits.getTypes());
+  llvm::append_range(argTypes, ValueRange(carried).getTypes());
   Block *body = b.createBlock(&loop.getBody(), {}, argTypes,
                               SmallVector<Location>(argTypes.size(), loc));
-  YieldOp::create(b, loc,
-                  step(body->getArgument(0), body->getArguments().drop_front()));
-  return loop.getResults();
+  ValueRange args = body->getArguments().drop_front();
+  SmallVector<Value> next =
+      step(body->getArgument(0), args.take_front(inits.size()));
+  if (tapTargets)
+    next.push_back(CrossEntropyOp::create(
+        b, loc, scalar, logitsOf(next.back()), tapTargets, args.back(),
+        b.getF64FloatAttr(1.0 / double(c.steps))));
+  YieldOp::create(b, loc, next);
+  if (tapTargets)
+    tapSum = loop.getResults().back();
+  return loop.getResults().take_front(inits.size());
 }
 
 Value ModelBuilder::buildHRM(Value x) {
@@ -407,6 +453,40 @@ Value ModelBuilder::buildRecurrentDepth(Value x) {
   return apply(coda, {s});
 }
 
+Value ModelBuilder::hidden(
+    func::FuncOp fn, ArrayRef<std::pair<StringRef, DictionaryAttr>> controls) {
+  unsigned first = fn.getNumArguments() - controls.size();
+  for (auto [k, control] : llvm::enumerate(controls)) {
+    Value v = tensor::ExtractOp::create(b, loc, fn.getArgument(first + k),
+                                        ValueRange{});
+    if (control.first == "noise_draw")
+      noiseDraw = v;
+    else if (control.first == "trip_count")
+      tripCount = arith::IndexCastOp::create(b, loc, b.getIndexType(), v);
+    else
+      gradWindow = arith::IndexCastOp::create(b, loc, b.getIndexType(), v);
+  }
+  Value table = weight("embed", {c.vocabSize, c.dModel}, matrixInit(c.dModel));
+  double scale = c.embedScale ? std::sqrt(double(c.dModel)) : 1.0;
+  Value x = EmbedOp::create(b, loc, act, fn.getArgument(0), table,
+                            b.getF64FloatAttr(scale));
+  switch (c.architecture) {
+  case Architecture::HRM:
+    return buildHRM(x);
+  case Architecture::Transformer:
+    return buildTransformer(x);
+  case Architecture::Universal:
+    return buildUniversal(x);
+  case Architecture::Looped:
+    return buildLooped(x);
+  case Architecture::FullyLooped:
+    return buildFullyLooped(x);
+  case Architecture::RecurrentDepth:
+    return buildRecurrentDepth(x);
+  }
+  llvm_unreachable("unknown architecture");
+}
+
 OwningOpRef<ModuleOp> ModelBuilder::build() {
   OwningOpRef<ModuleOp> top = ModuleOp::create(loc);
   b.setInsertionPointToEnd(top->getBody());
@@ -450,60 +530,25 @@ OwningOpRef<ModuleOp> ModelBuilder::build() {
     }
 
   b.setInsertionPointToStart(logitsFn.addEntryBlock());
-  for (auto [k, control] : llvm::enumerate(controls)) {
-    Value arg = logitsFn.getArgument(1 + k);
-    Value v = tensor::ExtractOp::create(b, loc, arg, ValueRange{});
-    if (control.first == "noise_draw")
-      noiseDraw = v;
-    else if (control.first == "trip_count")
-      tripCount = arith::IndexCastOp::create(b, loc, b.getIndexType(), v);
-    else
-      gradWindow = arith::IndexCastOp::create(b, loc, b.getIndexType(), v);
-  }
-  Value table = weight("embed", {c.vocabSize, c.dModel},
-                       matrixInit(c.dModel));
-  double scale = c.embedScale ? std::sqrt(double(c.dModel)) : 1.0;
-  Value x = EmbedOp::create(b, loc, act, logitsFn.getArgument(0), table,
-                            b.getF64FloatAttr(scale));
-  Value h;
-  switch (c.architecture) {
-  case Architecture::HRM:
-    h = buildHRM(x);
-    break;
-  case Architecture::Transformer:
-    h = buildTransformer(x);
-    break;
-  case Architecture::Universal:
-    h = buildUniversal(x);
-    break;
-  case Architecture::Looped:
-    h = buildLooped(x);
-    break;
-  case Architecture::FullyLooped:
-    h = buildFullyLooped(x);
-    break;
-  case Architecture::RecurrentDepth:
-    h = buildRecurrentDepth(x);
-    break;
-  }
-  // HRM modules end in their own norm; the others normalise once here.
-  if (c.architecture != Architecture::HRM && c.finalNorm)
-    h = rmsnorm(h, "final_norm");
-  Value head = c.tieEmbeddings
-                   ? table
-                   : weight("lm_head", {c.dModel, c.vocabSize},
-                            matrixInit(c.dModel));
-  Value logits = LMHeadOp::create(b, loc, logitsType, h, head,
-                                  c.tieEmbeddings ? b.getUnitAttr() : nullptr);
-  func::ReturnOp::create(b, loc, logits);
+  func::ReturnOp::create(b, loc, logitsOf(hidden(logitsFn, controls)));
 
   b.setInsertionPointToStart(lossFn.addEntryBlock());
-  SmallVector<Value> logitsArgs{lossFn.getArgument(0)};
-  llvm::append_range(logitsArgs,
-                     lossFn.getArguments().take_back(controls.size()));
-  Value l = func::CallOp::create(b, loc, logitsFn, logitsArgs).getResult(0);
-  Value loss = CrossEntropyOp::create(b, loc, RankedTensorType::get({}, f32),
-                                      l, lossFn.getArgument(1));
+  Value loss;
+  if (c.lossTaps == LossTaps::EveryStep) {
+    // The model again, its loop summing a loss per step.
+    tapTargets = lossFn.getArgument(1);
+    hidden(lossFn, controls);
+    loss = tapSum;
+    tapTargets = tapSum = Value();
+  } else {
+    SmallVector<Value> logitsArgs{lossFn.getArgument(0)};
+    llvm::append_range(logitsArgs,
+                       lossFn.getArguments().take_back(controls.size()));
+    Value l = func::CallOp::create(b, loc, logitsFn, logitsArgs).getResult(0);
+    loss = CrossEntropyOp::create(b, loc, RankedTensorType::get({}, f32), l,
+                                  lossFn.getArgument(1), Value(),
+                                  b.getF64FloatAttr(1.0));
+  }
   func::ReturnOp::create(b, loc, loss);
 
   // Parameters first, in the order the layers asked for them, then the

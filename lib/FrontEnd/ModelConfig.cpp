@@ -376,6 +376,12 @@ llvm::Expected<ModelConfig> hrmc::parseModelConfig(llvm::StringRef text,
       c.architecture == Architecture::RecurrentDepth)
     if (const json::Object *trip = r.nestedObject("train_trip_count"))
       readTripCount(*trip, c.trainTripCount.emplace(), error, source);
+  if (c.architecture == Architecture::Universal ||
+      c.architecture == Architecture::Looped ||
+      c.architecture == Architecture::FullyLooped)
+    r.choice<LossTaps>(
+        "loss_taps", c.lossTaps,
+        {{"last", LossTaps::Last}, {"every_step", LossTaps::EveryStep}});
   if (c.hasLoop())
     if (const json::Object *warmup = r.nestedObject("grad_warmup"))
       readGradWarmup(*warmup, c.gradWarmup.emplace(), error, source);
@@ -428,7 +434,10 @@ llvm::Expected<ModelConfig> hrmc::parseModelConfig(llvm::StringRef text,
              llvm::formatv("must be in [{0}, {1}] (the schedule's k), got {2}",
                            least, s.gradSteps, c.gradWarmup->from));
   }
-  if (c.trainTripCount) {
+  if (c.trainTripCount && c.lossTaps == LossTaps::EveryStep)
+    r.fail("loss_taps", "a loss at every step averages over a fixed count; "
+                        "it does not go with train_trip_count");
+  else if (c.trainTripCount) {
     if (c.schedule.unroll != UnrollKind::rolled)
       r.fail("train_trip_count", "a sampled trip count needs the loop kept "
                                  "rolled (schedule.unroll = \"rolled\")");

@@ -739,9 +739,11 @@ LogicalResult Sweep::reverseOp(Operation *op) {
       })
       .Case([&](CrossEntropyOp ce) {
         accumulate(ce.getLogits(),
-                   CrossEntropyGradOp::create(b, loc, ce.getLogits().getType(),
-                                              p(ce.getLogits()),
-                                              p(ce.getTargets()), d));
+                   CrossEntropyGradOp::create(
+                       b, loc, ce.getLogits().getType(), p(ce.getLogits()),
+                       p(ce.getTargets()), d, ce.getScaleAttr()));
+        if (ce.getAcc())
+          accumulate(ce.getAcc(), d);
         return success();
       })
       .Case([&](StepEmbeddingOp se) {
@@ -765,7 +767,9 @@ LogicalResult Sweep::reverseOp(Operation *op) {
       .Case([&](func::CallOp call) { return reverseCall(call); })
       .Case<HierLoopOp, LoopOp>(
           [&](Operation *loop) { return reverseLoop(loop); })
-      .Default([](Operation *op) {
+      .Default([](Operation *op) -> LogicalResult {
+        if (op->hasTrait<OpTrait::ConstantLike>()) // a loss sum's zero
+          return success();
         return op->emitError("hrm-autodiff: cannot differentiate '")
                << op->getName() << "'";
       });

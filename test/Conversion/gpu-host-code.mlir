@@ -95,3 +95,33 @@ func.func @in_launch(%x: memref<8xf32>) {
   }
   return
 }
+
+// -----
+
+// Pure code at the end of a run whose result the host uses after it (the
+// deallocation's metadata of another buffer) stays out; the run before it
+// still moves.
+// CHECK-LABEL: func.func @trailing
+// CHECK: scf.parallel
+// CHECK-NEXT: memref.store
+// CHECK-NEXT: memref.load
+// CHECK-NEXT: arith.addf
+// CHECK-NEXT: memref.store
+// CHECK-NEXT: scf.reduce
+// CHECK-NEXT: }
+// CHECK-NEXT: %[[BASE:.*]], %{{.*}} = memref.extract_strided_metadata
+// CHECK-NEXT: scf.if
+// CHECK-NEXT: memref.dealloc %[[BASE]]
+func.func @trailing(%acc: memref<f32>, %other: memref<4xf32>, %owned: i1) {
+  %zero = arith.constant 0.0 : f32
+  %one = arith.constant 1.0 : f32
+  memref.store %zero, %acc[] : memref<f32>
+  %s = memref.load %acc[] : memref<f32>
+  %t = arith.addf %s, %one : f32
+  memref.store %t, %acc[] : memref<f32>
+  %base, %offset = memref.extract_strided_metadata %acc : memref<f32> -> memref<f32>, index
+  scf.if %owned {
+    memref.dealloc %base : memref<f32>
+  }
+  return
+}

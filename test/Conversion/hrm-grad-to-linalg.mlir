@@ -83,6 +83,16 @@ func.func @cross_entropy_grad(%l: tensor<2x3x16xf32>, %t: tensor<2x3xi32>, %d: t
 
 // -----
 
+// A loss tap's: scaled by 1/3, so the divisor is 6 * 3 = 18.
+// CHECK-LABEL: func.func @cross_entropy_grad_tap
+// CHECK: arith.constant 1.800000e+01 : f32
+func.func @cross_entropy_grad_tap(%l: tensor<2x3x16xf32>, %t: tensor<2x3xi32>, %d: tensor<f32>) -> tensor<2x3x16xf32> {
+  %g = hrm.cross_entropy_grad %l, %t, %d {scale = 0.33333333333333331 : f64} : (tensor<2x3x16xf32>, tensor<2x3xi32>, tensor<f32>) -> tensor<2x3x16xf32>
+  return %g : tensor<2x3x16xf32>
+}
+
+// -----
+
 // mlp_grad (SwiGLU): four weight-gradient matmuls and three for dx.
 // CHECK-LABEL: func.func @mlp_grad
 // CHECK: math.exp

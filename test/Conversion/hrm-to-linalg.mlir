@@ -156,6 +156,22 @@ func.func @cross_entropy(%l: tensor<2x4x16xf32>, %t: tensor<2x4xi32>) -> tensor<
 
 // -----
 
+// A loss tap: acc + scale * mean, the mean's divisor folded with the scale
+// (8 positions / 0.25 = 32).
+// CHECK-LABEL: func.func @cross_entropy_tap
+// CHECK-SAME: %[[ACC:[a-z0-9]+]]: tensor<f32>
+// CHECK: linalg.generic {{.*}} ins(%{{.*}} : tensor<f32>) outs(%[[ACC]] : tensor<f32>)
+// CHECK: ^bb0(%[[SUM:.*]]: f32, %[[PREV:.*]]: f32):
+// CHECK: %[[N:.*]] = arith.constant 3.200000e+01 : f32
+// CHECK: %[[MEAN:.*]] = arith.divf %[[SUM]], %[[N]]
+// CHECK: arith.addf %[[PREV]], %[[MEAN]]
+func.func @cross_entropy_tap(%l: tensor<2x4x16xf32>, %t: tensor<2x4xi32>, %acc: tensor<f32>) -> tensor<f32> {
+  %c = hrm.cross_entropy %l, %t acc(%acc : tensor<f32>) {scale = 2.5e-01 : f64} : tensor<2x4x16xf32>, tensor<2x4xi32> -> tensor<f32>
+  return %c : tensor<f32>
+}
+
+// -----
+
 // CHECK-LABEL: func.func @states
 // CHECK: linalg.fill
 // CHECK: linalg.generic {{.*}} ins(%{{.*}} : tensor<8xf32>)

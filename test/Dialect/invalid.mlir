@@ -294,6 +294,14 @@ func.func @f(%l: tensor<2x4x16xf32>, %t: tensor<2x5xi32>) {
 
 // -----
 
+func.func @f(%l: tensor<2x4x16xf32>, %t: tensor<2x4xi32>, %acc: tensor<f64>) {
+  // expected-error @+1 {{accumulator type 'tensor<f64>' differs from the result type 'tensor<f32>'}}
+  %c = hrm.cross_entropy %l, %t acc(%acc : tensor<f64>) : tensor<2x4x16xf32>, tensor<2x4xi32> -> tensor<f32>
+  return
+}
+
+// -----
+
 func.func @f(%v: tensor<4xf32>, %x: tensor<?x?x8xf32>) {
   // expected-error @+1 {{vector size is 4, expected 8}}
   %b = hrm.broadcast %v like %x : tensor<4xf32>, tensor<?x?x8xf32>

@@ -133,6 +133,8 @@ hrm.model @everything attributes {max_seq_len = 16 : i64} {
     %l = func.call @logits(%tokens) : (tensor<?x?xi32>) -> tensor<?x?x16xf32>
     // CHECK: hrm.cross_entropy %{{.*}}, %{{.*}} : tensor<?x?x16xf32>, tensor<?x?xi32> -> tensor<f32>
     %loss = hrm.cross_entropy %l, %targets : tensor<?x?x16xf32>, tensor<?x?xi32> -> tensor<f32>
+    // CHECK: hrm.cross_entropy %{{.*}}, %{{.*}} acc(%{{.*}} : tensor<f32>) {scale = 5.000000e-01 : f64} : tensor<?x?x16xf32>, tensor<?x?xi32> -> tensor<f32>
+    %tapped = hrm.cross_entropy %l, %targets acc(%loss : tensor<f32>) {scale = 0.5 : f64} : tensor<?x?x16xf32>, tensor<?x?xi32> -> tensor<f32>
     return %loss : tensor<f32>
   }
 }

@@ -157,6 +157,7 @@ class Model:
         self.p = {k: v.to(dtype) for k, v in params.items()}
         self._start = 0  # first application in the gradient window
         self._app = 0
+        self._taps = None  # each step's output, under loss_taps = every_step
 
     def _steps(self, key):
         """A flat loop's count: the run's trip count, if it chose one."""
@@ -172,8 +173,13 @@ class Model:
         self._app += 1
         if a < self._start:
             with torch.no_grad():
-                return fn(*args)
-        return fn(*args)
+                out = fn(*args)
+        else:
+            out = fn(*args)
+        if self._taps is not None:  # with whether it carries gradient
+            self._taps.append((out[-1] if isinstance(out, list) else out,
+                               a >= self._start))
+        return out
 
     def _detach_at_window(self, *states):
         """The carried states, detached when the next application is the
@@ -395,17 +401,32 @@ class Model:
         x = p["embed"][tokens.long()]
         if c["embed_scale"]:
             x = x * math.sqrt(d)
-        h = getattr(self, c["architecture"])(x)
+        return self.head(getattr(self, c["architecture"])(x))
+
+    def head(self, h):
+        """The final norm (non-HRM) and the head: hidden state -> logits."""
+        c, p = self.c, self.p
         if c["architecture"] != "hrm" and c["final_norm"]:
             h = self.norm(h, "final_norm")
-        head = p["embed"].T if c["tie_embeddings"] else p["lm_head"]
-        return h @ head
+        return h @ (p["embed"].T if c["tie_embeddings"] else p["lm_head"])
 
     def loss(self, tokens, targets):
-        logits = self.logits(tokens)
-        lse = torch.logsumexp(logits, -1)
-        picked = logits.gather(-1, targets.long()[..., None])[..., 0]
-        return (lse - picked).mean()
+        def cross_entropy(logits):
+            lse = torch.logsumexp(logits, -1)
+            picked = logits.gather(-1, targets.long()[..., None])[..., 0]
+            return (lse - picked).mean()
+        if self.c.get("loss_taps", "last") != "every_step":
+            return cross_entropy(self.logits(tokens))
+        # The mean over the loop's steps of each step's loss; a step before
+        # the gradient window runs without gradient, its loss included.
+        self._taps = []
+        self.logits(tokens)
+        taps, self._taps = self._taps, None
+        total = 0
+        for h, grad in taps:
+            with torch.set_grad_enabled(grad and torch.is_grad_enabled()):
+                total = total + cross_entropy(self.head(h))
+        return total / len(taps)
 
 
 def gradients(config, params, tokens, targets, noise_draw=0, trip_count=None):

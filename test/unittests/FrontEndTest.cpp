@@ -6,6 +6,7 @@
 #include "mlir/IR/MLIRContext.h"
 #include "gtest/gtest.h"
 
+#include <map>
 #include <set>
 
 using namespace hrmc;
@@ -250,6 +251,48 @@ TEST(ModelConfig, FastInjection) {
       "steps": 2, "fast_injection": "slow"})"),
             "m.json: key 'fast_injection': unknown key for a 'universal' "
             "description");
+}
+
+TEST(ModelBuilder, LossTapsSumEveryStepInTheLossEntry) {
+  const char *looped = R"j({"name": "l", "architecture": "looped",
+      "vocab_size": 16, "d_model": 8, "n_heads": 2, "max_seq_len": 4,
+      "n_layers": 1, "loops": 4, "loss_taps": "every_step"})j";
+  llvm::Expected<ModelConfig> config = parseModelConfig(looped, "m.json");
+  ASSERT_TRUE(static_cast<bool>(config)) << llvm::toString(config.takeError());
+  EXPECT_EQ(config->lossTaps, LossTaps::EveryStep);
+  mlir::MLIRContext context;
+  mlir::OwningOpRef<mlir::ModuleOp> module = importModel(looped, context);
+  ASSERT_TRUE(module);
+  // The logits entry's loop carries the state alone; the loss entry's
+  // also carries the sum, one tap per step scaled by 1/4.
+  int taps = 0;
+  module->walk([&](CrossEntropyOp ce) {
+    auto fn = ce->getParentOfType<mlir::func::FuncOp>();
+    EXPECT_EQ(fn.getSymName(), "loss");
+    if (ce.getAcc()) {
+      ++taps;
+      EXPECT_DOUBLE_EQ(ce.getScale().convertToDouble(), 0.25);
+      EXPECT_TRUE(ce->getParentOfType<LoopOp>());
+    }
+  });
+  EXPECT_EQ(taps, 1);
+  std::map<std::string, unsigned> carried;
+  module->walk([&](LoopOp loop) {
+    carried[loop->getParentOfType<mlir::func::FuncOp>().getSymName().str()] =
+        loop.getInits().size();
+  });
+  EXPECT_EQ(carried["logits"], 1u);
+  EXPECT_EQ(carried["loss"], 2u);
+  // One set of modules for both entries.
+  int modules = 0;
+  module->walk([&](ModuleDefOp) { ++modules; });
+  EXPECT_EQ(modules, 1);
+
+  std::string bad = looped;
+  bad.replace(bad.find("every_step"), 10, "every_loop");
+  EXPECT_EQ(errorOf(bad), "m.json: key 'loss_taps': unknown value "
+                          "\"every_loop\", expected one of: last, "
+                          "every_step");
 }
 
 TEST(ModelBuilder, WarmedUpGradWindowIsAnEntryInput) {

@@ -350,6 +350,9 @@ static LogicalResult verifyTargets(Operation *op, Value logits, Value targets) {
 }
 
 LogicalResult CrossEntropyOp::verify() {
+  if (getAcc() && getAcc().getType() != getType())
+    return emitOpError() << "accumulator type " << getAcc().getType()
+                         << " differs from the result type " << getType();
   return verifyTargets(*this, getLogits(), getTargets());
 }
 

@@ -32,6 +32,9 @@ enum class Injection { Add, ConcatLinear, None };
 /// (HRM-Text, whose slow state starts as the embedding).
 enum class FastInjection { SlowAndInput, Slow };
 enum class StateInit { Zeros, Fixed, Embedding, Noise };
+/// Where a flat loop's training loss taps: the last step's output, or every
+/// step's (the mean of their losses, each through the final norm and head).
+enum class LossTaps { Last, EveryStep };
 
 struct LoopSchedule {
   mlir::hrm::UnrollKind unroll = mlir::hrm::UnrollKind::rolled;
@@ -96,7 +99,8 @@ struct ModelConfig {
   // looped, fully_looped, recurrent_depth: a trip count sampled per
   // training step (the loop's count becomes an entry input)
   std::optional<TripCountSampling> trainTripCount;
-  std::optional<GradWarmup> gradWarmup; // hrm
+  std::optional<GradWarmup> gradWarmup;
+  LossTaps lossTaps = LossTaps::Last; // universal, looped, fully_looped
 
   LoopSchedule schedule;
 
