@@ -396,15 +396,16 @@ static LogicalResult verifyStepRegion(Operation *op, Region &region,
 }
 
 /// A gradient window known only at run time: the stacks are sized by the
-/// schedule's k, and unrolling would need the window's start.
+/// schedule's k, and unrolling would need the window's start. `bounding`
+/// names the schedules that bound it (a flat loop rejects slow_first
+/// before this).
 static LogicalResult verifyRunTimeWindow(Operation *op, Value window,
                                          ScheduleAttr schedule,
                                          StringRef bounding) {
   if (!window)
     return success();
   GradKind grad = schedule.getGrad();
-  if (grad != GradKind::truncated &&
-      (grad != GradKind::slow_first || !isa<HierLoopOp>(op)))
+  if (grad != GradKind::truncated && grad != GradKind::slow_first)
     return op->emitOpError()
            << "a run-time gradient window needs grad = " << bounding
            << " to bound it";
