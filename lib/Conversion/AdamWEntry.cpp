@@ -150,7 +150,13 @@ struct HrmAdamWEntryPass
       StringRef name;
     };
     SmallVector<Slot> slots;
-    for (unsigned r = 1, e = gradType.getNumResults(); r < e; ++r) {
+    // The gradients follow the loss; what follows them (a segment's carried
+    // states) is passed through.
+    unsigned firstExtra = 1;
+    while (firstExtra < gradType.getNumResults() &&
+           lossGrad.getResultAttr(firstExtra, "hrm.grad"))
+      ++firstExtra;
+    for (unsigned r = 1; r < firstExtra; ++r) {
       auto name = lossGrad.getResultAttrOfType<StringAttr>(r, "hrm.grad");
       auto it = name ? paramArg.find(name.getValue()) : paramArg.end();
       if (it == paramArg.end())
@@ -166,7 +172,7 @@ struct HrmAdamWEntryPass
     }
 
     // (loss_grad's arguments, m0, v0, m1, v1, ..., adamw) ->
-    // (loss, grad_norm, params', m', v').
+    // (loss, grad_norm, params', m', v', loss_grad's other results).
     Type f64 = Float64Type::get(ctx);
     auto hyperType = RankedTensorType::get({hrmrt::kAdamWSlots}, f64);
     auto scalarType = RankedTensorType::get({}, f64);
@@ -179,6 +185,8 @@ struct HrmAdamWEntryPass
       results.push_back(s.type);
     for (const Slot &s : slots)
       results.append({s.type, s.type});
+    unsigned numUpdated = results.size();
+    llvm::append_range(results, gradType.getResults().drop_front(firstExtra));
 
     OpBuilder b(ctx);
     b.setInsertionPointAfter(lossGrad);
@@ -210,6 +218,9 @@ struct HrmAdamWEntryPass
         step.setResultAttr(2 + numSlots + 2 * k + which, "hrm.updates",
                            b.getI64IntegerAttr(momentArg(k, which)));
     }
+    for (unsigned r = firstExtra; r < gradType.getNumResults(); ++r)
+      step.setResultAttrs(numUpdated + r - firstExtra,
+                          lossGrad.getResultAttrDict(r));
 
     Block *body = step.addEntryBlock();
     b.setInsertionPointToStart(body);
@@ -350,6 +361,7 @@ struct HrmAdamWEntryPass
     SmallVector<Value> returned{call.getResult(0), normAndScale.getResult(0)};
     llvm::append_range(returned, newParams);
     llvm::append_range(returned, newMoments);
+    llvm::append_range(returned, call.getResults().drop_front(firstExtra));
     func::ReturnOp::create(b, loc, returned);
     return success();
   }

@@ -774,6 +774,29 @@ struct LowerBroadcast : OpRewritePattern<BroadcastOp> {
   }
 };
 
+struct LowerCarryIn : OpRewritePattern<CarryInOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(CarryInOp op,
+                                PatternRewriter &rewriter) const override {
+    Emitter e(rewriter, op.getLoc());
+    RankedTensorType type = op.getType();
+    Value result = e.generic(
+        {op.getReset(), op.getInit(), op.getCarried()},
+        e.empty(type.getShape(), type.getElementType()),
+        {e.map(3, {0}), e.identity(3), e.identity(3), e.identity(3)},
+        {kPar, kPar, kPar}, [&](OpBuilder &b, Location loc, ValueRange args) {
+          Value zero =
+              arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(0));
+          Value reset = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne,
+                                              args[0], zero);
+          yieldValue(b, loc,
+                     arith::SelectOp::create(b, loc, reset, args[1], args[2]));
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
 struct LowerZerosLike : OpRewritePattern<ZerosLikeOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(ZerosLikeOp op,
@@ -932,17 +955,16 @@ struct ConvertHrmToLinalgPass
     patterns.add<LowerAttention>(&getContext(), fusedAttention);
     patterns.add<LowerEmbed, LowerRMSNorm, LowerLinear, LowerLMHead, LowerAdd,
                  LowerConcat, LowerMlp, LowerCachedAttention, LowerCrossEntropy,
-                 LowerBroadcast, LowerZerosLike, LowerRandomNormalLike,
-                 LowerStepEmbedding, LowerDetach, LowerSplatConstant>(
-        &getContext());
+                 LowerBroadcast, LowerCarryIn, LowerZerosLike,
+                 LowerRandomNormalLike, LowerStepEmbedding, LowerDetach,
+                 LowerSplatConstant>(&getContext());
     populateHrmGradToLinalgPatterns(patterns, parallelEmbedGrad);
     ConversionTarget target(getContext());
     target.addLegalDialect<linalg::LinalgDialect, tensor::TensorDialect,
                            arith::ArithDialect, math::MathDialect>();
-    target.addIllegalOp<EmbedOp, RMSNormOp, LinearOp, LMHeadOp, AddOp,
-                        ConcatOp, MlpOp, AttentionOp, CachedAttentionOp,
-                        CrossEntropyOp,
-                        BroadcastOp, ZerosLikeOp, RandomNormalLikeOp,
+    target.addIllegalOp<EmbedOp, RMSNormOp, LinearOp, LMHeadOp, AddOp, ConcatOp,
+                        MlpOp, AttentionOp, CachedAttentionOp, CrossEntropyOp,
+                        BroadcastOp, CarryInOp, ZerosLikeOp, RandomNormalLikeOp,
                         StepEmbeddingOp, DetachOp, RMSNormGradOp,
                         AttentionGradOp, MlpGradOp, LinearGradOp, EmbedGradOp,
                         CrossEntropyGradOp>();

@@ -120,6 +120,10 @@ private:
   /// Under loss_taps = every_step, while the loss entry is built: its
   /// targets, and the sum of the taps that flatLoop leaves.
   Value tapTargets, tapSum;
+  /// Under segments > 1, while the loss entry (one segment) is built: its
+  /// reset mask and carried states in, and the states it ends with.
+  Value carryReset, carriedFast, carriedSlow;
+  SmallVector<Value> carryOut;
 
   /// The entry `fn`'s final hidden state (before the head): binds its
   /// control inputs (the last `controls` arguments), embeds its tokens and
@@ -350,9 +354,19 @@ Value ModelBuilder::buildHRM(Value x) {
   ModuleDefOp slow = defineStack("slow", c.slowLayers, injected, c.finalNorm);
   Value fast0 = initialState(c.fastInit, "fast.init", x);
   Value slow0 = initialState(c.slowInit, "slow.init", x);
+  // One segment starts where the last one ended (or afresh, per row); a
+  // run of all segments at once, as inference does, is N x segments cycles.
+  int64_t cycles = c.n * c.segments;
+  if (carryReset) {
+    fast0 = CarryInOp::create(b, loc, carriedFast, fast0, carryReset);
+    slow0 = CarryInOp::create(b, loc, carriedSlow, slow0, carryReset);
+    cycles = c.n;
+  }
   auto loop = HierLoopOp::create(b, loc, act, act, fast0, slow0, gradWindow,
-                                 b.getI64IntegerAttr(c.n),
+                                 b.getI64IntegerAttr(cycles),
                                  b.getI64IntegerAttr(c.t), schedule());
+  if (carryReset)
+    carryOut = {loop.getFastResult(), loop.getSlowResult()};
   OpBuilder::InsertionGuard guard(b);
   Type types[] = {b.getIndexType(), act, act};
   Location locs[] = {loc, loc, loc};
@@ -513,13 +527,33 @@ OwningOpRef<ModuleOp> ModelBuilder::build() {
     controls.push_back({"grad_window", gradWindowAttr()});
   auto scalar = RankedTensorType::get({}, b.getI32Type());
   SmallVector<Type> logitsInputs{tokens}, lossInputs{tokens, tokens};
+  SmallVector<Type> lossResults{RankedTensorType::get({}, f32)};
+  // Deep supervision: the loss entry is one segment, with a reset mask and
+  // the carried states in and out, after the data.
+  bool segmented = c.segments > 1;
+  if (segmented) {
+    lossInputs.append(
+        {RankedTensorType::get({ShapedType::kDynamic}, b.getI32Type()), act,
+         act});
+    lossResults.append({act, act});
+  }
   logitsInputs.append(controls.size(), scalar);
   lossInputs.append(controls.size(), scalar);
   auto logitsFn = func::FuncOp::create(
       b, loc, "logits", b.getFunctionType(logitsInputs, {logitsType}));
   auto lossFn = func::FuncOp::create(
-      b, loc, "loss",
-      b.getFunctionType(lossInputs, {RankedTensorType::get({}, f32)}));
+      b, loc, "loss", b.getFunctionType(lossInputs, lossResults));
+  if (segmented) {
+    lossFn.setArgAttr(2, "hrm.name", b.getStringAttr("reset"));
+    lossFn.setArgAttr(2, "hrm.reset",
+                      b.getDictionaryAttr(b.getNamedAttr(
+                          "segments", b.getI64IntegerAttr(c.segments))));
+    StringRef carried[] = {"carry.fast", "carry.slow"};
+    for (unsigned k = 0; k < 2; ++k) {
+      lossFn.setArgAttr(3 + k, "hrm.name", b.getStringAttr(carried[k]));
+      lossFn.setResultAttr(1 + k, "hrm.name", b.getStringAttr(carried[k]));
+    }
+  }
   for (func::FuncOp fn : {logitsFn, lossFn})
     for (auto [k, control] : llvm::enumerate(controls)) {
       unsigned arg = fn.getNumArguments() - controls.size() + k;
@@ -534,7 +568,19 @@ OwningOpRef<ModuleOp> ModelBuilder::build() {
 
   b.setInsertionPointToStart(lossFn.addEntryBlock());
   Value loss;
-  if (c.lossTaps == LossTaps::EveryStep) {
+  SmallVector<Value> lossOuts;
+  if (segmented) {
+    // The model again, over one segment.
+    carryReset = lossFn.getArgument(2);
+    carriedFast = lossFn.getArgument(3);
+    carriedSlow = lossFn.getArgument(4);
+    Value h = hidden(lossFn, controls);
+    loss = CrossEntropyOp::create(b, loc, RankedTensorType::get({}, f32),
+                                  logitsOf(h), lossFn.getArgument(1), Value(),
+                                  b.getF64FloatAttr(1.0));
+    lossOuts = carryOut;
+    carryReset = carriedFast = carriedSlow = Value();
+  } else if (c.lossTaps == LossTaps::EveryStep) {
     // The model again, its loop summing a loss per step.
     tapTargets = lossFn.getArgument(1);
     hidden(lossFn, controls);
@@ -549,7 +595,8 @@ OwningOpRef<ModuleOp> ModelBuilder::build() {
                                   lossFn.getArgument(1), Value(),
                                   b.getF64FloatAttr(1.0));
   }
-  func::ReturnOp::create(b, loc, loss);
+  lossOuts.insert(lossOuts.begin(), loss);
+  func::ReturnOp::create(b, loc, lossOuts);
 
   // Parameters first, in the order the layers asked for them, then the
   // modules, then the entry points.

@@ -339,6 +339,7 @@ llvm::Expected<ModelConfig> hrmc::parseModelConfig(llvm::StringRef text,
                         {{"zeros", StateInit::Zeros},
                          {"fixed", StateInit::Fixed},
                          {"embedding", StateInit::Embedding}});
+    r.integer("segments", c.segments, false);
     break;
   case Architecture::Transformer:
     r.integer("n_layers", c.layers, true);

@@ -104,7 +104,7 @@ llvm::Expected<Object> hrmc::describeArtifact(ModuleOp module,
       Object tensor = describeTensor(name, type);
       if (fn.getArgAttr(i, "hrm.host"))
         tensor["host"] = true;
-      for (StringRef control : {"trip_count", "grad_window"})
+      for (StringRef control : {"trip_count", "grad_window", "reset"})
         if (auto fields = fn.getArgAttrOfType<DictionaryAttr>(
                 i, ("hrm." + control).str()))
           tensor[control] = describeFields(fields);

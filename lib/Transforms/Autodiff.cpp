@@ -762,6 +762,13 @@ LogicalResult Sweep::reverseOp(Operation *op) {
                        strides));
         return success();
       })
+      .Case([&](CarryInOp carry) {
+        // The carried state is detached: only the reset rows' init.
+        Value zeros = ZerosLikeOp::create(b, loc, d);
+        accumulate(carry.getInit(),
+                   CarryInOp::create(b, loc, zeros, d, p(carry.getReset())));
+        return success();
+      })
       .Case<DetachOp, ZerosLikeOp, RandomNormalLikeOp>(
           [](Operation *) { return success(); })
       .Case([&](func::CallOp call) { return reverseCall(call); })
@@ -1202,11 +1209,10 @@ LogicalResult Autodiff::outlineLoop(Operation *loop, StringRef prefix,
 
 LogicalResult Autodiff::differentiateEntry(func::FuncOp entry) {
   MLIRContext *ctx = module.getContext();
-  if (entry.getNumResults() != 1 ||
-      !isFloatTensor(entry.getResultTypes()[0]) ||
+  if (entry.getNumResults() == 0 || !isFloatTensor(entry.getResultTypes()[0]) ||
       cast<RankedTensorType>(entry.getResultTypes()[0]).getRank() != 0)
     return entry.emitError("hrm-autodiff: the entry point '")
-           << entry.getSymName() << "' must return one 0-d float loss";
+           << entry.getSymName() << "' must return a 0-d float loss first";
 
   // A working copy with the entry points it calls inlined.
   func::FuncOp work = entry.clone();
@@ -1237,14 +1243,17 @@ LogicalResult Autodiff::differentiateEntry(func::FuncOp entry) {
       if (failed(outlineLoop(&op, entry.getSymName(), id++)))
         return failure();
 
-  // <entry>_grad: (args) -> (loss, one gradient per parameter argument)
+  // <entry>_grad: (args) -> (loss, one gradient per parameter argument,
+  // the entry's other results): those (a segment's carried states) are
+  // passed through, not differentiated.
   SmallVector<unsigned> params;
   for (unsigned i = 0; i < entry.getNumArguments(); ++i)
     if (entry.getArgAttr(i, "hrm.param"))
       params.push_back(i);
-  SmallVector<Type> results(entry.getResultTypes());
+  SmallVector<Type> results{entry.getResultTypes()[0]};
   for (unsigned i : params)
     results.push_back(entry.getArgumentTypes()[i]);
+  llvm::append_range(results, entry.getResultTypes().drop_front());
   func::FuncOp grad = newFunction(
       (entry.getSymName() + "_grad").str(),
       FunctionType::get(ctx, entry.getArgumentTypes(), results),
@@ -1257,6 +1266,8 @@ LogicalResult Autodiff::differentiateEntry(func::FuncOp entry) {
   grad.setResultAttr(0, "hrm.loss", UnitAttr::get(ctx));
   for (auto [k, i] : llvm::enumerate(params))
     grad.setResultAttr(k + 1, "hrm.grad", entry.getArgAttr(i, "hrm.param"));
+  for (unsigned r = 1; r < entry.getNumResults(); ++r)
+    grad.setResultAttrs(params.size() + r, entry.getResultAttrDict(r));
 
   Block *body = &grad.getBody().front();
   Block &source = work.getBody().front();
@@ -1285,6 +1296,8 @@ LogicalResult Autodiff::differentiateEntry(func::FuncOp entry) {
                      : zerosOf(b, entry.getLoc(),
                                entry.getArgumentTypes()[i]));
   }
+  for (Value r : source.getTerminator()->getOperands().drop_front())
+    outs.push_back(sweep.primal.lookup(r));
   func::ReturnOp::create(b, entry.getLoc(), outs);
   work.erase();
   return success();

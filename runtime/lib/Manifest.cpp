@@ -99,6 +99,24 @@ std::optional<size_t> EntrySpec::controlInput(llvm::StringRef name) const {
   return std::nullopt;
 }
 
+std::optional<size_t> EntrySpec::resetInput() const {
+  for (auto [i, input] : llvm::enumerate(inputs))
+    if (input.name == "reset" && input.dtype == DType::I32 &&
+        input.shape.size() == 1)
+      return i;
+  return std::nullopt;
+}
+
+std::vector<std::pair<size_t, size_t>> EntrySpec::carriedStates() const {
+  std::vector<std::pair<size_t, size_t>> pairs;
+  for (auto [i, input] : llvm::enumerate(inputs))
+    if (llvm::StringRef(input.name).starts_with("carry."))
+      for (auto [o, output] : llvm::enumerate(outputs))
+        if (output.name == input.name)
+          pairs.emplace_back(i, o);
+  return pairs;
+}
+
 const EntrySpec *Manifest::findEntry(llvm::StringRef name) const {
   for (const EntrySpec &e : entries)
     if (e.name == name)
@@ -182,6 +200,24 @@ llvm::Expected<Manifest> Manifest::parse(llvm::StringRef text,
             parseControl(*object, e.gradWindowInput(), "grad_window",
                          parseGradWindow, e.gradWindow, source, e.name))
       return std::move(err);
+    if (std::optional<size_t> reset = e.resetInput()) {
+      const json::Object *input =
+          (*object->getArray("inputs"))[*reset].getAsObject();
+      const json::Object *fields = input->getObject("reset");
+      std::optional<int64_t> segments =
+          fields ? fields->getInteger("segments") : std::nullopt;
+      if (!segments || *segments < 2)
+        return bad(source, e.name + ": input 'reset' needs \"reset\": "
+                                    "{\"segments\": S} with S >= 2");
+      e.segments = *segments;
+      for (auto [in, out] : e.carriedStates())
+        if (e.inputs[in].shape != e.outputs[out].shape ||
+            e.inputs[in].dtype != e.outputs[out].dtype)
+          return bad(source, e.name + ": carried state '" + e.inputs[in].name +
+                                 "' comes back with another type");
+      if (e.carriedStates().empty())
+        return bad(source, e.name + ": a 'reset' input but no carried state");
+    }
     if (const json::Value *updates = object->get("updates_params")) {
       std::optional<bool> b = updates->getAsBoolean();
       if (!b)

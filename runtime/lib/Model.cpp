@@ -531,6 +531,21 @@ bool Model::setGradWindow(llvm::StringRef entry, int32_t window) {
   return setControl(entry, "grad_window", window);
 }
 
+bool Model::beginSegment(llvm::StringRef entry, bool fresh, bool carry) {
+  auto it = entries_.find(entry);
+  if (it == entries_.end() || !it->second.spec->resetInput())
+    return false;
+  const EntrySpec &spec = *it->second.spec;
+  const TensorSpec &reset = spec.inputs[*spec.resetInput()];
+  auto *mask = static_cast<int32_t *>(input(entry, *spec.resetInput()));
+  std::fill(mask, mask + reset.numElements(), fresh ? 1 : 0);
+  if (!fresh && carry)
+    for (auto [in, out] : spec.carriedStates())
+      std::memcpy(input(entry, in), output(entry, out),
+                  spec.inputs[in].bytes());
+  return true;
+}
+
 const void *Model::output(llvm::StringRef entry, size_t index) const {
   auto it = entries_.find(entry);
   if (it == entries_.end() || index >= it->second.outputs.size())

@@ -229,3 +229,17 @@ func.func @cached_attention(%x: tensor<1x1x8xf32>, %w: tensor<8x8xf32>, %k: tens
   %a, %k1, %v1 = hrm.cached_attention %x weights(%w, %w, %w, %w) cache(%k, %v) slot %slot position %pos heads 2 rope 1.0e+04 : tensor<1x1x8xf32>, tensor<8x8xf32>, tensor<3x1x2x16x4xf32>
   return %a, %k1, %v1 : tensor<1x1x8xf32>, tensor<3x1x2x16x4xf32>, tensor<3x1x2x16x4xf32>
 }
+
+// -----
+
+// A reset row takes the initial state, the others the carried one.
+// CHECK-LABEL: func.func @carry_in
+// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %{{.*}}, %{{.*}} : tensor<2xi32>, tensor<2x4x8xf32>, tensor<2x4x8xf32>) outs(%{{.*}} : tensor<2x4x8xf32>)
+// CHECK: ^bb0(%[[R:.*]]: i32, %[[I:.*]]: f32, %[[C:.*]]: f32, %{{.*}}: f32):
+// CHECK:   %[[NZ:.*]] = arith.cmpi ne, %[[R]], %{{.*}} : i32
+// CHECK:   %[[S:.*]] = arith.select %[[NZ]], %[[I]], %[[C]] : f32
+// CHECK:   linalg.yield %[[S]]
+func.func @carry_in(%c: tensor<2x4x8xf32>, %i: tensor<2x4x8xf32>, %r: tensor<2xi32>) -> tensor<2x4x8xf32> {
+  %s = hrm.carry_in %c or %i reset %r : tensor<2xi32>, tensor<2x4x8xf32>
+  return %s : tensor<2x4x8xf32>
+}

@@ -347,3 +347,19 @@ func.func @f(%x: tensor<1x20x8xf32>, %w: tensor<8x8xf32>, %k: tensor<3x1x2x16x4x
   %a, %k1, %v1 = hrm.cached_attention %x weights(%w, %w, %w, %w) cache(%k, %k) slot %s position %s heads 2 : tensor<1x20x8xf32>, tensor<8x8xf32>, tensor<3x1x2x16x4xf32>
   return
 }
+
+// -----
+
+func.func @f(%c: tensor<2x4x8xf32>, %i: tensor<2x4x8xf32>, %r: tensor<3xi32>) {
+  // expected-error @+1 {{reset size is 3, expected 2}}
+  %s = hrm.carry_in %c or %i reset %r : tensor<3xi32>, tensor<2x4x8xf32>
+  return
+}
+
+// -----
+
+func.func @f(%c: tensor<2x4x8xf32>, %i: tensor<2x4x8xf32>, %r: tensor<2xi64>) {
+  // expected-error @+1 {{operand #2 must be 1D tensor of 32-bit signless integer values}}
+  %s = hrm.carry_in %c or %i reset %r : tensor<2xi64>, tensor<2x4x8xf32>
+  return
+}

@@ -75,6 +75,10 @@ hrm.model @everything attributes {max_seq_len = 16 : i64} {
     %v = hrm.weight @norm : tensor<8xf32>
     // CHECK: hrm.broadcast %{{.*}} like %{{.*}} : tensor<8xf32>, tensor<?x?x8xf32>
     %f0 = hrm.broadcast %v like %x : tensor<8xf32>, !act
+    %reset = arith.constant dense<1> : tensor<2xi32>
+    %mask = tensor.cast %reset : tensor<2xi32> to tensor<?xi32>
+    // CHECK: hrm.carry_in %{{.*}} or %{{.*}} reset %{{.*}} : tensor<?xi32>, tensor<?x?x8xf32>
+    %c0 = hrm.carry_in %z or %f0 reset %mask : tensor<?xi32>, !act
     // CHECK: hrm.random_normal_like %{{.*}} std 1.000000e+00 seed 7 : tensor<?x?x8xf32>
     %r = hrm.random_normal_like %x std 1.0 seed 7 : !act
     // CHECK: hrm.random_normal_like %{{.*}} std 1.000000e+00 seed 7 draw %{{.*}} at %{{.*}} : tensor<?x?x8xf32>

@@ -9,9 +9,18 @@ func.func @loss(%x: tensor<1x4x8xf32> {hrm.param = "x"}, %t: tensor<1x4xi32>) ->
 
 // -----
 
-// expected-error @+1 {{hrm-autodiff: the entry point 'loss' must return one 0-d float loss}}
+// expected-error @+1 {{hrm-autodiff: the entry point 'loss' must return a 0-d float loss first}}
 func.func @loss(%x: tensor<1x4x8xf32> {hrm.param = "x"}) -> tensor<1x4x8xf32> attributes {hrm.entry} {
   return %x : tensor<1x4x8xf32>
+}
+
+// -----
+
+// Other results may follow the loss (a segment's carried states), not before.
+// expected-error @+1 {{hrm-autodiff: the entry point 'loss' must return a 0-d float loss first}}
+func.func @loss(%x: tensor<1x4x8xf32> {hrm.param = "x"}, %t: tensor<1x4xi32>) -> (tensor<1x4x8xf32>, tensor<f32>) attributes {hrm.entry} {
+  %l = hrm.cross_entropy %x, %t : tensor<1x4x8xf32>, tensor<1x4xi32> -> tensor<f32>
+  return %x, %l : tensor<1x4x8xf32>, tensor<f32>
 }
 
 // -----

@@ -290,9 +290,23 @@ class Model:
     # -- architectures -------------------------------------------------------
     def hrm(self, x):
         c = self.c
-        injected = c["injection"] != "none"
         zf = self.initial(c["fast_init"], "fast.init", x)
         zs = self.initial(c["slow_init"], "slow.init", x)
+        # Deep supervision: each segment starts from the detached states
+        # the last one ended with; only the last one's loss is differentiated
+        # here (the earlier ones were earlier optimizer steps).
+        segments = c.get("segments", 1)
+        for k in range(segments):
+            with torch.set_grad_enabled(k == segments - 1 and
+                                        torch.is_grad_enabled()):
+                if k > 0:
+                    zf, zs = zf.detach(), zs.detach()
+                zf, zs = self._hrm_segment(x, zf, zs)
+        return zs
+
+    def _hrm_segment(self, x, zf, zs):
+        c = self.c
+        injected = c["injection"] != "none"
         self._window(c["N"] * c["T"] + c["N"], 2)
         with_input = c["fast_injection"] == "slow+input"
         fast = lambda zf, zs: self.stack(
@@ -312,7 +326,7 @@ class Model:
                 zf = self._apply(fast, zf, zs)
             zf, zs = self._detach_at_window(zf, zs)
             zs = self._apply(slow, zs, zf)
-        return zs
+        return zf, zs
 
     def _hrm_slow_first(self, k, fast, slow, zf, zs):
         """HRM-Text's schedule: gradient through the last `slow_grad` slow
@@ -331,7 +345,7 @@ class Model:
             for j in range(t):
                 zf = run(i * t + j >= n * t - fast_grad, fast, zf, zs)
             zs = run(i >= n - slow_grad, slow, zs, zf)
-        return zs
+        return zf, zs
 
     def transformer(self, x):
         return self.stack("blocks", self.c["n_layers"], x)

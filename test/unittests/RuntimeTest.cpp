@@ -370,6 +370,51 @@ TEST(Manifest, InPlaceUpdates) {
   expectError(badEntry, "logits: 'updates_params' must be true or false");
 }
 
+/// kManifest's logits entry as one segment of a deep-supervision model:
+/// a reset mask (with `reset`'s fields) and a carried state in and out.
+llvm::Expected<Manifest> withSegments(llvm::StringRef reset,
+                                      llvm::StringRef carriedOut) {
+  std::string input = R"("name": "input0", "dtype": "I32", "shape": [2, 4]})";
+  std::string output =
+      R"("name": "output0", "dtype": "F32", "shape": [2, 4, 16]})";
+  std::string text = kManifest;
+  text.replace(
+      text.find(input), input.size(),
+      input + R"(, {"name": "reset", "dtype": "I32", "shape": [2], )" +
+          R"("reset": )" + reset.str() +
+          R"(}, {"name": "carry.z", "dtype": "F32", "shape": [2, 4, 8]})");
+  text.replace(text.find(output), output.size(),
+               output + R"(, {"name": "carry.z", "dtype": "F32", "shape": )" +
+                   carriedOut.str() + "}");
+  return Manifest::parse(text, "art/manifest.json");
+}
+
+TEST(Manifest, Segments) {
+  auto m = withSegments(R"({"segments": 4})", "[2, 4, 8]");
+  ASSERT_TRUE(static_cast<bool>(m)) << errorOf(m.takeError());
+  const EntrySpec *e = m->findEntry("logits");
+  EXPECT_EQ(e->segments, 4);
+  EXPECT_EQ(e->resetInput(), 1u);
+  ASSERT_EQ(e->carriedStates().size(), 1u);
+  EXPECT_EQ(e->carriedStates()[0], (std::pair<size_t, size_t>{2, 1}));
+  EXPECT_EQ(e->numDataInputs(), 1u);
+  auto plain = Manifest::parse(kManifest, "test");
+  ASSERT_TRUE(static_cast<bool>(plain)) << errorOf(plain.takeError());
+  EXPECT_EQ(plain->findEntry("logits")->segments, std::nullopt);
+
+  auto expectError = [](llvm::Expected<Manifest> b, llvm::StringRef what) {
+    ASSERT_FALSE(static_cast<bool>(b)) << what.str();
+    std::string message = errorOf(b.takeError());
+    EXPECT_NE(message.find(what.str()), std::string::npos) << message;
+    EXPECT_NE(message.find("art/manifest.json"), std::string::npos) << message;
+  };
+  expectError(withSegments("{}", "[2, 4, 8]"),
+              "input 'reset' needs \"reset\": {\"segments\": S} with S >= 2");
+  expectError(withSegments(R"({"segments": 1})", "[2, 4, 8]"), "S >= 2");
+  expectError(withSegments(R"({"segments": 2})", "[2, 4, 9]"),
+              "carried state 'carry.z' comes back with another type");
+}
+
 TEST(Manifest, Errors) {
   auto expectError = [](llvm::StringRef text, llvm::StringRef what) {
     auto m = Manifest::parse(text, "art/manifest.json");

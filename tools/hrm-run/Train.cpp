@@ -256,9 +256,11 @@ int runTrain() {
   if (!grad || !lossEntry)
     return fail(artifact + " has no training entry point: compile it with "
                            "`hrmc compile --train`");
-  if (grad->outputs.size() != manifest.params.size() + 1)
+  if (grad->outputs.size() !=
+      manifest.params.size() + 1 + grad->carriedStates().size())
     return fail("loss_grad returns " + Twine(grad->outputs.size()) +
-                " tensors; expected the loss and one gradient per parameter");
+                " tensors; expected the loss, one gradient per parameter "
+                "and the carried states");
   const hrmrt::EntrySpec *stepEntry = manifest.findEntry("train_step");
   if (optimizerKind == "compiled" && !stepEntry)
     return fail(artifact + " has no train_step entry point (compiled by an "
@@ -286,11 +288,15 @@ int runTrain() {
     if (hyper == stepInput.end() ||
         stepEntry->inputs[hyper->second].numElements() != hrmrt::kAdamWSlots ||
         stepEntry->inputs[hyper->second].dtype != hrmrt::DType::F64 ||
-        stepEntry->outputs.size() != 2 ||
+        stepEntry->outputs.size() != 2 + stepEntry->carriedStates().size() ||
         stepEntry->outputs[1].dtype != hrmrt::DType::F64)
       return fail("train_step does not take the " + Twine(hrmrt::kAdamWSlots) +
                   " AdamW hyperparameters and return (loss, grad_norm)");
   }
+  // Deep supervision (a description's `segments`): each batch trains that
+  // many steps in a row.
+  const hrmrt::EntrySpec &trainSpec = *manifest.findEntry(trainEntry);
+  int64_t segments = trainSpec.segments.value_or(1);
   int64_t b = manifest.batch, s = manifest.seqLen;
   const hrmrt::ParamSpec *embed = manifest.findParam("embed");
   int64_t vocab = embed ? embed->tensor.shape[0] : 0;
@@ -353,6 +359,18 @@ int runTrain() {
                   Twine(seedT->second->as<int64_t>()[0]) +
                   "; resume with the same seed");
     optimizer.setSteps(start);
+    if (start % segments != 0)
+      for (auto [in, out] : trainSpec.carriedStates()) {
+        auto it = byName.find("train." + trainSpec.inputs[in].name);
+        if (it == byName.end() ||
+            it->second->data.size() != trainSpec.inputs[in].bytes())
+          return fail(checkpoint +
+                      ": stopped inside a batch's segments, but "
+                      "holds no state 'train." +
+                      trainSpec.inputs[in].name + "' of the right size");
+        std::memcpy(model.input(trainEntry, in), it->second->data.data(),
+                    it->second->data.size());
+      }
   } else if (!initParams.empty()) {
     if (Error e = model.loadParameters(initParams))
       return fail(std::move(e));
@@ -406,6 +424,17 @@ int runTrain() {
             model.readInput("train_step", stepInput[m.spec.name]));
         m.data.assign(data, data + m.data.size());
       }
+    // Mid-batch, the states the next segment starts from.
+    if (step % segments != 0)
+      for (auto [in, out] : trainSpec.carriedStates()) {
+        HostTensor t;
+        t.spec = trainSpec.inputs[in];
+        t.spec.name = "train." + t.spec.name;
+        const auto *data =
+            static_cast<const char *>(model.output(trainEntry, out));
+        t.data.assign(data, data + t.spec.bytes());
+        owned.push_back(std::move(t));
+      }
     for (auto [name, value] :
          {std::pair<const char *, int64_t>{"train.step", step},
           {"train.seed", static_cast<int64_t>(seed)}}) {
@@ -455,10 +484,16 @@ int runTrain() {
   };
   auto validate = [&]() -> Expected<double> {
     double sum = 0;
+    const hrmrt::EntrySpec *lossSpec = manifest.findEntry("loss");
+    int64_t valSegments = lossSpec->segments.value_or(1);
     for (int64_t k = 0; k < valAvailable; ++k) {
       fill("loss", valTokens, k * window);
-      if (Error e = model.run("loss"))
-        return std::move(e);
+      // Deep supervision: the last segment's loss.
+      for (int64_t g = 0; g < valSegments; ++g) {
+        model.beginSegment("loss", g == 0);
+        if (Error e = model.run("loss"))
+          return std::move(e);
+      }
       sum += *static_cast<const float *>(model.output("loss", 0));
     }
     return sum / valAvailable;
@@ -503,11 +538,20 @@ int runTrain() {
                     manifest.model, start, steps.getValue(), b, s, trainCount,
                     valCount, batchesPerEpoch, model.deviceName(),
                     compiled ? "compiled (train_step)" : "on the host");
+  if (segments > 1)
+    errs() << formatv("deep supervision: each batch trains {0} steps in a "
+                      "row (segments), the states carried from one to the "
+                      "next\n",
+                      segments);
   int64_t ran = 0;
   int64_t peakHeap = -1;
   for (int64_t step = start; step < steps; ++step) {
     auto t0 = std::chrono::steady_clock::now();
-    fill(trainEntry, trainTokens, batchStart(step));
+    // Deep supervision: a batch for `segments` steps, each from the states
+    // the last ended with (restored from the checkpoint after a resume).
+    fill(trainEntry, trainTokens, batchStart(step / segments));
+    model.beginSegment(trainEntry, step % segments == 0,
+                       /*carry=*/step != start);
     // Fresh noise each step (a noise initial state); the step alone picks
     // it, so a resumed run draws what the uninterrupted one did.
     model.setNoiseDraw(trainEntry, static_cast<int32_t>(step + 1));

@@ -128,6 +128,12 @@ static cl::opt<std::string> dumpDir(
                      "(and, from a training artifact, every parameter "
                      "gradient) as .npy files into this folder"),
     cl::sub(evalCmd));
+static cl::opt<int64_t> evalSegments(
+    "segments",
+    cl::desc("Deep supervision: how many segments the loss entry runs per "
+             "batch, each from the last one's states (default: the "
+             "description's `segments`; the logits always run all of them)"),
+    cl::init(0), cl::sub(evalCmd));
 static cl::opt<int32_t> noiseDraw(
     "noise-draw",
     cl::desc("Which sample of its noise initial state a recurrent-depth "
@@ -278,6 +284,21 @@ loadTokenizer(int64_t modelVocab) {
   return tokenizer;
 }
 
+/// Runs `entry` once, or, for a one-segment entry, once per segment with
+/// the states carried from one call to the next.
+static Error runSegments(Model &model, StringRef entry) {
+  const hrmrt::EntrySpec *spec = model.manifest().findEntry(entry);
+  int64_t segments = spec && spec->segments ? *spec->segments : 1;
+  if (spec && spec->segments && evalSegments > 0)
+    segments = evalSegments;
+  for (int64_t k = 0; k < segments; ++k) {
+    model.beginSegment(entry, k == 0);
+    if (Error e = model.run(entry))
+      return e;
+  }
+  return Error::success();
+}
+
 static int runEval() {
   if (textFile.empty())
     return fail("give the text to evaluate with --text");
@@ -291,6 +312,12 @@ static int runEval() {
     return fail(logits.takeError());
   if (!loss || loss->numDataInputs() != 2)
     return fail("the artifact has no 'loss' entry (tokens, targets)");
+  if (evalSegments < 0 || (evalSegments > 0 && !loss->segments))
+    return fail("--segments: " + Twine(evalSegments < 0
+                                           ? "must be positive"
+                                           : "the model does not run segments "
+                                             "(its description has no "
+                                             "`segments`)"));
   int64_t b = model.manifest().batch, s = model.manifest().seqLen;
   int64_t vocab = (*logits)->outputs[0].shape[2];
   for (StringRef entry : {"loss", "logits", "loss_grad"})
@@ -329,7 +356,9 @@ static int runEval() {
         in[r * s + i] = token;
         tg[r * s + i] = next;
       }
-    if (Error e = model.run("loss"))
+    // Deep supervision: the batch's segments, each from the states the
+    // last ended with; the last segment's loss is the model's.
+    if (Error e = runSegments(model, "loss"))
       return fail(std::move(e));
     total += *static_cast<const float *>(model.output("loss", 0));
     if (k == 0 && !dumpDir.empty()) {
@@ -374,7 +403,7 @@ static int runEval() {
       if (const hrmrt::EntrySpec *grad = model.manifest().findEntry("loss_grad")) {
         std::memcpy(model.input("loss_grad", 0), in, b * s * sizeof(int32_t));
         std::memcpy(model.input("loss_grad", 1), tg, b * s * sizeof(int32_t));
-        if (Error e = model.run("loss_grad"))
+        if (Error e = runSegments(model, "loss_grad"))
           return fail(std::move(e));
         for (auto [i, out] : llvm::enumerate(grad->outputs)) {
           std::string name = out.name;

@@ -365,6 +365,11 @@ LogicalResult BroadcastOp::verify() {
                    lastDim(getLike()));
 }
 
+LogicalResult CarryInOp::verify() {
+  return expectDim(*this, "reset size", tensorType(getReset()).getShape()[0],
+                   tensorType(getInit()).getShape()[0]);
+}
+
 LogicalResult RandomNormalLikeOp::verify() {
   if (!(getStd().convertToDouble() > 0.0))
     return emitOpError() << "std must be positive";

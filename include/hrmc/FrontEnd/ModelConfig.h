@@ -88,6 +88,9 @@ struct ModelConfig {
   Injection injection = Injection::Add;
   FastInjection fastInjection = FastInjection::SlowAndInput;
   StateInit fastInit = StateInit::Zeros, slowInit = StateInit::Embedding;
+  /// Deep supervision: segments of N cycles per sequence, each one
+  /// optimizer step, the states carried (detached) from one to the next.
+  int64_t segments = 1;
   // transformer, universal, looped, fully_looped
   int64_t layers = 0, steps = 0;
   bool stepEmbedding = true;

@@ -53,10 +53,20 @@ struct EntrySpec {
   std::optional<size_t> gradWindowInput() const {
     return controlInput("grad_window");
   }
-  /// Its inputs other than the control inputs.
+  /// Deep supervision (a description's `segments`): the segments each
+  /// batch runs, when the entry runs one segment (it then has a `reset`
+  /// input and carried states in and out).
+  std::optional<int64_t> segments;
+  /// The per-sequence reset mask (I32 [batch]) of a one-segment entry.
+  std::optional<size_t> resetInput() const;
+  /// The carried states: (input, output) pairs named "carry.<state>".
+  std::vector<std::pair<size_t, size_t>> carriedStates() const;
+  /// Its inputs other than the control inputs and a segment's reset mask
+  /// and carried states.
   size_t numDataInputs() const {
     return inputs.size() - (noiseDrawInput() ? 1 : 0) -
-           (tripCountInput() ? 1 : 0) - (gradWindowInput() ? 1 : 0);
+           (tripCountInput() ? 1 : 0) - (gradWindowInput() ? 1 : 0) -
+           (resetInput() ? 1 : 0) - carriedStates().size();
   }
 };
 

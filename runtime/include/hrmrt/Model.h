@@ -103,6 +103,14 @@ public:
   /// runs the schedule's k (GradWindowSpec::defaultWindow).
   bool setGradWindow(llvm::StringRef entry, int32_t window);
 
+  /// Before a call of a one-segment entry (EntrySpec::segments): `fresh`
+  /// sets every row's reset (the first segment of a batch); otherwise it
+  /// clears them and, with `carry`, copies the states the last call ended
+  /// with into the carried-state inputs (without, those inputs already hold
+  /// them: restored from a checkpoint). Says whether the entry runs
+  /// segments.
+  bool beginSegment(llvm::StringRef entry, bool fresh, bool carry = true);
+
   /// Runs an entry point on its input buffers, filling its output buffers.
   llvm::Error run(llvm::StringRef entry);
   /// On the GPU, records each entry point's second call into a CUDA graph

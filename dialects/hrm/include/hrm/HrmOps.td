@@ -479,6 +479,29 @@ def Hrm_DetachOp : Hrm_Op<"detach", [Pure, SameOperandsAndResultType]> {
   let assemblyFormat = "$input attr-dict `:` type($input)";
 }
 
+def Hrm_CarryInOp : Hrm_Op<"carry_in", [Pure,
+    AllTypesMatch<["carried", "init", "result"]>]> {
+  let summary = "a loop's initial state: carried from the last segment, or reset";
+  let description = [{
+    Deep supervision runs the loop once per optimizer step (a segment) and
+    starts each segment from the states the previous one ended with. Row
+    `b` of the result is row `b` of `init` where `reset[b]` is non-zero (a
+    new sequence), and row `b` of `carried` otherwise. The carried state is
+    detached: only `init` gets gradient, in the rows that took it.
+
+    ```mlir
+    %z0 = hrm.carry_in %carried or %init reset %mask : tensor<?xi32>, tensor<?x?x64xf32>
+    ```
+  }];
+  let arguments = (ins Hrm_Activation:$carried, Hrm_Activation:$init,
+                       TensorRankOf<[I32], [1]>:$reset);
+  let results = (outs Hrm_Activation:$result);
+  let assemblyFormat = [{
+    $carried `or` $init `reset` $reset attr-dict `:` type($reset) `,` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
 //===----------------------------------------------------------------------===//
 // Loops
 //===----------------------------------------------------------------------===//
