@@ -546,6 +546,20 @@ bool Model::beginSegment(llvm::StringRef entry, bool fresh, bool carry) {
   return true;
 }
 
+llvm::Error Model::runSegments(llvm::StringRef entry, int64_t segments) {
+  const EntrySpec *spec = manifest_.findEntry(entry);
+  if (!spec || !spec->segments)
+    return run(entry);
+  if (segments <= 0)
+    segments = *spec->segments;
+  for (int64_t k = 0; k < segments; ++k) {
+    beginSegment(entry, k == 0);
+    if (llvm::Error e = run(entry))
+      return e;
+  }
+  return llvm::Error::success();
+}
+
 const void *Model::output(llvm::StringRef entry, size_t index) const {
   auto it = entries_.find(entry);
   if (it == entries_.end() || index >= it->second.outputs.size())

@@ -484,16 +484,11 @@ int runTrain() {
   };
   auto validate = [&]() -> Expected<double> {
     double sum = 0;
-    const hrmrt::EntrySpec *lossSpec = manifest.findEntry("loss");
-    int64_t valSegments = lossSpec->segments.value_or(1);
     for (int64_t k = 0; k < valAvailable; ++k) {
       fill("loss", valTokens, k * window);
       // Deep supervision: the last segment's loss.
-      for (int64_t g = 0; g < valSegments; ++g) {
-        model.beginSegment("loss", g == 0);
-        if (Error e = model.run("loss"))
-          return std::move(e);
-      }
+      if (Error e = model.runSegments("loss"))
+        return std::move(e);
       sum += *static_cast<const float *>(model.output("loss", 0));
     }
     return sum / valAvailable;

@@ -284,21 +284,6 @@ loadTokenizer(int64_t modelVocab) {
   return tokenizer;
 }
 
-/// Runs `entry` once, or, for a one-segment entry, once per segment with
-/// the states carried from one call to the next.
-static Error runSegments(Model &model, StringRef entry) {
-  const hrmrt::EntrySpec *spec = model.manifest().findEntry(entry);
-  int64_t segments = spec && spec->segments ? *spec->segments : 1;
-  if (spec && spec->segments && evalSegments > 0)
-    segments = evalSegments;
-  for (int64_t k = 0; k < segments; ++k) {
-    model.beginSegment(entry, k == 0);
-    if (Error e = model.run(entry))
-      return e;
-  }
-  return Error::success();
-}
-
 static int runEval() {
   if (textFile.empty())
     return fail("give the text to evaluate with --text");
@@ -358,7 +343,7 @@ static int runEval() {
       }
     // Deep supervision: the batch's segments, each from the states the
     // last ended with; the last segment's loss is the model's.
-    if (Error e = runSegments(model, "loss"))
+    if (Error e = model.runSegments("loss", evalSegments))
       return fail(std::move(e));
     total += *static_cast<const float *>(model.output("loss", 0));
     if (k == 0 && !dumpDir.empty()) {
@@ -403,7 +388,7 @@ static int runEval() {
       if (const hrmrt::EntrySpec *grad = model.manifest().findEntry("loss_grad")) {
         std::memcpy(model.input("loss_grad", 0), in, b * s * sizeof(int32_t));
         std::memcpy(model.input("loss_grad", 1), tg, b * s * sizeof(int32_t));
-        if (Error e = runSegments(model, "loss_grad"))
+        if (Error e = model.runSegments("loss_grad", evalSegments))
           return fail(std::move(e));
         for (auto [i, out] : llvm::enumerate(grad->outputs)) {
           std::string name = out.name;

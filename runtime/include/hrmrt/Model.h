@@ -110,6 +110,10 @@ public:
   /// them: restored from a checkpoint). Says whether the entry runs
   /// segments.
   bool beginSegment(llvm::StringRef entry, bool fresh, bool carry = true);
+  /// Runs a one-segment entry `segments` times (0: its EntrySpec::segments)
+  /// on one batch, the first call resetting every row and each later one
+  /// starting from the last one's states; any other entry once.
+  llvm::Error runSegments(llvm::StringRef entry, int64_t segments = 0);
 
   /// Runs an entry point on its input buffers, filling its output buffers.
   llvm::Error run(llvm::StringRef entry);
