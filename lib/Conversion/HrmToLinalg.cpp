@@ -432,12 +432,16 @@ Value lowering::headsLast(Emitter &e, Value x, int64_t batch,
       });
 }
 
+Value lowering::rowMax(Emitter &e, Value logits) {
+  return e.reduceLast(logits, -std::numeric_limits<double>::infinity(),
+                      [&](OpBuilder &b, Location l, ValueRange a) {
+                        yieldValue(b, l,
+                                   arith::MaximumFOp::create(b, l, a[0], a[1]));
+                      });
+}
+
 std::pair<Value, Value> lowering::rowMaxAndSumExp(Emitter &e, Value logits) {
-  double negInf = -std::numeric_limits<double>::infinity();
-  Value rowMax =
-      e.reduceLast(logits, negInf, [&](OpBuilder &b, Location l, ValueRange a) {
-        yieldValue(b, l, arith::MaximumFOp::create(b, l, a[0], a[1]));
-      });
+  Value rowMax = lowering::rowMax(e, logits);
   Value sumExp = e.reduceLast(
       logits, 0.0,
       [&](OpBuilder &b, Location l, ValueRange a) {
@@ -959,6 +963,7 @@ struct ConvertHrmToLinalgPass
                  LowerRandomNormalLike, LowerStepEmbedding, LowerDetach,
                  LowerSplatConstant>(&getContext());
     populateHrmGradToLinalgPatterns(patterns, parallelEmbedGrad);
+    populateHaltingToLinalgPatterns(patterns);
     ConversionTarget target(getContext());
     target.addLegalDialect<linalg::LinalgDialect, tensor::TensorDialect,
                            arith::ArithDialect, math::MathDialect>();
@@ -967,7 +972,8 @@ struct ConvertHrmToLinalgPass
                         BroadcastOp, CarryInOp, ZerosLikeOp, RandomNormalLikeOp,
                         StepEmbeddingOp, DetachOp, RMSNormGradOp,
                         AttentionGradOp, MlpGradOp, LinearGradOp, EmbedGradOp,
-                        CrossEntropyGradOp>();
+                        CrossEntropyGradOp, QHeadOp, SequenceCorrectOp,
+                        HaltLossOp, QHeadGradOp, HaltLossGradOp>();
     target.addDynamicallyLegalOp<arith::ConstantOp>(
         [](arith::ConstantOp op) { return !isFloatSplat(op); });
     target.markUnknownOpDynamicallyLegal([](Operation *) { return true; });

@@ -183,6 +183,8 @@ Heads projectHeads(Emitter &e, Value input, Value qSrc, Value wq, Value wk,
                    Value wv, int64_t heads,
                    std::optional<std::pair<Value, Value>> rope);
 
+/// Row maxima of logits [B, S, V], over V.
+Value rowMax(Emitter &e, Value logits);
 /// Row maxima and sums of exp(x - max) of logits [B, S, V], over V: the
 /// stable log-sum-exp pieces cross-entropy and its gradient share.
 std::pair<Value, Value> rowMaxAndSumExp(Emitter &e, Value logits);
@@ -191,6 +193,8 @@ std::pair<Value, Value> rowMaxAndSumExp(Emitter &e, Value logits);
 /// table element (for GPUs), not a loop of row updates.
 void populateHrmGradToLinalgPatterns(RewritePatternSet &patterns,
                                      bool parallelEmbedGrad = false);
+/// The halting head's ops and their gradients (HaltingToLinalg.cpp).
+void populateHaltingToLinalgPatterns(RewritePatternSet &patterns);
 
 } // namespace mlir::hrm::lowering
 

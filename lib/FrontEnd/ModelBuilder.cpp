@@ -89,6 +89,13 @@ private:
 
   // Architectures: embedded input -> final hidden state.
   Value buildHRM(Value x);
+  /// The two-speed loop over `cycles` cycles of the fast and slow modules.
+  HierLoopOp hierLoop(ModuleDefOp fast, ModuleDefOp slow, Value x, Value fast0,
+                      Value slow0, int64_t cycles);
+  /// HRM's halting head on a segment's slow state and logits: its Q
+  /// values, and the Q-learning loss added to `lm` (the cross-entropy).
+  std::pair<Value, Value> haltingLoss(Value slowState, Value logits,
+                                      Value targets, Value last, Value lm);
   Value buildTransformer(Value x);
   Value buildUniversal(Value x);
   Value buildLooped(Value x);
@@ -124,6 +131,10 @@ private:
   /// reset mask and carried states in, and the states it ends with.
   Value carryReset, carriedFast, carriedSlow;
   SmallVector<Value> carryOut;
+  /// Under halting, the modules and input the segment ran, so the halting
+  /// target can run the next segment.
+  ModuleDefOp fastModule, slowModule;
+  Value segmentInput;
 
   /// The entry `fn`'s final hidden state (before the head): binds its
   /// control inputs (the last `controls` arguments), embeds its tokens and
@@ -362,11 +373,20 @@ Value ModelBuilder::buildHRM(Value x) {
     slow0 = CarryInOp::create(b, loc, carriedSlow, slow0, carryReset);
     cycles = c.n;
   }
+  HierLoopOp loop = hierLoop(fast, slow, x, fast0, slow0, cycles);
+  if (carryReset) {
+    carryOut = {loop.getFastResult(), loop.getSlowResult()};
+    fastModule = fast, slowModule = slow, segmentInput = x;
+  }
+  return loop.getSlowResult();
+}
+
+HierLoopOp ModelBuilder::hierLoop(ModuleDefOp fast, ModuleDefOp slow, Value x,
+                                  Value fast0, Value slow0, int64_t cycles) {
+  bool injected = c.injection != Injection::None;
   auto loop = HierLoopOp::create(b, loc, act, act, fast0, slow0, gradWindow,
                                  b.getI64IntegerAttr(cycles),
                                  b.getI64IntegerAttr(c.t), schedule());
-  if (carryReset)
-    carryOut = {loop.getFastResult(), loop.getSlowResult()};
   OpBuilder::InsertionGuard guard(b);
   Type types[] = {b.getIndexType(), act, act};
   Location locs[] = {loc, loc, loc};
@@ -382,7 +402,34 @@ Value ModelBuilder::buildHRM(Value x) {
   f = slowBody->getArgument(1);
   s = slowBody->getArgument(2);
   YieldOp::create(b, loc, injected ? apply(slow, {s, f}) : apply(slow, {s}));
-  return loop.getSlowResult();
+  return loop;
+}
+
+std::pair<Value, Value> ModelBuilder::haltingLoss(Value slowState, Value logits,
+                                                  Value targets, Value last,
+                                                  Value lm) {
+  const hrmc::Halting &h = *c.halting;
+  // The reference starts the head at zero weight and bias -5: it neither
+  // halts nor continues with confidence until trained.
+  Value w = weight("halt.weight", {c.dModel, 2}, fill(InitKind::zeros));
+  Value bias =
+      weight("halt.bias", {2},
+             InitAttr::get(&ctx, InitKind::constant, llvm::APFloat(-5.0)));
+  auto heads = RankedTensorType::get({ShapedType::kDynamic, 2}, f32);
+  UnitAttr atLast = h.lastPosition ? b.getUnitAttr() : nullptr;
+  Value q = QHeadOp::create(b, loc, heads, slowState, w, bias, atLast);
+  auto rows = RankedTensorType::get({ShapedType::kDynamic}, f32);
+  Value correct = SequenceCorrectOp::create(b, loc, rows, logits, targets);
+  // The bootstrapped target: the head after one more segment from the
+  // states this one ended with, without gradient.
+  HierLoopOp next = hierLoop(fastModule, slowModule, segmentInput, carryOut[0],
+                             carryOut[1], c.n);
+  Value nextQ = DetachOp::create(
+      b, loc, heads,
+      QHeadOp::create(b, loc, heads, next.getSlowResult(), w, bias, atLast));
+  Value loss = HaltLossOp::create(b, loc, lm.getType(), q, nextQ, correct, last,
+                                  lm, b.getF64FloatAttr(h.lossWeight));
+  return {q, loss};
 }
 
 Value ModelBuilder::buildTransformer(Value x) {
@@ -531,11 +578,17 @@ OwningOpRef<ModuleOp> ModelBuilder::build() {
   // Deep supervision: the loss entry is one segment, with a reset mask and
   // the carried states in and out, after the data.
   bool segmented = c.segments > 1;
+  auto mask = RankedTensorType::get({ShapedType::kDynamic}, b.getI32Type());
   if (segmented) {
-    lossInputs.append(
-        {RankedTensorType::get({ShapedType::kDynamic}, b.getI32Type()), act,
-         act});
+    lossInputs.append({mask, act, act});
     lossResults.append({act, act});
+  }
+  // Halting: which rows run their last allowed segment in; the Q values
+  // (the trainer halts rows by them) and the cross-entropy alone out.
+  if (c.halting) {
+    lossInputs.push_back(mask);
+    lossResults.append({RankedTensorType::get({ShapedType::kDynamic, 2}, f32),
+                        RankedTensorType::get({}, f32)});
   }
   logitsInputs.append(controls.size(), scalar);
   lossInputs.append(controls.size(), scalar);
@@ -553,6 +606,17 @@ OwningOpRef<ModuleOp> ModelBuilder::build() {
       lossFn.setArgAttr(3 + k, "hrm.name", b.getStringAttr(carried[k]));
       lossFn.setResultAttr(1 + k, "hrm.name", b.getStringAttr(carried[k]));
     }
+  }
+  if (c.halting) {
+    const hrmc::Halting &h = *c.halting;
+    lossFn.setArgAttr(5, "hrm.name", b.getStringAttr("halt.last"));
+    lossFn.setArgAttr(
+        5, "hrm.halt",
+        b.getDictionaryAttr(
+            {b.getNamedAttr("exploration", b.getF64FloatAttr(h.exploration)),
+             b.getNamedAttr("max_segments", b.getI64IntegerAttr(c.segments))}));
+    lossFn.setResultAttr(3, "hrm.name", b.getStringAttr("halt.q"));
+    lossFn.setResultAttr(4, "hrm.name", b.getStringAttr("lm_loss"));
   }
   for (func::FuncOp fn : {logitsFn, lossFn})
     for (auto [k, control] : llvm::enumerate(controls)) {
@@ -575,10 +639,18 @@ OwningOpRef<ModuleOp> ModelBuilder::build() {
     carriedFast = lossFn.getArgument(3);
     carriedSlow = lossFn.getArgument(4);
     Value h = hidden(lossFn, controls);
+    Value logits = logitsOf(h);
     loss = CrossEntropyOp::create(b, loc, RankedTensorType::get({}, f32),
-                                  logitsOf(h), lossFn.getArgument(1), Value(),
+                                  logits, lossFn.getArgument(1), Value(),
                                   b.getF64FloatAttr(1.0));
     lossOuts = carryOut;
+    if (c.halting) {
+      Value lm = loss;
+      auto [q, total] = haltingLoss(h, logits, lossFn.getArgument(1),
+                                    lossFn.getArgument(5), lm);
+      loss = total;
+      lossOuts.append({q, lm});
+    }
     carryReset = carriedFast = carriedSlow = Value();
   } else if (c.lossTaps == LossTaps::EveryStep) {
     // The model again, its loop summing a loss per step.

@@ -232,6 +232,25 @@ void readGradWarmup(const json::Object &object, GradWarmup &warmup,
                                           warmup.fraction));
 }
 
+void readHalting(const json::Object &object, Halting &halting,
+                 std::optional<std::string> &error, llvm::StringRef source) {
+  ObjectReader reader(object, "halting.", error, source);
+  if (const json::Value *value = reader.get("exploration", false)) {
+    std::optional<double> v = value->getAsNumber();
+    if (!v || !(*v >= 0.0 && *v <= 1.0))
+      reader.fail(
+          "exploration",
+          llvm::formatv("must be a probability in [0, 1], got {0}", *value));
+    else
+      halting.exploration = *v;
+  }
+  bool last = false;
+  reader.choice<bool>("position", last, {{"first", false}, {"last", true}});
+  halting.lastPosition = last;
+  reader.positiveNumber("loss_weight", halting.lossWeight);
+  reader.rejectUnknown("halting (exploration, position, loss_weight)");
+}
+
 } // namespace
 
 llvm::StringRef hrmc::stringifyArchitecture(Architecture arch) {
@@ -340,6 +359,8 @@ llvm::Expected<ModelConfig> hrmc::parseModelConfig(llvm::StringRef text,
                          {"fixed", StateInit::Fixed},
                          {"embedding", StateInit::Embedding}});
     r.integer("segments", c.segments, false);
+    if (const json::Object *halting = r.nestedObject("halting"))
+      readHalting(*halting, c.halting.emplace(), error, source);
     break;
   case Architecture::Transformer:
     r.integer("n_layers", c.layers, true);
@@ -435,6 +456,9 @@ llvm::Expected<ModelConfig> hrmc::parseModelConfig(llvm::StringRef text,
              llvm::formatv("must be in [{0}, {1}] (the schedule's k), got {2}",
                            least, s.gradSteps, c.gradWarmup->from));
   }
+  if (c.halting && c.segments < 2)
+    r.fail("halting", "halting chooses how many of the `segments` a sequence "
+                      "runs; set segments >= 2 (the most it may run)");
   if (c.trainTripCount && c.lossTaps == LossTaps::EveryStep)
     r.fail("loss_taps", "a loss at every step averages over a fixed count; "
                         "it does not go with train_trip_count");

@@ -74,8 +74,11 @@ llvm::Expected<Object> hrmc::describeArtifact(ModuleOp module,
   for (ParamOp param : model.getBody().getOps<ParamOp>()) {
     Object entry = describeTensor(param.getSymName(), param.getTensorType());
     InitAttr init = param.getInit();
-    entry["init"] = Object{{"kind", stringifyInitKind(init.getKind()).str()},
-                           {"std", init.getStd().convertToDouble()}};
+    // constant(v) holds its value where the normal kinds hold their std.
+    bool constant = init.getKind() == InitKind::constant;
+    entry["init"] =
+        Object{{"kind", stringifyInitKind(init.getKind()).str()},
+               {constant ? "value" : "std", init.getStd().convertToDouble()}};
     params.push_back(std::move(entry));
   }
   Array entries;
@@ -104,7 +107,7 @@ llvm::Expected<Object> hrmc::describeArtifact(ModuleOp module,
       Object tensor = describeTensor(name, type);
       if (fn.getArgAttr(i, "hrm.host"))
         tensor["host"] = true;
-      for (StringRef control : {"trip_count", "grad_window", "reset"})
+      for (StringRef control : {"trip_count", "grad_window", "reset", "halt"})
         if (auto fields = fn.getArgAttrOfType<DictionaryAttr>(
                 i, ("hrm." + control).str()))
           tensor[control] = describeFields(fields);

@@ -769,7 +769,28 @@ LogicalResult Sweep::reverseOp(Operation *op) {
                    CarryInOp::create(b, loc, zeros, d, p(carry.getReset())));
         return success();
       })
-      .Case<DetachOp, ZerosLikeOp, RandomNormalLikeOp>(
+      .Case([&](QHeadOp head) {
+        auto g = QHeadGradOp::create(
+            b, loc, head.getState().getType(), head.getWeight().getType(),
+            head.getBias().getType(), p(head.getState()), p(head.getWeight()),
+            d, head.getLastAttr());
+        accumulate(head.getState(), g.getStateGrad());
+        accumulate(head.getWeight(), g.getWeightGrad());
+        accumulate(head.getBias(), g.getBiasGrad());
+        return success();
+      })
+      .Case([&](HaltLossOp halt) {
+        // The bootstrapped target and the correctness are constants here.
+        accumulate(halt.getQ(),
+                   HaltLossGradOp::create(
+                       b, loc, halt.getQ().getType(), p(halt.getQ()),
+                       p(halt.getNext()), p(halt.getCorrect()),
+                       p(halt.getLast()), d, halt.getWeightAttr()));
+        if (halt.getAcc())
+          accumulate(halt.getAcc(), d);
+        return success();
+      })
+      .Case<DetachOp, ZerosLikeOp, RandomNormalLikeOp, SequenceCorrectOp>(
           [](Operation *) { return success(); })
       .Case([&](func::CallOp call) { return reverseCall(call); })
       .Case<HierLoopOp, LoopOp>(

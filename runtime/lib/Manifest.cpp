@@ -99,10 +99,26 @@ std::optional<size_t> EntrySpec::controlInput(llvm::StringRef name) const {
   return std::nullopt;
 }
 
-std::optional<size_t> EntrySpec::resetInput() const {
+std::optional<size_t> EntrySpec::rowMaskInput(llvm::StringRef name) const {
   for (auto [i, input] : llvm::enumerate(inputs))
-    if (input.name == "reset" && input.dtype == DType::I32 &&
+    if (input.name == name && input.dtype == DType::I32 &&
         input.shape.size() == 1)
+      return i;
+  return std::nullopt;
+}
+
+std::optional<size_t> EntrySpec::haltQOutput() const {
+  for (auto [i, output] : llvm::enumerate(outputs))
+    if (output.name == "halt.q" && output.dtype == DType::F32 &&
+        output.shape.size() == 2 && output.shape[1] == 2)
+      return i;
+  return std::nullopt;
+}
+
+std::optional<size_t> EntrySpec::lmLossOutput() const {
+  for (auto [i, output] : llvm::enumerate(outputs))
+    if (output.name == "lm_loss" && output.dtype == DType::F32 &&
+        output.shape.empty())
       return i;
   return std::nullopt;
 }
@@ -173,6 +189,7 @@ llvm::Expected<Manifest> Manifest::parse(llvm::StringRef text,
     if (const json::Object *init = v.getAsObject()->getObject("init")) {
       p.init.kind = init->getString("kind").value_or("").str();
       p.init.std = init->getNumber("std").value_or(0.0);
+      p.init.value = init->getNumber("value").value_or(0.0);
     }
     m.params.push_back(std::move(p));
   }
@@ -217,6 +234,26 @@ llvm::Expected<Manifest> Manifest::parse(llvm::StringRef text,
                                  "' comes back with another type");
       if (e.carriedStates().empty())
         return bad(source, e.name + ": a 'reset' input but no carried state");
+    }
+    if (std::optional<size_t> last = e.haltLastInput()) {
+      const json::Object *input =
+          (*object->getArray("inputs"))[*last].getAsObject();
+      const json::Object *fields = input->getObject("halt");
+      std::optional<double> exploration =
+          fields ? fields->getNumber("exploration") : std::nullopt;
+      std::optional<int64_t> most =
+          fields ? fields->getInteger("max_segments") : std::nullopt;
+      if (!exploration || !(*exploration >= 0 && *exploration <= 1) || !most ||
+          *most != e.segments.value_or(0))
+        return bad(source, e.name + ": input 'halt.last' needs \"halt\": "
+                                    "{\"exploration\": p in [0, 1], "
+                                    "\"max_segments\": the entry's "
+                                    "segments}");
+      if (!e.haltQOutput() ||
+          e.outputs[*e.haltQOutput()].shape[0] != e.inputs[*last].shape[0])
+        return bad(source, e.name + ": a 'halt.last' input but no "
+                                    "[batch, 2] 'halt.q' output");
+      e.halt = EntrySpec::HaltSpec{*exploration, *most};
     }
     if (const json::Value *updates = object->get("updates_params")) {
       std::optional<bool> b = updates->getAsBoolean();

@@ -7,6 +7,7 @@
 #include "llvm/ADT/SmallString.h"
 #include "llvm/Support/Path.h"
 
+#include <cassert>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -367,6 +368,8 @@ void Model::initParameters(uint64_t seed) {
       double v = 0.0;
       if (init.kind == "ones") {
         v = 1.0;
+      } else if (init.kind == "constant") {
+        v = init.value;
       } else if (init.kind == "normal") {
         v = normal(rng) * init.std;
       } else if (init.kind == "trunc_normal") {
@@ -546,6 +549,37 @@ bool Model::beginSegment(llvm::StringRef entry, bool fresh, bool carry) {
   return true;
 }
 
+bool Model::beginSegment(llvm::StringRef entry, llvm::ArrayRef<int32_t> reset,
+                         bool carry) {
+  auto it = entries_.find(entry);
+  if (it == entries_.end() || !it->second.spec->resetInput())
+    return false;
+  const EntrySpec &spec = *it->second.spec;
+  auto *mask = static_cast<int32_t *>(input(entry, *spec.resetInput()));
+  assert(static_cast<int64_t>(reset.size()) ==
+             spec.inputs[*spec.resetInput()].numElements() &&
+         "one flag per row");
+  std::copy(reset.begin(), reset.end(), mask);
+  // Every row's state goes in; the compiled code picks init where reset.
+  if (carry)
+    for (auto [in, out] : spec.carriedStates())
+      std::memcpy(input(entry, in), output(entry, out),
+                  spec.inputs[in].bytes());
+  return true;
+}
+
+bool Model::setHaltLast(llvm::StringRef entry, llvm::ArrayRef<int32_t> last) {
+  auto it = entries_.find(entry);
+  if (it == entries_.end() || !it->second.spec->haltLastInput())
+    return false;
+  const EntrySpec &spec = *it->second.spec;
+  auto *mask = static_cast<int32_t *>(input(entry, *spec.haltLastInput()));
+  int64_t rows = spec.inputs[*spec.haltLastInput()].numElements();
+  for (int64_t r = 0; r < rows; ++r)
+    mask[r] = last.size() == 1 ? last[0] : last[r];
+  return true;
+}
+
 llvm::Error Model::runSegments(llvm::StringRef entry, int64_t segments) {
   const EntrySpec *spec = manifest_.findEntry(entry);
   if (!spec || !spec->segments)
@@ -554,6 +588,9 @@ llvm::Error Model::runSegments(llvm::StringRef entry, int64_t segments) {
     segments = *spec->segments;
   for (int64_t k = 0; k < segments; ++k) {
     beginSegment(entry, k == 0);
+    // Under halting, every row runs on: the last allowed segment is the
+    // description's last one (evaluation forces the most, as HRM's does).
+    setHaltLast(entry, {int32_t(k + 1 >= *spec->segments ? 1 : 0)});
     if (llvm::Error e = run(entry))
       return e;
   }

@@ -29,3 +29,19 @@ func.func @ce_targets(%l: tensor<2x3x16xf32>, %t: tensor<2x4xi32>, %d: tensor<f3
   %g = hrm.cross_entropy_grad %l, %t, %d : (tensor<2x3x16xf32>, tensor<2x4xi32>, tensor<f32>) -> tensor<2x3x16xf32>
   return
 }
+
+// -----
+
+func.func @q_head_grad_batch(%z: tensor<2x4x8xf32>, %w: tensor<8x2xf32>, %dq: tensor<3x2xf32>) {
+  // expected-error @+1 {{result gradient batch is 3, expected 2}}
+  %dz, %dw, %db = hrm.q_head_grad %z, %w, %dq : (tensor<2x4x8xf32>, tensor<8x2xf32>, tensor<3x2xf32>) -> (tensor<2x4x8xf32>, tensor<8x2xf32>, tensor<2xf32>)
+  return
+}
+
+// -----
+
+func.func @halt_loss_grad_correct(%q: tensor<2x2xf32>, %c: tensor<4xf32>, %last: tensor<2xi32>, %d: tensor<f32>) {
+  // expected-error @+1 {{correct size is 4, expected 2}}
+  %dq = hrm.halt_loss_grad %q, %q, %c, %last, %d : (tensor<2x2xf32>, tensor<2x2xf32>, tensor<4xf32>, tensor<2xi32>, tensor<f32>) -> tensor<2x2xf32>
+  return
+}

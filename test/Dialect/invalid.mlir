@@ -22,7 +22,7 @@ hrm.model @m {
 // -----
 
 hrm.model @m {
-  // expected-error @+1 {{unknown init kind 'uniform', expected one of: normal(std), trunc_normal(std), zeros, ones}}
+  // expected-error @+1 {{unknown init kind 'uniform', expected one of: normal(std), trunc_normal(std), zeros, ones, constant(value)}}
   hrm.param @p : tensor<4xf32> init <uniform>
 }
 
@@ -361,5 +361,76 @@ func.func @f(%c: tensor<2x4x8xf32>, %i: tensor<2x4x8xf32>, %r: tensor<3xi32>) {
 func.func @f(%c: tensor<2x4x8xf32>, %i: tensor<2x4x8xf32>, %r: tensor<2xi64>) {
   // expected-error @+1 {{operand #2 must be 1D tensor of 32-bit signless integer values}}
   %s = hrm.carry_in %c or %i reset %r : tensor<2xi64>, tensor<2x4x8xf32>
+  return
+}
+
+// -----
+
+hrm.model @m {
+  // expected-error @+1 {{expected '('}}
+  hrm.param @p : tensor<4xf32> init <constant>
+}
+
+// -----
+
+func.func @f(%z: tensor<2x4x8xf32>, %w: tensor<6x2xf32>, %b: tensor<2xf32>) {
+  // expected-error @+1 {{weight rows is 6, expected 8}}
+  %q = hrm.q_head %z, %w, %b : tensor<2x4x8xf32>, tensor<6x2xf32>, tensor<2xf32> -> tensor<2x2xf32>
+  return
+}
+
+// -----
+
+func.func @f(%z: tensor<2x4x8xf32>, %w: tensor<8x3xf32>, %b: tensor<2xf32>) {
+  // expected-error @+1 {{weight columns is 3, expected 2}}
+  %q = hrm.q_head %z, %w, %b : tensor<2x4x8xf32>, tensor<8x3xf32>, tensor<2xf32> -> tensor<2x2xf32>
+  return
+}
+
+// -----
+
+func.func @f(%z: tensor<2x4x8xf32>, %w: tensor<8x2xf32>, %b: tensor<2xf32>) {
+  // expected-error @+1 {{result batch is 3, expected 2}}
+  %q = hrm.q_head %z, %w, %b last : tensor<2x4x8xf32>, tensor<8x2xf32>, tensor<2xf32> -> tensor<3x2xf32>
+  return
+}
+
+// -----
+
+func.func @f(%l: tensor<2x4x16xf32>, %t: tensor<2x4xi32>) {
+  // expected-error @+1 {{result size is 4, expected 2}}
+  %c = hrm.sequence_correct %l, %t : tensor<2x4x16xf32>, tensor<2x4xi32> -> tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @f(%q: tensor<2x2xf32>, %c: tensor<2xf32>, %last: tensor<3xi32>) {
+  // expected-error @+1 {{last size is 3, expected 2}}
+  %l = hrm.halt_loss %q, %q, %c, %last : tensor<2x2xf32>, tensor<2xf32>, tensor<3xi32> -> tensor<f32>
+  return
+}
+
+// -----
+
+func.func @f(%q: tensor<2x3xf32>, %c: tensor<2xf32>, %last: tensor<2xi32>) {
+  // expected-error @+1 {{q width is 3, expected 2}}
+  %l = hrm.halt_loss %q, %q, %c, %last : tensor<2x3xf32>, tensor<2xf32>, tensor<2xi32> -> tensor<f32>
+  return
+}
+
+// -----
+
+func.func @f(%q: tensor<2x2xf32>, %c: tensor<2xf32>, %last: tensor<2xi32>, %acc: tensor<f64>) {
+  // expected-error @+1 {{accumulator type 'tensor<f64>' differs from the result type 'tensor<f32>'}}
+  %l = hrm.halt_loss %q, %q, %c, %last acc(%acc : tensor<f64>) : tensor<2x2xf32>, tensor<2xf32>, tensor<2xi32> -> tensor<f32>
+  return
+}
+
+// -----
+
+func.func @f(%q: tensor<2x2xf32>, %c: tensor<2xf32>, %last: tensor<2xi32>) {
+  // expected-error @+1 {{weight must be non-negative}}
+  %l = hrm.halt_loss %q, %q, %c, %last {weight = -1.0 : f64} : tensor<2x2xf32>, tensor<2xf32>, tensor<2xi32> -> tensor<f32>
   return
 }

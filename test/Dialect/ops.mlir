@@ -18,6 +18,8 @@ hrm.model @everything attributes {max_seq_len = 16 : i64} {
   hrm.param @norm : tensor<8xf32> init <ones>
   // CHECK: hrm.param @bias_like : tensor<8xf32> init <zeros>
   hrm.param @bias_like : tensor<8xf32> init <zeros>
+  // CHECK: hrm.param @halt_bias : tensor<2xf32> init <constant(-5.000000e+00)>
+  hrm.param @halt_bias : tensor<2xf32> init <constant(-5.0)>
   hrm.param @gate : tensor<8x16xf32> init <trunc_normal(0.125)>
   hrm.param @up : tensor<8x16xf32> init <trunc_normal(0.125)>
   hrm.param @down : tensor<16x8xf32> init <trunc_normal(0.25)>
@@ -171,4 +173,26 @@ func.func @windowed(%x: tensor<?x?x8xf32>, %n: index, %k: index) -> tensor<?x?x8
     hrm.yield %a : tensor<?x?x8xf32>
   }
   return %g : tensor<?x?x8xf32>
+}
+
+// The halting head, its loss and their gradients.
+// CHECK-LABEL: func.func @halting
+func.func @halting(%z: tensor<?x?x8xf32>, %w: tensor<8x2xf32>, %b: tensor<2xf32>,
+                   %logits: tensor<?x?x16xf32>, %t: tensor<?x?xi32>,
+                   %last: tensor<?xi32>, %lm: tensor<f32>) -> tensor<f32> {
+  // CHECK: hrm.q_head %{{.*}}, %{{.*}}, %{{.*}} : tensor<?x?x8xf32>, tensor<8x2xf32>, tensor<2xf32> -> tensor<?x2xf32>
+  %q = hrm.q_head %z, %w, %b : tensor<?x?x8xf32>, tensor<8x2xf32>, tensor<2xf32> -> tensor<?x2xf32>
+  // CHECK: hrm.q_head %{{.*}}, %{{.*}}, %{{.*}} last : tensor<?x?x8xf32>
+  %n = hrm.q_head %z, %w, %b last : tensor<?x?x8xf32>, tensor<8x2xf32>, tensor<2xf32> -> tensor<?x2xf32>
+  // CHECK: hrm.sequence_correct %{{.*}}, %{{.*}} : tensor<?x?x16xf32>, tensor<?x?xi32> -> tensor<?xf32>
+  %c = hrm.sequence_correct %logits, %t : tensor<?x?x16xf32>, tensor<?x?xi32> -> tensor<?xf32>
+  // CHECK: hrm.halt_loss %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} : tensor<?x2xf32>, tensor<?xf32>, tensor<?xi32> -> tensor<f32>
+  %l0 = hrm.halt_loss %q, %n, %c, %last : tensor<?x2xf32>, tensor<?xf32>, tensor<?xi32> -> tensor<f32>
+  // CHECK: hrm.halt_loss %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} acc(%{{.*}} : tensor<f32>) {weight = 2.500000e-01 : f64}
+  %l = hrm.halt_loss %q, %n, %c, %last acc(%lm : tensor<f32>) {weight = 0.25 : f64} : tensor<?x2xf32>, tensor<?xf32>, tensor<?xi32> -> tensor<f32>
+  // CHECK: hrm.q_head_grad %{{.*}}, %{{.*}}, %{{.*}} {last}
+  %dz, %dw, %db = hrm.q_head_grad %z, %w, %q {last} : (tensor<?x?x8xf32>, tensor<8x2xf32>, tensor<?x2xf32>) -> (tensor<?x?x8xf32>, tensor<8x2xf32>, tensor<2xf32>)
+  // CHECK: hrm.halt_loss_grad
+  %dq = hrm.halt_loss_grad %q, %n, %c, %last, %l0 : (tensor<?x2xf32>, tensor<?x2xf32>, tensor<?xf32>, tensor<?xi32>, tensor<f32>) -> tensor<?x2xf32>
+  return %l : tensor<f32>
 }

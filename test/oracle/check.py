@@ -28,7 +28,8 @@ def main():
     config = oracle.load_config(args.config)
     model = oracle.Model(config, oracle.read_safetensors(args.params),
                          noise_draw=oracle.read_noise_draw(args.dump),
-                         trip_count=oracle.read_trip_count(args.dump))
+                         trip_count=oracle.read_trip_count(args.dump),
+                         halt_last=oracle.read_halt_last(args.dump))
     load = lambda name: np.load(os.path.join(args.dump, name))
     tokens, targets = oracle.read_batch(args.dump)
     ours_logits = torch.from_numpy(load("logits.npy").astype(np.float64))
@@ -44,9 +45,20 @@ def main():
     logits_err = float((ours_logits - logits).abs().max() / logits.abs().max())
     loss_err = abs(ours_loss - loss) / abs(loss)
     ok = logits_err < args.tol and loss_err < args.tol
+    # Halting: the last segment's Q values too.
+    halting = ""
+    if config.get("halting") and os.path.exists(
+            os.path.join(args.dump, "halt.q.npy")):
+        with torch.no_grad():
+            _, q, correct = model.halting_loss(tokens, targets)
+        ours_q = torch.from_numpy(load("halt.q.npy").astype(np.float64))
+        q_err = float((ours_q - q).abs().max() / q.abs().max())
+        ok = ok and q_err < args.tol
+        halting = (f", halt.q rel err {q_err:.3e} ({int(correct.sum())} of "
+                   f"{len(correct)} sequences correct)")
     print(f"{config.get('name', 'model')}: logits rel err {logits_err:.3e}, "
           f"loss {ours_loss:.6f} vs oracle {loss:.6f} (rel err "
-          f"{loss_err:.3e}), tolerance {args.tol:g}: "
+          f"{loss_err:.3e}){halting}, tolerance {args.tol:g}: "
           f"{'ok' if ok else 'FAIL'}")
     return 0 if ok else 1
 

@@ -31,12 +31,15 @@ def main():
 
     config = oracle.with_grad_window(oracle.load_config(args.config),
                                      args.dump)
-    params = oracle.read_safetensors(args.params)
+    # A training checkpoint also holds the optimizer's and trainer's state.
+    params = {k: v for k, v in oracle.read_safetensors(args.params).items()
+              if not k.startswith(("adam.", "train."))}
     load = lambda name: np.load(os.path.join(args.dump, name))
     tokens, targets = oracle.read_batch(args.dump)
     loss, grads = oracle.gradients(config, params, tokens, targets,
                                    oracle.read_noise_draw(args.dump),
-                                   oracle.read_trip_count(args.dump))
+                                   oracle.read_trip_count(args.dump),
+                                   oracle.read_halt_last(args.dump))
     ours_loss = float(load("loss.npy"))
     loss_err = abs(ours_loss - loss) / abs(loss)
 

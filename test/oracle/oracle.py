@@ -89,6 +89,13 @@ def read_trip_count(dump):
     return int(np.load(path)) if os.path.exists(path) else None
 
 
+def read_halt_last(dump):
+    """The halting mask of the dumped run's last segment (halt_last.npy), or
+    None: every row at its last segment."""
+    path = os.path.join(dump, "halt_last.npy")
+    return torch.from_numpy(np.load(path)) if os.path.exists(path) else None
+
+
 def with_grad_window(config, dump):
     """The config under the gradient window the dumped run used
     (grad_window.npy, a model whose training warms k up): the k of its
@@ -149,11 +156,12 @@ def grad_window(config, total, distinct):
 
 class Model:
     def __init__(self, config, params, dtype=torch.float64, noise_draw=0,
-                 trip_count=None):
+                 trip_count=None, halt_last=None):
         self.c = config
         self.dtype = dtype
         self.noise_draw = noise_draw
         self.trip_count = trip_count
+        self.halt_last = halt_last
         self.p = {k: v.to(dtype) for k, v in params.items()}
         self._start = 0  # first application in the gradient window
         self._app = 0
@@ -289,6 +297,9 @@ class Model:
 
     # -- architectures -------------------------------------------------------
     def hrm(self, x):
+        return self._hrm_segments(x)[1]
+
+    def _hrm_segments(self, x):
         c = self.c
         zf = self.initial(c["fast_init"], "fast.init", x)
         zs = self.initial(c["slow_init"], "slow.init", x)
@@ -302,7 +313,38 @@ class Model:
                 if k > 0:
                     zf, zs = zf.detach(), zs.detach()
                 zf, zs = self._hrm_segment(x, zf, zs)
-        return zs
+        return zf, zs
+
+    def q_head(self, zs):
+        """HRM's halting head: (halt, continue) logits from one position."""
+        pos = -1 if self.c["halting"].get("position") == "last" else 0
+        return zs[:, pos] @ self.p["halt.weight"] + self.p["halt.bias"]
+
+    def halting_loss(self, tokens, targets):
+        """HRM's ACT loss for the last segment: the cross-entropy plus
+        weight / batch x (bce(q_halt, sequence correct) + bce(q_continue,
+        sigmoid of the head one segment later: its halt logit at a row's
+        last segment, the larger logit before)). Returns (loss, q, the
+        sequences every target of which is the argmax)."""
+        x = self.embed(tokens)
+        zf, zs = self._hrm_segments(x)
+        logits = self.head(zs)
+        lm = cross_entropy(logits, targets)
+        q = self.q_head(zs)
+        with torch.no_grad():
+            picked = logits.gather(-1, targets.long()[..., None])[..., 0]
+            correct = (picked >= logits.max(-1).values).all(-1).to(q.dtype)
+            _, next_zs = self._hrm_segment(x, zf.detach(), zs.detach())
+            nq = self.q_head(next_zs)
+            last = (torch.ones(q.shape[0], dtype=torch.bool)
+                    if self.halt_last is None else self.halt_last != 0)
+            target = torch.sigmoid(
+                torch.where(last, nq[:, 0], torch.maximum(nq[:, 0], nq[:, 1])))
+        bce = torch.nn.functional.binary_cross_entropy_with_logits
+        halt = (bce(q[:, 0], correct, reduction="sum") +
+                bce(q[:, 1], target, reduction="sum"))
+        weight = self.c["halting"].get("loss_weight", 0.5)
+        return lm + weight * halt / q.shape[0], q, correct
 
     def _hrm_segment(self, x, zf, zs):
         c = self.c
@@ -409,13 +451,16 @@ class Model:
             s = self._apply(step, self._detach_at_window(s))
         return self.stack("coda", c["coda_layers"], s)
 
-    def logits(self, tokens):
-        c, p = self.c, self.p
-        d = c["d_model"]
-        x = p["embed"][tokens.long()]
+    def embed(self, tokens):
+        c = self.c
+        x = self.p["embed"][tokens.long()]
         if c["embed_scale"]:
-            x = x * math.sqrt(d)
-        return self.head(getattr(self, c["architecture"])(x))
+            x = x * math.sqrt(c["d_model"])
+        return x
+
+    def logits(self, tokens):
+        return self.head(getattr(self, self.c["architecture"])(
+            self.embed(tokens)))
 
     def head(self, h):
         """The final norm (non-HRM) and the head: hidden state -> logits."""
@@ -425,12 +470,10 @@ class Model:
         return h @ (p["embed"].T if c["tie_embeddings"] else p["lm_head"])
 
     def loss(self, tokens, targets):
-        def cross_entropy(logits):
-            lse = torch.logsumexp(logits, -1)
-            picked = logits.gather(-1, targets.long()[..., None])[..., 0]
-            return (lse - picked).mean()
+        if self.c.get("halting"):
+            return self.halting_loss(tokens, targets)[0]
         if self.c.get("loss_taps", "last") != "every_step":
-            return cross_entropy(self.logits(tokens))
+            return cross_entropy(self.logits(tokens), targets)
         # The mean over the loop's steps of each step's loss; a step before
         # the gradient window runs without gradient, its loss included.
         self._taps = []
@@ -439,16 +482,25 @@ class Model:
         total = 0
         for h, grad in taps:
             with torch.set_grad_enabled(grad and torch.is_grad_enabled()):
-                total = total + cross_entropy(self.head(h))
+                total = total + cross_entropy(self.head(h), targets)
         return total / len(taps)
 
 
-def gradients(config, params, tokens, targets, noise_draw=0, trip_count=None):
+def cross_entropy(logits, targets):
+    """The mean next-token cross-entropy."""
+    lse = torch.logsumexp(logits, -1)
+    picked = logits.gather(-1, targets.long()[..., None])[..., 0]
+    return (lse - picked).mean()
+
+
+def gradients(config, params, tokens, targets, noise_draw=0, trip_count=None,
+              halt_last=None):
     """The loss and d loss / d parameter for every parameter, in float64,
     under the model's gradient schedule."""
     leaves = {k: v.to(DT).clone().requires_grad_(True)
               for k, v in params.items()}
-    model = Model(config, {}, noise_draw=noise_draw, trip_count=trip_count)
+    model = Model(config, {}, noise_draw=noise_draw, trip_count=trip_count,
+                  halt_last=halt_last)
     model.p = leaves
     loss = model.loss(tokens, targets)
     names = list(leaves)

@@ -372,8 +372,7 @@ TEST(Manifest, InPlaceUpdates) {
 
 /// kManifest's logits entry as one segment of a deep-supervision model:
 /// a reset mask (with `reset`'s fields) and a carried state in and out.
-llvm::Expected<Manifest> withSegments(llvm::StringRef reset,
-                                      llvm::StringRef carriedOut) {
+std::string segmentsText(llvm::StringRef reset, llvm::StringRef carriedOut) {
   std::string input = R"("name": "input0", "dtype": "I32", "shape": [2, 4]})";
   std::string output =
       R"("name": "output0", "dtype": "F32", "shape": [2, 4, 16]})";
@@ -386,6 +385,31 @@ llvm::Expected<Manifest> withSegments(llvm::StringRef reset,
   text.replace(text.find(output), output.size(),
                output + R"(, {"name": "carry.z", "dtype": "F32", "shape": )" +
                    carriedOut.str() + "}");
+  return text;
+}
+
+llvm::Expected<Manifest> withSegments(llvm::StringRef reset,
+                                      llvm::StringRef carriedOut) {
+  return Manifest::parse(segmentsText(reset, carriedOut), "art/manifest.json");
+}
+
+/// withSegments(4 segments) under halting: a `halt.last` mask (with
+/// `halt`'s fields) in, the head's Q values (`qShape`) and the
+/// cross-entropy out.
+llvm::Expected<Manifest> withHalting(llvm::StringRef halt,
+                                     llvm::StringRef qShape) {
+  std::string text = segmentsText(R"({"segments": 4})", "[2, 4, 8]");
+  std::string carryIn =
+      R"({"name": "carry.z", "dtype": "F32", "shape": [2, 4, 8]})";
+  text.replace(text.find(carryIn), carryIn.size(),
+               carryIn + R"(, {"name": "halt.last", "dtype": "I32", )" +
+                   R"("shape": [2], "halt": )" + halt.str() + "}");
+  std::string carryOut = carryIn;
+  size_t out = text.rfind(carryOut);
+  text.replace(out, carryOut.size(),
+               carryOut + R"(, {"name": "halt.q", "dtype": "F32", "shape": )" +
+                   qShape.str() +
+                   R"(}, {"name": "lm_loss", "dtype": "F32", "shape": []})");
   return Manifest::parse(text, "art/manifest.json");
 }
 
@@ -413,6 +437,46 @@ TEST(Manifest, Segments) {
   expectError(withSegments(R"({"segments": 1})", "[2, 4, 8]"), "S >= 2");
   expectError(withSegments(R"({"segments": 2})", "[2, 4, 9]"),
               "carried state 'carry.z' comes back with another type");
+}
+
+TEST(Manifest, Halting) {
+  auto m = withHalting(R"({"exploration": 0.25, "max_segments": 4})", "[2, 2]");
+  ASSERT_TRUE(static_cast<bool>(m)) << errorOf(m.takeError());
+  const EntrySpec *e = m->findEntry("logits");
+  ASSERT_TRUE(e->halt.has_value());
+  EXPECT_EQ(e->halt->exploration, 0.25);
+  EXPECT_EQ(e->halt->maxSegments, 4);
+  EXPECT_EQ(e->haltLastInput(), 3u);
+  EXPECT_EQ(e->haltQOutput(), 2u);
+  EXPECT_EQ(e->lmLossOutput(), 3u);
+  // The mask is not data: tokens remain the only data input.
+  EXPECT_EQ(e->numDataInputs(), 1u);
+  auto plain = withSegments(R"({"segments": 4})", "[2, 4, 8]");
+  ASSERT_TRUE(static_cast<bool>(plain)) << errorOf(plain.takeError());
+  EXPECT_FALSE(plain->findEntry("logits")->halt.has_value());
+  EXPECT_EQ(plain->findEntry("logits")->lmLossOutput(), std::nullopt);
+
+  auto expectError = [](llvm::Expected<Manifest> b, llvm::StringRef what) {
+    ASSERT_FALSE(static_cast<bool>(b)) << what.str();
+    std::string message = errorOf(b.takeError());
+    EXPECT_NE(message.find(what.str()), std::string::npos) << message;
+    EXPECT_NE(message.find("art/manifest.json"), std::string::npos) << message;
+  };
+  std::string needs = "input 'halt.last' needs \"halt\"";
+  expectError(withHalting("{}", "[2, 2]"), needs);
+  expectError(
+      withHalting(R"({"exploration": 1.5, "max_segments": 4})", "[2, 2]"),
+      needs);
+  // Its most segments are the entry's.
+  expectError(
+      withHalting(R"({"exploration": 0.1, "max_segments": 3})", "[2, 2]"),
+      needs);
+  expectError(
+      withHalting(R"({"exploration": 0.1, "max_segments": 4})", "[2, 3]"),
+      "a 'halt.last' input but no [batch, 2] 'halt.q' output");
+  expectError(
+      withHalting(R"({"exploration": 0.1, "max_segments": 4})", "[3, 2]"),
+      "a 'halt.last' input but no [batch, 2] 'halt.q' output");
 }
 
 TEST(Manifest, Errors) {

@@ -135,19 +135,28 @@ struct Row {
   double loss, val, lr, norm, tokensPerSecond;
   int64_t tripCount;  // the sampled loop count; 0 for a fixed one
   int64_t gradWindow; // the warmed-up gradient window; 0 for a fixed one
+  // Halting: the head's loss (`loss` is the cross-entropy alone) and the
+  // mean segments of the rows that halted at this step; NaN otherwise.
+  double haltLoss = NAN, haltSteps = NAN;
 };
 
 std::string csvLine(const Row &r) {
-  std::string val = std::isnan(r.val) ? "" : formatv("{0:F6}", r.val).str();
+  auto real = [](double v, StringRef style) {
+    return std::isnan(v)
+               ? std::string()
+               : formatv(("{0:" + style + "}").str().c_str(), v).str();
+  };
   auto optional = [](int64_t v) { return v ? std::to_string(v) : ""; };
-  return formatv("{0},{1:F6},{2},{3:E6},{4:F6},{5:F1},{6},{7}", r.step, r.loss,
-                 val, r.lr, r.norm, r.tokensPerSecond, optional(r.tripCount),
-                 optional(r.gradWindow))
+  return formatv("{0},{1:F6},{2},{3:E6},{4:F6},{5:F1},{6},{7},{8},{9}", r.step,
+                 r.loss, real(r.val, "F6"), r.lr, r.norm, r.tokensPerSecond,
+                 optional(r.tripCount), optional(r.gradWindow),
+                 real(r.haltLoss, "F6"), real(r.haltSteps, "F3"))
       .str();
 }
 
 constexpr const char *kCsvHeader = "step,train_loss,val_loss,lr,grad_norm,"
-                                   "tokens_per_s,trip_count,grad_window";
+                                   "tokens_per_s,trip_count,grad_window,"
+                                   "halt_loss,halt_steps";
 
 /// Rows of an earlier run's log up to `step`, so a resumed run continues it.
 std::vector<Row> readLog(StringRef path, int64_t upTo) {
@@ -160,8 +169,9 @@ std::vector<Row> readLog(StringRef path, int64_t upTo) {
   for (StringRef line : ArrayRef(lines).drop_front()) {
     SmallVector<StringRef> f;
     line.split(f, ',');
-    // 6: logs without trip_count, 7: without grad_window.
-    if (f.size() < 6 || f.size() > 8)
+    // 6: logs without trip_count, 7: without grad_window, 8: without the
+    // halting columns.
+    if (f.size() < 6 || f.size() > 10)
       continue;
     Row r{};
     if (f[0].getAsInteger(10, r.step) || r.step > upTo)
@@ -176,11 +186,30 @@ std::vector<Row> readLog(StringRef path, int64_t upTo) {
     r.tokensPerSecond = num(f[5]);
     if (f.size() >= 7)
       f[6].getAsInteger(10, r.tripCount);
-    if (f.size() == 8)
+    if (f.size() >= 8)
       f[7].getAsInteger(10, r.gradWindow);
+    if (f.size() == 10)
+      r.haltLoss = num(f[8]), r.haltSteps = num(f[9]);
     rows.push_back(r);
   }
   return rows;
+}
+
+/// Halting's per-row position in the data: the sequence each row holds,
+/// how many segments it has run on it, and whether it halted at the last.
+struct HaltRows {
+  std::vector<int64_t> sample, steps, halted;
+  int64_t next = 0; // the next sequence to hand out
+
+  explicit HaltRows(int64_t rows)
+      : sample(rows, 0), steps(rows, 0), halted(rows, 1) {}
+};
+
+/// Outputs a training entry passes through after the loss and gradients:
+/// the carried states, and the halting head's Q values and cross-entropy.
+size_t passedThrough(const hrmrt::EntrySpec &spec) {
+  return spec.carriedStates().size() + (spec.haltQOutput() ? 1 : 0) +
+         (spec.lmLossOutput() ? 1 : 0);
 }
 
 std::string duration(double seconds) {
@@ -256,8 +285,7 @@ int runTrain() {
   if (!grad || !lossEntry)
     return fail(artifact + " has no training entry point: compile it with "
                            "`hrmc compile --train`");
-  if (grad->outputs.size() !=
-      manifest.params.size() + 1 + grad->carriedStates().size())
+  if (grad->outputs.size() != manifest.params.size() + 1 + passedThrough(*grad))
     return fail("loss_grad returns " + Twine(grad->outputs.size()) +
                 " tensors; expected the loss, one gradient per parameter "
                 "and the carried states");
@@ -288,7 +316,7 @@ int runTrain() {
     if (hyper == stepInput.end() ||
         stepEntry->inputs[hyper->second].numElements() != hrmrt::kAdamWSlots ||
         stepEntry->inputs[hyper->second].dtype != hrmrt::DType::F64 ||
-        stepEntry->outputs.size() != 2 + stepEntry->carriedStates().size() ||
+        stepEntry->outputs.size() != 2 + passedThrough(*stepEntry) ||
         stepEntry->outputs[1].dtype != hrmrt::DType::F64)
       return fail("train_step does not take the " + Twine(hrmrt::kAdamWSlots) +
                   " AdamW hyperparameters and return (loss, grad_norm)");
@@ -297,7 +325,12 @@ int runTrain() {
   // many steps in a row.
   const hrmrt::EntrySpec &trainSpec = *manifest.findEntry(trainEntry);
   int64_t segments = trainSpec.segments.value_or(1);
+  // Halting (HRM's adaptive computation time): each row runs 1 to
+  // `segments` segments on its sequence, as the Q head decides, and takes
+  // the next sequence when it halts.
+  const std::optional<hrmrt::EntrySpec::HaltSpec> &halt = trainSpec.halt;
   int64_t b = manifest.batch, s = manifest.seqLen;
+  HaltRows rows(b);
   const hrmrt::ParamSpec *embed = manifest.findParam("embed");
   int64_t vocab = embed ? embed->tensor.shape[0] : 0;
 
@@ -359,7 +392,24 @@ int runTrain() {
                   Twine(seedT->second->as<int64_t>()[0]) +
                   "; resume with the same seed");
     optimizer.setSteps(start);
-    if (start % segments != 0)
+    if (halt) {
+      auto at = byName.find("train.halt.rows");
+      auto next = byName.find("train.halt.next");
+      if (at == byName.end() || next == byName.end() ||
+          at->second->data.size() != size_t(3 * b * 8) ||
+          next->second->data.size() != 8)
+        return fail(checkpoint +
+                    ": no halting state (train.halt.rows, "
+                    "train.halt.next) for a batch of " +
+                    Twine(b));
+      const int64_t *v = at->second->as<int64_t>();
+      for (int64_t r = 0; r < b; ++r)
+        rows.sample[r] = v[3 * r], rows.steps[r] = v[3 * r + 1],
+        rows.halted[r] = v[3 * r + 2];
+      rows.next = next->second->as<int64_t>()[0];
+    }
+    // Rows inside their segments carry their states over the restart.
+    if (start % segments != 0 || (halt && start > 0))
       for (auto [in, out] : trainSpec.carriedStates()) {
         auto it = byName.find("train." + trainSpec.inputs[in].name);
         if (it == byName.end() ||
@@ -424,8 +474,9 @@ int runTrain() {
             model.readInput("train_step", stepInput[m.spec.name]));
         m.data.assign(data, data + m.data.size());
       }
-    // Mid-batch, the states the next segment starts from.
-    if (step % segments != 0)
+    // Mid-batch (or, halting, always), the states the next segment
+    // starts from.
+    if (step % segments != 0 || halt)
       for (auto [in, out] : trainSpec.carriedStates()) {
         HostTensor t;
         t.spec = trainSpec.inputs[in];
@@ -435,6 +486,20 @@ int runTrain() {
         t.data.assign(data, data + t.spec.bytes());
         owned.push_back(std::move(t));
       }
+    if (halt) {
+      HostTensor at, next;
+      at.spec = {"train.halt.rows", hrmrt::DType::I64, {b, 3}};
+      next.spec = {"train.halt.next", hrmrt::DType::I64, {1}};
+      std::vector<int64_t> v;
+      for (int64_t r = 0; r < b; ++r)
+        v.insert(v.end(), {rows.sample[r], rows.steps[r], rows.halted[r]});
+      at.data.resize(v.size() * 8);
+      std::memcpy(at.data.data(), v.data(), at.data.size());
+      next.data.resize(8);
+      std::memcpy(next.data.data(), &rows.next, 8);
+      owned.push_back(std::move(at));
+      owned.push_back(std::move(next));
+    }
     for (auto [name, value] :
          {std::pair<const char *, int64_t>{"train.step", step},
           {"train.seed", static_cast<int64_t>(seed)}}) {
@@ -482,14 +547,26 @@ int runTrain() {
       tg[i] = tokens[at + i + 1];
     }
   };
+  // Halting: sequence n is row n % B of batch n / B of the run's order.
+  auto fillRow = [&](StringRef entry, int64_t row, int64_t n) {
+    int64_t at = batchStart(n / b) + (n % b) * s;
+    auto *in = static_cast<int32_t *>(model.input(entry, 0)) + row * s;
+    auto *tg = static_cast<int32_t *>(model.input(entry, 1)) + row * s;
+    for (int64_t i = 0; i < s; ++i) {
+      in[i] = trainTokens[at + i];
+      tg[i] = trainTokens[at + i + 1];
+    }
+  };
+  size_t valLoss = lossEntry->lmLossOutput().value_or(0);
   auto validate = [&]() -> Expected<double> {
     double sum = 0;
     for (int64_t k = 0; k < valAvailable; ++k) {
       fill("loss", valTokens, k * window);
-      // Deep supervision: the last segment's loss.
+      // Deep supervision: the last segment's loss (under halting, its
+      // cross-entropy, every row running all segments).
       if (Error e = model.runSegments("loss"))
         return std::move(e);
-      sum += *static_cast<const float *>(model.output("loss", 0));
+      sum += *static_cast<const float *>(model.output("loss", valLoss));
     }
     return sum / valAvailable;
   };
@@ -533,7 +610,12 @@ int runTrain() {
                     manifest.model, start, steps.getValue(), b, s, trainCount,
                     valCount, batchesPerEpoch, model.deviceName(),
                     compiled ? "compiled (train_step)" : "on the host");
-  if (segments > 1)
+  if (halt)
+    errs() << formatv("halting: each sequence runs 1 to {0} segments, one "
+                      "step each, until the Q head halts it (exploration "
+                      "{1})\n",
+                      segments, halt->exploration);
+  else if (segments > 1)
     errs() << formatv("deep supervision: each batch trains {0} steps in a "
                       "row (segments), the states carried from one to the "
                       "next\n",
@@ -544,9 +626,24 @@ int runTrain() {
     auto t0 = std::chrono::steady_clock::now();
     // Deep supervision: a batch for `segments` steps, each from the states
     // the last ended with (restored from the checkpoint after a resume).
-    fill(trainEntry, trainTokens, batchStart(step / segments));
-    model.beginSegment(trainEntry, step % segments == 0,
-                       /*carry=*/step != start);
+    std::vector<int32_t> reset(b), lastRow(b);
+    if (halt) {
+      for (int64_t r = 0; r < b; ++r) {
+        if (rows.halted[r]) {
+          rows.sample[r] = rows.next++;
+          rows.steps[r] = 0;
+          reset[r] = 1;
+        }
+        lastRow[r] = ++rows.steps[r] >= segments;
+        fillRow(trainEntry, r, rows.sample[r]);
+      }
+      model.beginSegment(trainEntry, reset, /*carry=*/step != start);
+      model.setHaltLast(trainEntry, lastRow);
+    } else {
+      fill(trainEntry, trainTokens, batchStart(step / segments));
+      model.beginSegment(trainEntry, step % segments == 0,
+                         /*carry=*/step != start);
+    }
     // Fresh noise each step (a noise initial state); the step alone picks
     // it, so a resumed run draws what the uninterrupted one did.
     model.setNoiseDraw(trainEntry, static_cast<int32_t>(step + 1));
@@ -594,6 +691,32 @@ int runTrain() {
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
             .count();
     Row row{step + 1, loss, NAN, rate, norm, window / seconds, trip, k};
+    if (halt) {
+      // HRM's rule: halt at the last allowed segment, or where the head's
+      // halt logit beats its continue logit once the row has run its least
+      // count (2 to `segments` with the exploration probability, else 0).
+      // The draw depends on the step and row alone, so --resume redraws it.
+      const auto *q = static_cast<const float *>(
+          model.output(trainEntry, *trainSpec.haltQOutput()));
+      double halted = 0, sum = 0;
+      for (int64_t r = 0; r < b; ++r) {
+        std::mt19937_64 rng(seed * 0x9E3779B97F4A7C15ULL ^
+                            uint64_t(step + 1) * 0xD1B54A32D192ED03ULL ^
+                            uint64_t(r));
+        int64_t least = 0;
+        if (std::uniform_real_distribution<double>(0, 1)(rng) <
+            halt->exploration)
+          least = std::uniform_int_distribution<int64_t>(2, segments)(rng);
+        rows.halted[r] =
+            lastRow[r] || (q[2 * r] > q[2 * r + 1] && rows.steps[r] >= least);
+        if (rows.halted[r])
+          halted += 1, sum += rows.steps[r];
+      }
+      row.haltSteps = halted > 0 ? sum / halted : NAN;
+      row.loss = *static_cast<const float *>(
+          model.output(trainEntry, *trainSpec.lmLossOutput()));
+      row.haltLoss = loss - row.loss;
+    }
     bool last = step + 1 == steps;
     if ((valEvery > 0 && (step + 1) % valEvery == 0) || last) {
       Expected<double> v = validate();
@@ -609,10 +732,13 @@ int runTrain() {
             .count();
     double eta = elapsed / ran * (steps - step - 1);
     std::string status = formatv(
-        "step {0}/{1} loss {2:F4}{3} lr {4:E2} {5:F0} tok/s ETA {6}",
-        step + 1, steps.getValue(), loss,
-        std::isnan(row.val) ? std::string()
-                            : formatv(" val {0:F4}", row.val).str(),
+        "step {0}/{1} loss {2:F4}{3} lr {4:E2} {5:F0} tok/s ETA {6}", step + 1,
+        steps.getValue(), row.loss,
+        (std::isnan(row.val) ? std::string()
+                             : formatv(" val {0:F4}", row.val).str()) +
+            (std::isnan(row.haltSteps)
+                 ? std::string()
+                 : formatv(" halted at {0:F1} segments", row.haltSteps).str()),
         rate, ran * window / elapsed, duration(eta));
     if (tty) {
       int width = 30, done = static_cast<int>(width * (step + 1) / steps);

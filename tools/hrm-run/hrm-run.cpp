@@ -345,7 +345,9 @@ static int runEval() {
     // last ended with; the last segment's loss is the model's.
     if (Error e = model.runSegments("loss", evalSegments))
       return fail(std::move(e));
-    total += *static_cast<const float *>(model.output("loss", 0));
+    // Under halting, the cross-entropy alone (the head's loss is training's).
+    total += *static_cast<const float *>(
+        model.output("loss", loss->lmLossOutput().value_or(0)));
     if (k == 0 && !dumpDir.empty()) {
       std::memcpy(model.input("logits", 0), in, b * s * sizeof(int32_t));
       if (Error e = model.run("logits"))
@@ -383,6 +385,11 @@ static int runEval() {
         if (Error e =
                 hrmrt::writeNpy(path("grad_window.npy"), hrmrt::DType::I32, {},
                                 model.readInput("loss", *window)))
+          return fail(std::move(e));
+      if (std::optional<size_t> last = loss->haltLastInput())
+        if (Error e = hrmrt::writeNpy(path("halt_last.npy"), hrmrt::DType::I32,
+                                      loss->inputs[*last].shape,
+                                      model.readInput("loss", *last)))
           return fail(std::move(e));
       // A training artifact also dumps the loss and every gradient.
       if (const hrmrt::EntrySpec *grad = model.manifest().findEntry("loss_grad")) {

@@ -65,16 +65,21 @@ static bool initTakesStd(InitKind kind) {
   return kind == InitKind::normal || kind == InitKind::trunc_normal;
 }
 
+/// normal(std), trunc_normal(std) and constant(value) take a number.
+static bool initTakesNumber(InitKind kind) {
+  return initTakesStd(kind) || kind == InitKind::constant;
+}
+
 Attribute InitAttr::parse(AsmParser &parser, Type) {
   if (parser.parseLess())
     return {};
   FailureOr<InitKind> kind = parseEnumKeyword<InitKind>(
       parser, "init kind", symbolizeInitKind,
-      "normal(std), trunc_normal(std), zeros, ones");
+      "normal(std), trunc_normal(std), zeros, ones, constant(value)");
   if (failed(kind))
     return {};
   double std = 0.0;
-  if (initTakesStd(*kind) &&
+  if (initTakesNumber(*kind) &&
       (parser.parseLParen() || parser.parseFloat(std) || parser.parseRParen()))
     return {};
   if (parser.parseGreater())
@@ -85,7 +90,7 @@ Attribute InitAttr::parse(AsmParser &parser, Type) {
 
 void InitAttr::print(AsmPrinter &printer) const {
   printer << "<" << stringifyInitKind(getKind());
-  if (initTakesStd(getKind()))
+  if (initTakesNumber(getKind()))
     printer << "(" << getStd().convertToDouble() << ")";
   printer << ">";
 }
@@ -96,7 +101,7 @@ LogicalResult InitAttr::verify(function_ref<InFlightDiagnostic()> emitError,
   if (initTakesStd(kind) && !(std > 0.0))
     return emitError() << "init " << stringifyInitKind(kind)
                        << " needs a positive standard deviation, got " << std;
-  if (!initTakesStd(kind) && std != 0.0)
+  if (!initTakesNumber(kind) && std != 0.0)
     return emitError() << "init " << stringifyInitKind(kind)
                        << " takes no standard deviation";
   return success();

@@ -357,6 +357,65 @@ LogicalResult CrossEntropyOp::verify() {
 }
 
 //===----------------------------------------------------------------------===//
+// Halting head
+//===----------------------------------------------------------------------===//
+
+/// A [batch, 2] halting-head tensor whose batch matches `batch`.
+static LogicalResult expectHeads(Operation *op, StringRef what, Value heads,
+                                 int64_t batch) {
+  ArrayRef<int64_t> shape = tensorType(heads).getShape();
+  if (failed(expectDim(op, (what + " width").str(), shape[1], 2)))
+    return failure();
+  return expectDim(op, (what + " batch").str(), shape[0], batch);
+}
+
+/// The head's weight [d, 2] and bias [2] against a state [batch, seq, d].
+static LogicalResult verifyQHeadWeights(Operation *op, Value state,
+                                        Value weight) {
+  ArrayRef<int64_t> w = tensorType(weight).getShape();
+  if (failed(expectDim(op, "weight rows", w[0], lastDim(state))))
+    return failure();
+  return expectDim(op, "weight columns", w[1], 2);
+}
+
+LogicalResult QHeadOp::verify() {
+  if (failed(verifyQHeadWeights(*this, getState(), getWeight())) ||
+      failed(expectDim(*this, "bias size", tensorType(getBias()).getShape()[0],
+                       2)))
+    return failure();
+  return expectHeads(*this, "result", getResult(),
+                     tensorType(getState()).getShape()[0]);
+}
+
+LogicalResult SequenceCorrectOp::verify() {
+  if (failed(verifyTargets(*this, getLogits(), getTargets())))
+    return failure();
+  return expectDim(*this, "result size", tensorType(getResult()).getShape()[0],
+                   tensorType(getLogits()).getShape()[0]);
+}
+
+/// The operands hrm.halt_loss and its gradient share.
+static LogicalResult verifyHaltOperands(Operation *op, Value q, Value next,
+                                        Value correct, Value last) {
+  int64_t batch = tensorType(q).getShape()[0];
+  if (failed(expectHeads(op, "q", q, batch)) ||
+      failed(expectHeads(op, "next", next, batch)) ||
+      failed(expectDim(op, "correct size", tensorType(correct).getShape()[0],
+                       batch)))
+    return failure();
+  return expectDim(op, "last size", tensorType(last).getShape()[0], batch);
+}
+
+LogicalResult HaltLossOp::verify() {
+  if (getAcc() && getAcc().getType() != getType())
+    return emitOpError() << "accumulator type " << getAcc().getType()
+                         << " differs from the result type " << getType();
+  if (getWeight().convertToDouble() < 0.0)
+    return emitOpError() << "weight must be non-negative";
+  return verifyHaltOperands(*this, getQ(), getNext(), getCorrect(), getLast());
+}
+
+//===----------------------------------------------------------------------===//
 // State ops
 //===----------------------------------------------------------------------===//
 
@@ -556,4 +615,15 @@ LogicalResult CrossEntropyGradOp::verify() {
   if (getLossGrad().getType() != RankedTensorType::get({}, tensorType(getLogits()).getElementType()))
     return emitOpError() << "loss gradient must be a 0-d tensor of the logits' element type";
   return success();
+}
+
+LogicalResult QHeadGradOp::verify() {
+  if (failed(verifyQHeadWeights(*this, getState(), getWeight())))
+    return failure();
+  return expectHeads(*this, "result gradient", getResultGrad(),
+                     tensorType(getState()).getShape()[0]);
+}
+
+LogicalResult HaltLossGradOp::verify() {
+  return verifyHaltOperands(*this, getQ(), getNext(), getCorrect(), getLast());
 }

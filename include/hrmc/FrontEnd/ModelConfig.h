@@ -65,6 +65,17 @@ struct GradWarmup {
   double fraction = 0.0;
 };
 
+/// HRM's adaptive computation time (`halting`): after each segment a Q head
+/// on one position decides, per sequence, whether to halt (and take a new
+/// sequence) or run another segment; `segments` is the most a sequence
+/// runs. Trained by Q-learning: halt toward "every token right", continue
+/// toward the head's own value one segment later.
+struct Halting {
+  double exploration = 0.1;  // chance a sequence gets a random least count
+  bool lastPosition = false; // the head reads position 0, or the last one
+  double lossWeight = 0.5;   // the head's loss, added to the cross-entropy
+};
+
 struct ModelConfig {
   std::string name = "model";
   Architecture architecture = Architecture::HRM;
@@ -91,6 +102,7 @@ struct ModelConfig {
   /// Deep supervision: segments of N cycles per sequence, each one
   /// optimizer step, the states carried (detached) from one to the next.
   int64_t segments = 1;
+  std::optional<Halting> halting;
   // transformer, universal, looped, fully_looped
   int64_t layers = 0, steps = 0;
   bool stepEmbedding = true;

@@ -11,8 +11,9 @@
 namespace hrmrt {
 
 struct InitSpec {
-  std::string kind; // normal, trunc_normal, zeros, ones
+  std::string kind; // normal, trunc_normal, zeros, ones, constant
   double std = 0.0;
+  double value = 0.0; // constant's
 };
 
 struct ParamSpec {
@@ -57,16 +58,34 @@ struct EntrySpec {
   /// batch runs, when the entry runs one segment (it then has a `reset`
   /// input and carried states in and out).
   std::optional<int64_t> segments;
+  /// The input named `name` if it is a per-row mask (I32 [batch]).
+  std::optional<size_t> rowMaskInput(llvm::StringRef name) const;
   /// The per-sequence reset mask (I32 [batch]) of a one-segment entry.
-  std::optional<size_t> resetInput() const;
+  std::optional<size_t> resetInput() const { return rowMaskInput("reset"); }
   /// The carried states: (input, output) pairs named "carry.<state>".
   std::vector<std::pair<size_t, size_t>> carriedStates() const;
+  /// Adaptive computation time (a description's `halting`): the trainer
+  /// halts a row, and gives it a new sequence, when the Q head says so.
+  struct HaltSpec {
+    double exploration = 0.0; // chance of a random least segment count
+    int64_t maxSegments = 0;  // segments: the most a row runs
+  };
+  std::optional<HaltSpec> halt;
+  /// The per-row "this is the last segment allowed" mask (I32 [batch]).
+  std::optional<size_t> haltLastInput() const {
+    return rowMaskInput("halt.last");
+  }
+  /// The halting head's [batch, 2] (halt, continue) logits.
+  std::optional<size_t> haltQOutput() const;
+  /// The cross-entropy alone, where the loss adds the head's.
+  std::optional<size_t> lmLossOutput() const;
   /// Its inputs other than the control inputs and a segment's reset mask
   /// and carried states.
   size_t numDataInputs() const {
     return inputs.size() - (noiseDrawInput() ? 1 : 0) -
            (tripCountInput() ? 1 : 0) - (gradWindowInput() ? 1 : 0) -
-           (resetInput() ? 1 : 0) - carriedStates().size();
+           (resetInput() ? 1 : 0) - (haltLastInput() ? 1 : 0) -
+           carriedStates().size();
   }
 };
 

@@ -110,6 +110,14 @@ public:
   /// them: restored from a checkpoint). Says whether the entry runs
   /// segments.
   bool beginSegment(llvm::StringRef entry, bool fresh, bool carry = true);
+  /// Per row, as halting trains: row b restarts where `reset[b]` is set and
+  /// carries the last call's state otherwise (with `carry`; without, the
+  /// inputs already hold it).
+  bool beginSegment(llvm::StringRef entry, llvm::ArrayRef<int32_t> reset,
+                    bool carry = true);
+  /// Writes the halting entry's `halt.last` mask (one value for every row,
+  /// or one per row); says whether the entry has one.
+  bool setHaltLast(llvm::StringRef entry, llvm::ArrayRef<int32_t> last);
   /// Runs a one-segment entry `segments` times (0: its EntrySpec::segments)
   /// on one batch, the first call resetting every row and each later one
   /// starting from the last one's states; any other entry once.

@@ -27,7 +27,8 @@ def Hrm_InitKind : I32EnumAttr<"InitKind", "parameter initialisation", [
     I32EnumAttrCase<"normal", 0>,
     I32EnumAttrCase<"trunc_normal", 1>,
     I32EnumAttrCase<"zeros", 2>,
-    I32EnumAttrCase<"ones", 3>]> {
+    I32EnumAttrCase<"ones", 3>,
+    I32EnumAttrCase<"constant", 4>]> {
   let cppNamespace = "::mlir::hrm";
   let genSpecializedAttr = 0;
 }
@@ -73,11 +74,13 @@ def Hrm_InitAttr : Hrm_Attr<"Init", "init"> {
   let description = [{
     `normal(std)` and `trunc_normal(std)` draw from a normal distribution with
     the given standard deviation (truncated at two standard deviations);
-    `zeros` and `ones` fill.
+    `zeros` and `ones` fill, and `constant(v)` fills with `v` (held in the
+    `std` parameter; a halting head's bias starts at -5).
 
     ```mlir
     #hrm.init<trunc_normal(0.125)>
     #hrm.init<ones>
+    #hrm.init<constant(-5.0)>
     ```
   }];
   let parameters = (ins "InitKind":$kind, "::llvm::APFloat":$std);

@@ -394,6 +394,85 @@ def Hrm_CrossEntropyOp : Hrm_Op<"cross_entropy", [Pure]> {
 }
 
 //===----------------------------------------------------------------------===//
+// Adaptive computation time (HRM's halting head)
+//===----------------------------------------------------------------------===//
+
+def Hrm_QHeadOp : Hrm_Op<"q_head", [Pure]> {
+  let summary = "the halting head: halt and continue logits per sequence";
+  let description = [{
+    `q[b, :] = state[b, p, :] weight + bias`, at position `p` = 0, or the
+    last position with `last` (under a causal mask only the last position
+    has seen the whole sequence). Column 0 is the halt logit, column 1 the
+    continue logit.
+
+    ```mlir
+    %q = hrm.q_head %z, %w, %bias : tensor<?x?x64xf32>, tensor<64x2xf32>, tensor<2xf32> -> tensor<?x2xf32>
+    %q = hrm.q_head %z, %w, %bias last : tensor<?x?x64xf32>, tensor<64x2xf32>, tensor<2xf32> -> tensor<?x2xf32>
+    ```
+  }];
+  let arguments = (ins Hrm_Activation:$state, Hrm_Matrix:$weight,
+                       Hrm_Vector:$bias, UnitAttr:$last);
+  let results = (outs Hrm_Matrix:$result);
+  let assemblyFormat = [{
+    $state `,` $weight `,` $bias (`last` $last^)? attr-dict `:` type($state) `,` type($weight) `,` type($bias) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Hrm_SequenceCorrectOp : Hrm_Op<"sequence_correct", [Pure]> {
+  let summary = "1 for a sequence whose every target is its position's argmax";
+  let description = [{
+    `correct[b] = 1` when, at every position `s`, `logits[b, s, targets[b, s]]`
+    is the largest logit of the position (a tie counts as correct), and 0
+    otherwise: the halting head's target for halting. It has no gradient.
+
+    ```mlir
+    %c = hrm.sequence_correct %logits, %targets : tensor<?x?x256xf32>, tensor<?x?xi32> -> tensor<?xf32>
+    ```
+  }];
+  let arguments = (ins Hrm_Activation:$logits, Hrm_Tokens:$targets);
+  let results = (outs Hrm_Vector:$result);
+  let assemblyFormat = [{
+    $logits `,` $targets attr-dict `:` type($logits) `,` type($targets) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Hrm_HaltLossOp : Hrm_Op<"halt_loss", [Pure, AllTypesMatch<["q", "next"]>]> {
+  let summary = "the halting head's Q-learning loss";
+  let description = [{
+    HRM's adaptive computation time trains its halting head with two
+    binary cross-entropies (with logits) per sequence:
+
+    ```
+    target[b] = sigmoid(last[b] != 0 ? next[b, 0] : max(next[b, 0], next[b, 1]))
+    loss = acc + weight / batch * sum over b of
+           bce(q[b, 0], correct[b]) + bce(q[b, 1], target[b])
+    ```
+
+    `q` is this segment's head, `next` the head after one more segment
+    (the bootstrapped target, computed without gradient), `correct` the
+    sequences the segment got right and `last` the rows at their last
+    allowed segment. Only `q` gets gradient. The reference sums over the
+    batch; dividing by it keeps the loss on the scale of the mean
+    cross-entropy it is added to (`acc`).
+
+    ```mlir
+    %l = hrm.halt_loss %q, %next, %correct, %last acc(%lm : tensor<f32>) {weight = 5.0e-01 : f64} : tensor<?x2xf32>, tensor<?xf32>, tensor<?xi32> -> tensor<f32>
+    ```
+  }];
+  let arguments = (ins Hrm_Matrix:$q, Hrm_Matrix:$next, Hrm_Vector:$correct,
+                       TensorRankOf<[I32], [1]>:$last,
+                       Optional<0DTensorOf<[AnyFloat]>>:$acc,
+                       DefaultValuedAttr<F64Attr, "0.5">:$weight);
+  let results = (outs 0DTensorOf<[AnyFloat]>:$result);
+  let assemblyFormat = [{
+    $q `,` $next `,` $correct `,` $last (`acc` `(` $acc^ `:` type($acc) `)`)? attr-dict `:` type($q) `,` type($correct) `,` type($last) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
 // States and gradients
 //===----------------------------------------------------------------------===//
 
@@ -723,6 +802,33 @@ def Hrm_CrossEntropyGradOp : Hrm_GradOp<"cross_entropy_grad", [
                        0DTensorOf<[AnyFloat]>:$loss_grad,
                        DefaultValuedAttr<F64Attr, "1.0">:$scale);
   let results = (outs Hrm_Activation:$logits_grad);
+}
+
+def Hrm_QHeadGradOp : Hrm_GradOp<"q_head_grad", [
+    AllTypesMatch<["state", "state_grad"]>,
+    AllTypesMatch<["weight", "weight_grad"]>]> {
+  let summary = "vector-Jacobian product of hrm.q_head";
+  let description = [{
+    The state's gradient is zero except at the head's position.
+  }];
+  let arguments = (ins Hrm_Activation:$state, Hrm_Matrix:$weight,
+                       Hrm_Matrix:$result_grad, UnitAttr:$last);
+  let results = (outs Hrm_Activation:$state_grad, Hrm_Matrix:$weight_grad,
+                      Hrm_Vector:$bias_grad);
+}
+
+def Hrm_HaltLossGradOp : Hrm_GradOp<"halt_loss_grad", [
+    AllTypesMatch<["q", "q_grad"]>]> {
+  let summary = "gradient of hrm.halt_loss with respect to the head";
+  let description = [{
+    `q_grad[b, 0] = loss_grad * weight / batch * (sigmoid(q[b, 0]) - correct[b])`,
+    `q_grad[b, 1]` likewise against the bootstrapped target.
+  }];
+  let arguments = (ins Hrm_Matrix:$q, Hrm_Matrix:$next, Hrm_Vector:$correct,
+                       TensorRankOf<[I32], [1]>:$last,
+                       0DTensorOf<[AnyFloat]>:$loss_grad,
+                       DefaultValuedAttr<F64Attr, "0.5">:$weight);
+  let results = (outs Hrm_Matrix:$q_grad);
 }
 
 #endif // HRM_OPS_TD
