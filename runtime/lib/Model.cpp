@@ -535,18 +535,13 @@ bool Model::setGradWindow(llvm::StringRef entry, int32_t window) {
 }
 
 bool Model::beginSegment(llvm::StringRef entry, bool fresh, bool carry) {
-  auto it = entries_.find(entry);
-  if (it == entries_.end() || !it->second.spec->resetInput())
+  const EntrySpec *spec = manifest_.findEntry(entry);
+  if (!spec || !spec->resetInput())
     return false;
-  const EntrySpec &spec = *it->second.spec;
-  const TensorSpec &reset = spec.inputs[*spec.resetInput()];
-  auto *mask = static_cast<int32_t *>(input(entry, *spec.resetInput()));
-  std::fill(mask, mask + reset.numElements(), fresh ? 1 : 0);
-  if (!fresh && carry)
-    for (auto [in, out] : spec.carriedStates())
-      std::memcpy(input(entry, in), output(entry, out),
-                  spec.inputs[in].bytes());
-  return true;
+  // Every row alike; a fresh batch has nothing to carry.
+  std::vector<int32_t> reset(spec->inputs[*spec->resetInput()].numElements(),
+                             fresh ? 1 : 0);
+  return beginSegment(entry, reset, !fresh && carry);
 }
 
 bool Model::beginSegment(llvm::StringRef entry, llvm::ArrayRef<int32_t> reset,
