@@ -29,8 +29,8 @@ module {
     hrm.param @slow.blocks.1.mlp.gate : tensor<128x384xf32> init <trunc_normal(0.088388347648318433)>
     hrm.param @slow.blocks.1.mlp.up : tensor<128x384xf32> init <trunc_normal(0.088388347648318433)>
     hrm.param @slow.blocks.1.mlp.down : tensor<384x128xf32> init <trunc_normal(0.051031036307982884)>
-    hrm.param @fast.init : tensor<128xf32> init <trunc_normal(1.000000e+00)>
-    hrm.param @slow.init : tensor<128xf32> init <trunc_normal(1.000000e+00)>
+    hrm.param @fast.init : tensor<128xf32> init <trunc_normal(1.000000e+00)> frozen
+    hrm.param @slow.init : tensor<128xf32> init <trunc_normal(1.000000e+00)> frozen
     hrm.param @lm_head : tensor<128x256xf32> init <trunc_normal(0.088388347648318433)>
     hrm.module @fast(%arg0: tensor<?x?x128xf32>, %arg1: tensor<?x?x128xf32>) -> tensor<?x?x128xf32> {
       %0 = add %arg0, %arg1 : tensor<?x?x128xf32>, tensor<?x?x128xf32>

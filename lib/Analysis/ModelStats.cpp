@@ -281,9 +281,12 @@ FailureOr<ModelStats> hrmc::computeModelStats(ModelOp model, int64_t seqLen,
   stats.seqLen = seqLen;
   stats.batch = batch;
   stats.parameters = model.getParameterCount();
-  for (ParamOp param : model.getBody().getOps<ParamOp>())
+  for (ParamOp param : model.getBody().getOps<ParamOp>()) {
     stats.parameterBytes += param.getTensorType().getNumElements() *
                             param.getTensorType().getElementTypeBitWidth() / 8;
+    if (param.getFrozen())
+      stats.frozenParameters += param.getTensorType().getNumElements();
+  }
   std::vector<std::string> schedules;
   model.walk([&](Operation *op) {
     ScheduleAttr schedule;
@@ -344,15 +347,17 @@ void ModelStats::print(llvm::raw_ostream &os) const {
     return perToken(p.activationElems * activationBytes);
   };
   os << "model: " << name << "\n"
-     << "parameters: " << parameters << " (" << parameterBytes << " bytes)\n"
+     << "parameters: " << parameters << " (" << parameterBytes << " bytes";
+  if (frozenParameters)
+    os << ", " << frozenParameters << " frozen";
+  os << ")\n"
      << "sequence length: " << seqLen << ", batch: " << batch << "\n"
      << "schedule: " << schedule << "\n"
      << "forward FLOPs per token: " << num(perToken(forwardFlops)) << "\n"
      << "module applications: " << num(own.applications) << " ("
      << num(own.gradApplications) << " with gradient)\n"
      << "training FLOPs per token: " << num(perToken(own.trainFlops)) << "\n"
-     << "activation memory: " << num(bytesPerToken(own))
-     << " bytes per token, "
+     << "activation memory: " << num(bytesPerToken(own)) << " bytes per token, "
      << num(own.activationElems * activationBytes * batch)
      << " bytes per batch\n"
      << "gradient plans (applications with gradient, training FLOPs per "
@@ -379,14 +384,14 @@ llvm::json::Value ModelStats::toJSON() const {
   };
   for (const PlanStats &p : plans)
     planArray.push_back(planJSON(p));
-  return llvm::json::Object{
-      {"model", name},
-      {"parameters", parameters},
-      {"parameter_bytes", parameterBytes},
-      {"seq_len", seqLen},
-      {"batch", batch},
-      {"schedule", schedule},
-      {"forward_flops_per_token", perToken(forwardFlops)},
-      {"own", planJSON(own)},
-      {"plans", std::move(planArray)}};
+  return llvm::json::Object{{"model", name},
+                            {"parameters", parameters},
+                            {"parameter_bytes", parameterBytes},
+                            {"frozen_parameters", frozenParameters},
+                            {"seq_len", seqLen},
+                            {"batch", batch},
+                            {"schedule", schedule},
+                            {"forward_flops_per_token", perToken(forwardFlops)},
+                            {"own", planJSON(own)},
+                            {"plans", std::move(planArray)}};
 }

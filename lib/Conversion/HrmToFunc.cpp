@@ -35,13 +35,17 @@ struct ConvertHrmToFuncPass
   void lowerBody(RewriterBase &rewriter, func::FuncOp fn) {
     Block &entry = fn.getBody().front();
     // insertArgument shifts the attributes of the arguments already there.
-    for (auto [i, param] : llvm::enumerate(params))
-      if (failed(fn.insertArgument(
-              i, param.getTensorType(),
-              rewriter.getDictionaryAttr(rewriter.getNamedAttr(
-                  "hrm.param", rewriter.getStringAttr(param.getSymName()))),
-              param.getLoc())))
+    for (auto [i, param] : llvm::enumerate(params)) {
+      SmallVector<NamedAttribute> attrs{rewriter.getNamedAttr(
+          "hrm.param", rewriter.getStringAttr(param.getSymName()))};
+      if (param.getFrozen())
+        attrs.push_back(
+            rewriter.getNamedAttr("hrm.frozen", rewriter.getUnitAttr()));
+      if (failed(fn.insertArgument(i, param.getTensorType(),
+                                   rewriter.getDictionaryAttr(attrs),
+                                   param.getLoc())))
         llvm_unreachable("a func.func takes any argument type");
+    }
     ValueRange paramArgs = entry.getArguments().take_front(params.size());
 
     fn.walk([&](Operation *op) {

@@ -41,7 +41,8 @@ public:
 
 private:
   // Parameters.
-  Value weight(StringRef name, ArrayRef<int64_t> shape, InitAttr init);
+  Value weight(StringRef name, ArrayRef<int64_t> shape, InitAttr init,
+               bool frozen = false);
   InitAttr matrixInit(int64_t fanIn) {
     double std = c.initStd > 0 ? c.initStd : 1.0 / std::sqrt(double(fanIn));
     return InitAttr::get(&ctx, InitKind::trunc_normal, llvm::APFloat(std));
@@ -188,14 +189,15 @@ DictionaryAttr ModelBuilder::gradWindowAttr() {
 }
 
 Value ModelBuilder::weight(StringRef name, ArrayRef<int64_t> shape,
-                           InitAttr init) {
+                           InitAttr init, bool frozen) {
   auto type = RankedTensorType::get(shape, f32);
   auto it = paramsByName.find(name);
   if (it == paramsByName.end()) {
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToEnd(&model.getBody().front());
-    auto param = ParamOp::create(b, loc, b.getStringAttr(name),
-                                 TypeAttr::get(type), init);
+    auto param =
+        ParamOp::create(b, loc, b.getStringAttr(name), TypeAttr::get(type),
+                        init, frozen ? b.getUnitAttr() : UnitAttr());
     params.push_back(param);
     paramsByName[name] = param;
   } else {
@@ -285,9 +287,10 @@ Value ModelBuilder::initialState(StateInit init, const std::string &name,
   case StateInit::Embedding:
     return x;
   case StateInit::Fixed: {
-    Value v = weight(name, {c.dModel},
-                     InitAttr::get(&ctx, InitKind::trunc_normal,
-                                   llvm::APFloat(1.0)));
+    Value v =
+        weight(name, {c.dModel},
+               InitAttr::get(&ctx, InitKind::trunc_normal, llvm::APFloat(1.0)),
+               /*frozen=*/!c.trainInitialStates);
     return BroadcastOp::create(b, loc, act, v, x);
   }
   case StateInit::Noise:

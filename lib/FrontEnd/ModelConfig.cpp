@@ -358,6 +358,7 @@ llvm::Expected<ModelConfig> hrmc::parseModelConfig(llvm::StringRef text,
                         {{"zeros", StateInit::Zeros},
                          {"fixed", StateInit::Fixed},
                          {"embedding", StateInit::Embedding}});
+    r.boolean("train_initial_states", c.trainInitialStates);
     r.integer("segments", c.segments, false);
     if (const json::Object *halting = r.nestedObject("halting"))
       readHalting(*halting, c.halting.emplace(), error, source);
@@ -456,6 +457,11 @@ llvm::Expected<ModelConfig> hrmc::parseModelConfig(llvm::StringRef text,
              llvm::formatv("must be in [{0}, {1}] (the schedule's k), got {2}",
                            least, s.gradSteps, c.gradWarmup->from));
   }
+  if (c.trainInitialStates && c.fastInit != StateInit::Fixed &&
+      c.slowInit != StateInit::Fixed)
+    r.fail("train_initial_states",
+           "only `fixed` initial states are parameters; set fast_init or "
+           "slow_init to \"fixed\"");
   if (c.halting && c.segments < 2)
     r.fail("halting", "halting chooses how many of the `segments` a sequence "
                       "runs; set segments >= 2 (the most it may run)");

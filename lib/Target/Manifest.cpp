@@ -79,6 +79,8 @@ llvm::Expected<Object> hrmc::describeArtifact(ModuleOp module,
     entry["init"] =
         Object{{"kind", stringifyInitKind(init.getKind()).str()},
                {constant ? "value" : "std", init.getStd().convertToDouble()}};
+    if (param.getFrozen())
+      entry["frozen"] = true;
     params.push_back(std::move(entry));
   }
   Array entries;

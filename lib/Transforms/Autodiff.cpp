@@ -1264,12 +1264,13 @@ LogicalResult Autodiff::differentiateEntry(func::FuncOp entry) {
       if (failed(outlineLoop(&op, entry.getSymName(), id++)))
         return failure();
 
-  // <entry>_grad: (args) -> (loss, one gradient per parameter argument,
-  // the entry's other results): those (a segment's carried states) are
-  // passed through, not differentiated.
+  // <entry>_grad: (args) -> (loss, one gradient per trainable parameter
+  // argument, the entry's other results): those (a segment's carried
+  // states) are passed through, not differentiated. A frozen parameter's
+  // gradient is never formed: canonicalization drops what would make it.
   SmallVector<unsigned> params;
   for (unsigned i = 0; i < entry.getNumArguments(); ++i)
-    if (entry.getArgAttr(i, "hrm.param"))
+    if (entry.getArgAttr(i, "hrm.param") && !entry.getArgAttr(i, "hrm.frozen"))
       params.push_back(i);
   SmallVector<Type> results{entry.getResultTypes()[0]};
   for (unsigned i : params)

@@ -147,6 +147,14 @@ const ParamSpec *Manifest::findParam(llvm::StringRef name) const {
   return nullptr;
 }
 
+std::vector<const ParamSpec *> Manifest::trainableParams() const {
+  std::vector<const ParamSpec *> trainable;
+  for (const ParamSpec &p : params)
+    if (!p.frozen)
+      trainable.push_back(&p);
+  return trainable;
+}
+
 llvm::Expected<Manifest> Manifest::parse(llvm::StringRef text,
                                          llvm::StringRef source) {
   llvm::Expected<json::Value> parsed = json::parse(text);
@@ -190,6 +198,13 @@ llvm::Expected<Manifest> Manifest::parse(llvm::StringRef text,
       p.init.kind = init->getString("kind").value_or("").str();
       p.init.std = init->getNumber("std").value_or(0.0);
       p.init.value = init->getNumber("value").value_or(0.0);
+    }
+    if (const json::Value *frozen = v.getAsObject()->get("frozen")) {
+      std::optional<bool> b = frozen->getAsBoolean();
+      if (!b)
+        return bad(source, "params: " + p.tensor.name +
+                               ": 'frozen' must be true or false");
+      p.frozen = *b;
     }
     m.params.push_back(std::move(p));
   }

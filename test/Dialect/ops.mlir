@@ -18,6 +18,8 @@ hrm.model @everything attributes {max_seq_len = 16 : i64} {
   hrm.param @norm : tensor<8xf32> init <ones>
   // CHECK: hrm.param @bias_like : tensor<8xf32> init <zeros>
   hrm.param @bias_like : tensor<8xf32> init <zeros>
+  // CHECK: hrm.param @state0 : tensor<8xf32> init <trunc_normal(1.000000e+00)> frozen
+  hrm.param @state0 : tensor<8xf32> init <trunc_normal(1.0)> frozen
   // CHECK: hrm.param @halt_bias : tensor<2xf32> init <constant(-5.000000e+00)>
   hrm.param @halt_bias : tensor<2xf32> init <constant(-5.0)>
   hrm.param @gate : tensor<8x16xf32> init <trunc_normal(0.125)>

@@ -73,7 +73,14 @@ def main():
         max(float(g.abs().max()), 1e-30)
         for n, g in grads.items() if float(g.abs().max()) > 0)
 
-    names = sorted(start)
+    # Frozen parameters (HRM's fixed initial states) never change and have
+    # no moments.
+    frozen = oracle.frozen_params(config)
+    for n in sorted(frozen & set(start)):
+        if not torch.equal(final[n], start[n]) or f"adam.m.{n}" in final:
+            print(f"{n}: frozen, but changed or given moments: FAIL")
+            return 1
+    names = sorted(set(start) - frozen)
     params = {n: torch.nn.Parameter(start[n].clone()) for n in names}
     groups = [
         {"params": [params[n] for n in names if params[n].dim() >= 2],

@@ -44,6 +44,9 @@ def main():
     loss_err = abs(ours_loss - loss) / abs(loss)
 
     worst, worst_name, failures, with_grad = 0.0, "", [], 0
+    for name in sorted(oracle.frozen_params(config) & set(params)):
+        if os.path.exists(os.path.join(args.dump, f"grad.{name}.npy")):
+            failures.append(f"{name}: frozen, but a gradient was dumped")
     for name, g in grads.items():
         path = os.path.join(args.dump, f"grad.{name}.npy")
         if not os.path.exists(path):

@@ -41,7 +41,17 @@ DEFAULTS = {
     "fast_injection": "slow+input", "fast_init": "zeros",
     "slow_init": "embedding", "n_layers": 1, "step_embedding": True,
     "state_init": "noise", "state_std": 1.0, "state_seed": 0,
+    "train_initial_states": False,
 }
+
+
+def frozen_params(config):
+    """The parameters training leaves alone: HRM keeps its fixed initial
+    states as buffers (nn.Buffer), unless the description trains them."""
+    if config["architecture"] != "hrm" or config["train_initial_states"]:
+        return set()
+    return {f"{m}.init" for m in ("fast", "slow")
+            if config[f"{m}_init"] == "fixed"}
 
 
 def load_config(path):
@@ -495,15 +505,16 @@ def cross_entropy(logits, targets):
 
 def gradients(config, params, tokens, targets, noise_draw=0, trip_count=None,
               halt_last=None):
-    """The loss and d loss / d parameter for every parameter, in float64,
-    under the model's gradient schedule."""
-    leaves = {k: v.to(DT).clone().requires_grad_(True)
+    """The loss and d loss / d parameter for every trainable parameter, in
+    float64, under the model's gradient schedule."""
+    frozen = frozen_params(config)
+    leaves = {k: v.to(DT).clone().requires_grad_(k not in frozen)
               for k, v in params.items()}
     model = Model(config, {}, noise_draw=noise_draw, trip_count=trip_count,
                   halt_last=halt_last)
     model.p = leaves
     loss = model.loss(tokens, targets)
-    names = list(leaves)
+    names = [n for n in leaves if n not in frozen]
     grads = torch.autograd.grad(loss, [leaves[n] for n in names],
                                 allow_unused=True)
     out = {}

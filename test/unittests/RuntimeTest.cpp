@@ -161,6 +161,36 @@ TEST(Manifest, HostInputs) {
             std::string::npos);
 }
 
+TEST(Manifest, FrozenParams) {
+  auto plain = Manifest::parse(kManifest, "test");
+  ASSERT_TRUE(static_cast<bool>(plain)) << errorOf(plain.takeError());
+  EXPECT_FALSE(plain->findParam("embed")->frozen);
+  ASSERT_EQ(plain->trainableParams().size(), 1u);
+
+  std::string text = kManifest;
+  std::string param = R"("name": "embed", "dtype": "F32", "shape": [16, 8],)";
+  std::string init = R"("init": {"kind": "trunc_normal", "std": 0.5}})";
+  std::string both = param + "\n              " + init;
+  ASSERT_NE(text.find(both), std::string::npos);
+  text.replace(text.find(both), both.size(), both + R"(,
+             {"name": "slow.init", "dtype": "F32", "shape": [8],
+              "init": {"kind": "trunc_normal", "std": 1.0}, "frozen": true})");
+  auto m = Manifest::parse(text, "test");
+  ASSERT_TRUE(static_cast<bool>(m)) << errorOf(m.takeError());
+  EXPECT_TRUE(m->findParam("slow.init")->frozen);
+  std::vector<const ParamSpec *> trainable = m->trainableParams();
+  ASSERT_EQ(trainable.size(), 1u);
+  EXPECT_EQ(trainable[0]->tensor.name, "embed");
+
+  std::string bad = text;
+  bad.replace(bad.find(R"("frozen": true)"), 14, R"("frozen": "yes")");
+  auto b = Manifest::parse(bad, "art/manifest.json");
+  ASSERT_FALSE(static_cast<bool>(b));
+  EXPECT_NE(errorOf(b.takeError())
+                .find("params: slow.init: 'frozen' must be true or false"),
+            std::string::npos);
+}
+
 TEST(Manifest, NoiseDrawInput) {
   auto plain = Manifest::parse(kManifest, "test");
   ASSERT_TRUE(static_cast<bool>(plain)) << errorOf(plain.takeError());

@@ -247,9 +247,9 @@ static Error dumpStep(Model &model, int64_t step) {
       if (Error e = hrmrt::writeNpy(path(name), hrmrt::DType::I32, {},
                                     model.readInput("loss_grad", *input)))
         return e;
-  for (auto [i, p] : llvm::enumerate(m.params))
-    if (Error e = hrmrt::writeNpy(path("grad." + p.tensor.name + ".npy"),
-                                  hrmrt::DType::F32, p.tensor.shape,
+  for (auto [i, p] : llvm::enumerate(m.trainableParams()))
+    if (Error e = hrmrt::writeNpy(path("grad." + p->tensor.name + ".npy"),
+                                  hrmrt::DType::F32, p->tensor.shape,
                                   model.output("loss_grad", i + 1)))
       return e;
   return Error::success();
@@ -285,10 +285,19 @@ int runTrain() {
   if (!grad || !lossEntry)
     return fail(artifact + " has no training entry point: compile it with "
                            "`hrmc compile --train`");
-  if (grad->outputs.size() != manifest.params.size() + 1 + passedThrough(*grad))
+  // Frozen parameters (HRM's fixed initial states) get no gradient and no
+  // optimizer state.
+  const std::vector<const hrmrt::ParamSpec *> trainable =
+      manifest.trainableParams();
+  if (grad->outputs.size() != trainable.size() + 1 + passedThrough(*grad))
     return fail("loss_grad returns " + Twine(grad->outputs.size()) +
-                " tensors; expected the loss, one gradient per parameter "
-                "and the carried states");
+                " tensors; expected the loss, one gradient per trainable "
+                "parameter and the carried states");
+  for (auto [i, p] : llvm::enumerate(trainable))
+    if (grad->outputs[i + 1].name != "grad:" + p->tensor.name)
+      return fail("loss_grad's output " + Twine(i + 1) + " is '" +
+                  grad->outputs[i + 1].name +
+                  "'; expected 'grad:" + p->tensor.name + "'");
   const hrmrt::EntrySpec *stepEntry = manifest.findEntry("train_step");
   if (optimizerKind == "compiled" && !stepEntry)
     return fail(artifact + " has no train_step entry point (compiled by an "
@@ -307,11 +316,11 @@ int runTrain() {
   if (compiled) {
     for (auto [i, t] : llvm::enumerate(stepEntry->inputs))
       stepInput[t.name] = i;
-    for (const hrmrt::ParamSpec &p : manifest.params)
+    for (const hrmrt::ParamSpec *p : trainable)
       for (const char *kind : {"adam.m.", "adam.v."})
-        if (!stepInput.count(kind + p.tensor.name))
+        if (!stepInput.count(kind + p->tensor.name))
           return fail("train_step has no input '" + Twine(kind) +
-                      p.tensor.name + "'");
+                      p->tensor.name + "'");
     auto hyper = stepInput.find("adamw");
     if (hyper == stepInput.end() ||
         stepEntry->inputs[hyper->second].numElements() != hrmrt::kAdamWSlots ||
@@ -358,8 +367,8 @@ int runTrain() {
 
   // Parameters, optimizer state and position.
   std::vector<hrmrt::TensorSpec> specs;
-  for (const hrmrt::ParamSpec &p : manifest.params)
-    specs.push_back(p.tensor);
+  for (const hrmrt::ParamSpec *p : trainable)
+    specs.push_back(p->tensor);
   hrmrt::AdamW optimizer(specs);
   int64_t start = 0;
   if (resume) {
@@ -435,9 +444,9 @@ int runTrain() {
   std::vector<float *> params;
   std::vector<const float *> grads;
   if (!compiled) {
-    for (const hrmrt::ParamSpec &p : manifest.params)
-      params.push_back(static_cast<float *>(model.param(p.tensor.name)));
-    for (size_t i = 0; i < manifest.params.size(); ++i)
+    for (const hrmrt::ParamSpec *p : trainable)
+      params.push_back(static_cast<float *>(model.param(p->tensor.name)));
+    for (size_t i = 0; i < trainable.size(); ++i)
       grads.push_back(
           static_cast<const float *>(model.output("loss_grad", i + 1)));
   }

@@ -38,6 +38,7 @@ struct ModelStats {
   std::string name;
   int64_t parameters = 0;
   int64_t parameterBytes = 0;
+  int64_t frozenParameters = 0; // of `parameters`, those training keeps
   int64_t seqLen = 0;
   int64_t batch = 1;
   double forwardFlops = 0;    // per sequence

@@ -44,7 +44,8 @@ def ConvertHrmToFunc : Pass<"convert-hrm-to-func", "::mlir::ModuleOp"> {
     Every function of the model (its `func.func` entry points and its
     `hrm.module`s) becomes a `func.func` in the enclosing module whose
     leading arguments are all the model's parameters, in declaration order,
-    each tagged with `hrm.param = "<name>"`. `hrm.weight` becomes a use of
+    each tagged with `hrm.param = "<name>"` (and `hrm.frozen` when the
+    parameter is frozen). `hrm.weight` becomes a use of
     that argument, `hrm.apply` a `func.call` of `hrm_module_<name>`. Entry
     points keep their names and get `hrm.entry` and `llvm.emit_c_interface`;
     module functions are private. The module gets `hrm.model = "<name>"`

@@ -99,6 +99,9 @@ struct ModelConfig {
   Injection injection = Injection::Add;
   FastInjection fastInjection = FastInjection::SlowAndInput;
   StateInit fastInit = StateInit::Zeros, slowInit = StateInit::Embedding;
+  /// Whether `fixed` initial states are trained. HRM keeps them as frozen
+  /// buffers: by default they are frozen parameters.
+  bool trainInitialStates = false;
   /// Deep supervision: segments of N cycles per sequence, each one
   /// optimizer step, the states carried (detached) from one to the next.
   int64_t segments = 1;

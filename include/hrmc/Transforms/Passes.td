@@ -74,8 +74,8 @@ def HrmAutodiff : Pass<"hrm-autodiff", "::mlir::ModuleOp"> {
     before `convert-hrm-loops-to-scf` (the loops still carry their
     schedules). For the entry point `entry` (a function returning a 0-d
     loss) it adds `@<entry>_grad` with the same arguments, returning the
-    loss followed by the gradient of every `hrm.param` argument (tagged
-    `hrm.grad`). Reverse mode:
+    loss followed by the gradient of every `hrm.param` argument that is not
+    `hrm.frozen` (tagged `hrm.grad`). Reverse mode:
 
     - Every differentiated function `f` (a module function or a loop step)
       gets `f_fwd`, returning its results and the values its backward needs,

@@ -19,6 +19,8 @@ struct InitSpec {
 struct ParamSpec {
   TensorSpec tensor;
   InitSpec init;
+  /// Kept at its initial value: no gradient, no optimizer state.
+  bool frozen = false;
 };
 
 struct EntrySpec {
@@ -104,6 +106,9 @@ struct Manifest {
 
   const EntrySpec *findEntry(llvm::StringRef name) const;
   const ParamSpec *findParam(llvm::StringRef name) const;
+  /// The parameters that are not frozen, in manifest order: those of the
+  /// training entries' gradients and the optimizer's moments.
+  std::vector<const ParamSpec *> trainableParams() const;
 
   static llvm::Expected<Manifest> parse(llvm::StringRef text,
                                         llvm::StringRef source);

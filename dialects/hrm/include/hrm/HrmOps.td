@@ -52,20 +52,28 @@ def Hrm_ModelOp : Hrm_Op<"model", [
 }
 
 def Hrm_ParamOp : Hrm_Op<"param", [Symbol, HasParent<"ModelOp">]> {
-  let summary = "a trainable parameter shared by every use";
+  let summary = "a parameter shared by every use";
   let description = [{
     Declares one parameter tensor with a static shape and its initialisation.
     Uses read it with `hrm.weight`; the name is also its tensor name in
     checkpoints (see docs/parameters.md).
 
+    A `frozen` parameter keeps its initial value: `hrm-autodiff` gives it no
+    gradient and the optimizer never updates it, like a PyTorch buffer (HRM
+    keeps its fixed initial states so). It is still initialised, checkpointed
+    and loaded like any other.
+
     ```mlir
     hrm.param @fast.blocks.0.attn.wq : tensor<64x64xf32> init <trunc_normal(0.125)>
+    hrm.param @slow.init : tensor<64xf32> init <trunc_normal(1.0)> frozen
     ```
   }];
   let arguments = (ins SymbolNameAttr:$sym_name,
                        TypeAttrOf<AnyStaticShapeTensor>:$type,
-                       Hrm_InitAttr:$init);
-  let assemblyFormat = "$sym_name `:` $type `init` $init attr-dict";
+                       Hrm_InitAttr:$init,
+                       UnitAttr:$frozen);
+  let assemblyFormat =
+      "$sym_name `:` $type `init` $init (`frozen` $frozen^)? attr-dict";
   let hasVerifier = 1;
   let extraClassDeclaration = [{
     RankedTensorType getTensorType() {
