@@ -15,6 +15,21 @@ llvm::Error bad(llvm::StringRef source, const llvm::Twine &what) {
   return llvm::createStringError(source + ": bad manifest: " + what);
 }
 
+/// Reads the optional flag `key` of `object` into `out` (left as it is when
+/// the key is absent).
+llvm::Error readFlag(const json::Object &object, llvm::StringRef key,
+                     bool &out, llvm::StringRef source,
+                     const llvm::Twine &where) {
+  const json::Value *value = object.get(key);
+  if (!value)
+    return llvm::Error::success();
+  std::optional<bool> b = value->getAsBoolean();
+  if (!b)
+    return bad(source, where + ": '" + key + "' must be true or false");
+  out = *b;
+  return llvm::Error::success();
+}
+
 llvm::Expected<TensorSpec> parseTensor(const json::Value &value,
                                        llvm::StringRef source,
                                        llvm::StringRef where) {
@@ -40,12 +55,8 @@ llvm::Expected<TensorSpec> parseTensor(const json::Value &value,
   }
   for (auto [key, flag] : {std::pair<const char *, bool *>{"host", &spec.host},
                            {"inout", &spec.inout}})
-    if (const json::Value *value = object->get(key)) {
-      std::optional<bool> b = value->getAsBoolean();
-      if (!b)
-        return bad(source, where + ": '" + key + "' must be true or false");
-      *flag = *b;
-    }
+    if (llvm::Error e = readFlag(*object, key, *flag, source, where))
+      return std::move(e);
   if (spec.host && spec.inout)
     return bad(source, where + ": an input cannot be both 'host' and 'inout'");
   return spec;
@@ -199,13 +210,9 @@ llvm::Expected<Manifest> Manifest::parse(llvm::StringRef text,
       p.init.std = init->getNumber("std").value_or(0.0);
       p.init.value = init->getNumber("value").value_or(0.0);
     }
-    if (const json::Value *frozen = v.getAsObject()->get("frozen")) {
-      std::optional<bool> b = frozen->getAsBoolean();
-      if (!b)
-        return bad(source, "params: " + p.tensor.name +
-                               ": 'frozen' must be true or false");
-      p.frozen = *b;
-    }
+    if (llvm::Error e = readFlag(*v.getAsObject(), "frozen", p.frozen, source,
+                                 "params: " + p.tensor.name))
+      return std::move(e);
     m.params.push_back(std::move(p));
   }
   const json::Array *entries = root->getArray("entries");
@@ -270,12 +277,9 @@ llvm::Expected<Manifest> Manifest::parse(llvm::StringRef text,
                                     "[batch, 2] 'halt.q' output");
       e.halt = EntrySpec::HaltSpec{*exploration, *most};
     }
-    if (const json::Value *updates = object->get("updates_params")) {
-      std::optional<bool> b = updates->getAsBoolean();
-      if (!b)
-        return bad(source, e.name + ": 'updates_params' must be true or false");
-      e.updatesParams = *b;
-    }
+    if (llvm::Error err = readFlag(*object, "updates_params", e.updatesParams,
+                                   source, e.name))
+      return std::move(err);
     m.entries.push_back(std::move(e));
   }
   return m;
