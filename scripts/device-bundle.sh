@@ -29,7 +29,7 @@ cp "$portable/lib/libhrmrt_cuda.so" "$bundle/lib/"
 # The CPU libraries run on LLVM's OpenMP runtime, which that machine lacks.
 cp -L /usr/lib/llvm-22/lib/libomp.so.5 "$bundle/lib/"
 hrmc=$build/bin/hrmc
-for m in hrm_n2_t3 transformer_l3 universal fully_looped recurrent_depth_sampled hrm_grad_warmup hrm_text recurrent_depth_grad_warmup looped_taps hrm_segments hrm_act; do
+for m in hrm_n2_t3 transformer_l3 universal fully_looped recurrent_depth_sampled hrm_grad_warmup hrm_text recurrent_depth_grad_warmup looped_taps hrm_segments hrm_act universal_act; do
   "$hrmc" compile "$root/test/e2e/Inputs/$m.json" -o "$bundle/oracle/$m/art" \
     --batch 2 --seq-len 8 --train --target cuda --chips sm_90 --opt-level 1
 done

@@ -31,7 +31,7 @@ step hrm-run devices
 
 case " $steps " in *" check "*)
   step HrmRuntimeTests --gtest_brief=1
-  for m in hrm_n2_t3 transformer_l3 universal fully_looped recurrent_depth_sampled hrm_grad_warmup hrm_text recurrent_depth_grad_warmup looped_taps hrm_segments hrm_act; do
+  for m in hrm_n2_t3 transformer_l3 universal fully_looped recurrent_depth_sampled hrm_grad_warmup hrm_text recurrent_depth_grad_warmup looped_taps hrm_segments hrm_act universal_act; do
     mkdir -p "$work/$m" && cp -r "$bundle/oracle/$m/art" "$work/$m/"
     step "$root/test/gpu/Inputs/check-cuda.sh" "$root/test/e2e/Inputs/$m.json" "$work/$m"
   done

@@ -127,6 +127,11 @@ SmallVector<Value> CostModel::savedInputs(Operation *o) {
     return {op.getInput()};
   if (auto op = dyn_cast<CrossEntropyOp>(o))
     return {op.getLogits()};
+  if (auto op = dyn_cast<ActProbOp>(o))
+    return {op.getState()};
+  if (auto op = dyn_cast<ActUpdateOp>(o))
+    return {op.getP(), op.getTransformed(), op.getAcc(), op.getHalting(),
+            op.getRemainders()};
   return {};
 }
 
@@ -233,6 +238,9 @@ Cost CostModel::leaf(Operation *o, bool grad) {
     bwdFactor = 3;
   } else if (auto op = dyn_cast<LMHeadOp>(o)) {
     fwd = 2 * tokens(op.getInput()) * tokens(op.getResult()) / s;
+  } else if (auto op = dyn_cast<ActProbOp>(o)) {
+    fwd = 2 * dim(op.getWeight(), 0) * s; // a matrix-vector product
+    bwdFactor = 3;                        // p recomputed
   }
   Cost c;
   c.fwd = fwd;

@@ -14,10 +14,6 @@ using namespace mlir::hrm::lowering;
 
 namespace {
 
-Value floatOf(OpBuilder &b, Location l, Type t, double v) {
-  return arith::ConstantOp::create(b, l, b.getFloatAttr(t, v));
-}
-
 Value indexOf(OpBuilder &b, Location l, int64_t v) {
   return arith::ConstantIndexOp::create(b, l, v);
 }
@@ -25,13 +21,6 @@ Value indexOf(OpBuilder &b, Location l, int64_t v) {
 /// The head's position: 0, or the last one.
 int64_t headPosition(Value state, bool last) {
   return last ? Emitter::tensorOf(state).getDimSize(1) - 1 : 0;
-}
-
-Value sigmoid(OpBuilder &b, Location l, Value x) {
-  Type t = x.getType();
-  Value e = math::ExpOp::create(b, l, arith::NegFOp::create(b, l, x));
-  return arith::DivFOp::create(b, l, floatOf(b, l, t, 1.0),
-                               add(b, l, floatOf(b, l, t, 1.0), e));
 }
 
 /// Binary cross-entropy of logit `x` against probability `t`, in the
@@ -150,16 +139,8 @@ struct LowerHaltLoss : OpRewritePattern<HaltLossOp> {
                     yieldValue(b, l, add(b, l, a[2], both));
                   });
     // weight / batch times the sum, added to the accumulator if any.
-    AffineMap scalar = AffineMap::get(0, 0, {}, ctx);
-    double scale = op.getWeight().convertToDouble() / double(batch);
-    Value loss = e.generic(
-        sum, op.getAcc() ? op.getAcc() : e.empty({}, element), {scalar, scalar},
-        {}, [&](OpBuilder &b, Location l, ValueRange a) {
-          Value v = mul(b, l, a[0], floatOf(b, l, element, scale));
-          if (op.getAcc())
-            v = add(b, l, a[1], v);
-          yieldValue(b, l, v);
-        });
+    Value loss = scaledLoss(e, sum, op.getAcc(),
+                            op.getWeight().convertToDouble() / double(batch));
     rewriter.replaceOp(op, loss);
     return success();
   }

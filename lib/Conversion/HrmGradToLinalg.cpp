@@ -65,10 +65,6 @@ Value sum(Emitter &e, Value a, Value b) {
   });
 }
 
-Value floatConst(OpBuilder &b, Location l, Type t, double v) {
-  return arith::ConstantOp::create(b, l, b.getFloatAttr(t, v));
-}
-
 struct LowerRMSNormGrad : OpRewritePattern<RMSNormGradOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(RMSNormGradOp op,
@@ -89,10 +85,10 @@ struct LowerRMSNormGrad : OpRewritePattern<RMSNormGradOp> {
         {e.identity(2), e.identity(2)}, {kPar, kPar},
         [&](OpBuilder &b, Location l, ValueRange a) {
           Value mean =
-              arith::DivFOp::create(b, l, a[0], floatConst(b, l, element, d));
+              arith::DivFOp::create(b, l, a[0], floatOf(b, l, element, d));
           yieldValue(b, l,
                      math::RsqrtOp::create(
-                         b, l, add(b, l, mean, floatConst(b, l, element, eps))));
+                         b, l, add(b, l, mean, floatOf(b, l, element, eps))));
         });
     // g = dy * w: the gradient of the normalised row.
     Value g = dy;
@@ -116,9 +112,9 @@ struct LowerRMSNormGrad : OpRewritePattern<RMSNormGradOp> {
          e.identity(3)},
         {kPar, kPar, kPar}, [&](OpBuilder &b, Location l, ValueRange a) {
           Value r3 = mul(b, l, mul(b, l, a[2], a[2]), a[2]);
-          Value corr = arith::DivFOp::create(
-              b, l, mul(b, l, mul(b, l, r3, a[1]), a[3]),
-              floatConst(b, l, element, d));
+          Value corr =
+              arith::DivFOp::create(b, l, mul(b, l, mul(b, l, r3, a[1]), a[3]),
+                                    floatOf(b, l, element, d));
           yieldValue(b, l,
                      arith::SubFOp::create(b, l, mul(b, l, a[2], a[0]), corr));
         });
@@ -192,7 +188,7 @@ struct LowerAttentionGrad : OpRewritePattern<AttentionGradOp> {
           Value centred = arith::SubFOp::create(b, l, a[0], a[2]);
           yieldValue(b, l,
                      mul(b, l, mul(b, l, a[1], centred),
-                         floatConst(b, l, element, scale)));
+                         floatOf(b, l, element, scale)));
         });
     // scores = Q K^T
     Value dQ = batchMatmul(e, dS, h.k);
@@ -229,13 +225,6 @@ struct LowerMlpGrad : OpRewritePattern<MlpGradOp> {
     Value hidden, dUp, dGate;
     if (op.getKind() == MlpKind::swiglu) {
       Value gate = e.linear(x, op.getGate());
-      auto sigmoid = [](OpBuilder &b, Location l, Value g) -> Value {
-        Value one = floatConst(b, l, g.getType(), 1.0);
-        return arith::DivFOp::create(
-            b, l, one,
-            add(b, l, one,
-                math::ExpOp::create(b, l, arith::NegFOp::create(b, l, g))));
-      };
       hidden = e.elementwise(
           {gate, up}, up, [&](OpBuilder &b, Location l, ValueRange a) {
             yieldValue(b, l, mul(b, l, mul(b, l, a[0], sigmoid(b, l, a[0])),
@@ -250,7 +239,7 @@ struct LowerMlpGrad : OpRewritePattern<MlpGradOp> {
       dGate = e.elementwise(
           {gate, up, dHidden}, up, [&](OpBuilder &b, Location l, ValueRange a) {
             Value s = sigmoid(b, l, a[0]);
-            Value one = floatConst(b, l, s.getType(), 1.0);
+            Value one = floatOf(b, l, s.getType(), 1.0);
             Value dsilu = mul(
                 b, l, s,
                 add(b, l, one,
@@ -263,27 +252,27 @@ struct LowerMlpGrad : OpRewritePattern<MlpGradOp> {
       auto tanhZ = [c](OpBuilder &b, Location l, Value u) -> Value {
         Type t = u.getType();
         Value cube = mul(b, l, mul(b, l, u, u), u);
-        Value z = mul(b, l, floatConst(b, l, t, c),
-                      add(b, l, u, mul(b, l, floatConst(b, l, t, 0.044715),
-                                       cube)));
+        Value z =
+            mul(b, l, floatOf(b, l, t, c),
+                add(b, l, u, mul(b, l, floatOf(b, l, t, 0.044715), cube)));
         return math::TanhOp::create(b, l, z);
       };
       hidden = e.elementwise({up}, up, [&](OpBuilder &b, Location l,
                                           ValueRange a) {
         Type t = a[0].getType();
-        Value onePlus = add(b, l, floatConst(b, l, t, 1.0), tanhZ(b, l, a[0]));
+        Value onePlus = add(b, l, floatOf(b, l, t, 1.0), tanhZ(b, l, a[0]));
         yieldValue(b, l,
-                   mul(b, l, mul(b, l, floatConst(b, l, t, 0.5), a[0]), onePlus));
+                   mul(b, l, mul(b, l, floatOf(b, l, t, 0.5), a[0]), onePlus));
       });
       dUp = e.elementwise(
           {up, dHidden}, up, [&](OpBuilder &b, Location l, ValueRange a) {
             Type t = a[0].getType();
             Value u = a[0], th = tanhZ(b, l, u);
-            Value one = floatConst(b, l, t, 1.0), half = floatConst(b, l, t, 0.5);
+            Value one = floatOf(b, l, t, 1.0), half = floatOf(b, l, t, 0.5);
             Value sech2 = arith::SubFOp::create(b, l, one, mul(b, l, th, th));
-            Value dz = mul(b, l, floatConst(b, l, t, c),
+            Value dz = mul(b, l, floatOf(b, l, t, c),
                            add(b, l, one,
-                               mul(b, l, floatConst(b, l, t, 3 * 0.044715),
+                               mul(b, l, floatOf(b, l, t, 3 * 0.044715),
                                    mul(b, l, u, u))));
             Value dgelu =
                 add(b, l, mul(b, l, half, add(b, l, one, th)),
@@ -347,7 +336,7 @@ struct LowerEmbedGrad : OpRewritePattern<EmbedGradOp> {
           Value tok = arith::IndexCastOp::create(b, l, b.getIndexType(), a[0]);
           Value hit = arith::CmpIOp::create(b, l, arith::CmpIPredicate::eq,
                                             tok, v);
-          Value scaled = mul(b, l, a[1], floatConst(b, l, element, scale));
+          Value scaled = mul(b, l, a[1], floatOf(b, l, element, scale));
           Value added = add(b, l, a[2], scaled);
           yieldValue(b, l, arith::SelectOp::create(b, l, hit, added, a[2]));
         });
@@ -395,12 +384,11 @@ struct LowerEmbedGrad : OpRewritePattern<EmbedGradOp> {
                     ArrayRef<OpFoldResult>{c1, c1, b.getIndexAttr(d)},
                     ArrayRef<OpFoldResult>{c1, c1, c1});
                 Value updated = ie.elementwise(
-                    {old, g}, old,
-                    [&](OpBuilder &b, Location l, ValueRange a) {
-                      yieldValue(b, l,
-                                 add(b, l, a[0],
-                                     mul(b, l, a[1],
-                                         floatConst(b, l, element, scale))));
+                    {old, g}, old, [&](OpBuilder &b, Location l, ValueRange a) {
+                      yieldValue(
+                          b, l,
+                          add(b, l, a[0],
+                              mul(b, l, a[1], floatOf(b, l, element, scale))));
                     });
                 Value next = tensor::InsertSliceOp::create(
                     b, l, updated, inner[0], ArrayRef<OpFoldResult>{row, c0},
@@ -440,11 +428,11 @@ struct LowerCrossEntropyGrad : OpRewritePattern<CrossEntropyGradOp> {
           Value v = linalg::IndexOp::create(b, l, 2);
           Value t = arith::IndexCastOp::create(b, l, b.getIndexType(), a[3]);
           Value hit = arith::CmpIOp::create(b, l, arith::CmpIPredicate::eq, v, t);
-          Value target = arith::SelectOp::create(
-              b, l, hit, floatConst(b, l, element, 1.0),
-              floatConst(b, l, element, 0.0));
-          Value scaleV = arith::DivFOp::create(
-              b, l, a[4], floatConst(b, l, element, count));
+          Value target =
+              arith::SelectOp::create(b, l, hit, floatOf(b, l, element, 1.0),
+                                      floatOf(b, l, element, 0.0));
+          Value scaleV =
+              arith::DivFOp::create(b, l, a[4], floatOf(b, l, element, count));
           yieldValue(b, l,
                      mul(b, l, arith::SubFOp::create(b, l, p, target), scaleV));
         });

@@ -964,16 +964,18 @@ struct ConvertHrmToLinalgPass
                  LowerSplatConstant>(&getContext());
     populateHrmGradToLinalgPatterns(patterns, parallelEmbedGrad);
     populateHaltingToLinalgPatterns(patterns);
+    populateActToLinalgPatterns(patterns);
     ConversionTarget target(getContext());
     target.addLegalDialect<linalg::LinalgDialect, tensor::TensorDialect,
                            arith::ArithDialect, math::MathDialect>();
-    target.addIllegalOp<EmbedOp, RMSNormOp, LinearOp, LMHeadOp, AddOp, ConcatOp,
-                        MlpOp, AttentionOp, CachedAttentionOp, CrossEntropyOp,
-                        BroadcastOp, CarryInOp, ZerosLikeOp, RandomNormalLikeOp,
-                        StepEmbeddingOp, DetachOp, RMSNormGradOp,
-                        AttentionGradOp, MlpGradOp, LinearGradOp, EmbedGradOp,
-                        CrossEntropyGradOp, QHeadOp, SequenceCorrectOp,
-                        HaltLossOp, QHeadGradOp, HaltLossGradOp>();
+    target.addIllegalOp<
+        EmbedOp, RMSNormOp, LinearOp, LMHeadOp, AddOp, ConcatOp, MlpOp,
+        AttentionOp, CachedAttentionOp, CrossEntropyOp, BroadcastOp, CarryInOp,
+        ZerosLikeOp, RandomNormalLikeOp, StepEmbeddingOp, DetachOp,
+        RMSNormGradOp, AttentionGradOp, MlpGradOp, LinearGradOp, EmbedGradOp,
+        CrossEntropyGradOp, QHeadOp, SequenceCorrectOp, HaltLossOp, QHeadGradOp,
+        HaltLossGradOp, ActProbOp, ActUpdateOp, PonderCostOp, PositionZerosOp,
+        ActProbGradOp, ActUpdateGradOp, PonderCostGradOp>();
     target.addDynamicallyLegalOp<arith::ConstantOp>(
         [](arith::ConstantOp op) { return !isFloatSplat(op); });
     target.markUnknownOpDynamicallyLegal([](Operation *) { return true; });

@@ -132,7 +132,26 @@ inline Value add(OpBuilder &b, Location loc, Value x, Value y) {
 inline Value mul(OpBuilder &b, Location loc, Value x, Value y) {
   return arith::MulFOp::create(b, loc, x, y);
 }
-
+inline Value floatOf(OpBuilder &b, Location loc, Type type, double v) {
+  return arith::ConstantOp::create(b, loc, b.getFloatAttr(type, v));
+}
+inline Value sigmoid(OpBuilder &b, Location loc, Value x) {
+  Type t = x.getType();
+  Value e = math::ExpOp::create(b, loc, arith::NegFOp::create(b, loc, x));
+  return arith::DivFOp::create(b, loc, floatOf(b, loc, t, 1.0),
+                               add(b, loc, floatOf(b, loc, t, 1.0), e));
+}
+/// `scale * sum`, plus `acc` when given: an auxiliary loss added to the
+/// cross-entropy (0-d tensors).
+inline Value scaledLoss(Emitter &e, Value sum, Value acc, double scale) {
+  Type element = Emitter::tensorOf(sum).getElementType();
+  AffineMap scalar = AffineMap::get(0, 0, {}, e.b.getContext());
+  return e.generic(sum, acc ? acc : e.empty({}, element), {scalar, scalar}, {},
+                   [&](OpBuilder &b, Location l, ValueRange a) {
+                     Value v = mul(b, l, a[0], floatOf(b, l, element, scale));
+                     yieldValue(b, l, acc ? add(b, l, a[1], v) : v);
+                   });
+}
 
 //===----------------------------------------------------------------------===//
 // Attention pieces (defined in HrmToLinalg.cpp)
@@ -195,6 +214,8 @@ void populateHrmGradToLinalgPatterns(RewritePatternSet &patterns,
                                      bool parallelEmbedGrad = false);
 /// The halting head's ops and their gradients (HaltingToLinalg.cpp).
 void populateHaltingToLinalgPatterns(RewritePatternSet &patterns);
+/// Per-position ACT's ops and their gradients (ActToLinalg.cpp).
+void populateActToLinalgPatterns(RewritePatternSet &patterns);
 
 } // namespace mlir::hrm::lowering
 

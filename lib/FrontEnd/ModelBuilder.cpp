@@ -128,6 +128,8 @@ private:
   /// Under loss_taps = every_step, while the loss entry is built: its
   /// targets, and the sum of the taps that flatLoop leaves.
   Value tapTargets, tapSum;
+  /// ACT's remainders and step counts after a universal loop with `act`.
+  Value actRemainders, actUpdates;
   /// Under segments > 1, while the loss entry (one segment) is built: its
   /// reset mask and carried states in, and the states it ends with.
   Value carryReset, carriedFast, carriedSlow;
@@ -446,13 +448,42 @@ Value ModelBuilder::buildUniversal(Value x) {
     table = weight("step_embedding", {c.steps, c.dModel},
                    matrixInit(c.dModel));
   auto vec = RankedTensorType::get({c.dModel}, f32);
-  return flatLoop({x}, [&](Value i, ValueRange h) {
-    Value in = h[0];
-    if (table)
-      in = AddOp::create(b, loc, act, in,
-                         StepEmbeddingOp::create(b, loc, vec, table, i));
-    return SmallVector<Value>{apply(shared, {in})};
-  })[0];
+  auto stepInput = [&](Value i, Value h) -> Value {
+    if (!table)
+      return h;
+    return AddOp::create(b, loc, act, h,
+                         StepEmbeddingOp::create(b, loc, vec, table, i))
+        .getResult();
+  };
+  if (!c.act)
+    return flatLoop({x}, [&](Value i, ValueRange h) {
+      return SmallVector<Value>{apply(shared, {stepInput(i, h[0])})};
+    })[0];
+  // ACT: the loop carries the state, the weighted output and, per
+  // position, the halting sum, the remainder and the steps taken.
+  Value w = weight("act.weight", {c.dModel, 1}, matrixInit(c.dModel));
+  Value bias = weight(
+      "act.bias", {1},
+      InitAttr::get(&ctx, InitKind::constant, llvm::APFloat(c.act->biasInit)));
+  auto perPosition = RankedTensorType::get(
+      {ShapedType::kDynamic, ShapedType::kDynamic, 1}, f32);
+  Value zeros = PositionZerosOp::create(b, loc, perPosition, x);
+  Value output = ZerosLikeOp::create(b, loc, x);
+  ValueRange out =
+      flatLoop({x, output, zeros, zeros, zeros}, [&](Value i, ValueRange h) {
+        Value in = stepInput(i, h[0]);
+        Value p = ActProbOp::create(b, loc, perPosition, in, w, bias);
+        Value next = apply(shared, {in});
+        auto update =
+            ActUpdateOp::create(b, loc, p, next, h[1], h[2], h[3], h[4],
+                                b.getF64FloatAttr(c.act->threshold));
+        return SmallVector<Value>{
+            next, update.getNewAcc(), update.getNewHalting(),
+            update.getNewRemainders(), update.getNewUpdates()};
+      });
+  actRemainders = out[3];
+  actUpdates = out[4];
+  return out[1];
 }
 
 Value ModelBuilder::buildLooped(Value x) {
@@ -588,10 +619,12 @@ OwningOpRef<ModuleOp> ModelBuilder::build() {
   }
   // Halting: which rows run their last allowed segment in; the Q values
   // (the trainer halts rows by them) and the cross-entropy alone out.
+  if (c.halting || c.act)
+    lossResults.push_back(RankedTensorType::get({}, f32)); // lm_loss
   if (c.halting) {
     lossInputs.push_back(mask);
-    lossResults.append({RankedTensorType::get({ShapedType::kDynamic, 2}, f32),
-                        RankedTensorType::get({}, f32)});
+    lossResults.insert(lossResults.end() - 1,
+                       RankedTensorType::get({ShapedType::kDynamic, 2}, f32));
   }
   logitsInputs.append(controls.size(), scalar);
   lossInputs.append(controls.size(), scalar);
@@ -619,8 +652,10 @@ OwningOpRef<ModuleOp> ModelBuilder::build() {
             {b.getNamedAttr("exploration", b.getF64FloatAttr(h.exploration)),
              b.getNamedAttr("max_segments", b.getI64IntegerAttr(c.segments))}));
     lossFn.setResultAttr(3, "hrm.name", b.getStringAttr("halt.q"));
-    lossFn.setResultAttr(4, "hrm.name", b.getStringAttr("lm_loss"));
   }
+  if (c.halting || c.act)
+    lossFn.setResultAttr(lossResults.size() - 1, "hrm.name",
+                         b.getStringAttr("lm_loss"));
   for (func::FuncOp fn : {logitsFn, lossFn})
     for (auto [k, control] : llvm::enumerate(controls)) {
       unsigned arg = fn.getNumArguments() - controls.size() + k;
@@ -655,6 +690,16 @@ OwningOpRef<ModuleOp> ModelBuilder::build() {
       lossOuts.append({q, lm});
     }
     carryReset = carriedFast = carriedSlow = Value();
+  } else if (c.act) {
+    // The model again, for the steps its positions took: the cross-entropy
+    // plus the ponder cost.
+    Value lm = CrossEntropyOp::create(b, loc, RankedTensorType::get({}, f32),
+                                      logitsOf(hidden(lossFn, controls)),
+                                      lossFn.getArgument(1), Value(),
+                                      b.getF64FloatAttr(1.0));
+    loss = PonderCostOp::create(b, loc, lm.getType(), actRemainders, actUpdates,
+                                lm, b.getF64FloatAttr(c.act->ponderWeight));
+    lossOuts.push_back(lm);
   } else if (c.lossTaps == LossTaps::EveryStep) {
     // The model again, its loop summing a loss per step.
     tapTargets = lossFn.getArgument(1);

@@ -251,6 +251,35 @@ void readHalting(const json::Object &object, Halting &halting,
   reader.rejectUnknown("halting (exploration, position, loss_weight)");
 }
 
+void readAct(const json::Object &object, Act &act,
+             std::optional<std::string> &error, llvm::StringRef source) {
+  ObjectReader reader(object, "act.", error, source);
+  if (const json::Value *value = reader.get("threshold", false)) {
+    std::optional<double> v = value->getAsNumber();
+    if (!v || !(*v > 0.0 && *v <= 1.0))
+      reader.fail("threshold",
+                  llvm::formatv("must be in (0, 1], got {0}", *value));
+    else
+      act.threshold = *v;
+  }
+  if (const json::Value *value = reader.get("ponder_weight", false)) {
+    std::optional<double> v = value->getAsNumber();
+    if (!v || !(*v >= 0.0))
+      reader.fail("ponder_weight",
+                  llvm::formatv("must be a number >= 0, got {0}", *value));
+    else
+      act.ponderWeight = *v;
+  }
+  if (const json::Value *value = reader.get("bias_init", false)) {
+    if (std::optional<double> v = value->getAsNumber())
+      act.biasInit = *v;
+    else
+      reader.fail("bias_init",
+                  llvm::formatv("must be a number, got {0}", *value));
+  }
+  reader.rejectUnknown("act (threshold, ponder_weight, bias_init)");
+}
+
 } // namespace
 
 llvm::StringRef hrmc::stringifyArchitecture(Architecture arch) {
@@ -371,6 +400,8 @@ llvm::Expected<ModelConfig> hrmc::parseModelConfig(llvm::StringRef text,
     r.integer("n_layers", c.layers, false);
     r.integer("steps", c.steps, true);
     r.boolean("step_embedding", c.stepEmbedding);
+    if (const json::Object *act = r.nestedObject("act"))
+      readAct(*act, c.act.emplace(), error, source);
     break;
   case Architecture::Looped:
   case Architecture::FullyLooped:
@@ -465,6 +496,10 @@ llvm::Expected<ModelConfig> hrmc::parseModelConfig(llvm::StringRef text,
   if (c.halting && c.segments < 2)
     r.fail("halting", "halting chooses how many of the `segments` a sequence "
                       "runs; set segments >= 2 (the most it may run)");
+  if (c.act && c.lossTaps == LossTaps::EveryStep)
+    r.fail("loss_taps", "with act the output is the steps' states weighted "
+                        "by their halting probabilities; a loss at every "
+                        "step does not go with it");
   if (c.trainTripCount && c.lossTaps == LossTaps::EveryStep)
     r.fail("loss_taps", "a loss at every step averages over a fixed count; "
                         "it does not go with train_trip_count");

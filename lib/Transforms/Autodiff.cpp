@@ -790,8 +790,41 @@ LogicalResult Sweep::reverseOp(Operation *op) {
           accumulate(halt.getAcc(), d);
         return success();
       })
-      .Case<DetachOp, ZerosLikeOp, RandomNormalLikeOp, SequenceCorrectOp>(
-          [](Operation *) { return success(); })
+      .Case([&](ActProbOp prob) {
+        auto g = ActProbGradOp::create(
+            b, loc, prob.getState().getType(), prob.getWeight().getType(),
+            prob.getBias().getType(), p(prob.getState()), p(prob.getWeight()),
+            p(prob.getBias()), d);
+        accumulate(prob.getState(), g.getStateGrad());
+        accumulate(prob.getWeight(), g.getWeightGrad());
+        accumulate(prob.getBias(), g.getBiasGrad());
+        return success();
+      })
+      .Case([&](ActUpdateOp update) {
+        // `updates` counts steps: it has no gradient, and none reaches it.
+        auto g = ActUpdateGradOp::create(
+            b, loc, p(update.getP()), p(update.getTransformed()),
+            p(update.getAcc()), p(update.getHalting()),
+            p(update.getRemainders()), gradOrZeros(update.getNewAcc()),
+            gradOrZeros(update.getNewHalting()),
+            gradOrZeros(update.getNewRemainders()), update.getThresholdAttr());
+        accumulate(update.getP(), g.getPGrad());
+        accumulate(update.getTransformed(), g.getTransformedGrad());
+        accumulate(update.getAcc(), g.getAccGrad());
+        accumulate(update.getHalting(), g.getHaltingGrad());
+        accumulate(update.getRemainders(), g.getRemaindersGrad());
+        return success();
+      })
+      .Case([&](PonderCostOp cost) {
+        accumulate(cost.getRemainders(),
+                   PonderCostGradOp::create(b, loc, p(cost.getRemainders()), d,
+                                            cost.getWeightAttr()));
+        if (cost.getAcc())
+          accumulate(cost.getAcc(), d);
+        return success();
+      })
+      .Case<DetachOp, ZerosLikeOp, PositionZerosOp, RandomNormalLikeOp,
+            SequenceCorrectOp>([](Operation *) { return success(); })
       .Case([&](func::CallOp call) { return reverseCall(call); })
       .Case<HierLoopOp, LoopOp>(
           [&](Operation *loop) { return reverseLoop(loop); })
@@ -1079,23 +1112,47 @@ void Autodiff::splitCombined(func::FuncOp fn, func::FuncOp combined,
     (i < reverseStart ? fwdOps : revOps).push_back(&op);
   DenseSet<Operation *> inForward(fwdOps.begin(), fwdOps.end());
 
-  // Forward values the reverse part reads; constants are rebuilt instead.
+  // Forward values the reverse part reads. Constants and pure scalar
+  // arithmetic on the arguments (a step's index in an unrolled iteration)
+  // are rebuilt instead: a loop stacks what is saved, and stacks hold
+  // tensors.
+  DenseMap<Operation *, bool> rebuildable;
+  std::function<bool(Operation *)> rebuild = [&](Operation *def) {
+    if (auto it = rebuildable.find(def); it != rebuildable.end())
+      return it->second;
+    bool ok =
+        def->hasTrait<OpTrait::ConstantLike>() ||
+        (isPure(def) && def->getNumRegions() == 0 &&
+         llvm::none_of(def->getResultTypes(), llvm::IsaPred<ShapedType>) &&
+         llvm::all_of(def->getOperands(), [&](Value v) {
+           Operation *d = v.getDefiningOp();
+           return !d || !inForward.contains(d) || rebuild(d);
+         }));
+    return rebuildable[def] = ok;
+  };
   llvm::SetVector<Value> needed;
-  SmallVector<Operation *> constants;
+  llvm::SetVector<Operation *> constants;
   for (Operation *op : revOps)
     op->walk([&](Operation *inner) {
       for (Value v : inner->getOperands()) {
         Operation *def = v.getDefiningOp();
         if (!def || !inForward.contains(def))
           continue;
-        if (def->hasTrait<OpTrait::ConstantLike>()) {
-          if (!llvm::is_contained(constants, def))
-            constants.push_back(def);
+        if (rebuild(def)) {
+          constants.insert(def);
           continue;
         }
         needed.insert(v);
       }
     });
+  // With the rebuilt ops' own operands, in the forward's order.
+  for (unsigned i = 0; i < constants.size(); ++i)
+    for (Value v : constants[i]->getOperands())
+      if (Operation *d = v.getDefiningOp(); d && inForward.contains(d))
+        constants.insert(d);
+  SmallVector<Operation *> rebuilt(constants.begin(), constants.end());
+  llvm::sort(rebuilt,
+             [](Operation *a, Operation *b) { return a->isBeforeInBlock(b); });
   result.numSaved = needed.size();
 
   // fn_fwd: (args) -> (results, saved...)
@@ -1140,7 +1197,7 @@ void Autodiff::splitCombined(func::FuncOp fn, func::FuncOp combined,
       map.map(v, entry->getArgument(numArgs + i));
     map.map(block.getArguments().drop_front(numArgs),
             entry->getArguments().drop_front(numArgs + needed.size()));
-    for (Operation *op : constants)
+    for (Operation *op : rebuilt)
       b.clone(*op, map);
     for (Operation *op : revOps)
       b.clone(*op, map);

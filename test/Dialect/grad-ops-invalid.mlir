@@ -45,3 +45,27 @@ func.func @halt_loss_grad_correct(%q: tensor<2x2xf32>, %c: tensor<4xf32>, %last:
   %dq = hrm.halt_loss_grad %q, %q, %c, %last, %d : (tensor<2x2xf32>, tensor<2x2xf32>, tensor<4xf32>, tensor<2xi32>, tensor<f32>) -> tensor<2x2xf32>
   return
 }
+
+// -----
+
+func.func @act_prob_grad_width(%x: tensor<2x4x8xf32>, %w: tensor<8x1xf32>, %b: tensor<1xf32>, %dp: tensor<2x4x8xf32>) {
+  // expected-error @+1 {{result gradient width is 8, expected 1}}
+  %dx, %dw, %db = hrm.act_prob_grad %x, %w, %b, %dp : (tensor<2x4x8xf32>, tensor<8x1xf32>, tensor<1xf32>, tensor<2x4x8xf32>) -> (tensor<2x4x8xf32>, tensor<8x1xf32>, tensor<1xf32>)
+  return
+}
+
+// -----
+
+func.func @act_update_grad_threshold(%p: tensor<2x4x1xf32>, %t: tensor<2x4x8xf32>) {
+  // expected-error @+1 {{threshold must be in (0, 1], got 0}}
+  %dp, %dt, %dacc, %dh, %dr = hrm.act_update_grad %p, %t, %t, %p, %p, %t, %p, %p {threshold = 0.0 : f64} : (tensor<2x4x1xf32>, tensor<2x4x8xf32>, tensor<2x4x8xf32>, tensor<2x4x1xf32>, tensor<2x4x1xf32>, tensor<2x4x8xf32>, tensor<2x4x1xf32>, tensor<2x4x1xf32>) -> (tensor<2x4x1xf32>, tensor<2x4x8xf32>, tensor<2x4x8xf32>, tensor<2x4x1xf32>, tensor<2x4x1xf32>)
+  return
+}
+
+// -----
+
+func.func @ponder_cost_grad_width(%r: tensor<2x4x3xf32>, %d: tensor<f32>) {
+  // expected-error @+1 {{remainders width is 3, expected 1}}
+  %g = hrm.ponder_cost_grad %r, %d {weight = 0.01 : f64} : (tensor<2x4x3xf32>, tensor<f32>) -> tensor<2x4x3xf32>
+  return
+}

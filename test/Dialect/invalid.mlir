@@ -434,3 +434,75 @@ func.func @f(%q: tensor<2x2xf32>, %c: tensor<2xf32>, %last: tensor<2xi32>) {
   %l = hrm.halt_loss %q, %q, %c, %last {weight = -1.0 : f64} : tensor<2x2xf32>, tensor<2xf32>, tensor<2xi32> -> tensor<f32>
   return
 }
+
+// -----
+
+func.func @f(%x: tensor<2x4x8xf32>, %w: tensor<6x1xf32>, %b: tensor<1xf32>) {
+  // expected-error @+1 {{weight rows is 6, expected 8}}
+  %p = hrm.act_prob %x, %w, %b : tensor<2x4x8xf32>, tensor<6x1xf32>, tensor<1xf32> -> tensor<2x4x1xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<2x4x8xf32>, %w: tensor<8x2xf32>, %b: tensor<1xf32>) {
+  // expected-error @+1 {{weight columns is 2, expected 1}}
+  %p = hrm.act_prob %x, %w, %b : tensor<2x4x8xf32>, tensor<8x2xf32>, tensor<1xf32> -> tensor<2x4x1xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<2x4x8xf32>, %w: tensor<8x1xf32>, %b: tensor<1xf32>) {
+  // expected-error @+1 {{result dimension 1 is 3, expected 4}}
+  %p = hrm.act_prob %x, %w, %b : tensor<2x4x8xf32>, tensor<8x1xf32>, tensor<1xf32> -> tensor<2x3x1xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<2x4x8xf32>, %w: tensor<8x1xf32>, %b: tensor<1xf32>) {
+  // expected-error @+1 {{result width is 8, expected 1}}
+  %p = hrm.act_prob %x, %w, %b : tensor<2x4x8xf32>, tensor<8x1xf32>, tensor<1xf32> -> tensor<2x4x8xf32>
+  return
+}
+
+// -----
+
+func.func @f(%p: tensor<2x4x1xf32>, %t: tensor<2x4x8xf32>) {
+  // expected-error @+1 {{threshold must be in (0, 1], got 1.5}}
+  %acc, %h, %r, %n = hrm.act_update %p, %t, %t, %p, %p, %p threshold 1.5 : tensor<2x4x1xf32>, tensor<2x4x8xf32>
+  return
+}
+
+// -----
+
+func.func @f(%p: tensor<2x5x1xf32>, %t: tensor<2x4x8xf32>) {
+  // expected-error @+1 {{p dimension 1 is 5, expected 4}}
+  %acc, %h, %r, %n = hrm.act_update %p, %t, %t, %p, %p, %p threshold 0.9 : tensor<2x5x1xf32>, tensor<2x4x8xf32>
+  return
+}
+
+// -----
+
+func.func @f(%r: tensor<2x4x1xf32>) {
+  // expected-error @+1 {{weight must be non-negative}}
+  %c = hrm.ponder_cost %r, %r weight -1.0 : tensor<2x4x1xf32> -> tensor<f32>
+  return
+}
+
+// -----
+
+func.func @f(%r: tensor<2x4x2xf32>) {
+  // expected-error @+1 {{remainders width is 2, expected 1}}
+  %c = hrm.ponder_cost %r, %r weight 0.01 : tensor<2x4x2xf32> -> tensor<f32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<2x4x8xf32>) {
+  // expected-error @+1 {{result width is 2, expected 1}}
+  %z = hrm.position_zeros %x : tensor<2x4x8xf32> -> tensor<2x4x2xf32>
+  return
+}

@@ -198,3 +198,27 @@ func.func @halting(%z: tensor<?x?x8xf32>, %w: tensor<8x2xf32>, %b: tensor<2xf32>
   %dq = hrm.halt_loss_grad %q, %n, %c, %last, %l0 : (tensor<?x2xf32>, tensor<?x2xf32>, tensor<?xf32>, tensor<?xi32>, tensor<f32>) -> tensor<?x2xf32>
   return %l : tensor<f32>
 }
+
+// The Universal Transformer's ACT per position and its gradients.
+// CHECK-LABEL: func.func @act
+func.func @act(%x: tensor<?x?x8xf32>, %t: tensor<?x?x8xf32>,
+               %w: tensor<8x1xf32>, %b: tensor<1xf32>,
+               %lm: tensor<f32>) -> tensor<f32> {
+  // CHECK: hrm.position_zeros %{{.*}} : tensor<?x?x8xf32> -> tensor<?x?x1xf32>
+  %z = hrm.position_zeros %x : tensor<?x?x8xf32> -> tensor<?x?x1xf32>
+  // CHECK: hrm.act_prob %{{.*}}, %{{.*}}, %{{.*}} : tensor<?x?x8xf32>, tensor<8x1xf32>, tensor<1xf32> -> tensor<?x?x1xf32>
+  %p = hrm.act_prob %x, %w, %b : tensor<?x?x8xf32>, tensor<8x1xf32>, tensor<1xf32> -> tensor<?x?x1xf32>
+  // CHECK: hrm.act_update %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} threshold 9.000000e-01 : tensor<?x?x1xf32>, tensor<?x?x8xf32>
+  %acc, %h, %r, %n = hrm.act_update %p, %t, %x, %z, %z, %z threshold 0.9 : tensor<?x?x1xf32>, tensor<?x?x8xf32>
+  // CHECK: hrm.ponder_cost %{{.*}}, %{{.*}} weight 1.000000e-02 : tensor<?x?x1xf32> -> tensor<f32>
+  %c0 = hrm.ponder_cost %r, %n weight 0.01 : tensor<?x?x1xf32> -> tensor<f32>
+  // CHECK: hrm.ponder_cost %{{.*}}, %{{.*}} acc(%{{.*}} : tensor<f32>) weight 5.000000e-01
+  %c = hrm.ponder_cost %r, %n acc(%lm : tensor<f32>) weight 0.5 : tensor<?x?x1xf32> -> tensor<f32>
+  // CHECK: hrm.act_prob_grad
+  %dx, %dw, %db = hrm.act_prob_grad %x, %w, %b, %p : (tensor<?x?x8xf32>, tensor<8x1xf32>, tensor<1xf32>, tensor<?x?x1xf32>) -> (tensor<?x?x8xf32>, tensor<8x1xf32>, tensor<1xf32>)
+  // CHECK: hrm.act_update_grad {{.*}} {threshold = 9.000000e-01 : f64}
+  %dp, %dt, %dacc, %dh, %dr = hrm.act_update_grad %p, %t, %x, %h, %r, %acc, %h, %r {threshold = 0.9 : f64} : (tensor<?x?x1xf32>, tensor<?x?x8xf32>, tensor<?x?x8xf32>, tensor<?x?x1xf32>, tensor<?x?x1xf32>, tensor<?x?x8xf32>, tensor<?x?x1xf32>, tensor<?x?x1xf32>) -> (tensor<?x?x1xf32>, tensor<?x?x8xf32>, tensor<?x?x8xf32>, tensor<?x?x1xf32>, tensor<?x?x1xf32>)
+  // CHECK: hrm.ponder_cost_grad
+  %drem = hrm.ponder_cost_grad %r, %c {weight = 0.01 : f64} : (tensor<?x?x1xf32>, tensor<f32>) -> tensor<?x?x1xf32>
+  return %c : tensor<f32>
+}

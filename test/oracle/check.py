@@ -56,6 +56,14 @@ def main():
         ok = ok and q_err < args.tol
         halting = (f", halt.q rel err {q_err:.3e} ({int(correct.sum())} of "
                    f"{len(correct)} sequences correct)")
+    # ACT: how many steps the positions took, so a test can tell that some
+    # halted early and some ran every step.
+    if config.get("act") is not None:
+        remainders, updates = model._ponder
+        steps = sorted(set(int(n) for n in updates.flatten().tolist()))
+        running = int((remainders.flatten() == 0).sum())
+        halting += (f", act steps {'/'.join(map(str, steps))}, {running} of "
+                    f"{remainders.numel()} positions never halted")
     print(f"{config.get('name', 'model')}: logits rel err {logits_err:.3e}, "
           f"loss {ours_loss:.6f} vs oracle {loss:.6f} (rel err "
           f"{loss_err:.3e}){halting}, tolerance {args.tol:g}: "

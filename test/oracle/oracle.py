@@ -410,9 +410,41 @@ class Model:
             if self.c["step_embedding"]:
                 h = h + self.p["step_embedding"][i]
             return self.stack("shared", self.c["n_layers"], h)
+        if self.c.get("act") is not None:
+            return self._universal_act(x, step)
         for i in range(self.c["steps"]):
             h = self._apply(step, self._detach_at_window(h), i)
         return h
+
+    def _universal_act(self, x, block):
+        """The Universal Transformer's ACT per position (tensor2tensor's
+        universal_transformer_act): a halting probability per position and
+        step; the output mixes each step's state by its weight. Runs all
+        `steps`: a halted position's weight is 0 from then on."""
+        threshold = self.c["act"].get("threshold", 0.99)
+        zeros = x.new_zeros(x.shape[:-1] + (1,))
+
+        def step(h, out, halting, remainders, updates, i):
+            if self.c["step_embedding"]:
+                h = h + self.p["step_embedding"][i]
+            p = torch.sigmoid(h @ self.p["act.weight"] + self.p["act.bias"])
+            t = self.stack("shared", self.c["n_layers"], h)
+            with torch.no_grad():
+                was = (halting < 1.0).to(h.dtype)
+                new_halt = ((halting + p * was) > threshold).to(h.dtype) * was
+                running = ((halting + p * was) <= threshold).to(h.dtype) * was
+            halting = halting + p * running
+            remainders = remainders + new_halt * (1 - halting)
+            halting = halting + new_halt * remainders
+            updates = updates + running + new_halt
+            w = p * running + new_halt * remainders
+            return [t, t * w + out * (1 - w), halting, remainders, updates]
+
+        state = [x, torch.zeros_like(x), zeros, zeros, zeros]
+        for i in range(self.c["steps"]):
+            state = self._apply(step, *self._detach_at_window(*state), i)
+        self._ponder = (state[3], state[4])
+        return state[1]
 
     def looped(self, x):
         h = torch.zeros_like(x)
@@ -482,6 +514,13 @@ class Model:
     def loss(self, tokens, targets):
         if self.c.get("halting"):
             return self.halting_loss(tokens, targets)[0]
+        if self.c.get("act") is not None:
+            # The cross-entropy plus ACT's ponder cost: the mean over
+            # positions of the steps taken and the last step's remainder.
+            ce = cross_entropy(self.logits(tokens), targets)
+            remainders, updates = self._ponder
+            weight = self.c["act"].get("ponder_weight", 0.01)
+            return ce + weight * (remainders + updates).mean()
         if self.c.get("loss_taps", "last") != "every_step":
             return cross_entropy(self.logits(tokens), targets)
         # The mean over the loop's steps of each step's loss; a step before

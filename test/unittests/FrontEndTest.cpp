@@ -458,3 +458,42 @@ TEST(ModelBuilder, TransformerTakesNoSchedule) {
 }
 
 } // namespace
+
+TEST(ModelConfig, ActDefaultsToTheUniversalTransformers) {
+  const char *text = R"j({"name": "u", "architecture": "universal",
+      "vocab_size": 16, "d_model": 8, "n_heads": 2, "max_seq_len": 4,
+      "steps": 4, "act": {}})j";
+  llvm::Expected<ModelConfig> config = parseModelConfig(text, "m.json");
+  ASSERT_TRUE(static_cast<bool>(config)) << toString(config.takeError());
+  ASSERT_TRUE(config->act.has_value());
+  EXPECT_DOUBLE_EQ(config->act->threshold, 0.99);
+  EXPECT_DOUBLE_EQ(config->act->ponderWeight, 0.01);
+  EXPECT_DOUBLE_EQ(config->act->biasInit, 1.0);
+}
+
+TEST(ModelBuilder, ActCarriesItsBookkeepingThroughTheLoop) {
+  const char *text = R"j({"name": "u", "architecture": "universal",
+      "vocab_size": 16, "d_model": 8, "n_heads": 2, "max_seq_len": 4,
+      "steps": 4, "act": {"threshold": 0.5}})j";
+  mlir::MLIRContext context;
+  mlir::OwningOpRef<mlir::ModuleOp> module = importModel(text, context);
+  ASSERT_TRUE(module);
+  // Two loops (logits and loss), each carrying the state, the output and
+  // the three per-position tensors.
+  EXPECT_EQ(
+      checkLoops<LoopOp>(
+          *module, [](LoopOp loop) { EXPECT_EQ(loop.getNumResults(), 5u); }),
+      2);
+  int updates = 0, costs = 0;
+  module->walk([&](ActUpdateOp op) {
+    ++updates;
+    EXPECT_DOUBLE_EQ(op.getThreshold().convertToDouble(), 0.5);
+  });
+  module->walk([&](PonderCostOp op) {
+    ++costs;
+    EXPECT_DOUBLE_EQ(op.getWeight().convertToDouble(), 0.01);
+    EXPECT_TRUE(op.getAcc());
+  });
+  EXPECT_EQ(updates, 2);
+  EXPECT_EQ(costs, 1);
+}

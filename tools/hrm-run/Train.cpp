@@ -135,8 +135,10 @@ struct Row {
   double loss, val, lr, norm, tokensPerSecond;
   int64_t tripCount;  // the sampled loop count; 0 for a fixed one
   int64_t gradWindow; // the warmed-up gradient window; 0 for a fixed one
-  // Halting: the head's loss (`loss` is the cross-entropy alone) and the
-  // mean segments of the rows that halted at this step; NaN otherwise.
+  // Halting or ACT: the halting's share of the loss (HRM's head loss or
+  // ACT's ponder cost; `loss` is then the cross-entropy alone), and under
+  // halting the mean segments of the rows that halted at this step; NaN
+  // otherwise.
   double haltLoss = NAN, haltSteps = NAN;
 };
 
@@ -722,8 +724,11 @@ int runTrain() {
           halted += 1, sum += rows.steps[r];
       }
       row.haltSteps = halted > 0 ? sum / halted : NAN;
-      row.loss = *static_cast<const float *>(
-          model.output(trainEntry, *trainSpec.lmLossOutput()));
+    }
+    // HRM's halting head and ACT's ponder cost add to the cross-entropy:
+    // log it alone, as validation does, and their share apart.
+    if (std::optional<size_t> lm = trainSpec.lmLossOutput()) {
+      row.loss = *static_cast<const float *>(model.output(trainEntry, *lm));
       row.haltLoss = loss - row.loss;
     }
     bool last = step + 1 == steps;

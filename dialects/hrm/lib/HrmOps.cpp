@@ -416,6 +416,59 @@ LogicalResult HaltLossOp::verify() {
 }
 
 //===----------------------------------------------------------------------===//
+// Adaptive computation time
+//===----------------------------------------------------------------------===//
+
+/// A per-position tensor [batch, seq, 1] against an activation.
+static LogicalResult expectPerPosition(Operation *op, StringRef what,
+                                       Value perPosition, Value activation) {
+  if (failed(expectDim(op, (what + " width").str(), lastDim(perPosition), 1)))
+    return failure();
+  return expectSameTokens(op, what, activation, perPosition);
+}
+
+/// The pondering unit's weight [d, 1] and bias [1] against a state.
+static LogicalResult verifyActUnit(Operation *op, Value state, Value weight,
+                                   Value bias) {
+  ArrayRef<int64_t> w = tensorType(weight).getShape();
+  if (failed(expectDim(op, "weight rows", w[0], lastDim(state))) ||
+      failed(expectDim(op, "weight columns", w[1], 1)))
+    return failure();
+  return expectDim(op, "bias size", tensorType(bias).getShape()[0], 1);
+}
+
+static LogicalResult verifyThreshold(Operation *op, double threshold) {
+  if (threshold > 0.0 && threshold <= 1.0)
+    return success();
+  return op->emitOpError() << "threshold must be in (0, 1], got " << threshold;
+}
+
+LogicalResult ActProbOp::verify() {
+  if (failed(verifyActUnit(*this, getState(), getWeight(), getBias())))
+    return failure();
+  return expectPerPosition(*this, "result", getResult(), getState());
+}
+
+LogicalResult ActUpdateOp::verify() {
+  if (failed(verifyThreshold(*this, getThreshold().convertToDouble())))
+    return failure();
+  return expectPerPosition(*this, "p", getP(), getTransformed());
+}
+
+LogicalResult PonderCostOp::verify() {
+  if (getAcc() && getAcc().getType() != getType())
+    return emitOpError() << "accumulator type " << getAcc().getType()
+                         << " differs from the result type " << getType();
+  if (getWeight().convertToDouble() < 0.0)
+    return emitOpError() << "weight must be non-negative";
+  return expectDim(*this, "remainders width", lastDim(getRemainders()), 1);
+}
+
+LogicalResult PositionZerosOp::verify() {
+  return expectPerPosition(*this, "result", getResult(), getLike());
+}
+
+//===----------------------------------------------------------------------===//
 // State ops
 //===----------------------------------------------------------------------===//
 
@@ -626,4 +679,21 @@ LogicalResult QHeadGradOp::verify() {
 
 LogicalResult HaltLossGradOp::verify() {
   return verifyHaltOperands(*this, getQ(), getNext(), getCorrect(), getLast());
+}
+
+LogicalResult ActProbGradOp::verify() {
+  if (failed(verifyActUnit(*this, getState(), getWeight(), getBias())))
+    return failure();
+  return expectPerPosition(*this, "result gradient", getResultGrad(),
+                           getState());
+}
+
+LogicalResult ActUpdateGradOp::verify() {
+  if (failed(verifyThreshold(*this, getThreshold().convertToDouble())))
+    return failure();
+  return expectPerPosition(*this, "p", getP(), getTransformed());
+}
+
+LogicalResult PonderCostGradOp::verify() {
+  return expectDim(*this, "remainders width", lastDim(getRemainders()), 1);
 }

@@ -76,6 +76,17 @@ struct Halting {
   double lossWeight = 0.5;   // the head's loss, added to the cross-entropy
 };
 
+/// The Universal Transformer's adaptive computation time per position
+/// (`act`): a pondering unit gives each position a halting probability per
+/// step; a position halts once their sum passes `threshold`, and the output
+/// is the steps' states weighted by those probabilities. `steps` is the most
+/// a position runs. Trained with a ponder cost on the steps taken.
+struct Act {
+  double threshold = 0.99;    // 1 - epsilon of Graves' ACT
+  double ponderWeight = 0.01; // the ponder cost's weight in the loss
+  double biasInit = 1.0;      // the pondering unit's bias at init
+};
+
 struct ModelConfig {
   std::string name = "model";
   Architecture architecture = Architecture::HRM;
@@ -109,6 +120,7 @@ struct ModelConfig {
   // transformer, universal, looped, fully_looped
   int64_t layers = 0, steps = 0;
   bool stepEmbedding = true;
+  std::optional<Act> act; // universal
   // recurrent_depth
   int64_t preludeLayers = 0, coreLayers = 0, codaLayers = 0;
   StateInit stateInit = StateInit::Noise;

@@ -481,6 +481,111 @@ def Hrm_HaltLossOp : Hrm_Op<"halt_loss", [Pure, AllTypesMatch<["q", "next"]>]> {
 }
 
 //===----------------------------------------------------------------------===//
+// Adaptive computation time per position (Universal Transformer)
+//===----------------------------------------------------------------------===//
+
+def Hrm_ActProbOp : Hrm_Op<"act_prob", [Pure]> {
+  let summary = "the pondering unit: a halting probability per position";
+  let description = [{
+    `p[b, s, 0] = sigmoid(state[b, s, :] weight + bias)`: the Universal
+    Transformer's per-position halting probability (Graves' ACT). The
+    result is shaped like the state, with a last dimension of 1.
+
+    ```mlir
+    %p = hrm.act_prob %s, %w, %bias : tensor<?x?x64xf32>, tensor<64x1xf32>, tensor<1xf32> -> tensor<?x?x1xf32>
+    ```
+  }];
+  let arguments = (ins Hrm_Activation:$state, Hrm_Matrix:$weight,
+                       Hrm_Vector:$bias);
+  let results = (outs Hrm_Activation:$result);
+  let assemblyFormat = [{
+    $state `,` $weight `,` $bias attr-dict `:` type($state) `,` type($weight) `,` type($bias) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Hrm_ActUpdateOp : Hrm_Op<"act_update", [Pure,
+    AllTypesMatch<["p", "halting", "remainders", "updates", "new_halting",
+                   "new_remainders", "new_updates"]>,
+    AllTypesMatch<["transformed", "acc", "new_acc"]>]> {
+  let summary = "one step of ACT's bookkeeping and its weighted state";
+  let description = [{
+    One step of the Universal Transformer's adaptive computation time, per
+    position, as tensor2tensor's `universal_transformer_act` writes it
+    (`halting`, `remainders` and `updates` start at 0; every per-position
+    tensor has a last dimension of 1):
+
+    ```
+    running  = halting < 1
+    new_halt = running and halting + p > threshold
+    running  = running and halting + p <= threshold
+    halting'    = halting + p * running
+    remainders' = remainders + new_halt * (1 - halting')
+    halting''   = halting' + new_halt * remainders'
+    updates'    = updates + running + new_halt
+    w           = p * running + new_halt * remainders'
+    acc'        = transformed * w + acc * (1 - w)
+    ```
+
+    A position that halted gets `w = 0` from then on, so running a fixed
+    number of steps computes what the reference's while loop does. The
+    masks carry no gradient; `updates` none at all.
+
+    ```mlir
+    %acc1, %h1, %r1, %n1 = hrm.act_update %p, %t, %acc, %h, %r, %n threshold 9.900000e-01 : tensor<?x?x1xf32>, tensor<?x?x64xf32>
+    ```
+  }];
+  let arguments = (ins Hrm_Activation:$p, Hrm_Activation:$transformed,
+                       Hrm_Activation:$acc, Hrm_Activation:$halting,
+                       Hrm_Activation:$remainders, Hrm_Activation:$updates,
+                       F64Attr:$threshold);
+  let results = (outs Hrm_Activation:$new_acc, Hrm_Activation:$new_halting,
+                      Hrm_Activation:$new_remainders,
+                      Hrm_Activation:$new_updates);
+  let assemblyFormat = [{
+    $p `,` $transformed `,` $acc `,` $halting `,` $remainders `,` $updates `threshold` $threshold attr-dict `:` type($p) `,` type($transformed)
+  }];
+  let hasVerifier = 1;
+}
+
+def Hrm_PonderCostOp : Hrm_Op<"ponder_cost", [Pure,
+    AllTypesMatch<["remainders", "updates"]>]> {
+  let summary = "ACT's ponder cost, added to a loss";
+  let description = [{
+    `acc + weight * mean(remainders + updates)` over every position: the
+    Universal Transformer's penalty on the steps its positions take. Only
+    `remainders` gets gradient.
+
+    ```mlir
+    %l = hrm.ponder_cost %r, %n acc(%ce : tensor<f32>) weight 1.000000e-02 : tensor<?x?x1xf32> -> tensor<f32>
+    ```
+  }];
+  let arguments = (ins Hrm_Activation:$remainders, Hrm_Activation:$updates,
+                       Optional<0DTensorOf<[AnyFloat]>>:$acc, F64Attr:$weight);
+  let results = (outs 0DTensorOf<[AnyFloat]>:$result);
+  let assemblyFormat = [{
+    $remainders `,` $updates (`acc` `(` $acc^ `:` type($acc) `)`)? `weight` $weight attr-dict `:` type($remainders) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Hrm_PositionZerosOp : Hrm_Op<"position_zeros", [Pure]> {
+  let summary = "a zero per position of an activation";
+  let description = [{
+    `[batch, seq, 1]` zeros for an activation `[batch, seq, d]`: ACT's
+    bookkeeping starts from them.
+
+    ```mlir
+    %z = hrm.position_zeros %x : tensor<?x?x64xf32> -> tensor<?x?x1xf32>
+    ```
+  }];
+  let arguments = (ins Hrm_Activation:$like);
+  let results = (outs Hrm_Activation:$result);
+  let assemblyFormat = "$like attr-dict `:` type($like) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
 // States and gradients
 //===----------------------------------------------------------------------===//
 
@@ -837,6 +942,57 @@ def Hrm_HaltLossGradOp : Hrm_GradOp<"halt_loss_grad", [
                        0DTensorOf<[AnyFloat]>:$loss_grad,
                        DefaultValuedAttr<F64Attr, "0.5">:$weight);
   let results = (outs Hrm_Matrix:$q_grad);
+}
+
+def Hrm_ActProbGradOp : Hrm_GradOp<"act_prob_grad", [
+    AllTypesMatch<["state", "state_grad"]>,
+    AllTypesMatch<["weight", "weight_grad"]>,
+    AllTypesMatch<["bias", "bias_grad"]>]> {
+  let summary = "vector-Jacobian product of hrm.act_prob";
+  let description = [{
+    Recomputes `p` from the state: `dz = result_grad * p * (1 - p)`, then
+    the gradients of the state, the weight and the bias.
+  }];
+  let arguments = (ins Hrm_Activation:$state, Hrm_Matrix:$weight,
+                       Hrm_Vector:$bias, Hrm_Activation:$result_grad);
+  let results = (outs Hrm_Activation:$state_grad, Hrm_Matrix:$weight_grad,
+                      Hrm_Vector:$bias_grad);
+}
+
+def Hrm_ActUpdateGradOp : Hrm_GradOp<"act_update_grad", [
+    AllTypesMatch<["p", "halting", "remainders", "new_halting_grad",
+                   "new_remainders_grad", "p_grad", "halting_grad",
+                   "remainders_grad"]>,
+    AllTypesMatch<["transformed", "acc", "new_acc_grad", "transformed_grad",
+                   "acc_grad"]>]> {
+  let summary = "vector-Jacobian product of hrm.act_update";
+  let description = [{
+    The masks are recomputed from `p` and `halting` and held constant; with
+    `w` the step's weight, `dw = sum over d of d acc' (transformed - acc)`,
+    `d transformed = d acc' w`, `d acc = d acc' (1 - w)`, and the gradients
+    of `p`, `halting` and `remainders` through the bookkeeping.
+  }];
+  let arguments = (ins Hrm_Activation:$p, Hrm_Activation:$transformed,
+                       Hrm_Activation:$acc, Hrm_Activation:$halting,
+                       Hrm_Activation:$remainders,
+                       Hrm_Activation:$new_acc_grad,
+                       Hrm_Activation:$new_halting_grad,
+                       Hrm_Activation:$new_remainders_grad,
+                       F64Attr:$threshold);
+  let results = (outs Hrm_Activation:$p_grad, Hrm_Activation:$transformed_grad,
+                      Hrm_Activation:$acc_grad, Hrm_Activation:$halting_grad,
+                      Hrm_Activation:$remainders_grad);
+}
+
+def Hrm_PonderCostGradOp : Hrm_GradOp<"ponder_cost_grad", [
+    AllTypesMatch<["remainders", "remainders_grad"]>]> {
+  let summary = "gradient of hrm.ponder_cost with respect to the remainders";
+  let description = [{
+    `remainders_grad = loss_grad * weight / (batch * seq)` everywhere.
+  }];
+  let arguments = (ins Hrm_Activation:$remainders,
+                       0DTensorOf<[AnyFloat]>:$loss_grad, F64Attr:$weight);
+  let results = (outs Hrm_Activation:$remainders_grad);
 }
 
 #endif // HRM_OPS_TD
