@@ -95,6 +95,7 @@ struct CudaBackend {
   void (*hostFree)(void *) = nullptr;
   int (*upload)(void *, const void *, int64_t) = nullptr;
   int (*download)(void *, const void *, int64_t) = nullptr;
+  int (*copy)(void *, const void *, int64_t) = nullptr;
   void (*synchronize)() = nullptr;
   int (*takeError)(char *, size_t) = nullptr;
   int64_t (*launches)() = nullptr;
@@ -137,6 +138,7 @@ llvm::Expected<const CudaBackend *> cudaBackend() {
       sym(backend.hostFree, "hrmrt_cuda_host_free");
       sym(backend.upload, "hrmrt_cuda_upload");
       sym(backend.download, "hrmrt_cuda_download");
+      sym(backend.copy, "hrmrt_cuda_copy");
       sym(backend.synchronize, "hrmrt_cuda_synchronize");
       sym(backend.takeError, "hrmrt_cuda_take_error");
       sym(backend.launches, "hrmrt_cuda_launches");
@@ -320,6 +322,10 @@ Model::load(llvm::StringRef dir, Device device,
     }
     buffers.inputOnDevice.assign(e.inputs.size(), false);
     buffers.inputOnHost.assign(e.inputs.size(), true);
+    buffers.outputOnHost.assign(e.outputs.size(), true);
+    buffers.outputCarried.assign(e.outputs.size(), false);
+    for (auto [in, out] : e.carriedStates())
+      buffers.outputCarried[out] = true;
     for (const TensorSpec &t : e.outputs) {
       void *device;
       buffers.outputs.push_back(allocate(t.bytes(), device));
@@ -556,10 +562,26 @@ bool Model::beginSegment(llvm::StringRef entry, llvm::ArrayRef<int32_t> reset,
          "one flag per row");
   std::copy(reset.begin(), reset.end(), mask);
   // Every row's state goes in; the compiled code picks init where reset.
+  // On the GPU it is copied where it is, on the device.
   if (carry)
-    for (auto [in, out] : spec.carriedStates())
-      std::memcpy(input(entry, in), output(entry, out),
-                  spec.inputs[in].bytes());
+    for (auto [in, out] : spec.carriedStates()) {
+      Buffers &buffers = it->second;
+      if (!cuda_) {
+        std::memcpy(input(entry, in), output(entry, out),
+                    spec.inputs[in].bytes());
+        continue;
+      }
+      const auto &backend = *static_cast<const CudaBackend *>(cuda_);
+      if (backend.copy(buffers.deviceInputs[in], buffers.deviceOutputs[out],
+                       static_cast<int64_t>(spec.inputs[in].bytes())) != 0) {
+        if (llvm::Error e = takeCudaError(
+                backend, "carrying '" + spec.inputs[in].name + "'"))
+          pendingError_ = llvm::toString(std::move(e));
+        continue;
+      }
+      buffers.inputOnDevice[in] = true;
+      buffers.inputOnHost[in] = false;
+    }
   return true;
 }
 
@@ -596,7 +618,14 @@ const void *Model::output(llvm::StringRef entry, size_t index) const {
   auto it = entries_.find(entry);
   if (it == entries_.end() || index >= it->second.outputs.size())
     return nullptr;
-  return it->second.outputs[index];
+  const Buffers &buffers = it->second;
+  if (!buffers.outputOnHost[index]) {
+    buffers.outputOnHost[index] = true;
+    const TensorSpec &spec = buffers.spec->outputs[index];
+    pull(buffers.outputs[index], buffers.deviceOutputs[index], spec.bytes(),
+         "'" + spec.name + "' of '" + buffers.spec->name + "'");
+  }
+  return buffers.outputs[index];
 }
 
 llvm::Error Model::run(llvm::StringRef entry) {
@@ -628,11 +657,17 @@ llvm::Error Model::run(llvm::StringRef entry) {
         return takeCudaError(*backend, what + " (uploading the inputs)");
   }
   // Queued after the kernels; complete once synchronised.
+  // A carried state stays on the device: the next segment's input is
+  // copied from it there, and the host reads it only when asked.
   auto downloadAndWait = [&] {
-    for (auto [o, t] : llvm::enumerate(buffers.spec->outputs))
+    for (auto [o, t] : llvm::enumerate(buffers.spec->outputs)) {
+      buffers.outputOnHost[o] = !buffers.outputCarried[o];
+      if (buffers.outputCarried[o])
+        continue;
       if (backend->download(buffers.outputs[o], buffers.deviceOutputs[o],
                             static_cast<int64_t>(t.bytes())) != 0)
         break; // the error is kept
+    }
     backend->synchronize();
     lastLaunches_ = backend->launches() - launchesBefore;
     // What the entry updated in place is current on the device only.

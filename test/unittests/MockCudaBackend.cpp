@@ -30,6 +30,7 @@ struct Stats {
   long launches = 0, largestBlock = 0;
   int captures = 0, replays = 0;
   long uploads = 0, downloads = 0, uploadBytes = 0, downloadBytes = 0;
+  long copies = 0, copyBytes = 0;
   // Live blocks by start address, with their sizes.
   std::map<const char *, int64_t> device, host;
   int64_t deviceBytes = 0;
@@ -52,6 +53,9 @@ struct Stats {
                  "mock cuda: %ld uploads of %ld bytes, %ld downloads of %ld "
                  "bytes\n",
                  uploads, uploadBytes, downloads, downloadBytes);
+    if (copies)
+      std::fprintf(stderr, "mock cuda: %ld device copies of %ld bytes\n",
+                   copies, copyBytes);
   }
 } stats;
 
@@ -140,6 +144,16 @@ int hrmrt_cuda_upload(void *device, const void *host, int64_t bytes) {
 }
 int hrmrt_cuda_download(void *host, const void *device, int64_t bytes) {
   return copy(host, device, bytes, false);
+}
+int hrmrt_cuda_copy(void *to, const void *from, int64_t bytes) {
+  if (!inside(stats.device, to, bytes) || !inside(stats.device, from, bytes)) {
+    fail("hrmrt_cuda_copy: not inside two device blocks");
+    return 1;
+  }
+  std::memmove(to, from, static_cast<size_t>(bytes));
+  ++stats.copies;
+  stats.copyBytes += bytes;
+  return 0;
 }
 void hrmrt_cuda_synchronize() {}
 

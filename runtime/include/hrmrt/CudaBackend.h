@@ -49,6 +49,9 @@ void hrmrt_cuda_host_free(void *p);
 /// hrmrt_cuda_synchronize.
 int hrmrt_cuda_upload(void *device, const void *host, int64_t bytes);
 int hrmrt_cuda_download(void *host, const void *device, int64_t bytes);
+/// Queue a copy between two device blocks on the same stream (a segment's
+/// carried state, from one call's output to the next call's input).
+int hrmrt_cuda_copy(void *to, const void *from, int64_t bytes);
 /// Waits for all work on the device.
 void hrmrt_cuda_synchronize();
 /// Starts recording the launches queued from this thread into a CUDA

@@ -90,6 +90,8 @@ public:
   /// inputs) that the host mirror does not hold yet. Not needed before the
   /// accessors above, which do it lazily; it returns a failed download.
   llvm::Error syncToHost();
+  /// An output of the last call. On the GPU a carried state (`carry.*`)
+  /// stays on the device after the call and is downloaded here, when read.
   const void *output(llvm::StringRef entry, size_t index) const;
   /// Writes `draw` into `entry`'s noise_draw input (EntrySpec::
   /// noiseDrawInput), if it has one; says whether it had.
@@ -107,7 +109,8 @@ public:
   /// sets every row's reset (the first segment of a batch); otherwise it
   /// clears them and, with `carry`, copies the states the last call ended
   /// with into the carried-state inputs (without, those inputs already hold
-  /// them: restored from a checkpoint). Says whether the entry runs
+  /// them: restored from a checkpoint); on the GPU the copy is a device
+  /// copy, queued before the next call. Says whether the entry runs
   /// segments.
   bool beginSegment(llvm::StringRef entry, bool fresh, bool carry = true);
   /// Per row, as halting trains: row b restarts where `reset[b]` is set and
@@ -172,6 +175,10 @@ private:
     /// Per input: the host mirror holds its current value (false after an
     /// entry updated an `inout` input on the device).
     mutable std::vector<bool> inputOnHost;
+    /// Per output: the host mirror holds its current value. A carried
+    /// state (`carry.*`) is not downloaded after a call, only when read.
+    mutable std::vector<bool> outputOnHost;
+    std::vector<bool> outputCarried;
     /// The captured call (CUDA graphs).
     void *graph = nullptr;
   };

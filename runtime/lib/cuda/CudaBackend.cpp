@@ -116,7 +116,7 @@ std::string kernelName(CUfunction function) {
 struct Profile {
   bool on = std::getenv("HRMRT_CUDA_PROFILE") != nullptr;
   Tally launch, sync, deferred, wait, driverAlloc, poolHit, release, graph,
-      upload, download;
+      upload, download, copy;
   // With HRMRT_CUDA_SYNC=each the wait after a launch is about its
   // kernel's run time: waits by kernel name.
   std::mutex mutex;
@@ -137,6 +137,7 @@ struct Profile {
     line("cuMemAlloc", driverAlloc.calls, driverAlloc.nanos);
     line("upload (queued)", upload.calls, upload.nanos);
     line("download (queued)", download.calls, download.nanos);
+    line("device copy (queued)", copy.calls, copy.nanos);
     line("alloc from the pool", poolHit.calls, poolHit.nanos);
     line("free (to the pool)", release.calls, release.nanos);
     std::vector<std::pair<int64_t, std::string>> order;
@@ -448,6 +449,14 @@ int hrmrt_cuda_download(void *host, const void *device, int64_t bytes) {
     return driver.cuMemcpyDtoHAsync(
         host, reinterpret_cast<CUdeviceptr>(device),
         static_cast<size_t>(bytes), sharedStream);
+  });
+}
+
+int hrmrt_cuda_copy(void *to, const void *from, int64_t bytes) {
+  return queueCopy(profile.copy, "device copy", bytes, [&] {
+    return driver.cuMemcpyDtoDAsync(reinterpret_cast<CUdeviceptr>(to),
+                                    reinterpret_cast<CUdeviceptr>(from),
+                                    static_cast<size_t>(bytes), sharedStream);
   });
 }
 
