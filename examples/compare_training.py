@@ -1,14 +1,15 @@
 #!/usr/bin/python3
-"""Trains HRM-LM, HRM-Text, T-L12 and UniTF with about equal parameter
-counts for the same number of steps on the CPU, on the King James Bible,
-and draws their validation curves in one PNG (an example, not a test).
+"""Trains HRM-LM, HRM-Text, T-L12, UniTF and UniTF with ACT with about
+equal parameter counts for the same number of steps on the CPU, on the
+King James Bible, and draws their validation curves in one PNG (an
+example, not a test).
 
 usage: examples/compare_training.py [--steps N] [--out DIR]
 
 Needs a build (scripts/build.sh) and the corpus tool (scripts/corpus.sh).
 Writes DIR/<model>.csv, DIR/compare.png (blue: HRM-LM, purple: HRM-Text,
-orange: T-L12, green: UniTF) and prints a table; docs/training.md records a
-run.
+orange: T-L12, green: UniTF, red: UniTF with ACT) and prints a table;
+docs/training.md records a run.
 """
 import argparse
 import csv
@@ -42,8 +43,14 @@ MODELS = {
               "schedule": {"unroll": "rolled", "grad": "full",
                            "memory": "keep"}},
 }
+# UniTF with ACT per position: each position takes 1 to 3 steps of the
+# same stack (the pondering unit adds 129 parameters).
+MODELS["unitf_act"] = {**MODELS["unitf"], "name": "unitf_act",
+                       "act": {"threshold": 0.99, "ponder_weight": 0.01,
+                               "bias_init": 1.0}}
 COLORS = {"hrm_lm": (31, 119, 180), "hrm_text": (148, 103, 189),
-          "t_l12": (255, 127, 14), "unitf": (44, 160, 44)}
+          "t_l12": (255, 127, 14), "unitf": (44, 160, 44),
+          "unitf_act": (214, 39, 40)}
 
 
 def run(*args):
@@ -125,9 +132,9 @@ def main():
         curves[name] = val
         rows.append((name, params, val[-1][1], speed))
     png(os.path.join(args.out, "compare.png"), 800, 500, curves)
-    print(f"\n{'model':8} {'params':>9} {'val loss':>9} {'tokens/s':>9}")
+    print(f"\n{'model':9} {'params':>9} {'val loss':>9} {'tokens/s':>9}")
     for name, params, loss, speed in rows:
-        print(f"{name:8} {params:9d} {loss:9.4f} {speed:9.0f}")
+        print(f"{name:9} {params:9d} {loss:9.4f} {speed:9.0f}")
     print(f"plot: {os.path.join(args.out, 'compare.png')}")
 
 

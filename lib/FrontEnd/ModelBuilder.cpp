@@ -617,8 +617,9 @@ OwningOpRef<ModuleOp> ModelBuilder::build() {
     lossInputs.append({mask, act, act});
     lossResults.append({act, act});
   }
-  // Halting: which rows run their last allowed segment in; the Q values
-  // (the trainer halts rows by them) and the cross-entropy alone out.
+  // Halting and ACT return the cross-entropy alone last (`lm_loss`);
+  // halting also takes which rows run their last allowed segment, and
+  // returns the Q values (the trainer halts rows by them) before it.
   if (c.halting || c.act)
     lossResults.push_back(RankedTensorType::get({}, f32)); // lm_loss
   if (c.halting) {
