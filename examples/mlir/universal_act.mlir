@@ -50,7 +50,7 @@ module {
       %10 = hrm.lm_head %8, %9 : tensor<?x?x128xf32>, tensor<128x256xf32> -> tensor<?x?x256xf32>
       return %10 : tensor<?x?x256xf32>
     }
-    func.func @loss(%arg0: tensor<?x?xi32>, %arg1: tensor<?x?xi32>) -> (tensor<f32>, tensor<f32> {hrm.name = "lm_loss"}) {
+    func.func @loss(%arg0: tensor<?x?xi32>, %arg1: tensor<?x?xi32>) -> (tensor<f32>, tensor<f32> {hrm.name = "lm_loss"}, tensor<f32> {hrm.name = "act.ponder"}) {
       %0 = hrm.weight @embed : tensor<256x128xf32>
       %1 = hrm.embed %arg0, %0 scale 11.313708498984761 : tensor<?x?xi32>, tensor<256x128xf32> -> tensor<?x?x128xf32>
       %2 = hrm.weight @step_embedding : tensor<12x128xf32>
@@ -60,19 +60,20 @@ module {
       %6 = hrm.zeros_like %1 : tensor<?x?x128xf32>
       %7:5 = hrm.loop steps 12 iter(%1, %6, %5, %5, %5 : tensor<?x?x128xf32>, tensor<?x?x128xf32>, tensor<?x?x1xf32>, tensor<?x?x1xf32>, tensor<?x?x1xf32>) -> tensor<?x?x128xf32>, tensor<?x?x128xf32>, tensor<?x?x1xf32>, tensor<?x?x1xf32>, tensor<?x?x1xf32> schedule <unroll = rolled, grad = full, memory = keep> {
       ^bb0(%arg2: index, %arg3: tensor<?x?x128xf32>, %arg4: tensor<?x?x128xf32>, %arg5: tensor<?x?x1xf32>, %arg6: tensor<?x?x1xf32>, %arg7: tensor<?x?x1xf32>):
-        %13 = hrm.step_embedding %2[%arg2] : tensor<12x128xf32> -> tensor<128xf32>
-        %14 = hrm.add %arg3, %13 : tensor<?x?x128xf32>, tensor<128xf32>
-        %15 = hrm.act_prob %14, %3, %4 : tensor<?x?x128xf32>, tensor<128x1xf32>, tensor<1xf32> -> tensor<?x?x1xf32>
-        %16 = hrm.apply @shared(%14) : (tensor<?x?x128xf32>) -> tensor<?x?x128xf32>
-        %new_acc, %new_halting, %new_remainders, %new_updates = hrm.act_update %15, %16, %arg4, %arg5, %arg6, %arg7 threshold 0.98999999999999999 : tensor<?x?x1xf32>, tensor<?x?x128xf32>
-        hrm.yield %16, %new_acc, %new_halting, %new_remainders, %new_updates : tensor<?x?x128xf32>, tensor<?x?x128xf32>, tensor<?x?x1xf32>, tensor<?x?x1xf32>, tensor<?x?x1xf32>
+        %14 = hrm.step_embedding %2[%arg2] : tensor<12x128xf32> -> tensor<128xf32>
+        %15 = hrm.add %arg3, %14 : tensor<?x?x128xf32>, tensor<128xf32>
+        %16 = hrm.act_prob %15, %3, %4 : tensor<?x?x128xf32>, tensor<128x1xf32>, tensor<1xf32> -> tensor<?x?x1xf32>
+        %17 = hrm.apply @shared(%15) : (tensor<?x?x128xf32>) -> tensor<?x?x128xf32>
+        %new_acc, %new_halting, %new_remainders, %new_updates = hrm.act_update %16, %17, %arg4, %arg5, %arg6, %arg7 threshold 0.98999999999999999 : tensor<?x?x1xf32>, tensor<?x?x128xf32>
+        hrm.yield %17, %new_acc, %new_halting, %new_remainders, %new_updates : tensor<?x?x128xf32>, tensor<?x?x128xf32>, tensor<?x?x1xf32>, tensor<?x?x1xf32>, tensor<?x?x1xf32>
       }
       %8 = hrm.rmsnorm %7#1 eps 1.000000e-05 : tensor<?x?x128xf32>
       %9 = hrm.weight @lm_head : tensor<128x256xf32>
       %10 = hrm.lm_head %8, %9 : tensor<?x?x128xf32>, tensor<128x256xf32> -> tensor<?x?x256xf32>
       %11 = hrm.cross_entropy %10, %arg1 : tensor<?x?x256xf32>, tensor<?x?xi32> -> tensor<f32>
       %12 = hrm.ponder_cost %7#3, %7#4 acc(%11 : tensor<f32>) weight 1.000000e-02 : tensor<?x?x1xf32> -> tensor<f32>
-      return %12, %11 : tensor<f32>, tensor<f32>
+      %13 = hrm.ponder_cost %7#3, %7#4 weight 1.000000e+00 : tensor<?x?x1xf32> -> tensor<f32>
+      return %12, %11, %13 : tensor<f32>, tensor<f32>, tensor<f32>
     }
   }
 }

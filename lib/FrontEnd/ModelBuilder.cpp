@@ -622,6 +622,8 @@ OwningOpRef<ModuleOp> ModelBuilder::build() {
   // returns the Q values (the trainer halts rows by them) before it.
   if (c.halting || c.act)
     lossResults.push_back(RankedTensorType::get({}, f32)); // lm_loss
+  if (c.act) // the mean ponder time, after lm_loss
+    lossResults.push_back(RankedTensorType::get({}, f32));
   if (c.halting) {
     lossInputs.push_back(mask);
     lossResults.insert(lossResults.end() - 1,
@@ -655,8 +657,11 @@ OwningOpRef<ModuleOp> ModelBuilder::build() {
     lossFn.setResultAttr(3, "hrm.name", b.getStringAttr("halt.q"));
   }
   if (c.halting || c.act)
-    lossFn.setResultAttr(lossResults.size() - 1, "hrm.name",
+    lossFn.setResultAttr(lossResults.size() - (c.act ? 2 : 1), "hrm.name",
                          b.getStringAttr("lm_loss"));
+  if (c.act)
+    lossFn.setResultAttr(lossResults.size() - 1, "hrm.name",
+                         b.getStringAttr("act.ponder"));
   for (func::FuncOp fn : {logitsFn, lossFn})
     for (auto [k, control] : llvm::enumerate(controls)) {
       unsigned arg = fn.getNumArguments() - controls.size() + k;
@@ -700,7 +705,12 @@ OwningOpRef<ModuleOp> ModelBuilder::build() {
                                       b.getF64FloatAttr(1.0));
     loss = PonderCostOp::create(b, loc, lm.getType(), actRemainders, actUpdates,
                                 lm, b.getF64FloatAttr(c.act->ponderWeight));
-    lossOuts.push_back(lm);
+    // Graves' ponder time, steps taken plus remainder, averaged: what the
+    // trainer logs.
+    Value ponder =
+        PonderCostOp::create(b, loc, lm.getType(), actRemainders, actUpdates,
+                             Value(), b.getF64FloatAttr(1.0));
+    lossOuts.append({lm, ponder});
   } else if (c.lossTaps == LossTaps::EveryStep) {
     // The model again, its loop summing a loss per step.
     tapTargets = lossFn.getArgument(1);

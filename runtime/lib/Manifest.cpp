@@ -126,12 +126,22 @@ std::optional<size_t> EntrySpec::haltQOutput() const {
   return std::nullopt;
 }
 
-std::optional<size_t> EntrySpec::lmLossOutput() const {
-  for (auto [i, output] : llvm::enumerate(outputs))
-    if (output.name == "lm_loss" && output.dtype == DType::F32 &&
+/// The index of a scalar F32 output named `name`.
+static std::optional<size_t> scalarOutput(const EntrySpec &spec,
+                                          llvm::StringRef name) {
+  for (auto [i, output] : llvm::enumerate(spec.outputs))
+    if (output.name == name && output.dtype == DType::F32 &&
         output.shape.empty())
       return i;
   return std::nullopt;
+}
+
+std::optional<size_t> EntrySpec::lmLossOutput() const {
+  return scalarOutput(*this, "lm_loss");
+}
+
+std::optional<size_t> EntrySpec::actPonderOutput() const {
+  return scalarOutput(*this, "act.ponder");
 }
 
 std::vector<std::pair<size_t, size_t>> EntrySpec::carriedStates() const {

@@ -64,6 +64,15 @@ def main():
         running = int((remainders.flatten() == 0).sum())
         halting += (f", act steps {'/'.join(map(str, steps))}, {running} of "
                     f"{remainders.numel()} positions never halted")
+        # The mean ponder time the loss entry returns (act.ponder).
+        path = os.path.join(args.dump, "act_ponder.npy")
+        if os.path.exists(path):
+            ponder = float((remainders + updates).mean())
+            ours_ponder = float(np.load(path))
+            ponder_err = abs(ours_ponder - ponder) / abs(ponder)
+            ok = ok and ponder_err < args.tol
+            halting += (f", ponder time {ours_ponder:.4f} vs oracle "
+                        f"{ponder:.4f}")
     print(f"{config.get('name', 'model')}: logits rel err {logits_err:.3e}, "
           f"loss {ours_loss:.6f} vs oracle {loss:.6f} (rel err "
           f"{loss_err:.3e}){halting}, tolerance {args.tol:g}: "

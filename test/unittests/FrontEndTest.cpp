@@ -484,16 +484,32 @@ TEST(ModelBuilder, ActCarriesItsBookkeepingThroughTheLoop) {
       checkLoops<LoopOp>(
           *module, [](LoopOp loop) { EXPECT_EQ(loop.getNumResults(), 5u); }),
       2);
-  int updates = 0, costs = 0;
+  int updates = 0, costs = 0, ponderTimes = 0;
   module->walk([&](ActUpdateOp op) {
     ++updates;
     EXPECT_DOUBLE_EQ(op.getThreshold().convertToDouble(), 0.5);
   });
+  // The loss adds the ponder cost; the mean ponder time (weight 1, added
+  // to nothing) is an output of its own.
   module->walk([&](PonderCostOp op) {
-    ++costs;
-    EXPECT_DOUBLE_EQ(op.getWeight().convertToDouble(), 0.01);
-    EXPECT_TRUE(op.getAcc());
+    if (op.getAcc()) {
+      ++costs;
+      EXPECT_DOUBLE_EQ(op.getWeight().convertToDouble(), 0.01);
+    } else {
+      ++ponderTimes;
+      EXPECT_DOUBLE_EQ(op.getWeight().convertToDouble(), 1.0);
+    }
   });
   EXPECT_EQ(updates, 2);
   EXPECT_EQ(costs, 1);
+  EXPECT_EQ(ponderTimes, 1);
+  module->walk([&](mlir::func::FuncOp fn) {
+    if (fn.getSymName() != "loss")
+      return;
+    ASSERT_EQ(fn.getNumResults(), 3u);
+    EXPECT_EQ(fn.getResultAttrOfType<mlir::StringAttr>(1, "hrm.name"),
+              mlir::StringAttr::get(&context, "lm_loss"));
+    EXPECT_EQ(fn.getResultAttrOfType<mlir::StringAttr>(2, "hrm.name"),
+              mlir::StringAttr::get(&context, "act.ponder"));
+  });
 }

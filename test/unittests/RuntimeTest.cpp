@@ -509,6 +509,32 @@ TEST(Manifest, Halting) {
       "a 'halt.last' input but no [batch, 2] 'halt.q' output");
 }
 
+TEST(Manifest, ActOutputs) {
+  // ACT's loss entry: the loss, the cross-entropy alone and the mean
+  // ponder time, each a scalar F32 found by name.
+  std::string text = kManifest;
+  std::string output =
+      R"({"name": "output0", "dtype": "F32", "shape": [2, 4, 16]})";
+  text.replace(text.find(output), output.size(),
+               output +
+                   R"(, {"name": "lm_loss", "dtype": "F32", "shape": []},)" +
+                   R"( {"name": "act.ponder", "dtype": "F32", "shape": []})");
+  auto m = Manifest::parse(text, "test");
+  ASSERT_TRUE(static_cast<bool>(m)) << errorOf(m.takeError());
+  const EntrySpec *e = m->findEntry("logits");
+  EXPECT_EQ(e->lmLossOutput(), 1u);
+  EXPECT_EQ(e->actPonderOutput(), 2u);
+  // Not a scalar: not the ponder time.
+  std::string shaped = text, scalar = R"("shape": [])";
+  shaped.replace(shaped.rfind(scalar), scalar.size(), R"("shape": [2])");
+  auto bad = Manifest::parse(shaped, "test");
+  ASSERT_TRUE(static_cast<bool>(bad)) << errorOf(bad.takeError());
+  EXPECT_EQ(bad->findEntry("logits")->actPonderOutput(), std::nullopt);
+  auto plain = Manifest::parse(kManifest, "test");
+  ASSERT_TRUE(static_cast<bool>(plain)) << errorOf(plain.takeError());
+  EXPECT_EQ(plain->findEntry("logits")->actPonderOutput(), std::nullopt);
+}
+
 TEST(Manifest, Errors) {
   auto expectError = [](llvm::StringRef text, llvm::StringRef what) {
     auto m = Manifest::parse(text, "art/manifest.json");

@@ -136,9 +136,9 @@ struct Row {
   int64_t tripCount;  // the sampled loop count; 0 for a fixed one
   int64_t gradWindow; // the warmed-up gradient window; 0 for a fixed one
   // Halting or ACT: the halting's share of the loss (HRM's head loss or
-  // ACT's ponder cost; `loss` is then the cross-entropy alone), and under
-  // halting the mean segments of the rows that halted at this step; NaN
-  // otherwise.
+  // ACT's ponder cost; `loss` is then the cross-entropy alone), and the
+  // mean segments of the rows that halted at this step (halting) or the
+  // mean ponder time of the positions (ACT); NaN otherwise.
   double haltLoss = NAN, haltSteps = NAN;
 };
 
@@ -211,7 +211,7 @@ struct HaltRows {
 /// the carried states, and the halting head's Q values and cross-entropy.
 size_t passedThrough(const hrmrt::EntrySpec &spec) {
   return spec.carriedStates().size() + (spec.haltQOutput() ? 1 : 0) +
-         (spec.lmLossOutput() ? 1 : 0);
+         (spec.lmLossOutput() ? 1 : 0) + (spec.actPonderOutput() ? 1 : 0);
 }
 
 std::string duration(double seconds) {
@@ -731,6 +731,9 @@ int runTrain() {
       row.loss = *static_cast<const float *>(model.output(trainEntry, *lm));
       row.haltLoss = loss - row.loss;
     }
+    if (std::optional<size_t> ponder = trainSpec.actPonderOutput())
+      row.haltSteps =
+          *static_cast<const float *>(model.output(trainEntry, *ponder));
     bool last = step + 1 == steps;
     if ((valEvery > 0 && (step + 1) % valEvery == 0) || last) {
       Expected<double> v = validate();
@@ -750,9 +753,9 @@ int runTrain() {
         steps.getValue(), row.loss,
         (std::isnan(row.val) ? std::string()
                              : formatv(" val {0:F4}", row.val).str()) +
-            (std::isnan(row.haltSteps)
-                 ? std::string()
-                 : formatv(" halted at {0:F1} segments", row.haltSteps).str()),
+            (std::isnan(row.haltSteps) ? std::string()
+             : halt ? formatv(" halted at {0:F1} segments", row.haltSteps).str()
+                    : formatv(" ponder {0:F2} steps", row.haltSteps).str()),
         rate, ran * window / elapsed, duration(eta));
     if (tty) {
       int width = 30, done = static_cast<int>(width * (step + 1) / steps);

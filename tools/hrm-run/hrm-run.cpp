@@ -327,6 +327,7 @@ static int runEval() {
   int64_t count = batches > 0 ? std::min<int64_t>(batches, available)
                               : available;
   double total = 0;
+  double ponderTotal = 0; // ACT
   for (int64_t k = 0; k < count; ++k) {
     auto *in = static_cast<int32_t *>(model.input("loss", 0));
     auto *tg = static_cast<int32_t *>(model.input("loss", 1));
@@ -348,6 +349,8 @@ static int runEval() {
     // Under halting, the cross-entropy alone (the head's loss is training's).
     total += *static_cast<const float *>(
         model.output("loss", loss->lmLossOutput().value_or(0)));
+    if (std::optional<size_t> ponder = loss->actPonderOutput())
+      ponderTotal += *static_cast<const float *>(model.output("loss", *ponder));
     if (k == 0 && !dumpDir.empty()) {
       std::memcpy(model.input("logits", 0), in, b * s * sizeof(int32_t));
       if (Error e = model.run("logits"))
@@ -373,6 +376,10 @@ static int runEval() {
       if (Error e = hrmrt::writeNpy(path("loss.npy"), hrmrt::DType::F32, {},
                                     model.output("loss", 0)))
         return fail(std::move(e));
+      if (std::optional<size_t> ponder = loss->actPonderOutput())
+        if (Error e = hrmrt::writeNpy(path("act_ponder.npy"), hrmrt::DType::F32,
+                                      {}, model.output("loss", *ponder)))
+          return fail(std::move(e));
       if (loss->noiseDrawInput())
         if (Error e = hrmrt::writeNpy(path("noise_draw.npy"), hrmrt::DType::I32,
                                       {}, &noiseDraw.getValue()))
@@ -417,6 +424,10 @@ static int runEval() {
                     "batches of {3} x {4} tokens on {5}\n",
                     mean, mean * covered / bytes / std::log(2.0), count, b,
                     s, model.deviceName());
+  if (loss->actPonderOutput())
+    outs() << formatv("act: {0:F3} steps per position (mean ponder time: "
+                      "steps taken plus the last one's remainder)\n",
+                      ponderTotal / count);
   return 0;
 }
 

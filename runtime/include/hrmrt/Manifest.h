@@ -79,8 +79,11 @@ struct EntrySpec {
   }
   /// The halting head's [batch, 2] (halt, continue) logits.
   std::optional<size_t> haltQOutput() const;
-  /// The cross-entropy alone, where the loss adds the head's.
+  /// The cross-entropy alone, where the loss adds the head's (or ACT's
+  /// ponder cost).
   std::optional<size_t> lmLossOutput() const;
+  /// ACT's mean ponder time (steps taken plus remainder, per position).
+  std::optional<size_t> actPonderOutput() const;
   /// Its inputs other than the control inputs and a segment's reset mask
   /// and carried states.
   size_t numDataInputs() const {
