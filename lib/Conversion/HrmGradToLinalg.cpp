@@ -433,6 +433,10 @@ struct LowerCrossEntropyGrad : OpRewritePattern<CrossEntropyGradOp> {
                                       floatOf(b, l, element, 0.0));
           Value scaleV =
               arith::DivFOp::create(b, l, a[4], floatOf(b, l, element, count));
+          if (op.getStep())
+            scaleV =
+                mul(b, l, scaleV,
+                    tapFactor(b, l, op.getStep(), *op.getTapSteps(), element));
           yieldValue(b, l,
                      mul(b, l, arith::SubFOp::create(b, l, p, target), scaleV));
         });

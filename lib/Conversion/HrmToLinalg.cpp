@@ -726,6 +726,9 @@ struct LowerCrossEntropy : OpRewritePattern<CrossEntropyOp> {
               b.getFloatAttr(element, static_cast<double>(bs * s) /
                                           op.getScale().convertToDouble()));
           Value v = arith::DivFOp::create(b, l, args[0], count);
+          if (op.getStep())
+            v = mul(b, l, v,
+                    tapFactor(b, l, op.getStep(), *op.getTapSteps(), element));
           if (op.getAcc())
             v = add(b, l, args[1], v);
           yieldValue(b, l, v);

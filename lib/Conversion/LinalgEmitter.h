@@ -141,6 +141,19 @@ inline Value sigmoid(OpBuilder &b, Location loc, Value x) {
   return arith::DivFOp::create(b, loc, floatOf(b, loc, t, 1.0),
                                add(b, loc, floatOf(b, loc, t, 1.0), e));
 }
+/// 1 where `step` is one of `taps`, else 0 (a tapped cross-entropy's
+/// factor; `step` is a host value the kernel takes as a parameter).
+inline Value tapFactor(OpBuilder &b, Location loc, Value step,
+                       ArrayRef<int64_t> taps, Type element) {
+  Value hit;
+  for (int64_t t : taps) {
+    Value eq = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, step,
+                                     arith::ConstantIndexOp::create(b, loc, t));
+    hit = hit ? arith::OrIOp::create(b, loc, hit, eq).getResult() : eq;
+  }
+  return arith::SelectOp::create(b, loc, hit, floatOf(b, loc, element, 1.0),
+                                 floatOf(b, loc, element, 0.0));
+}
 /// `scale * sum`, plus `acc` when given: an auxiliary loss added to the
 /// cross-entropy (0-d tensors).
 inline Value scaledLoss(Emitter &e, Value sum, Value acc, double scale) {

@@ -152,6 +152,15 @@ private:
                         matrixInit(c.dModel));
   }
   /// The non-HRM final norm and the head: hidden state -> logits.
+  /// The mean cross-entropy: `scale` times it plus `acc` when given, and
+  /// with `step` only at the `taps` steps.
+  Value crossEntropy(Value logits, Value targets, Value acc = {},
+                     double scale = 1.0, Value step = {},
+                     DenseI64ArrayAttr taps = nullptr) {
+    return CrossEntropyOp::create(b, loc, RankedTensorType::get({}, f32),
+                                  logits, targets, acc, step,
+                                  b.getF64FloatAttr(scale), taps);
+  }
   Value logitsOf(Value h) {
     if (c.architecture != Architecture::HRM && c.finalNorm)
       h = rmsnorm(h, "final_norm");
@@ -354,10 +363,17 @@ ValueRange ModelBuilder::flatLoop(
   ValueRange args = body->getArguments().drop_front();
   SmallVector<Value> next =
       step(body->getArgument(0), args.take_front(inits.size()));
-  if (tapTargets)
-    next.push_back(CrossEntropyOp::create(
-        b, loc, scalar, logitsOf(next.back()), tapTargets, args.back(),
-        b.getF64FloatAttr(1.0 / double(c.steps))));
+  if (tapTargets) {
+    // Every step's loss, or the listed steps' (the others add 0), averaged.
+    bool some = c.lossTaps == LossTaps::Steps;
+    SmallVector<int64_t> taps;
+    for (int64_t s : c.tapSteps)
+      taps.push_back(s - 1);
+    next.push_back(crossEntropy(logitsOf(next.back()), tapTargets, args.back(),
+                                1.0 / double(some ? taps.size() : c.steps),
+                                some ? body->getArgument(0) : Value(),
+                                some ? b.getDenseI64ArrayAttr(taps) : nullptr));
+  }
   YieldOp::create(b, loc, next);
   if (tapTargets)
     tapSum = loop.getResults().back();
@@ -684,9 +700,7 @@ OwningOpRef<ModuleOp> ModelBuilder::build() {
     carriedSlow = lossFn.getArgument(4);
     Value h = hidden(lossFn, controls);
     Value logits = logitsOf(h);
-    loss = CrossEntropyOp::create(b, loc, RankedTensorType::get({}, f32),
-                                  logits, lossFn.getArgument(1), Value(),
-                                  b.getF64FloatAttr(1.0));
+    loss = crossEntropy(logits, lossFn.getArgument(1));
     lossOuts = carryOut;
     if (c.halting) {
       Value lm = loss;
@@ -699,10 +713,8 @@ OwningOpRef<ModuleOp> ModelBuilder::build() {
   } else if (c.act) {
     // The model again, for the steps its positions took: the cross-entropy
     // plus the ponder cost.
-    Value lm = CrossEntropyOp::create(b, loc, RankedTensorType::get({}, f32),
-                                      logitsOf(hidden(lossFn, controls)),
-                                      lossFn.getArgument(1), Value(),
-                                      b.getF64FloatAttr(1.0));
+    Value lm =
+        crossEntropy(logitsOf(hidden(lossFn, controls)), lossFn.getArgument(1));
     loss = PonderCostOp::create(b, loc, lm.getType(), actRemainders, actUpdates,
                                 lm, b.getF64FloatAttr(c.act->ponderWeight));
     // Graves' ponder time, steps taken plus remainder, averaged: what the
@@ -711,7 +723,7 @@ OwningOpRef<ModuleOp> ModelBuilder::build() {
         PonderCostOp::create(b, loc, lm.getType(), actRemainders, actUpdates,
                              Value(), b.getF64FloatAttr(1.0));
     lossOuts.append({lm, ponder});
-  } else if (c.lossTaps == LossTaps::EveryStep) {
+  } else if (c.lossTaps != LossTaps::Last) {
     // The model again, its loop summing a loss per step.
     tapTargets = lossFn.getArgument(1);
     hidden(lossFn, controls);
@@ -722,9 +734,7 @@ OwningOpRef<ModuleOp> ModelBuilder::build() {
     llvm::append_range(logitsArgs,
                        lossFn.getArguments().take_back(controls.size()));
     Value l = func::CallOp::create(b, loc, logitsFn, logitsArgs).getResult(0);
-    loss = CrossEntropyOp::create(b, loc, RankedTensorType::get({}, f32), l,
-                                  lossFn.getArgument(1), Value(),
-                                  b.getF64FloatAttr(1.0));
+    loss = crossEntropy(l, lossFn.getArgument(1));
   }
   lossOuts.insert(lossOuts.begin(), loss);
   func::ReturnOp::create(b, loc, lossOuts);

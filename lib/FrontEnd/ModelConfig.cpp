@@ -280,6 +280,33 @@ void readAct(const json::Object &object, Act &act,
   reader.rejectUnknown("act (threshold, ponder_weight, bias_init)");
 }
 
+/// `loss_taps`: "last", "every_step", or the 1-based steps that tap, in
+/// increasing order (checked against the count once it is known).
+void readLossTaps(ObjectReader &r, ModelConfig &c) {
+  const json::Value *value = r.get("loss_taps", false);
+  if (!value || !value->getAsArray()) {
+    r.choice<LossTaps>(
+        "loss_taps", c.lossTaps,
+        {{"last", LossTaps::Last}, {"every_step", LossTaps::EveryStep}});
+    return;
+  }
+  c.lossTaps = LossTaps::Steps;
+  for (const json::Value &step : *value->getAsArray()) {
+    std::optional<int64_t> s = step.getAsInteger();
+    if (!s || *s < 1 || (!c.tapSteps.empty() && *s <= c.tapSteps.back())) {
+      r.fail("loss_taps",
+             llvm::formatv("the steps that tap must be increasing integers "
+                           ">= 1, got {0}",
+                           step));
+      return;
+    }
+    c.tapSteps.push_back(*s);
+  }
+  if (c.tapSteps.empty())
+    r.fail("loss_taps", "lists no step; use \"last\" for the last step's "
+                        "loss alone");
+}
+
 } // namespace
 
 llvm::StringRef hrmc::stringifyArchitecture(Architecture arch) {
@@ -433,9 +460,7 @@ llvm::Expected<ModelConfig> hrmc::parseModelConfig(llvm::StringRef text,
   if (c.architecture == Architecture::Universal ||
       c.architecture == Architecture::Looped ||
       c.architecture == Architecture::FullyLooped)
-    r.choice<LossTaps>(
-        "loss_taps", c.lossTaps,
-        {{"last", LossTaps::Last}, {"every_step", LossTaps::EveryStep}});
+    readLossTaps(r, c);
   if (c.hasLoop())
     if (const json::Object *warmup = r.nestedObject("grad_warmup"))
       readGradWarmup(*warmup, c.gradWarmup.emplace(), error, source);
@@ -496,13 +521,19 @@ llvm::Expected<ModelConfig> hrmc::parseModelConfig(llvm::StringRef text,
   if (c.halting && c.segments < 2)
     r.fail("halting", "halting chooses how many of the `segments` a sequence "
                       "runs; set segments >= 2 (the most it may run)");
-  if (c.act && c.lossTaps == LossTaps::EveryStep)
+  if (c.lossTaps == LossTaps::Steps && c.tapSteps.back() > c.steps)
+    r.fail("loss_taps", llvm::formatv("step {0} is beyond the loop's {1}",
+                                      c.tapSteps.back(), c.steps));
+  if (c.act && c.lossTaps != LossTaps::Last)
     r.fail("loss_taps", "with act the output is the steps' states weighted "
                         "by their halting probabilities; a loss at every "
                         "step does not go with it");
   if (c.trainTripCount && c.lossTaps == LossTaps::EveryStep)
     r.fail("loss_taps", "a loss at every step averages over a fixed count; "
                         "it does not go with train_trip_count");
+  else if (c.trainTripCount && c.lossTaps == LossTaps::Steps)
+    r.fail("loss_taps", "losses at listed steps need the loop's fixed count; "
+                        "they do not go with train_trip_count");
   else if (c.trainTripCount) {
     if (c.schedule.unroll != UnrollKind::rolled)
       r.fail("train_trip_count", "a sampled trip count needs the loop kept "

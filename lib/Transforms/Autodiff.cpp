@@ -741,7 +741,9 @@ LogicalResult Sweep::reverseOp(Operation *op) {
         accumulate(ce.getLogits(),
                    CrossEntropyGradOp::create(
                        b, loc, ce.getLogits().getType(), p(ce.getLogits()),
-                       p(ce.getTargets()), d, ce.getScaleAttr()));
+                       p(ce.getTargets()), d,
+                       ce.getStep() ? p(ce.getStep()) : Value(),
+                       ce.getScaleAttr(), ce.getTapStepsAttr()));
         if (ce.getAcc())
           accumulate(ce.getAcc(), d);
         return success();

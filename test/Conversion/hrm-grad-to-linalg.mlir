@@ -93,6 +93,21 @@ func.func @cross_entropy_grad_tap(%l: tensor<2x3x16xf32>, %t: tensor<2x3xi32>, %
 
 // -----
 
+// A loss tapped at step 2 only: the gradient's factor is 1 at that step
+// and 0 at the others.
+// CHECK-LABEL: func.func @cross_entropy_grad_some_steps
+// CHECK-SAME: %[[I:[a-z0-9]+]]: index
+// CHECK: %[[HIT:.*]] = arith.cmpi eq, %[[I]], %c2
+// CHECK: %[[F:.*]] = arith.select %[[HIT]], %{{.*}}, %{{.*}} : f32
+// CHECK: %[[SCALE:.*]] = arith.mulf %{{.*}}, %[[F]]
+// CHECK: arith.mulf %{{.*}}, %[[SCALE]]
+func.func @cross_entropy_grad_some_steps(%l: tensor<2x3x16xf32>, %t: tensor<2x3xi32>, %d: tensor<f32>, %i: index) -> tensor<2x3x16xf32> {
+  %g = hrm.cross_entropy_grad %l, %t, %d, %i {tap_steps = array<i64: 2>} : (tensor<2x3x16xf32>, tensor<2x3xi32>, tensor<f32>, index) -> tensor<2x3x16xf32>
+  return %g : tensor<2x3x16xf32>
+}
+
+// -----
+
 // mlp_grad (SwiGLU): four weight-gradient matmuls and three for dx.
 // CHECK-LABEL: func.func @mlp_grad
 // CHECK: math.exp

@@ -172,6 +172,26 @@ func.func @cross_entropy_tap(%l: tensor<2x4x16xf32>, %t: tensor<2x4xi32>, %acc: 
 
 // -----
 
+// A loss tapped at listed steps (0-based 1 and 3): the step's term is
+// multiplied by 1 there and 0 elsewhere, chosen in the kernel from the
+// step, which it takes as a value.
+// CHECK-LABEL: func.func @cross_entropy_some_steps
+// CHECK-SAME: %[[ACC:[a-z0-9]+]]: tensor<f32>, %[[I:[a-z0-9]+]]: index
+// CHECK: linalg.generic {{.*}} ins(%{{.*}} : tensor<f32>) outs(%[[ACC]] : tensor<f32>)
+// CHECK: %[[MEAN:.*]] = arith.divf
+// CHECK: %[[ONE:.*]] = arith.cmpi eq, %[[I]], %c1
+// CHECK: %[[THREE:.*]] = arith.cmpi eq, %[[I]], %c3
+// CHECK: %[[HIT:.*]] = arith.ori %[[ONE]], %[[THREE]]
+// CHECK: %[[F:.*]] = arith.select %[[HIT]], %{{.*}}, %{{.*}} : f32
+// CHECK: %[[TERM:.*]] = arith.mulf %[[MEAN]], %[[F]]
+// CHECK: arith.addf %{{.*}}, %[[TERM]]
+func.func @cross_entropy_some_steps(%l: tensor<2x4x16xf32>, %t: tensor<2x4xi32>, %acc: tensor<f32>, %i: index) -> tensor<f32> {
+  %c = hrm.cross_entropy %l, %t acc(%acc : tensor<f32>) at %i taps [1, 3] {scale = 5.0e-01 : f64} : tensor<2x4x16xf32>, tensor<2x4xi32> -> tensor<f32>
+  return %c : tensor<f32>
+}
+
+// -----
+
 // CHECK-LABEL: func.func @states
 // CHECK: linalg.fill
 // CHECK: linalg.generic {{.*}} ins(%{{.*}} : tensor<8xf32>)

@@ -32,6 +32,14 @@ func.func @ce_targets(%l: tensor<2x3x16xf32>, %t: tensor<2x4xi32>, %d: tensor<f3
 
 // -----
 
+func.func @ce_grad_taps_without_step(%l: tensor<2x3x16xf32>, %t: tensor<2x3xi32>, %d: tensor<f32>) {
+  // expected-error @+1 {{takes a step and its tapped steps together}}
+  %g = hrm.cross_entropy_grad %l, %t, %d {tap_steps = array<i64: 1>} : (tensor<2x3x16xf32>, tensor<2x3xi32>, tensor<f32>) -> tensor<2x3x16xf32>
+  return
+}
+
+// -----
+
 func.func @q_head_grad_batch(%z: tensor<2x4x8xf32>, %w: tensor<8x2xf32>, %dq: tensor<3x2xf32>) {
   // expected-error @+1 {{result gradient batch is 3, expected 2}}
   %dz, %dw, %db = hrm.q_head_grad %z, %w, %dq : (tensor<2x4x8xf32>, tensor<8x2xf32>, tensor<3x2xf32>) -> (tensor<2x4x8xf32>, tensor<8x2xf32>, tensor<2xf32>)

@@ -302,6 +302,22 @@ func.func @f(%l: tensor<2x4x16xf32>, %t: tensor<2x4xi32>, %acc: tensor<f64>) {
 
 // -----
 
+func.func @f(%l: tensor<2x4x16xf32>, %t: tensor<2x4xi32>, %i: index) {
+  // expected-error @+1 {{tapped steps must be increasing and non-negative, got 1 at 1}}
+  %c = hrm.cross_entropy %l, %t at %i taps [3, 1] : tensor<2x4x16xf32>, tensor<2x4xi32> -> tensor<f32>
+  return
+}
+
+// -----
+
+func.func @f(%l: tensor<2x4x16xf32>, %t: tensor<2x4xi32>, %i: index) {
+  // expected-error @+1 {{tapped steps must not be empty}}
+  %c = hrm.cross_entropy %l, %t at %i taps [] : tensor<2x4x16xf32>, tensor<2x4xi32> -> tensor<f32>
+  return
+}
+
+// -----
+
 func.func @f(%v: tensor<4xf32>, %x: tensor<?x?x8xf32>) {
   // expected-error @+1 {{vector size is 4, expected 8}}
   %b = hrm.broadcast %v like %x : tensor<4xf32>, tensor<?x?x8xf32>

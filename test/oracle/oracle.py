@@ -521,13 +521,17 @@ class Model:
             remainders, updates = self._ponder
             weight = self.c["act"].get("ponder_weight", 0.01)
             return ce + weight * (remainders + updates).mean()
-        if self.c.get("loss_taps", "last") != "every_step":
+        tapped = self.c.get("loss_taps", "last")
+        if tapped == "last":
             return cross_entropy(self.logits(tokens), targets)
-        # The mean over the loop's steps of each step's loss; a step before
-        # the gradient window runs without gradient, its loss included.
+        # The mean over the loop's steps (every one, or the listed 1-based
+        # steps) of each step's loss; a step before the gradient window runs
+        # without gradient, its loss included.
         self._taps = []
         self.logits(tokens)
         taps, self._taps = self._taps, None
+        if tapped != "every_step":
+            taps = [taps[s - 1] for s in tapped]
         total = 0
         for h, grad in taps:
             with torch.set_grad_enabled(grad and torch.is_grad_enabled()):

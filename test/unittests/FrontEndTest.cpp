@@ -293,6 +293,27 @@ TEST(ModelBuilder, LossTapsSumEveryStepInTheLossEntry) {
   EXPECT_EQ(errorOf(bad), "m.json: key 'loss_taps': unknown value "
                           "\"every_loop\", expected one of: last, "
                           "every_step");
+
+  // Listed steps: 1-based in the description, 0-based on the op, and the
+  // mean over them.
+  std::string some = looped;
+  some.replace(some.find("\"every_step\""), 12, "[2, 4]");
+  mlir::OwningOpRef<mlir::ModuleOp> listed = importModel(some, context);
+  ASSERT_TRUE(listed);
+  int tapped = 0;
+  listed->walk([&](CrossEntropyOp ce) {
+    if (!ce.getAcc())
+      return;
+    ++tapped;
+    EXPECT_DOUBLE_EQ(ce.getScale().convertToDouble(), 0.5);
+    ASSERT_TRUE(ce.getTapSteps().has_value());
+    EXPECT_EQ(llvm::to_vector(*ce.getTapSteps()),
+              (llvm::SmallVector<int64_t>{1, 3}));
+    auto step = llvm::dyn_cast<mlir::BlockArgument>(ce.getStep());
+    ASSERT_TRUE(step);
+    EXPECT_EQ(step.getArgNumber(), 0u); // the loop's step index
+  });
+  EXPECT_EQ(tapped, 1);
 }
 
 TEST(ModelBuilder, WarmedUpGradWindowIsAnEntryInput) {

@@ -349,10 +349,29 @@ static LogicalResult verifyTargets(Operation *op, Value logits, Value targets) {
   return success();
 }
 
+/// A tapped cross-entropy's step and its list of tapped steps.
+static LogicalResult verifyTaps(Operation *op, Value step,
+                                std::optional<ArrayRef<int64_t>> taps) {
+  if (bool(step) != taps.has_value())
+    return op->emitOpError() << "takes a step and its tapped steps together";
+  if (!taps)
+    return success();
+  if (taps->empty())
+    return op->emitOpError() << "tapped steps must not be empty";
+  for (auto [k, s] : llvm::enumerate(*taps))
+    if (s < 0 || (k > 0 && s <= (*taps)[k - 1]))
+      return op->emitOpError()
+             << "tapped steps must be increasing and non-negative, got " << s
+             << " at " << k;
+  return success();
+}
+
 LogicalResult CrossEntropyOp::verify() {
   if (getAcc() && getAcc().getType() != getType())
     return emitOpError() << "accumulator type " << getAcc().getType()
                          << " differs from the result type " << getType();
+  if (failed(verifyTaps(*this, getStep(), getTapSteps())))
+    return failure();
   return verifyTargets(*this, getLogits(), getTargets());
 }
 
@@ -667,7 +686,7 @@ LogicalResult CrossEntropyGradOp::verify() {
     return failure();
   if (getLossGrad().getType() != RankedTensorType::get({}, tensorType(getLogits()).getElementType()))
     return emitOpError() << "loss gradient must be a 0-d tensor of the logits' element type";
-  return success();
+  return verifyTaps(*this, getStep(), getTapSteps());
 }
 
 LogicalResult QHeadGradOp::verify() {

@@ -34,7 +34,7 @@ enum class FastInjection { SlowAndInput, Slow };
 enum class StateInit { Zeros, Fixed, Embedding, Noise };
 /// Where a flat loop's training loss taps: the last step's output, or every
 /// step's (the mean of their losses, each through the final norm and head).
-enum class LossTaps { Last, EveryStep };
+enum class LossTaps { Last, EveryStep, Steps };
 
 struct LoopSchedule {
   mlir::hrm::UnrollKind unroll = mlir::hrm::UnrollKind::rolled;
@@ -131,6 +131,7 @@ struct ModelConfig {
   std::optional<TripCountSampling> trainTripCount;
   std::optional<GradWarmup> gradWarmup;
   LossTaps lossTaps = LossTaps::Last; // universal, looped, fully_looped
+  std::vector<int64_t> tapSteps;      // LossTaps::Steps: 1-based, increasing
 
   LoopSchedule schedule;
 

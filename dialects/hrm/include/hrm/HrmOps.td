@@ -379,24 +379,30 @@ def Hrm_LMHeadOp : Hrm_Op<"lm_head", [Pure]> {
   let hasVerifier = 1;
 }
 
-def Hrm_CrossEntropyOp : Hrm_Op<"cross_entropy", [Pure]> {
+def Hrm_CrossEntropyOp : Hrm_Op<"cross_entropy", [Pure, AttrSizedOperandSegments]> {
   let summary = "mean next-token cross-entropy in nats";
   let description = [{
     `mean over (b, s) of logsumexp(logits[b, s]) - logits[b, s, targets[b, s]]`,
     times `scale` (default 1) and added to `acc` when it is given: a loss
-    tapped at every step of a loop sums its taps this way.
+    tapped at every step of a loop sums its taps this way. With `at %i taps
+    [...]` (a loss tapped at some steps of a loop) the term counts only
+    where the step `%i` is one of the listed steps (0-based), and adds 0
+    elsewhere.
 
     ```mlir
     %loss = hrm.cross_entropy %logits, %targets : tensor<?x?x256xf32>, tensor<?x?xi32> -> tensor<f32>
     %sum = hrm.cross_entropy %logits, %targets acc(%prev : tensor<f32>) {scale = 2.5e-01 : f64} : tensor<?x?x256xf32>, tensor<?x?xi32> -> tensor<f32>
+    %some = hrm.cross_entropy %logits, %targets acc(%prev : tensor<f32>) at %i taps [3, 7] {scale = 5.0e-01 : f64} : tensor<?x?x256xf32>, tensor<?x?xi32> -> tensor<f32>
     ```
   }];
   let arguments = (ins Hrm_Activation:$logits, Hrm_Tokens:$targets,
                        Optional<0DTensorOf<[AnyFloat]>>:$acc,
-                       DefaultValuedAttr<F64Attr, "1.0">:$scale);
+                       Optional<Index>:$step,
+                       DefaultValuedAttr<F64Attr, "1.0">:$scale,
+                       OptionalAttr<DenseI64ArrayAttr>:$tap_steps);
   let results = (outs 0DTensorOf<[AnyFloat]>:$result);
   let assemblyFormat = [{
-    $logits `,` $targets (`acc` `(` $acc^ `:` type($acc) `)`)? attr-dict `:` type($logits) `,` type($targets) `->` type($result)
+    $logits `,` $targets (`acc` `(` $acc^ `:` type($acc) `)`)? (`at` $step^ `taps` $tap_steps)? attr-dict `:` type($logits) `,` type($targets) `->` type($result)
   }];
   let hasVerifier = 1;
 }
@@ -909,11 +915,14 @@ def Hrm_CrossEntropyGradOp : Hrm_GradOp<"cross_entropy_grad", [
     AllTypesMatch<["logits", "logits_grad"]>]> {
   let summary = "gradient of the mean cross-entropy with respect to the logits";
   let description = [{
-    `scale * loss_grad * (softmax(logits) - onehot(targets)) / (batch * seq)`.
+    `scale * loss_grad * (softmax(logits) - onehot(targets)) / (batch * seq)`,
+    and 0 with `step` and `tap_steps` where the step is not tapped.
   }];
   let arguments = (ins Hrm_Activation:$logits, Hrm_Tokens:$targets,
                        0DTensorOf<[AnyFloat]>:$loss_grad,
-                       DefaultValuedAttr<F64Attr, "1.0">:$scale);
+                       Optional<Index>:$step,
+                       DefaultValuedAttr<F64Attr, "1.0">:$scale,
+                       OptionalAttr<DenseI64ArrayAttr>:$tap_steps);
   let results = (outs Hrm_Activation:$logits_grad);
 }
 
