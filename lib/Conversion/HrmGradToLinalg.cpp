@@ -434,9 +434,9 @@ struct LowerCrossEntropyGrad : OpRewritePattern<CrossEntropyGradOp> {
           Value scaleV =
               arith::DivFOp::create(b, l, a[4], floatOf(b, l, element, count));
           if (op.getStep())
-            scaleV =
-                mul(b, l, scaleV,
-                    tapFactor(b, l, op.getStep(), *op.getTapSteps(), element));
+            scaleV = mul(b, l, scaleV,
+                         tapFactor(b, l, op.getStep(), *op.getTapSteps(),
+                                   op.getTapWeights(), element));
           yieldValue(b, l,
                      mul(b, l, arith::SubFOp::create(b, l, p, target), scaleV));
         });

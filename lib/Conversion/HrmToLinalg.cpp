@@ -728,7 +728,8 @@ struct LowerCrossEntropy : OpRewritePattern<CrossEntropyOp> {
           Value v = arith::DivFOp::create(b, l, args[0], count);
           if (op.getStep())
             v = mul(b, l, v,
-                    tapFactor(b, l, op.getStep(), *op.getTapSteps(), element));
+                    tapFactor(b, l, op.getStep(), *op.getTapSteps(),
+                              op.getTapWeights(), element));
           if (op.getAcc())
             v = add(b, l, args[1], v);
           yieldValue(b, l, v);

@@ -141,18 +141,21 @@ inline Value sigmoid(OpBuilder &b, Location loc, Value x) {
   return arith::DivFOp::create(b, loc, floatOf(b, loc, t, 1.0),
                                add(b, loc, floatOf(b, loc, t, 1.0), e));
 }
-/// 1 where `step` is one of `taps`, else 0 (a tapped cross-entropy's
-/// factor; `step` is a host value the kernel takes as a parameter).
+/// A tapped cross-entropy's factor: `weights[k]` (1 without weights) where
+/// `step` is `taps[k]`, else 0. `step` is a host value the kernel takes as a
+/// parameter.
 inline Value tapFactor(OpBuilder &b, Location loc, Value step,
-                       ArrayRef<int64_t> taps, Type element) {
-  Value hit;
-  for (int64_t t : taps) {
+                       ArrayRef<int64_t> taps,
+                       std::optional<ArrayRef<double>> weights, Type element) {
+  Value factor = floatOf(b, loc, element, 0.0);
+  for (auto [k, t] : llvm::enumerate(taps)) {
     Value eq = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, step,
                                      arith::ConstantIndexOp::create(b, loc, t));
-    hit = hit ? arith::OrIOp::create(b, loc, hit, eq).getResult() : eq;
+    factor = arith::SelectOp::create(
+        b, loc, eq, floatOf(b, loc, element, weights ? (*weights)[k] : 1.0),
+        factor);
   }
-  return arith::SelectOp::create(b, loc, hit, floatOf(b, loc, element, 1.0),
-                                 floatOf(b, loc, element, 0.0));
+  return factor;
 }
 /// `scale * sum`, plus `acc` when given: an auxiliary loss added to the
 /// cross-entropy (0-d tensors).

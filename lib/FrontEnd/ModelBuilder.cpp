@@ -153,13 +153,14 @@ private:
   }
   /// The non-HRM final norm and the head: hidden state -> logits.
   /// The mean cross-entropy: `scale` times it plus `acc` when given, and
-  /// with `step` only at the `taps` steps.
+  /// with `step` only at the `taps` steps, times their `weights` if given.
   Value crossEntropy(Value logits, Value targets, Value acc = {},
                      double scale = 1.0, Value step = {},
-                     DenseI64ArrayAttr taps = nullptr) {
+                     DenseI64ArrayAttr taps = nullptr,
+                     DenseF64ArrayAttr weights = nullptr) {
     return CrossEntropyOp::create(b, loc, RankedTensorType::get({}, f32),
                                   logits, targets, acc, step,
-                                  b.getF64FloatAttr(scale), taps);
+                                  b.getF64FloatAttr(scale), taps, weights);
   }
   Value logitsOf(Value h) {
     if (c.architecture != Architecture::HRM && c.finalNorm)
@@ -364,15 +365,19 @@ ValueRange ModelBuilder::flatLoop(
   SmallVector<Value> next =
       step(body->getArgument(0), args.take_front(inits.size()));
   if (tapTargets) {
-    // Every step's loss, or the listed steps' (the others add 0), averaged.
+    // Every step's loss, or the listed steps' (the others add 0),
+    // averaged, or weighted as the description says.
     bool some = c.lossTaps == LossTaps::Steps;
+    bool weighted = !c.tapWeights.empty();
     SmallVector<int64_t> taps;
     for (int64_t s : c.tapSteps)
       taps.push_back(s - 1);
-    next.push_back(crossEntropy(logitsOf(next.back()), tapTargets, args.back(),
-                                1.0 / double(some ? taps.size() : c.steps),
-                                some ? body->getArgument(0) : Value(),
-                                some ? b.getDenseI64ArrayAttr(taps) : nullptr));
+    next.push_back(crossEntropy(
+        logitsOf(next.back()), tapTargets, args.back(),
+        weighted ? 1.0 : 1.0 / double(some ? taps.size() : c.steps),
+        some ? body->getArgument(0) : Value(),
+        some ? b.getDenseI64ArrayAttr(taps) : nullptr,
+        weighted ? b.getDenseF64ArrayAttr(c.tapWeights) : nullptr));
   }
   YieldOp::create(b, loc, next);
   if (tapTargets)

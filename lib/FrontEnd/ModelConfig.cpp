@@ -280,31 +280,65 @@ void readAct(const json::Object &object, Act &act,
   reader.rejectUnknown("act (threshold, ponder_weight, bias_init)");
 }
 
-/// `loss_taps`: "last", "every_step", or the 1-based steps that tap, in
-/// increasing order (checked against the count once it is known).
-void readLossTaps(ObjectReader &r, ModelConfig &c) {
+/// The 1-based steps that tap, in increasing order (checked against the
+/// count once it is known).
+void readTapSteps(ObjectReader &r, llvm::StringRef key,
+                  const json::Array &steps, ModelConfig &c) {
+  for (const json::Value &step : steps) {
+    std::optional<int64_t> s = step.getAsInteger();
+    if (!s || *s < 1 || (!c.tapSteps.empty() && *s <= c.tapSteps.back())) {
+      r.fail(key, llvm::formatv("the steps that tap must be increasing "
+                                "integers >= 1, got {0}",
+                                step));
+      return;
+    }
+    c.tapSteps.push_back(*s);
+  }
+  if (c.tapSteps.empty())
+    r.fail(key, "lists no step; use \"last\" for the last step's loss "
+                "alone");
+}
+
+/// `loss_taps`: "last", "every_step", the steps that tap (their losses
+/// averaged), or {"steps": [...], "weights": [...]} (weighted).
+void readLossTaps(ObjectReader &r, ModelConfig &c,
+                  std::optional<std::string> &error, llvm::StringRef source) {
   const json::Value *value = r.get("loss_taps", false);
-  if (!value || !value->getAsArray()) {
+  if (value && value->getAsArray()) {
+    c.lossTaps = LossTaps::Steps;
+    readTapSteps(r, "loss_taps", *value->getAsArray(), c);
+    return;
+  }
+  if (!value || !value->getAsObject()) {
     r.choice<LossTaps>(
         "loss_taps", c.lossTaps,
         {{"last", LossTaps::Last}, {"every_step", LossTaps::EveryStep}});
     return;
   }
   c.lossTaps = LossTaps::Steps;
-  for (const json::Value &step : *value->getAsArray()) {
-    std::optional<int64_t> s = step.getAsInteger();
-    if (!s || *s < 1 || (!c.tapSteps.empty() && *s <= c.tapSteps.back())) {
-      r.fail("loss_taps",
-             llvm::formatv("the steps that tap must be increasing integers "
-                           ">= 1, got {0}",
-                           step));
+  ObjectReader taps(*value->getAsObject(), "loss_taps.", error, source);
+  const json::Value *steps = taps.get("steps", true);
+  const json::Value *weights = taps.get("weights", true);
+  taps.rejectUnknown("loss_taps (steps, weights)");
+  if (!steps || !weights || error)
+    return;
+  if (!steps->getAsArray() || !weights->getAsArray()) {
+    taps.fail(steps->getAsArray() ? "weights" : "steps", "expected a list");
+    return;
+  }
+  readTapSteps(taps, "steps", *steps->getAsArray(), c);
+  for (const json::Value &w : *weights->getAsArray()) {
+    std::optional<double> v = w.getAsNumber();
+    if (!v || !(*v >= 0.0) || !std::isfinite(*v)) {
+      taps.fail("weights", llvm::formatv("must be numbers >= 0, got {0}", w));
       return;
     }
-    c.tapSteps.push_back(*s);
+    c.tapWeights.push_back(*v);
   }
-  if (c.tapSteps.empty())
-    r.fail("loss_taps", "lists no step; use \"last\" for the last step's "
-                        "loss alone");
+  if (!error && c.tapWeights.size() != c.tapSteps.size())
+    taps.fail("weights",
+              llvm::formatv("{0} weights for {1} steps; give one per step",
+                            c.tapWeights.size(), c.tapSteps.size()));
 }
 
 } // namespace
@@ -460,7 +494,7 @@ llvm::Expected<ModelConfig> hrmc::parseModelConfig(llvm::StringRef text,
   if (c.architecture == Architecture::Universal ||
       c.architecture == Architecture::Looped ||
       c.architecture == Architecture::FullyLooped)
-    readLossTaps(r, c);
+    readLossTaps(r, c, error, source);
   if (c.hasLoop())
     if (const json::Object *warmup = r.nestedObject("grad_warmup"))
       readGradWarmup(*warmup, c.gradWarmup.emplace(), error, source);

@@ -738,12 +738,12 @@ LogicalResult Sweep::reverseOp(Operation *op) {
         return success();
       })
       .Case([&](CrossEntropyOp ce) {
-        accumulate(ce.getLogits(),
-                   CrossEntropyGradOp::create(
-                       b, loc, ce.getLogits().getType(), p(ce.getLogits()),
-                       p(ce.getTargets()), d,
-                       ce.getStep() ? p(ce.getStep()) : Value(),
-                       ce.getScaleAttr(), ce.getTapStepsAttr()));
+        accumulate(ce.getLogits(), CrossEntropyGradOp::create(
+                                       b, loc, ce.getLogits().getType(),
+                                       p(ce.getLogits()), p(ce.getTargets()), d,
+                                       ce.getStep() ? p(ce.getStep()) : Value(),
+                                       ce.getScaleAttr(), ce.getTapStepsAttr(),
+                                       ce.getTapWeightsAttr()));
         if (ce.getAcc())
           accumulate(ce.getAcc(), d);
         return success();

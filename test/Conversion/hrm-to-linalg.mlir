@@ -180,13 +180,26 @@ func.func @cross_entropy_tap(%l: tensor<2x4x16xf32>, %t: tensor<2x4xi32>, %acc: 
 // CHECK: linalg.generic {{.*}} ins(%{{.*}} : tensor<f32>) outs(%[[ACC]] : tensor<f32>)
 // CHECK: %[[MEAN:.*]] = arith.divf
 // CHECK: %[[ONE:.*]] = arith.cmpi eq, %[[I]], %c1
+// CHECK: %[[F1:.*]] = arith.select %[[ONE]], %cst{{.*}}, %cst{{.*}} : f32
 // CHECK: %[[THREE:.*]] = arith.cmpi eq, %[[I]], %c3
-// CHECK: %[[HIT:.*]] = arith.ori %[[ONE]], %[[THREE]]
-// CHECK: %[[F:.*]] = arith.select %[[HIT]], %{{.*}}, %{{.*}} : f32
+// CHECK: %[[F:.*]] = arith.select %[[THREE]], %cst{{.*}}, %[[F1]] : f32
 // CHECK: %[[TERM:.*]] = arith.mulf %[[MEAN]], %[[F]]
 // CHECK: arith.addf %{{.*}}, %[[TERM]]
 func.func @cross_entropy_some_steps(%l: tensor<2x4x16xf32>, %t: tensor<2x4xi32>, %acc: tensor<f32>, %i: index) -> tensor<f32> {
   %c = hrm.cross_entropy %l, %t acc(%acc : tensor<f32>) at %i taps [1, 3] {scale = 5.0e-01 : f64} : tensor<2x4x16xf32>, tensor<2x4xi32> -> tensor<f32>
+  return %c : tensor<f32>
+}
+
+// -----
+
+// Weighted taps: the factor is the step's weight.
+// CHECK-LABEL: func.func @cross_entropy_weighted_steps
+// CHECK: %[[W1:.*]] = arith.constant 2.500000e-01 : f32
+// CHECK: %[[F1:.*]] = arith.select %{{.*}}, %[[W1]], %{{.*}} : f32
+// CHECK: %[[W3:.*]] = arith.constant 7.500000e-01 : f32
+// CHECK: arith.select %{{.*}}, %[[W3]], %[[F1]] : f32
+func.func @cross_entropy_weighted_steps(%l: tensor<2x4x16xf32>, %t: tensor<2x4xi32>, %acc: tensor<f32>, %i: index) -> tensor<f32> {
+  %c = hrm.cross_entropy %l, %t acc(%acc : tensor<f32>) at %i taps [1, 3] weights [0.25, 0.75] : tensor<2x4x16xf32>, tensor<2x4xi32> -> tensor<f32>
   return %c : tensor<f32>
 }
 

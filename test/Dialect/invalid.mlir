@@ -311,6 +311,22 @@ func.func @f(%l: tensor<2x4x16xf32>, %t: tensor<2x4xi32>, %i: index) {
 // -----
 
 func.func @f(%l: tensor<2x4x16xf32>, %t: tensor<2x4xi32>, %i: index) {
+  // expected-error @+1 {{needs one weight per tapped step}}
+  %c = hrm.cross_entropy %l, %t at %i taps [1, 3] weights [0.5] : tensor<2x4x16xf32>, tensor<2x4xi32> -> tensor<f32>
+  return
+}
+
+// -----
+
+func.func @f(%l: tensor<2x4x16xf32>, %t: tensor<2x4xi32>, %i: index) {
+  // expected-error @+1 {{tap weights must be finite and non-negative, got -5.000000e-01}}
+  %c = hrm.cross_entropy %l, %t at %i taps [1, 3] weights [0.5, -0.5] : tensor<2x4x16xf32>, tensor<2x4xi32> -> tensor<f32>
+  return
+}
+
+// -----
+
+func.func @f(%l: tensor<2x4x16xf32>, %t: tensor<2x4xi32>, %i: index) {
   // expected-error @+1 {{tapped steps must not be empty}}
   %c = hrm.cross_entropy %l, %t at %i taps [] : tensor<2x4x16xf32>, tensor<2x4xi32> -> tensor<f32>
   return

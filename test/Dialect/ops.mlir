@@ -146,6 +146,8 @@ hrm.model @everything attributes {max_seq_len = 16 : i64} {
     // CHECK: hrm.cross_entropy %{{.*}}, %{{.*}} acc(%{{.*}} : tensor<f32>) at %{{.*}} taps [1, 3] {scale = 5.000000e-01 : f64}
     %i = arith.constant 1 : index
     %some = hrm.cross_entropy %l, %targets acc(%loss : tensor<f32>) at %i taps [1, 3] {scale = 0.5 : f64} : tensor<?x?x16xf32>, tensor<?x?xi32> -> tensor<f32>
+    // CHECK: hrm.cross_entropy %{{.*}}, %{{.*}} acc(%{{.*}} : tensor<f32>) at %{{.*}} taps [1, 3] weights [2.500000e-01, 7.500000e-01] :
+    %weighted = hrm.cross_entropy %l, %targets acc(%loss : tensor<f32>) at %i taps [1, 3] weights [0.25, 0.75] : tensor<?x?x16xf32>, tensor<?x?xi32> -> tensor<f32>
     // CHECK: hrm.cross_entropy_grad {{.*}} {scale = 5.000000e-01 : f64, tap_steps = array<i64: 1, 3>}
     %dl = hrm.cross_entropy_grad %l, %targets, %some, %i {scale = 0.5 : f64, tap_steps = array<i64: 1, 3>} : (tensor<?x?x16xf32>, tensor<?x?xi32>, tensor<f32>, index) -> tensor<?x?x16xf32>
     return %loss : tensor<f32>

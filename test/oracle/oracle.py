@@ -525,18 +525,25 @@ class Model:
         if tapped == "last":
             return cross_entropy(self.logits(tokens), targets)
         # The mean over the loop's steps (every one, or the listed 1-based
-        # steps) of each step's loss; a step before the gradient window runs
-        # without gradient, its loss included.
+        # steps) of each step's loss, or the weighted sum over the listed
+        # steps ({"steps": [...], "weights": [...]}); a step before the
+        # gradient window runs without gradient, its loss included.
         self._taps = []
         self.logits(tokens)
         taps, self._taps = self._taps, None
-        if tapped != "every_step":
-            taps = [taps[s - 1] for s in tapped]
+        if isinstance(tapped, dict):
+            steps, weights = tapped["steps"], tapped["weights"]
+        elif tapped == "every_step":
+            steps = range(1, len(taps) + 1)
+            weights = [1.0 / len(taps)] * len(taps)
+        else:
+            steps, weights = tapped, [1.0 / len(tapped)] * len(tapped)
         total = 0
-        for h, grad in taps:
+        for s, w in zip(steps, weights):
+            h, grad = taps[s - 1]
             with torch.set_grad_enabled(grad and torch.is_grad_enabled()):
-                total = total + cross_entropy(self.head(h), targets)
-        return total / len(taps)
+                total = total + w * cross_entropy(self.head(h), targets)
+        return total
 
 
 def cross_entropy(logits, targets):

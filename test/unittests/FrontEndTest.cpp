@@ -314,6 +314,25 @@ TEST(ModelBuilder, LossTapsSumEveryStepInTheLossEntry) {
     EXPECT_EQ(step.getArgNumber(), 0u); // the loop's step index
   });
   EXPECT_EQ(tapped, 1);
+
+  // Weighted: the weights as given, the scale 1.
+  std::string weighted = looped;
+  weighted.replace(weighted.find("\"every_step\""), 12,
+                   R"({"steps": [1, 4], "weights": [0.5, 2.0]})");
+  llvm::Expected<ModelConfig> wc = parseModelConfig(weighted, "m.json");
+  ASSERT_TRUE(static_cast<bool>(wc)) << llvm::toString(wc.takeError());
+  EXPECT_EQ(wc->tapSteps, (std::vector<int64_t>{1, 4}));
+  EXPECT_EQ(wc->tapWeights, (std::vector<double>{0.5, 2.0}));
+  mlir::OwningOpRef<mlir::ModuleOp> wm = importModel(weighted, context);
+  ASSERT_TRUE(wm);
+  wm->walk([&](CrossEntropyOp ce) {
+    if (!ce.getAcc())
+      return;
+    EXPECT_DOUBLE_EQ(ce.getScale().convertToDouble(), 1.0);
+    ASSERT_TRUE(ce.getTapWeights().has_value());
+    EXPECT_EQ(llvm::to_vector(*ce.getTapWeights()),
+              (llvm::SmallVector<double>{0.5, 2.0}));
+  });
 }
 
 TEST(ModelBuilder, WarmedUpGradWindowIsAnEntryInput) {

@@ -1,6 +1,8 @@
 //===- HrmOps.cpp - hrm operations ----------------------------------------===//
 #include "hrm/HrmOps.h"
 
+#include <cmath>
+
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/OpImplementation.h"
@@ -349,11 +351,20 @@ static LogicalResult verifyTargets(Operation *op, Value logits, Value targets) {
   return success();
 }
 
-/// A tapped cross-entropy's step and its list of tapped steps.
+/// A tapped cross-entropy's step, its list of tapped steps and their
+/// weights.
 static LogicalResult verifyTaps(Operation *op, Value step,
-                                std::optional<ArrayRef<int64_t>> taps) {
+                                std::optional<ArrayRef<int64_t>> taps,
+                                std::optional<ArrayRef<double>> weights) {
   if (bool(step) != taps.has_value())
     return op->emitOpError() << "takes a step and its tapped steps together";
+  if (weights && (!taps || weights->size() != taps->size()))
+    return op->emitOpError() << "needs one weight per tapped step";
+  if (weights)
+    for (double w : *weights)
+      if (!std::isfinite(w) || w < 0.0)
+        return op->emitOpError()
+               << "tap weights must be finite and non-negative, got " << w;
   if (!taps)
     return success();
   if (taps->empty())
@@ -370,7 +381,7 @@ LogicalResult CrossEntropyOp::verify() {
   if (getAcc() && getAcc().getType() != getType())
     return emitOpError() << "accumulator type " << getAcc().getType()
                          << " differs from the result type " << getType();
-  if (failed(verifyTaps(*this, getStep(), getTapSteps())))
+  if (failed(verifyTaps(*this, getStep(), getTapSteps(), getTapWeights())))
     return failure();
   return verifyTargets(*this, getLogits(), getTargets());
 }
@@ -686,7 +697,7 @@ LogicalResult CrossEntropyGradOp::verify() {
     return failure();
   if (getLossGrad().getType() != RankedTensorType::get({}, tensorType(getLogits()).getElementType()))
     return emitOpError() << "loss gradient must be a 0-d tensor of the logits' element type";
-  return verifyTaps(*this, getStep(), getTapSteps());
+  return verifyTaps(*this, getStep(), getTapSteps(), getTapWeights());
 }
 
 LogicalResult QHeadGradOp::verify() {

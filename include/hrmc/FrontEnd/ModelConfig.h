@@ -132,6 +132,7 @@ struct ModelConfig {
   std::optional<GradWarmup> gradWarmup;
   LossTaps lossTaps = LossTaps::Last; // universal, looped, fully_looped
   std::vector<int64_t> tapSteps;      // LossTaps::Steps: 1-based, increasing
+  std::vector<double> tapWeights;     // LossTaps::Steps: empty, or per step
 
   LoopSchedule schedule;
 

@@ -387,22 +387,25 @@ def Hrm_CrossEntropyOp : Hrm_Op<"cross_entropy", [Pure, AttrSizedOperandSegments
     tapped at every step of a loop sums its taps this way. With `at %i taps
     [...]` (a loss tapped at some steps of a loop) the term counts only
     where the step `%i` is one of the listed steps (0-based), and adds 0
-    elsewhere.
+    elsewhere; with `weights [...]` too, it counts times the listed step's
+    weight.
 
     ```mlir
     %loss = hrm.cross_entropy %logits, %targets : tensor<?x?x256xf32>, tensor<?x?xi32> -> tensor<f32>
     %sum = hrm.cross_entropy %logits, %targets acc(%prev : tensor<f32>) {scale = 2.5e-01 : f64} : tensor<?x?x256xf32>, tensor<?x?xi32> -> tensor<f32>
     %some = hrm.cross_entropy %logits, %targets acc(%prev : tensor<f32>) at %i taps [3, 7] {scale = 5.0e-01 : f64} : tensor<?x?x256xf32>, tensor<?x?xi32> -> tensor<f32>
+    %weighted = hrm.cross_entropy %logits, %targets acc(%prev : tensor<f32>) at %i taps [3, 7] weights [2.5e-01, 7.5e-01] : tensor<?x?x256xf32>, tensor<?x?xi32> -> tensor<f32>
     ```
   }];
   let arguments = (ins Hrm_Activation:$logits, Hrm_Tokens:$targets,
                        Optional<0DTensorOf<[AnyFloat]>>:$acc,
                        Optional<Index>:$step,
                        DefaultValuedAttr<F64Attr, "1.0">:$scale,
-                       OptionalAttr<DenseI64ArrayAttr>:$tap_steps);
+                       OptionalAttr<DenseI64ArrayAttr>:$tap_steps,
+                       OptionalAttr<DenseF64ArrayAttr>:$tap_weights);
   let results = (outs 0DTensorOf<[AnyFloat]>:$result);
   let assemblyFormat = [{
-    $logits `,` $targets (`acc` `(` $acc^ `:` type($acc) `)`)? (`at` $step^ `taps` $tap_steps)? attr-dict `:` type($logits) `,` type($targets) `->` type($result)
+    $logits `,` $targets (`acc` `(` $acc^ `:` type($acc) `)`)? (`at` $step^ `taps` $tap_steps)? (`weights` $tap_weights^)? attr-dict `:` type($logits) `,` type($targets) `->` type($result)
   }];
   let hasVerifier = 1;
 }
@@ -916,13 +919,15 @@ def Hrm_CrossEntropyGradOp : Hrm_GradOp<"cross_entropy_grad", [
   let summary = "gradient of the mean cross-entropy with respect to the logits";
   let description = [{
     `scale * loss_grad * (softmax(logits) - onehot(targets)) / (batch * seq)`,
-    and 0 with `step` and `tap_steps` where the step is not tapped.
+    and 0 with `step` and `tap_steps` where the step is not tapped (times
+    the step's weight with `tap_weights`).
   }];
   let arguments = (ins Hrm_Activation:$logits, Hrm_Tokens:$targets,
                        0DTensorOf<[AnyFloat]>:$loss_grad,
                        Optional<Index>:$step,
                        DefaultValuedAttr<F64Attr, "1.0">:$scale,
-                       OptionalAttr<DenseI64ArrayAttr>:$tap_steps);
+                       OptionalAttr<DenseI64ArrayAttr>:$tap_steps,
+                       OptionalAttr<DenseF64ArrayAttr>:$tap_weights);
   let results = (outs Hrm_Activation:$logits_grad);
 }
 
