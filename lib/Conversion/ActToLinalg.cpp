@@ -77,22 +77,6 @@ struct ActStep {
   }
 };
 
-/// One elementwise generic over per-position tensors shaped like `like`
-/// with `results` outputs: the bookkeeping's values in one pass (one kernel
-/// on the GPU), not a pass each.
-SmallVector<Value> perPosition(Emitter &e, ValueRange inputs, Value like,
-                               unsigned results, BodyFn body) {
-  RankedTensorType type = Emitter::tensorOf(like);
-  SmallVector<Value> outs;
-  for (unsigned k = 0; k < results; ++k)
-    outs.push_back(e.empty(type.getShape(), type.getElementType()));
-  SmallVector<AffineMap> maps(inputs.size() + results, e.identity(3));
-  auto op =
-      linalg::GenericOp::create(e.b, e.loc, ValueRange(outs).getTypes(), inputs,
-                                outs, maps, {kPar, kPar, kPar}, body);
-  return SmallVector<Value>(op.getResults());
-}
-
 struct LowerActProb : OpRewritePattern<ActProbOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(ActProbOp op,
@@ -110,21 +94,35 @@ struct LowerActUpdate : OpRewritePattern<ActUpdateOp> {
                                 PatternRewriter &rewriter) const override {
     Emitter e(rewriter, op.getLoc());
     double threshold = op.getThreshold().convertToDouble();
-    // halting'', remainders', updates' and the step's weight w.
-    SmallVector<Value> book = perPosition(
-        e, {op.getP(), op.getHalting(), op.getRemainders(), op.getUpdates()},
-        op.getP(), 4, [&](OpBuilder &b, Location l, ValueRange a) {
-          ActStep s(b, l, a[0], a[1], a[2], threshold);
+    SmallVector<Value> book{op.getP(), op.getHalting(), op.getRemainders()};
+    auto perPosition =
+        [&](function_ref<Value(OpBuilder &, Location, ActStep &, ValueRange)>
+                pick,
+            ValueRange extra = {}) {
+          SmallVector<Value> inputs(book);
+          llvm::append_range(inputs, extra);
+          return e.elementwise(
+              inputs, op.getP(), [&](OpBuilder &b, Location l, ValueRange a) {
+                ActStep s(b, l, a[0], a[1], a[2], threshold);
+                yieldValue(b, l, pick(b, l, s, a.drop_front(3)));
+              });
+        };
+    Value halting = perPosition([](OpBuilder &, Location, ActStep &s,
+                                   ValueRange) { return s.halting; });
+    Value remainders = perPosition([](OpBuilder &, Location, ActStep &s,
+                                      ValueRange) { return s.remainder; });
+    Value updates = perPosition(
+        [](OpBuilder &b, Location l, ActStep &s, ValueRange a) {
           Value stepped = arith::OrIOp::create(b, l, s.running, s.newHalt);
           Type t = a[0].getType();
-          Value updates =
-              add(b, l, a[3],
-                  arith::SelectOp::create(b, l, stepped, floatOf(b, l, t, 1.0),
-                                          floatOf(b, l, t, 0.0)));
-          linalg::YieldOp::create(
-              b, l, ValueRange{s.halting, s.remainder, updates, s.weight});
-        });
-    Value weight = perRow(e, book[3]);
+          return add(b, l, a[0],
+                     arith::SelectOp::create(b, l, stepped,
+                                             floatOf(b, l, t, 1.0),
+                                             floatOf(b, l, t, 0.0)));
+        },
+        op.getUpdates());
+    Value weight = perRow(e, perPosition([](OpBuilder &, Location, ActStep &s,
+                                            ValueRange) { return s.weight; }));
     // acc' = transformed w + acc (1 - w), w read per row.
     RankedTensorType at = Emitter::tensorOf(op.getAcc());
     Value mixed = e.generic(
@@ -137,7 +135,7 @@ struct LowerActUpdate : OpRewritePattern<ActUpdateOp> {
           yieldValue(b, l,
                      add(b, l, mul(b, l, a[0], a[2]), mul(b, l, a[1], keep)));
         });
-    rewriter.replaceOp(op, {mixed, book[0], book[1], book[2]});
+    rewriter.replaceOp(op, {mixed, halting, remainders, updates});
     return success();
   }
 };
@@ -229,6 +227,7 @@ struct LowerActUpdateGrad : OpRewritePattern<ActUpdateGradOp> {
           dAcc = op.getNewAccGrad();
     RankedTensorType at = Emitter::tensorOf(acc);
     Type element = at.getElementType();
+    SmallVector<Value> book{p, op.getHalting(), op.getRemainders()};
     // dw[b, s, 0] = sum over k of d acc'[b, s, k] (transformed - acc).
     Value dw = e.generic(
         {dAcc, t, acc},
@@ -240,42 +239,51 @@ struct LowerActUpdateGrad : OpRewritePattern<ActUpdateGradOp> {
           yieldValue(b, l, add(b, l, a[3], mul(b, l, a[0], diff)));
         });
     // The bookkeeping's gradients, with dr' = d remainders' + new_halt
-    // (d halting'' + dw) and dh' = d halting'' - new_halt dr', and the
-    // step's weight w.
-    SmallVector<Value> grads = perPosition(
-        e,
-        {p, op.getHalting(), op.getRemainders(), dw, op.getNewHaltingGrad(),
-         op.getNewRemaindersGrad()},
-        p, 4, [&](OpBuilder &b, Location l, ValueRange a) {
-          ActStep s(b, l, a[0], a[1], a[2], threshold);
-          Value zero = floatOf(b, l, a[0].getType(), 0.0);
-          Value dHalt = arith::SelectOp::create(b, l, s.newHalt,
-                                                add(b, l, a[4], a[3]), zero);
-          Value dRem = add(b, l, a[5], dHalt);
-          Value dH1 = arith::SubFOp::create(
-              b, l, a[4], arith::SelectOp::create(b, l, s.newHalt, dRem, zero));
-          Value dP = arith::SelectOp::create(b, l, s.running,
-                                             add(b, l, dH1, a[3]), zero);
-          linalg::YieldOp::create(b, l, ValueRange{dP, dH1, dRem, s.weight});
-        });
-    Value weight = perRow(e, grads[3]);
-    // d transformed = d acc' w and d acc = d acc' (1 - w), in one pass.
-    SmallVector<Value> outs{e.empty(at.getShape(), element),
-                            e.empty(at.getShape(), element)};
-    auto mix = linalg::GenericOp::create(
-        rewriter, op.getLoc(), ValueRange(outs).getTypes(),
-        ValueRange{dAcc, weight}, outs,
-        ArrayRef<AffineMap>{e.identity(3), e.map(3, {0, 1}), e.identity(3),
-                            e.identity(3)},
-        ArrayRef<utils::IteratorType>{kPar, kPar, kPar},
-        [](OpBuilder &b, Location l, ValueRange a) {
-          Value keep = arith::SubFOp::create(
-              b, l, floatOf(b, l, a[1].getType(), 1.0), a[1]);
-          linalg::YieldOp::create(
-              b, l, ValueRange{mul(b, l, a[0], a[1]), mul(b, l, a[0], keep)});
-        });
+    // (d halting'' + dw) and dh' = d halting'' - new_halt dr'.
+    auto perPosition = [&](unsigned which) {
+      SmallVector<Value> inputs(book);
+      inputs.append({dw, op.getNewHaltingGrad(), op.getNewRemaindersGrad()});
+      return e.elementwise(
+          inputs, p, [&, which](OpBuilder &b, Location l, ValueRange a) {
+            ActStep s(b, l, a[0], a[1], a[2], threshold);
+            Value zero = floatOf(b, l, a[0].getType(), 0.0);
+            Value dHalt = arith::SelectOp::create(b, l, s.newHalt,
+                                                  add(b, l, a[4], a[3]), zero);
+            Value dRem = add(b, l, a[5], dHalt);
+            Value dH1 = arith::SubFOp::create(
+                b, l, a[4],
+                arith::SelectOp::create(b, l, s.newHalt, dRem, zero));
+            Value v;
+            if (which == 0) // p
+              v = arith::SelectOp::create(b, l, s.running, add(b, l, dH1, a[3]),
+                                          zero);
+            else if (which == 1) // halting
+              v = dH1;
+            else // remainders
+              v = dRem;
+            yieldValue(b, l, v);
+          });
+    };
+    Value dP = perPosition(0), dHalting = perPosition(1),
+          dRemainders = perPosition(2);
+    Value weight = perRow(
+        e, e.elementwise(book, p, [&](OpBuilder &b, Location l, ValueRange a) {
+          yieldValue(b, l, ActStep(b, l, a[0], a[1], a[2], threshold).weight);
+        }));
+    auto scaled = [&](bool keep) {
+      return e.generic({dAcc, weight}, e.empty(at.getShape(), element),
+                       {e.identity(3), e.map(3, {0, 1}), e.identity(3)},
+                       {kPar, kPar, kPar},
+                       [keep](OpBuilder &b, Location l, ValueRange a) {
+                         Value w = a[1];
+                         if (keep)
+                           w = arith::SubFOp::create(
+                               b, l, floatOf(b, l, w.getType(), 1.0), w);
+                         yieldValue(b, l, mul(b, l, a[0], w));
+                       });
+    };
     rewriter.replaceOp(
-        op, {grads[0], mix.getResult(0), mix.getResult(1), grads[1], grads[2]});
+        op, {dP, scaled(false), scaled(true), dHalting, dRemainders});
     return success();
   }
 };

@@ -29,12 +29,6 @@ bool shouldFuse(OpOperand *operand) {
   auto producer = operand->get().getDefiningOp<linalg::LinalgOp>();
   if (!consumer || !producer)
     return false;
-  // A producer with several results stays as it is: fusing one of them
-  // keeps the producer for the others and yields them from the fused op,
-  // which is again a multi-result producer; the greedy driver would fuse
-  // forever (ACT's bookkeeping, unrolled).
-  if (producer->getNumResults() != 1)
-    return false;
   if (consumer.getNumReductionLoops() == 0)
     return true;
   return onlyMovesData(producer);

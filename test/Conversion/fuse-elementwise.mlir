@@ -75,29 +75,3 @@ func.func @transpose_into_contraction(%x: tensor<4x4xf32>, %y: tensor<4x4xf32>, 
   } -> tensor<4x4xf32>
   return %1 : tensor<4x4xf32>
 }
-
-// A producer with two results stays a generic of its own: fusing it would
-// keep it for its other result and make the fused op another two-result
-// producer (an endless rewrite on ACT's unrolled bookkeeping).
-// CHECK-LABEL: func.func @two_results
-// CHECK: %[[P:.*]]:2 = linalg.generic
-// CHECK:   math.exp
-// CHECK: linalg.generic {{.*}} ins(%[[P]]#0, %[[P]]#1 :
-// CHECK:   arith.mulf
-func.func @two_results(%x: tensor<4x4xf32>) -> tensor<4x4xf32> {
-  %e = tensor.empty() : tensor<4x4xf32>
-  %f = tensor.empty() : tensor<4x4xf32>
-  %0:2 = linalg.generic {indexing_maps = [#id2, #id2, #id2], iterator_types = ["parallel", "parallel"]}
-      ins(%x : tensor<4x4xf32>) outs(%e, %f : tensor<4x4xf32>, tensor<4x4xf32>) {
-  ^bb0(%in: f32, %o1: f32, %o2: f32):
-    %v = math.exp %in : f32
-    linalg.yield %v, %in : f32, f32
-  } -> (tensor<4x4xf32>, tensor<4x4xf32>)
-  %1 = linalg.generic {indexing_maps = [#id2, #id2, #id2], iterator_types = ["parallel", "parallel"]}
-      ins(%0#0, %0#1 : tensor<4x4xf32>, tensor<4x4xf32>) outs(%e : tensor<4x4xf32>) {
-  ^bb0(%a: f32, %b: f32, %out: f32):
-    %v = arith.mulf %a, %b : f32
-    linalg.yield %v : f32
-  } -> tensor<4x4xf32>
-  return %1 : tensor<4x4xf32>
-}
