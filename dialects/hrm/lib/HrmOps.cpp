@@ -351,6 +351,18 @@ static LogicalResult verifyTargets(Operation *op, Value logits, Value targets) {
   return success();
 }
 
+/// A loss term added to an optional accumulator of the result's type; with
+/// `weight`, a non-negative one.
+static LogicalResult verifyLossTerm(Operation *op, Value acc, Type result,
+                                    std::optional<double> weight = {}) {
+  if (acc && acc.getType() != result)
+    return op->emitOpError() << "accumulator type " << acc.getType()
+                             << " differs from the result type " << result;
+  if (weight && *weight < 0.0)
+    return op->emitOpError() << "weight must be non-negative";
+  return success();
+}
+
 /// A tapped cross-entropy's step, its list of tapped steps and their
 /// weights.
 static LogicalResult verifyTaps(Operation *op, Value step,
@@ -378,9 +390,8 @@ static LogicalResult verifyTaps(Operation *op, Value step,
 }
 
 LogicalResult CrossEntropyOp::verify() {
-  if (getAcc() && getAcc().getType() != getType())
-    return emitOpError() << "accumulator type " << getAcc().getType()
-                         << " differs from the result type " << getType();
+  if (failed(verifyLossTerm(*this, getAcc(), getType())))
+    return failure();
   if (failed(verifyTaps(*this, getStep(), getTapSteps(), getTapWeights())))
     return failure();
   return verifyTargets(*this, getLogits(), getTargets());
@@ -437,11 +448,9 @@ static LogicalResult verifyHaltOperands(Operation *op, Value q, Value next,
 }
 
 LogicalResult HaltLossOp::verify() {
-  if (getAcc() && getAcc().getType() != getType())
-    return emitOpError() << "accumulator type " << getAcc().getType()
-                         << " differs from the result type " << getType();
-  if (getWeight().convertToDouble() < 0.0)
-    return emitOpError() << "weight must be non-negative";
+  if (failed(verifyLossTerm(*this, getAcc(), getType(),
+                            getWeight().convertToDouble())))
+    return failure();
   return verifyHaltOperands(*this, getQ(), getNext(), getCorrect(), getLast());
 }
 
@@ -486,11 +495,9 @@ LogicalResult ActUpdateOp::verify() {
 }
 
 LogicalResult PonderCostOp::verify() {
-  if (getAcc() && getAcc().getType() != getType())
-    return emitOpError() << "accumulator type " << getAcc().getType()
-                         << " differs from the result type " << getType();
-  if (getWeight().convertToDouble() < 0.0)
-    return emitOpError() << "weight must be non-negative";
+  if (failed(verifyLossTerm(*this, getAcc(), getType(),
+                            getWeight().convertToDouble())))
+    return failure();
   return expectDim(*this, "remainders width", lastDim(getRemainders()), 1);
 }
 
