@@ -18,9 +18,8 @@ namespace {
 /// output's last (contiguous) axis; empty if that is already the order or
 /// the output's last axis is not a plain loop dimension.
 SmallVector<unsigned> contiguousOrder(linalg::LinalgOp op) {
-  AffineMap out = op.getIndexingMapMatchingResult(op->getResult(0));
-  if (op->getNumResults() == 0)
-    out = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
+  // On buffers the op has no result; its init is the output.
+  AffineMap out = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
   if (out.getNumResults() == 0)
     return {};
   auto last = dyn_cast<AffineDimExpr>(out.getResults().back());

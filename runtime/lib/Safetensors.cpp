@@ -4,6 +4,7 @@
 
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/JSON.h"
+#include "llvm/Support/MathExtras.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -74,12 +75,17 @@ hrmrt::readSafetensors(llvm::StringRef path) {
         static_cast<uint64_t>(*end) > payload.size())
       return corrupt(path, "tensor '" + name +
                                "' has data_offsets outside the file");
-    if (static_cast<size_t>(*end - *begin) != t.spec.bytes())
+    // Saturating, so that a huge shape is not a small size modulo 2^64.
+    uint64_t needed = dtypeSize(t.spec.dtype);
+    for (int64_t dim : t.spec.shape)
+      needed = llvm::SaturatingMultiply(needed, static_cast<uint64_t>(dim));
+    if (static_cast<uint64_t>(*end - *begin) != needed)
       return corrupt(path, "tensor '" + name + "' holds " +
                                llvm::Twine(*end - *begin) + " bytes; " +
                                dtypeName(t.spec.dtype) + " " +
                                shapeString(t.spec.shape) + " needs " +
-                               llvm::Twine(t.spec.bytes()));
+                               (needed == UINT64_MAX ? llvm::Twine("over 2^64")
+                                                     : llvm::Twine(needed)));
     t.data.assign(payload.begin() + *begin, payload.begin() + *end);
     tensors.push_back(std::move(t));
   }

@@ -34,3 +34,12 @@ func.func @row_sum(%x: tensor<8x4xf32>, %acc: tensor<8xf32>) -> tensor<8xf32> {
   } -> tensor<8xf32>
   return %r : tensor<8xf32>
 }
+
+// On buffers the output is the init operand (the op has no result).
+// CHECK-LABEL: func.func @matmul_on_buffers
+// CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "reduction", "parallel"]
+// CHECK-SAME: outs(%{{.*}} : memref<8x6xf32>)
+func.func @matmul_on_buffers(%a: memref<8x4xf32>, %b: memref<4x6xf32>, %c: memref<8x6xf32>) {
+  linalg.matmul ins(%a, %b : memref<8x4xf32>, memref<4x6xf32>) outs(%c : memref<8x6xf32>)
+  return
+}

@@ -89,15 +89,22 @@ TEST(Safetensors, CorruptFilesAreRejectedWithTheReason) {
       {header("[1, 2]"), "header is not a JSON object"},
       {header(R"({"w": {"dtype": "F32", "shape": [2]}})"),
        "needs dtype, shape and two data_offsets"},
-      {header(R"({"w": {"dtype": "Q7", "shape": [2], "data_offsets": [0, 8]}})") +
+      {header(
+           R"({"w": {"dtype": "Q7", "shape": [2], "data_offsets": [0, 8]}})") +
            std::string(8, '\0'),
        "unsupported dtype 'Q7'"},
-      {header(R"({"w": {"dtype": "F32", "shape": [2], "data_offsets": [0, 16]}})") +
+      {header(
+           R"({"w": {"dtype": "F32", "shape": [2], "data_offsets": [0, 16]}})") +
            std::string(8, '\0'),
        "data_offsets outside the file"},
-      {header(R"({"w": {"dtype": "F32", "shape": [3], "data_offsets": [0, 8]}})") +
+      {header(
+           R"({"w": {"dtype": "F32", "shape": [3], "data_offsets": [0, 8]}})") +
            std::string(8, '\0'),
        "holds 8 bytes; F32 [3] needs 12"},
+      // 4 * 2^32 * 2^32 bytes is 0 modulo 2^64: not a match for 0 bytes.
+      {header(R"({"w": {"dtype": "F32", "shape": [4294967296, 4294967296],)"
+              R"( "data_offsets": [0, 0]}})"),
+       "holds 0 bytes; F32 [4294967296, 4294967296] needs over 2^64"},
   };
   std::string path = tempPath("bad.safetensors");
   for (const CorruptCase &c : cases) {
