@@ -23,6 +23,7 @@
 
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Format.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
@@ -31,10 +32,12 @@
 
 #include <algorithm>
 #include <chrono>
-#include <map>
 #include <cmath>
 #include <cstring>
+#include <limits>
+#include <map>
 #include <numeric>
+#include <optional>
 #include <random>
 #include <utility>
 
@@ -257,6 +260,52 @@ static Error dumpStep(Model &model, int64_t step) {
   return Error::success();
 }
 
+/// The first optimizer or schedule setting out of its range, as PyTorch's
+/// AdamW checks them (a NaN is out of every range).
+static std::optional<std::string> badHyperparameter() {
+  auto within = [](double v, double lo, double hi, bool hiOpen) {
+    return v >= lo && (hiOpen ? v < hi : v <= hi);
+  };
+  constexpr double inf = std::numeric_limits<double>::infinity();
+  auto shortest = [](double v) {
+    return formatv("{0}", llvm::format("%g", v));
+  };
+  struct Range {
+    const char *name;
+    double value, lo, hi;
+    bool hiOpen;
+    const char *expected;
+  } ranges[] = {
+      {"lr", lr, 0, inf, true, "a finite number >= 0"},
+      {"weight-decay", weightDecay, 0, inf, true, "a finite number >= 0"},
+      {"beta1", beta1, 0, 1, true, "in [0, 1)"},
+      {"beta2", beta2, 0, 1, true, "in [0, 1)"},
+      {"eps", adamEps, 0, inf, true, "a finite number >= 0"},
+      {"clip", clip, 0, inf, false, ">= 0 (0: off)"},
+  };
+  for (const Range &r : ranges)
+    if (!within(r.value, r.lo, r.hi, r.hiOpen))
+      return formatv("--{0} must be {1}, got {2}", r.name, r.expected,
+                     shortest(r.value))
+          .str();
+  // --min-lr's default (-1) means lr / 10.
+  if (minLr.getNumOccurrences() && !within(minLr, 0, lr, false))
+    return formatv("--min-lr must be in [0, --lr = {0}], got {1}", shortest(lr),
+                   shortest(minLr))
+        .str();
+  struct Count {
+    const char *name;
+    int64_t value;
+  } counts[] = {{"warmup", warmup},
+                {"val-every", valEvery},
+                {"checkpoint-every", checkpointEvery},
+                {"stop-after", stopAfter}};
+  for (const Count &c : counts)
+    if (c.value < 0)
+      return formatv("--{0} must be >= 0, got {1}", c.name, c.value).str();
+  return std::nullopt;
+}
+
 int runTrain() {
   if (dataPath.empty())
     return fail("give the token file with --data (make it with `hrm-run "
@@ -276,6 +325,8 @@ int runTrain() {
   if (steps < 1 || valBatches < 1 || !(valFraction > 0 && valFraction < 1))
     return fail("--steps and --val-batches must be >= 1 and --val-fraction "
                 "in (0, 1)");
+  if (std::optional<std::string> bad = badHyperparameter())
+    return fail(*bad);
   SmallString<256> manifestPath(artifact);
   sys::path::append(manifestPath, "manifest.json");
   Expected<hrmrt::Manifest> described = hrmrt::Manifest::load(manifestPath);
@@ -395,9 +446,19 @@ int runTrain() {
                     m.data.data(), m.data.size());
     auto step = byName.find("train.step");
     auto seedT = byName.find("train.seed");
-    if (step == byName.end() || seedT == byName.end())
-      return fail(checkpoint + ": not a training checkpoint (no train.step)");
+    auto isCounter = [&](auto it) {
+      return it != byName.end() &&
+             it->second->spec.dtype == hrmrt::DType::I64 &&
+             it->second->data.size() == sizeof(int64_t);
+    };
+    if (!isCounter(step) || !isCounter(seedT))
+      return fail(checkpoint + ": not a training checkpoint (no train.step "
+                               "and train.seed, one I64 each)");
     start = step->second->as<int64_t>()[0];
+    if (start < 0 || start >= steps)
+      return fail(checkpoint + " is at step " + Twine(start) + "; --steps " +
+                  Twine(steps.getValue()) +
+                  " leaves nothing to train (raise --steps to continue)");
     if (static_cast<uint64_t>(seedT->second->as<int64_t>()[0]) != seed)
       return fail(checkpoint + " was written with --seed " +
                   Twine(seedT->second->as<int64_t>()[0]) +

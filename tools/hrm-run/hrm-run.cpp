@@ -28,8 +28,9 @@
 
 #include "llvm/ADT/SmallString.h"
 #include "llvm/Support/CommandLine.h"
-#include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Format.h"
+#include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
@@ -297,6 +298,10 @@ static int runEval() {
     return fail(logits.takeError());
   if (!loss || loss->numDataInputs() != 2)
     return fail("the artifact has no 'loss' entry (tokens, targets)");
+  if (batches < 0)
+    return fail("--batches must be >= 0 (0: all), got " + Twine(batches));
+  if (noiseDraw < 0)
+    return fail("--noise-draw must be >= 0, got " + Twine(noiseDraw));
   if (evalSegments < 0 || (evalSegments > 0 && !loss->segments))
     return fail("--segments: " + Twine(evalSegments < 0
                                            ? "must be positive"
@@ -506,6 +511,15 @@ static int generateCached(Model &model, const hrmrt::EntrySpec &decode,
 }
 
 static int runGenerate() {
+  if (maxNew < 0)
+    return fail("--max-new-tokens must be >= 0, got " + Twine(maxNew));
+  if (!(temperature >= 0 && std::isfinite(temperature)))
+    return fail(formatv("--temperature must be a finite number >= 0 (0: "
+                        "greedy), got {0}",
+                        format("%g", temperature.getValue()))
+                    .str());
+  if (topK < 0)
+    return fail("--top-k must be >= 0 (0: all), got " + Twine(topK));
   Expected<std::unique_ptr<Model>> loaded = loadModel(true);
   if (!loaded)
     return fail(loaded.takeError());
@@ -564,6 +578,8 @@ loadAnyParameters(ArrayRef<std::string> entries = {}) {
 }
 
 static int runBench() {
+  if (iters < 1)
+    return fail("--iters must be >= 1, got " + Twine(iters));
   Expected<std::unique_ptr<Model>> loaded = loadAnyParameters();
   if (!loaded)
     return fail(loaded.takeError());
@@ -577,8 +593,9 @@ static int runBench() {
     return fail(std::move(e));
   auto *in = static_cast<int32_t *>(model.input("logits", 0));
   int64_t tokens = (*entry)->inputs[0].numElements();
+  int64_t vocab = (*entry)->outputs[0].shape[2];
   for (int64_t i = 0; i < tokens; ++i)
-    in[i] = (i * 7919) % 256;
+    in[i] = (i * 7919) % vocab;
   if (Error e = model.run("logits")) // warm-up
     return fail(std::move(e));
   std::vector<double> seconds;
@@ -593,10 +610,10 @@ static int runBench() {
   std::sort(seconds.begin(), seconds.end());
   double median = seconds[seconds.size() / 2];
   outs() << formatv("{0}: batch {1} x seq {2} on {6}: median {3:F3} ms per "
-                    "forward, {4:F0} tokens/s ({5} iterations)\n",
+                    "forward, {4:F0} tokens/s ({5} iteration{7})\n",
                     model.manifest().model, model.manifest().batch,
                     model.manifest().seqLen, median * 1e3, tokens / median,
-                    iters, model.deviceName());
+                    iters, model.deviceName(), iters == 1 ? "" : "s");
   if (std::optional<int64_t> launches = model.lastKernelLaunches())
     outs() << formatv("kernel launches per forward: {0}\n", *launches);
   return 0;
