@@ -53,9 +53,10 @@ struct HrmSpecializeShapesPass
                                "max_seq_len");
       seq = *maxSeq;
     }
-    if (seq <= 0 || batch <= 0)
-      return model.emitError() << "batch (" << batch << ") and seq-len ("
-                               << seq << ") must be positive";
+    int64_t rows = batch;
+    if (seq <= 0 || rows <= 0)
+      return model.emitError() << "batch (" << rows << ") and seq-len (" << seq
+                               << ") must be positive";
     if (maxSeq && seq > static_cast<int64_t>(*maxSeq))
       return model.emitError() << "seq-len " << seq
                                << " exceeds the model's max_seq_len "

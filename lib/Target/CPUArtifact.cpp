@@ -16,6 +16,7 @@
 #include "mlir/Target/LLVMIR/Export.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
+#include "llvm/MC/MCSubtargetInfo.h"
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
@@ -52,6 +53,14 @@ createHostTargetMachine(const std::string &cpuName, unsigned optLevel) {
     return llvm::createStringError("no LLVM target for " + triple.str() +
                                    ": " + error);
   std::string cpu = cpuName.empty() ? llvm::sys::getHostCPUName().str() : cpuName;
+  // An unknown CPU would be a warning, then a fatal error in code
+  // generation; the generic subtarget knows every CPU name.
+  std::unique_ptr<llvm::MCSubtargetInfo> generic(
+      target->createMCSubtargetInfo(triple, "", ""));
+  if (!cpuName.empty() && generic && !generic->isCPUStringValid(cpu))
+    return llvm::createStringError(
+        "--cpu: '" + cpu + "' is not a CPU LLVM knows for " + triple.str() +
+        " (`llc -mcpu=help` lists them)");
   std::string features;
   if (cpuName.empty()) {
     llvm::SubtargetFeatures featureList;
