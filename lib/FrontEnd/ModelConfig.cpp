@@ -520,6 +520,16 @@ llvm::Expected<ModelConfig> hrmc::parseModelConfig(llvm::StringRef text,
       c.fastInjection != FastInjection::SlowAndInput)
     r.fail("fast_injection", "chooses what injection adds or concatenates; "
                              "injection = \"none\" injects nothing");
+  else if (c.architecture == Architecture::HRM &&
+           (c.injection == Injection::None ||
+            c.fastInjection == FastInjection::Slow) &&
+           c.fastInit != StateInit::Embedding &&
+           c.slowInit != StateInit::Embedding)
+    // Every position would compute the same thing whatever the tokens.
+    r.fail(c.injection == Injection::None ? "injection" : "fast_injection",
+           "the model would never read its tokens: the input enters through "
+           "the fast module's injection (`slow+input`) or an initial state "
+           "= \"embedding\"");
   if (c.hasLoop()) {
     bool hrm = c.architecture == Architecture::HRM;
     const LoopSchedule &s = c.schedule;

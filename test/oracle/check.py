@@ -47,7 +47,7 @@ def main():
     ok = logits_err < args.tol and loss_err < args.tol
     # Halting: the last segment's Q values too.
     halting = ""
-    if config.get("halting") and os.path.exists(
+    if config.get("halting") is not None and os.path.exists(
             os.path.join(args.dump, "halt.q.npy")):
         with torch.no_grad():
             _, q, correct = model.halting_loss(tokens, targets)

@@ -512,7 +512,7 @@ class Model:
         return h @ (p["embed"].T if c["tie_embeddings"] else p["lm_head"])
 
     def loss(self, tokens, targets):
-        if self.c.get("halting"):
+        if self.c.get("halting") is not None:
             return self.halting_loss(tokens, targets)[0]
         if self.c.get("act") is not None:
             # The cross-entropy plus ACT's ponder cost: the mean over

@@ -246,6 +246,21 @@ TEST(ModelConfig, FastInjection) {
   EXPECT_EQ(errorOf(with(R"j("fast_injection": "slow", "injection": "none")j")),
             "m.json: key 'fast_injection': chooses what injection adds or "
             "concatenates; injection = \"none\" injects nothing");
+  // Neither the injection nor an initial state brings the tokens in.
+  EXPECT_EQ(
+      errorOf(with(R"j("fast_injection": "slow", "slow_init": "fixed")j")),
+      "m.json: key 'fast_injection': the model would never read its "
+      "tokens: the input enters through the fast module's injection "
+      "(`slow+input`) or an initial state = \"embedding\"");
+  EXPECT_EQ(errorOf(with(R"j("injection": "none", "slow_init": "zeros")j")),
+            "m.json: key 'injection': the model would never read its "
+            "tokens: the input enters through the fast module's injection "
+            "(`slow+input`) or an initial state = \"embedding\"");
+  config = parseModelConfig(
+      with(
+          R"j("injection": "none", "slow_init": "zeros", "fast_init": "embedding")j"),
+      "m.json");
+  EXPECT_TRUE(static_cast<bool>(config)) << llvm::toString(config.takeError());
   EXPECT_EQ(errorOf(R"({"name": "u", "architecture": "universal",
       "vocab_size": 16, "d_model": 8, "n_heads": 2, "max_seq_len": 4,
       "steps": 2, "fast_injection": "slow"})"),
