@@ -31,7 +31,9 @@ class ModelBuilder {
 public:
   ModelBuilder(const ModelConfig &config, MLIRContext &context)
       : c(config), ctx(context), b(&context),
-        loc(FileLineColLoc::get(&context, config.name, 1, 1)) {
+        loc(FileLineColLoc::get(
+            &context, config.source.empty() ? config.name : config.source, 1,
+            1)) {
     f32 = b.getF32Type();
     act = RankedTensorType::get(
         {ShapedType::kDynamic, ShapedType::kDynamic, c.dModel}, f32);

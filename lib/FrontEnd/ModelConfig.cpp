@@ -384,6 +384,7 @@ llvm::Expected<ModelConfig> hrmc::parseModelConfig(llvm::StringRef text,
                                    source.str().c_str());
 
   ModelConfig c;
+  c.source = source.str();
   std::optional<std::string> error;
   ObjectReader r(*root, "", error, source);
 

@@ -21,6 +21,7 @@
 #include "mlir/Target/LLVMIR/Dialect/All.h"
 
 #include "mlir/IR/AsmState.h"
+#include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Parser/Parser.h"
 #include "mlir/Support/FileUtilities.h"
@@ -272,6 +273,15 @@ int main(int argc, char **argv) {
   mlir::hrm::registerHrmPasses();
   mlir::hrm::registerHrmConversionPasses();
   mlir::MLIRContext context;
+  // Errors as `file:line:col: error: ...` with the line, for descriptions
+  // (the IR's location) and IR files alike.
+  SourceMgr diagnosticSources;
+  mlir::SourceMgrDiagnosticHandler diagnostics(diagnosticSources, &context);
+  // A model's error would print the whole model after it; on request only.
+  cl::Option *printOp =
+      cl::getRegisteredOptions().lookup("mlir-print-op-on-diagnostic");
+  if (!printOp || !printOp->getNumOccurrences())
+    context.printOpOnDiagnostic(false);
   if (compileCmd)
     return runCompile(context);
   if (importCmd)

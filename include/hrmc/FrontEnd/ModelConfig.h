@@ -89,6 +89,9 @@ struct Act {
 
 struct ModelConfig {
   std::string name = "model";
+  /// Where the description came from (a file name): the IR's location, so
+  /// that a lowering's error names the file.
+  std::string source;
   Architecture architecture = Architecture::HRM;
 
   int64_t vocabSize = 0, dModel = 0, nHeads = 0, maxSeqLen = 0;
