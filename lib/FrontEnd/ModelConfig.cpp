@@ -521,13 +521,19 @@ llvm::Expected<ModelConfig> hrmc::parseModelConfig(llvm::StringRef text,
       c.fastInjection != FastInjection::SlowAndInput)
     r.fail("fast_injection", "chooses what injection adds or concatenates; "
                              "injection = \"none\" injects nothing");
+  // A model that never reads its tokens computes the same logits at every
+  // position, whatever the text.
   else if (c.architecture == Architecture::HRM &&
-           (c.injection == Injection::None ||
-            c.fastInjection == FastInjection::Slow) &&
+           c.injection == Injection::None && c.slowInit != StateInit::Embedding)
+    r.fail("injection", "the model would never read its tokens: without "
+                        "injection the slow module, whose state makes the "
+                        "logits, sees only its initial state; set slow_init "
+                        "= \"embedding\"");
+  else if (c.architecture == Architecture::HRM &&
+           c.fastInjection == FastInjection::Slow &&
            c.fastInit != StateInit::Embedding &&
            c.slowInit != StateInit::Embedding)
-    // Every position would compute the same thing whatever the tokens.
-    r.fail(c.injection == Injection::None ? "injection" : "fast_injection",
+    r.fail("fast_injection",
            "the model would never read its tokens: the input enters through "
            "the fast module's injection (`slow+input`) or an initial state "
            "= \"embedding\"");

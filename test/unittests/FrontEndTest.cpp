@@ -252,13 +252,15 @@ TEST(ModelConfig, FastInjection) {
       "m.json: key 'fast_injection': the model would never read its "
       "tokens: the input enters through the fast module's injection "
       "(`slow+input`) or an initial state = \"embedding\"");
-  EXPECT_EQ(errorOf(with(R"j("injection": "none", "slow_init": "zeros")j")),
-            "m.json: key 'injection': the model would never read its "
-            "tokens: the input enters through the fast module's injection "
-            "(`slow+input`) or an initial state = \"embedding\"");
+  EXPECT_EQ(
+      errorOf(with(
+          R"j("injection": "none", "slow_init": "zeros", "fast_init": "embedding")j")),
+      "m.json: key 'injection': the model would never read its tokens: "
+      "without injection the slow module, whose state makes the logits, sees "
+      "only its initial state; set slow_init = \"embedding\"");
   config = parseModelConfig(
       with(
-          R"j("injection": "none", "slow_init": "zeros", "fast_init": "embedding")j"),
+          R"j("fast_injection": "slow", "slow_init": "zeros", "fast_init": "embedding")j"),
       "m.json");
   EXPECT_TRUE(static_cast<bool>(config)) << llvm::toString(config.takeError());
   EXPECT_EQ(errorOf(R"({"name": "u", "architecture": "universal",
