@@ -560,8 +560,8 @@ def gradients(config, params, tokens, targets, noise_draw=0, trip_count=None,
     frozen = frozen_params(config)
     leaves = {k: v.to(DT).clone().requires_grad_(k not in frozen)
               for k, v in params.items()}
-    model = Model(config, {}, noise_draw=noise_draw, trip_count=trip_count,
-                  halt_last=halt_last)
+    model = Model(config, {}, dtype=DT, noise_draw=noise_draw,
+                  trip_count=trip_count, halt_last=halt_last)
     model.p = leaves
     loss = model.loss(tokens, targets)
     names = [n for n in leaves if n not in frozen]

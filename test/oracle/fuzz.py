@@ -1,0 +1,285 @@
+"""Random differential testing: random model descriptions, compiled by
+hrmc and run by hrm-run, against the float64 oracle.
+
+Each case draws a small description (every architecture, norm placement,
+mask, injection, initial state, unroll and gradient schedule, memory
+policy, deep supervision, halting, ACT, loss taps, sampled trip counts),
+compiles its training artifact at a random batch and sequence length
+(sometimes with --fused-attention), dumps one batch with `hrm-run eval`
+and checks the logits and loss (check.py) and every parameter gradient
+(check_grads.py). A gradient that fails the oracle's tolerance is judged
+against PyTorch's own float32 error on the same model: when float32
+PyTorch misses the float64 answer by as much (a gradient that cancels to
+almost nothing), the case is ill-conditioned, not wrong.
+
+usage: fuzz.py --out DIR [--bin BUILD/bin] [--seed S] [--cases N]
+Prints one line per case and a summary; exits 1 if any case is wrong.
+"""
+import argparse
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import oracle  # noqa: E402
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TEXT = os.path.join(HERE, "..", "e2e", "Inputs", "grad-text.txt")
+
+
+def schedule(rng, total, loops, hrm, t=1):
+    """A valid schedule for a loop of `loops` iterations (hrm: N cycles of
+    T fast steps), `total` module applications (hrm: N*T + N)."""
+    factor = rng.choice([d for d in range(1, loops + 1) if loops % d == 0])
+    unroll = rng.choice(["rolled", "rolled", "full", f"factor({factor * t})"])
+    grads = ["full", "one_step", f"truncated({rng.randint(1, total)})"]
+    if hrm:
+        grads.append(f"slow_first({rng.randint(2, total)})")
+    return {"unroll": unroll, "grad": rng.choice(grads),
+            "memory": rng.choice(["keep", "recompute"])}
+
+
+def description(rng):
+    arch = rng.choice(["hrm", "hrm", "transformer", "universal", "looped",
+                       "fully_looped", "recurrent_depth"])
+    c = {"name": "fuzz", "architecture": arch, "vocab_size": 256,
+         "d_model": rng.choice([8, 16]), "n_heads": rng.choice([1, 2]),
+         "max_seq_len": 8, "mlp_multiple_of": 8,
+         "mlp": rng.choice(["swiglu", "gelu"]),
+         "norm": rng.choice(["pre", "post", "sandwich"]),
+         "final_norm": rng.random() < 0.5, "norm_weight": rng.random() < 0.5,
+         "attention_mask": rng.choice(["causal", "causal", "bidirectional",
+                                       "prefix"]),
+         "rope": rng.random() < 0.7, "embed_scale": rng.random() < 0.5,
+         "tie_embeddings": rng.random() < 0.3}
+    if c["attention_mask"] == "prefix":
+        c["prefix_len"] = rng.randint(0, 8)
+    if arch == "hrm":
+        n, t = rng.randint(1, 3), rng.randint(1, 3)
+        c.update({"fast_layers": rng.randint(1, 2),
+                  "slow_layers": rng.randint(1, 2), "N": n, "T": t,
+                  "injection": rng.choice(["add", "concat_linear", "none"]),
+                  "fast_init": rng.choice(["zeros", "fixed", "embedding"]),
+                  "slow_init": rng.choice(["zeros", "fixed", "embedding"]),
+                  "schedule": schedule(rng, n * t + n, n, True, t)})
+        if c["injection"] != "none" and rng.random() < 0.3:
+            c["fast_injection"] = "slow"
+        if rng.random() < 0.3:
+            c["segments"] = rng.randint(1, 3)
+            if c["segments"] >= 2 and rng.random() < 0.5:
+                c["halting"] = {}
+        grad = c["schedule"]["grad"]
+        if (rng.random() < 0.2 and c["schedule"]["unroll"] == "rolled"
+                and grad.startswith(("truncated", "slow_first"))):
+            k = int(grad.split("(")[1][:-1])
+            least = 2 if grad.startswith("slow_first") else 1
+            c["grad_warmup"] = {"from": rng.randint(least, k),
+                                "fraction": 0.2}
+    elif arch == "transformer":
+        c["n_layers"] = rng.randint(1, 3)
+    else:
+        steps = rng.randint(1, 4)
+        if arch == "universal":
+            c.update({"steps": steps, "step_embedding": rng.random() < 0.5})
+            if rng.random() < 0.3:
+                c["act"] = {"threshold": 0.9}
+        elif arch in ("looped", "fully_looped"):
+            c.update({"n_layers": rng.randint(1, 2), "loops": steps})
+        else:
+            c.update({"prelude_layers": 1, "core_layers": 1,
+                      "coda_layers": 1, "steps": steps,
+                      "state_init": rng.choice(["noise", "zeros"])})
+        c["schedule"] = schedule(rng, steps, steps, False)
+        if arch != "recurrent_depth" and "act" not in c and rng.random() < 0.3:
+            tapped = sorted(rng.sample(range(1, steps + 1),
+                                       rng.randint(1, steps)))
+            c["loss_taps"] = rng.choice(["every_step", tapped])
+        if (arch != "universal" and rng.random() < 0.3
+                and c["schedule"]["unroll"] == "rolled"
+                and "loss_taps" not in c):
+            c["train_trip_count"] = {"distribution": "uniform", "min": 1,
+                                     "max": steps + 1}
+            if c["schedule"]["grad"] == "full":  # needs a bounded window
+                c["schedule"]["grad"] = "one_step"
+    return c
+
+
+def float32_baseline(model, params_path, dump):
+    """Gradients whose error exceeds both the tolerance and 20x float32
+    PyTorch's own error (empty: the failure is conditioning)."""
+    config = oracle.with_grad_window(oracle.load_config(model), dump)
+    params = {k: v for k, v in oracle.read_safetensors(params_path).items()
+              if not k.startswith(("adam.", "train."))}
+    tokens, targets = oracle.read_batch(dump)
+    grads = {}
+    for dtype in (torch.float64, torch.float32):
+        oracle.DT = dtype
+        _, grads[dtype] = oracle.gradients(
+            config, {k: v.to(dtype) if torch.is_tensor(v) else v
+                     for k, v in params.items()}, tokens,
+            targets, oracle.read_noise_draw(dump),
+            oracle.read_trip_count(dump), oracle.read_halt_last(dump))
+    oracle.DT = torch.float64
+    wrong = []
+    for name, exact in grads[torch.float64].items():
+        exact = exact.double()
+        scale = float(exact.abs().max())
+        if scale == 0.0:
+            continue
+        ours = torch.from_numpy(
+            np.load(os.path.join(dump, f"grad.{name}.npy")).astype(np.float64))
+        ours_err = float((ours - exact).abs().max()) / scale
+        f32_err = float((grads[torch.float32][name].double() - exact)
+                        .abs().max()) / scale
+        if ours_err > 1e-4 and ours_err > 20 * f32_err:
+            wrong.append(f"{name}: {ours_err:.2e} (float32 PyTorch "
+                         f"{f32_err:.2e})")
+    return wrong
+
+
+def float32_logits_baseline(model, params_path, dump):
+    """'' when our logits miss the float64 oracle's by at most 20x float32
+    PyTorch's own miss (a deep recurrence's rounding), else the numbers."""
+    config = oracle.load_config(model)
+    params = oracle.read_safetensors(params_path)
+    tokens, _ = oracle.read_batch(dump)
+    logits = {}
+    for dtype in (torch.float64, torch.float32):
+        oracle.DT = dtype
+        m = oracle.Model(config, params, dtype=dtype,
+                         noise_draw=oracle.read_noise_draw(dump),
+                         trip_count=oracle.read_trip_count(dump),
+                         halt_last=oracle.read_halt_last(dump))
+        with torch.no_grad():
+            logits[dtype] = m.logits(tokens).double()
+    oracle.DT = torch.float64
+    exact = logits[torch.float64]
+    ours = torch.from_numpy(
+        np.load(os.path.join(dump, "logits.npy")).astype(np.float64))
+    scale = float(exact.abs().max())
+    ours_err = float((ours - exact).abs().max()) / scale
+    f32_err = float((logits[torch.float32] - exact).abs().max()) / scale
+    if ours_err <= 20 * f32_err:
+        return ""
+    return f"logits: {ours_err:.2e} (float32 PyTorch {f32_err:.2e})"
+
+
+def run(args):
+    return subprocess.run(args, capture_output=True, text=True, timeout=900)
+
+
+def tool(bin_dir, name):
+    return os.path.join(bin_dir, name) if bin_dir else name
+
+
+def corrupt(dump, what):
+    """Adds 0.1% to the largest logit, or 1% to the largest element of the
+    first nonzero gradient dumped (the self-test: such a case must come out
+    wrong)."""
+    if what == "logits":
+        g = np.load(os.path.join(dump, "logits.npy"))
+        g.flat[np.abs(g).argmax()] *= 1.001
+        np.save(os.path.join(dump, "logits.npy"), g)
+        return
+    for name in sorted(f for f in os.listdir(dump) if f.startswith("grad.")):
+        g = np.load(os.path.join(dump, name))
+        if np.abs(g).max() > 0:
+            g.flat[np.abs(g).argmax()] *= 1.01
+            np.save(os.path.join(dump, name), g)
+            return
+
+
+def check_case(rng, bin_dir, case_dir, corruption=None):
+    """'ok', 'skipped: ...' or 'WRONG: ...' for one random description."""
+    shutil.rmtree(case_dir, ignore_errors=True)
+    os.makedirs(case_dir)
+    model = os.path.join(case_dir, "model.json")
+    config = description(rng)
+    with open(model, "w") as f:
+        json.dump(config, f, indent=1)
+    art, dump = os.path.join(case_dir, "art"), os.path.join(case_dir, "dump")
+    params = os.path.join(case_dir, "params.safetensors")
+    flags = ["--batch", str(rng.choice([1, 2, 3])),
+             "--seq-len", str(rng.choice([3, 5, 8]))]
+    if rng.random() < 0.4:
+        flags.append("--fused-attention")
+    p = run([tool(bin_dir, "hrmc"), "import", model, "-o", os.devnull])
+    if p.returncode == 1 and "key '" in p.stderr:
+        # A combination the front end rejects, with the key it names.
+        return "rejected: " + p.stderr.strip().splitlines()[-1]
+    steps = [[tool(bin_dir, "hrmc"), "compile", model, "-o", art,
+              "--train", "--opt-level", "0"] + flags,
+             [tool(bin_dir, "hrm-run"), "init", art, "-o", params,
+              "--seed", str(rng.randint(0, 99))],
+             [tool(bin_dir, "hrm-run"), "eval", art, "--params",
+              params, "--text", TEXT, "--batches", "1", "--dump", dump]]
+    for step in steps:
+        p = run(step)
+        if p.returncode != 0:
+            return (f"WRONG: {' '.join(step[:2])} {' '.join(flags)} exited "
+                    f"{p.returncode}: {p.stderr.strip()[-400:]}")
+    if corruption:
+        corrupt(dump, corruption)
+    problems = []
+    for check in ("check.py", "check_grads.py"):
+        p = run([sys.executable, os.path.join(HERE, check), model, params,
+                 dump])
+        if p.returncode == 0:
+            continue
+        if check == "check.py" and "loss" in p.stdout:
+            loss_err = float(p.stdout.split("(rel err ")[1].split(")")[0])
+            q_ok = "halt.q" not in p.stdout or float(
+                p.stdout.split("halt.q rel err ")[1].split(" ")[0]) < 1e-5
+            if loss_err < 1e-5 and q_ok:
+                wrong = float32_logits_baseline(model, params, dump)
+                if not wrong:
+                    continue  # as close as float32 PyTorch gets
+                problems.append(wrong)
+                continue
+        if check == "check_grads.py" and "loss rel err" in p.stdout:
+            loss_err = float(p.stdout.split("loss rel err ")[1].split(";")[0])
+            if loss_err < 1e-4 and "oracle gradient is zero" not in p.stdout:
+                wrong = float32_baseline(model, params, dump)
+                if not wrong:
+                    continue  # ill-conditioned, as float32 PyTorch is
+                problems += wrong
+                continue
+        problems.append(p.stdout.strip() or p.stderr.strip()[-400:])
+    if problems:
+        return f"WRONG ({' '.join(flags)}): " + "; ".join(problems)
+    return "ok"
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--bin", help="where hrmc and hrm-run are (default: "
+                        "the PATH)")
+    parser.add_argument("--out", required=True, help="a folder per case")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--cases", type=int, default=10)
+    parser.add_argument("--corrupt", choices=["logits", "gradient"],
+                        help="self-test: alter the largest logit by 0.1%% or "
+                        "one gradient by 1%% in every case, which must then "
+                        "be wrong")
+    args = parser.parse_args()
+    rng = random.Random(args.seed)
+    verdicts = []
+    for i in range(args.cases):
+        case_dir = os.path.join(args.out, f"case{i}")
+        verdicts.append(check_case(rng, args.bin, case_dir, args.corrupt))
+        print(f"case {i}: {verdicts[-1]} ({case_dir}/model.json)", flush=True)
+    count = lambda word: sum(v.startswith(word) for v in verdicts)
+    print(f"{args.cases} cases: {count('ok')} agree with the oracle, "
+          f"{count('rejected')} rejected by the front end, {count('WRONG')} "
+          f"wrong")
+    return 1 if count("WRONG") else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
