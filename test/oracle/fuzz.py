@@ -14,9 +14,11 @@ almost nothing), the case is ill-conditioned, not wrong.
 
 With --decode it checks generation instead: a causal description's greedy
 continuation from the KV-cached `decode` entry (hrmc compile --decode)
-must equal the one from re-running the whole window.
+must equal the one from re-running the whole window. With --cuda it compiles CUDA training builds (random matmul
+precision and chips), every kernel of which ptxas must accept.
 
-usage: fuzz.py --out DIR [--bin BUILD/bin] [--seed S] [--cases N] [--decode]
+usage: fuzz.py --out DIR [--bin BUILD/bin] [--seed S] [--cases N]
+               [--decode | --cuda]
 Prints one line per case and a summary; exits 1 if any case is wrong.
 """
 import argparse
@@ -311,6 +313,32 @@ def check_decode_case(rng, bin_dir, case_dir):
     return "ok"
 
 
+def check_cuda_case(rng, bin_dir, case_dir):
+    """'ok', 'rejected: ...' or 'WRONG: ...': a random description's CUDA
+    training build (random matmul precision and chips), whose every kernel
+    ptxas must accept; no GPU needed."""
+    shutil.rmtree(case_dir, ignore_errors=True)
+    os.makedirs(case_dir)
+    model = os.path.join(case_dir, "model.json")
+    with open(model, "w") as f:
+        json.dump(description(rng), f, indent=1)
+    p = run([tool(bin_dir, "hrmc"), "import", model, "-o", os.devnull])
+    if p.returncode == 1 and "key '" in p.stderr:
+        return "rejected: " + p.stderr.strip().splitlines()[-1]
+    precision = rng.choice(["f32", "tf32", "bf16"])
+    chips = rng.choice(["sm_80,sm_90"] + (["sm_90a"] if precision == "bf16"
+                                          else []))
+    flags = ["--target", "cuda", "--train", "--opt-level", "0",
+             "--matmul-precision", precision, "--chips", chips,
+             "--batch", str(rng.choice([1, 2, 3])),
+             "--seq-len", str(rng.choice([3, 5, 8]))]
+    p = run([tool(bin_dir, "hrmc"), "compile", model, "-o",
+             os.path.join(case_dir, "art")] + flags)
+    if p.returncode != 0:
+        return f"WRONG ({' '.join(flags)}): {p.stderr.strip()[-400:]}"
+    return "ok"
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--bin", help="where hrmc and hrm-run are (default: "
@@ -325,6 +353,9 @@ def main():
     parser.add_argument("--decode", action="store_true",
                         help="check KV-cached generation against re-running "
                         "the window instead (causal descriptions)")
+    parser.add_argument("--cuda", action="store_true",
+                        help="compile CUDA training builds instead, every "
+                        "kernel through ptxas (no GPU needed)")
     args = parser.parse_args()
     rng = random.Random(args.seed)
     verdicts = []
@@ -332,11 +363,14 @@ def main():
         case_dir = os.path.join(args.out, f"case{i}")
         if args.decode:
             verdicts.append(check_decode_case(rng, args.bin, case_dir))
+        elif args.cuda:
+            verdicts.append(check_cuda_case(rng, args.bin, case_dir))
         else:
             verdicts.append(check_case(rng, args.bin, case_dir, args.corrupt))
         print(f"case {i}: {verdicts[-1]} ({case_dir}/model.json)", flush=True)
     count = lambda word: sum(v.startswith(word) for v in verdicts)
-    reference = "the window" if args.decode else "the oracle"
+    reference = ("the window" if args.decode else
+                 "ptxas" if args.cuda else "the oracle")
     print(f"{args.cases} cases: {count('ok')} agree with {reference}, "
           f"{count('rejected')} rejected by the front end, {count('WRONG')} "
           f"wrong")
