@@ -575,6 +575,21 @@ llvm::Expected<ModelConfig> hrmc::parseModelConfig(llvm::StringRef text,
   if (c.lossTaps == LossTaps::Steps && c.tapSteps.back() > c.steps)
     r.fail("loss_taps", llvm::formatv("step {0} is beyond the loop's {1}",
                                       c.tapSteps.back(), c.steps));
+  else if (c.lossTaps == LossTaps::Steps && !c.trainTripCount) {
+    // (A sampled count is its own error below.) The window's steps are the last
+    // ones; a tap before it adds its loss but no gradient.
+    const LoopSchedule &s = c.schedule;
+    int64_t window = s.grad == GradKind::full ? c.steps
+                     : s.grad == GradKind::one_step
+                         ? 1
+                         : std::min(s.gradSteps, c.steps);
+    if (c.tapSteps.back() <= c.steps - window)
+      r.fail("loss_taps",
+             llvm::formatv("every tapped step comes before the gradient "
+                           "window (the last {0} of {1} steps), so no "
+                           "parameter would get a gradient",
+                           window, c.steps));
+  }
   if (c.act && c.lossTaps != LossTaps::Last)
     r.fail("loss_taps", "with act the output is the steps' states weighted "
                         "by their halting probabilities; a loss at every "
