@@ -339,6 +339,9 @@ void readLossTaps(ObjectReader &r, ModelConfig &c,
     taps.fail("weights",
               llvm::formatv("{0} weights for {1} steps; give one per step",
                             c.tapWeights.size(), c.tapSteps.size()));
+  else if (!error &&
+           llvm::all_of(c.tapWeights, [](double w) { return w == 0; }))
+    taps.fail("weights", "are all 0: the loss would be 0, with no gradient");
 }
 
 } // namespace
@@ -583,7 +586,12 @@ llvm::Expected<ModelConfig> hrmc::parseModelConfig(llvm::StringRef text,
                      : s.grad == GradKind::one_step
                          ? 1
                          : std::min(s.gradSteps, c.steps);
-    if (c.tapSteps.back() <= c.steps - window)
+    // The last step that counts (a weight of 0 adds nothing).
+    int64_t last = 0;
+    for (size_t i = 0; i < c.tapSteps.size(); ++i)
+      if (c.tapWeights.empty() || c.tapWeights[i] > 0)
+        last = c.tapSteps[i];
+    if (last <= c.steps - window)
       r.fail("loss_taps",
              llvm::formatv("every tapped step comes before the gradient "
                            "window (the last {0} of {1} steps), so no "

@@ -86,7 +86,10 @@ def description(rng):
         if rng.random() < 0.3:
             c["segments"] = rng.randint(1, 3)
             if c["segments"] >= 2 and rng.random() < 0.5:
-                c["halting"] = {}
+                c["halting"] = rng.choice(
+                    [{}, {"position": "last", "exploration": 0.5}])
+        if "fixed" in (c["fast_init"], c["slow_init"]) and rng.random() < 0.3:
+            c["train_initial_states"] = True
         grad = c["schedule"]["grad"]
         if (rng.random() < 0.2 and c["schedule"]["unroll"] == "rolled"
                 and grad.startswith(("truncated", "slow_first"))):
@@ -99,9 +102,11 @@ def description(rng):
     else:
         steps = rng.randint(1, 4)
         if arch == "universal":
-            c.update({"steps": steps, "step_embedding": rng.random() < 0.5})
+            c.update({"steps": steps, "step_embedding": rng.random() < 0.5,
+                      "n_layers": rng.randint(1, 2)})
             if rng.random() < 0.3:
-                c["act"] = {"threshold": 0.9}
+                c["act"] = {"threshold": rng.choice([0.5, 0.9, 0.99]),
+                            "ponder_weight": rng.choice([0.01, 0.1])}
         elif arch in ("looped", "fully_looped"):
             c.update({"n_layers": rng.randint(1, 2), "loops": steps})
         else:
@@ -112,14 +117,26 @@ def description(rng):
         if arch != "recurrent_depth" and "act" not in c and rng.random() < 0.3:
             tapped = sorted(rng.sample(range(1, steps + 1),
                                        rng.randint(1, steps)))
-            c["loss_taps"] = rng.choice(["every_step", tapped])
+            c["loss_taps"] = rng.choice(["every_step", tapped, {
+                "steps": tapped,
+                "weights": [rng.choice([0.0, 0.5, 1.0, 2.0]) for _ in tapped]}])
         if (arch != "universal" and rng.random() < 0.3
                 and c["schedule"]["unroll"] == "rolled"
                 and "loss_taps" not in c):
-            c["train_trip_count"] = {"distribution": "uniform", "min": 1,
-                                     "max": steps + 1}
+            c["train_trip_count"] = rng.choice([
+                {"distribution": "uniform", "min": 1, "max": steps + 1},
+                {"distribution": "lognormal_poisson", "mean": steps,
+                 "max": steps + 2}])
             if c["schedule"]["grad"] == "full":  # needs a bounded window
                 c["schedule"]["grad"] = "one_step"
+        grad = c["schedule"]["grad"]
+        if (rng.random() < 0.2 and c["schedule"]["unroll"] == "rolled"
+                and grad.startswith("truncated")):
+            c["grad_warmup"] = {
+                "from": rng.randint(1, int(grad.split("(")[1][:-1])),
+                "fraction": 0.2}
+    c["mlp_expansion"] = rng.choice([2, 4])
+    c["rope_theta"] = rng.choice([100.0, 10000.0])
     return c
 
 
