@@ -581,11 +581,8 @@ llvm::Expected<ModelConfig> hrmc::parseModelConfig(llvm::StringRef text,
   else if (c.lossTaps == LossTaps::Steps && !c.trainTripCount) {
     // (A sampled count is its own error below.) The window's steps are the last
     // ones; a tap before it adds its loss but no gradient.
-    const LoopSchedule &s = c.schedule;
-    int64_t window = s.grad == GradKind::full ? c.steps
-                     : s.grad == GradKind::one_step
-                         ? 1
-                         : std::min(s.gradSteps, c.steps);
+    int64_t window =
+        gradientApplications(c.schedule.grad, c.schedule.gradSteps, c.steps, 1);
     // The last step that counts (a weight of 0 adds nothing).
     int64_t last = 0;
     for (size_t i = 0; i < c.tapSteps.size(); ++i)

@@ -23,7 +23,6 @@
 
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
-#include "llvm/Support/Format.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
@@ -267,9 +266,6 @@ static std::optional<std::string> badHyperparameter() {
     return v >= lo && (hiOpen ? v < hi : v <= hi);
   };
   constexpr double inf = std::numeric_limits<double>::infinity();
-  auto shortest = [](double v) {
-    return formatv("{0}", llvm::format("%g", v));
-  };
   struct Range {
     const char *name;
     double value, lo, hi;
@@ -286,12 +282,12 @@ static std::optional<std::string> badHyperparameter() {
   for (const Range &r : ranges)
     if (!within(r.value, r.lo, r.hi, r.hiOpen))
       return formatv("--{0} must be {1}, got {2}", r.name, r.expected,
-                     shortest(r.value))
+                     optionValue(r.value))
           .str();
   // --min-lr's default (-1) means lr / 10.
   if (minLr.getNumOccurrences() && !within(minLr, 0, lr, false))
-    return formatv("--min-lr must be in [0, --lr = {0}], got {1}", shortest(lr),
-                   shortest(minLr))
+    return formatv("--min-lr must be in [0, --lr = {0}], got {1}",
+                   optionValue(lr), optionValue(minLr))
         .str();
   struct Count {
     const char *name;

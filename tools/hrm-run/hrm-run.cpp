@@ -29,7 +29,6 @@
 #include "llvm/ADT/SmallString.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
-#include "llvm/Support/Format.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -514,10 +513,9 @@ static int runGenerate() {
   if (maxNew < 0)
     return fail("--max-new-tokens must be >= 0, got " + Twine(maxNew));
   if (!(temperature >= 0 && std::isfinite(temperature)))
-    return fail(formatv("--temperature must be a finite number >= 0 (0: "
-                        "greedy), got {0}",
-                        format("%g", temperature.getValue()))
-                    .str());
+    return fail("--temperature must be a finite number >= 0 (0: greedy), "
+                "got " +
+                optionValue(temperature));
   if (topK < 0)
     return fail("--top-k must be >= 0 (0: all), got " + Twine(topK));
   Expected<std::unique_ptr<Model>> loaded = loadModel(true);
