@@ -153,7 +153,6 @@ private:
                : weight("lm_head", {c.dModel, c.vocabSize},
                         matrixInit(c.dModel));
   }
-  /// The non-HRM final norm and the head: hidden state -> logits.
   /// The mean cross-entropy: `scale` times it plus `acc` when given, and
   /// with `step` only at the `taps` steps, times their `weights` if given.
   Value crossEntropy(Value logits, Value targets, Value acc = {},
@@ -164,6 +163,7 @@ private:
                                   logits, targets, acc, step,
                                   b.getF64FloatAttr(scale), taps, weights);
   }
+  /// The non-HRM final norm and the head: hidden state -> logits.
   Value logitsOf(Value h) {
     if (c.architecture != Architecture::HRM && c.finalNorm)
       h = rmsnorm(h, "final_norm");

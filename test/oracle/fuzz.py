@@ -140,6 +140,31 @@ def description(rng):
     return c
 
 
+def in_both_precisions(compute):
+    """compute(dtype) with the oracle in float64, then in float32."""
+    results = []
+    for dtype in (torch.float64, torch.float32):
+        oracle.DT = dtype
+        try:
+            results.append(compute(dtype))
+        finally:
+            oracle.DT = torch.float64
+    return results
+
+
+def rel_err(value, exact):
+    """Max |value - exact| over max |exact| (float64 tensors)."""
+    return float((value - exact).abs().max()) / float(exact.abs().max())
+
+
+def miss(name, ours, f32, tol):
+    """[the complaint] when our error exceeds both `tol` and 20x float32
+    PyTorch's, else []."""
+    if ours > tol and ours > 20 * f32:
+        return [f"{name}: {ours:.2e} (float32 PyTorch {f32:.2e})"]
+    return []
+
+
 def float32_baseline(model, params_path, dump):
     """Gradients whose error exceeds both the tolerance and 20x float32
     PyTorch's own error (empty: the failure is conditioning)."""
@@ -147,29 +172,20 @@ def float32_baseline(model, params_path, dump):
     params = {k: v for k, v in oracle.read_safetensors(params_path).items()
               if not k.startswith(("adam.", "train."))}
     tokens, targets = oracle.read_batch(dump)
-    grads = {}
-    for dtype in (torch.float64, torch.float32):
-        oracle.DT = dtype
-        _, grads[dtype] = oracle.gradients(
-            config, {k: v.to(dtype) if torch.is_tensor(v) else v
-                     for k, v in params.items()}, tokens,
-            targets, oracle.read_noise_draw(dump),
-            oracle.read_trip_count(dump), oracle.read_halt_last(dump))
-    oracle.DT = torch.float64
+    exact, f32 = in_both_precisions(lambda dtype: oracle.gradients(
+        config, {k: v.to(dtype) if torch.is_tensor(v) else v
+                 for k, v in params.items()}, tokens, targets,
+        oracle.read_noise_draw(dump), oracle.read_trip_count(dump),
+        oracle.read_halt_last(dump))[1])
     wrong = []
-    for name, exact in grads[torch.float64].items():
-        exact = exact.double()
-        scale = float(exact.abs().max())
-        if scale == 0.0:
+    for name, g in exact.items():
+        g = g.double()
+        if float(g.abs().max()) == 0.0:
             continue
         ours = torch.from_numpy(
             np.load(os.path.join(dump, f"grad.{name}.npy")).astype(np.float64))
-        ours_err = float((ours - exact).abs().max()) / scale
-        f32_err = float((grads[torch.float32][name].double() - exact)
-                        .abs().max()) / scale
-        if ours_err > 1e-4 and ours_err > 20 * f32_err:
-            wrong.append(f"{name}: {ours_err:.2e} (float32 PyTorch "
-                         f"{f32_err:.2e})")
+        wrong += miss(name, rel_err(ours, g), rel_err(f32[name].double(), g),
+                      1e-4)
     return wrong
 
 
@@ -179,30 +195,24 @@ def float32_forward_baseline(model, params_path, dump):
     config = oracle.load_config(model)
     params = oracle.read_safetensors(params_path)
     tokens, targets = oracle.read_batch(dump)
-    logits, loss = {}, {}
-    for dtype in (torch.float64, torch.float32):
-        oracle.DT = dtype
+
+    def forward(dtype):
         m = oracle.Model(config, params, dtype=dtype,
                          noise_draw=oracle.read_noise_draw(dump),
                          trip_count=oracle.read_trip_count(dump),
                          halt_last=oracle.read_halt_last(dump))
         with torch.no_grad():
-            logits[dtype] = m.logits(tokens).double()
-            loss[dtype] = float(m.loss(tokens, targets))
-    oracle.DT = torch.float64
-    load = lambda name: np.load(os.path.join(dump, name)).astype(np.float64)
-    exact, scale = logits[torch.float64], float(logits[torch.float64].abs().max())
-    errors = {
-        "logits": (float((torch.from_numpy(load("logits.npy")) - exact)
-                         .abs().max()) / scale,
-                   float((logits[torch.float32] - exact).abs().max()) / scale),
-        "loss": (abs(float(load("loss.npy")) - loss[torch.float64]) /
-                 abs(loss[torch.float64]),
-                 abs(loss[torch.float32] - loss[torch.float64]) /
-                 abs(loss[torch.float64]))}
-    return [f"{name}: {ours:.2e} (float32 PyTorch {f32:.2e})"
-            for name, (ours, f32) in errors.items()
-            if ours > 1e-5 and ours > 20 * f32]
+            return (m.logits(tokens).double(),
+                    torch.tensor(float(m.loss(tokens, targets)),
+                                 dtype=torch.float64))
+
+    (logits, loss), (logits32, loss32) = in_both_precisions(forward)
+    load = lambda name: torch.from_numpy(
+        np.asarray(np.load(os.path.join(dump, name)), dtype=np.float64))
+    return (miss("logits", rel_err(load("logits.npy"), logits),
+                 rel_err(logits32, logits), 1e-5) +
+            miss("loss", rel_err(load("loss.npy"), loss),
+                 rel_err(loss32, loss), 1e-5))
 
 
 def run(args):
@@ -230,24 +240,36 @@ def corrupt(dump, what):
             return
 
 
-def check_case(rng, bin_dir, case_dir, corruption=None):
-    """'ok', 'skipped: ...' or 'WRONG: ...' for one random description."""
+def new_case(rng, bin_dir, case_dir, causal=False):
+    """A fresh case folder with a random description (causal attention if
+    asked): its model.json and, if the front end rejects it, the error
+    (which names the key), else None."""
     shutil.rmtree(case_dir, ignore_errors=True)
     os.makedirs(case_dir)
     model = os.path.join(case_dir, "model.json")
     config = description(rng)
+    if causal:
+        config["attention_mask"] = "causal"
+        config.pop("prefix_len", None)
     with open(model, "w") as f:
         json.dump(config, f, indent=1)
+    p = run([tool(bin_dir, "hrmc"), "import", model, "-o", os.devnull])
+    if p.returncode == 1 and "key '" in p.stderr:
+        return model, "rejected: " + p.stderr.strip().splitlines()[-1]
+    return model, None
+
+
+def check_case(rng, bin_dir, case_dir, corruption=None):
+    """'ok', 'rejected: ...' or 'WRONG: ...' for one random description."""
+    model, rejected = new_case(rng, bin_dir, case_dir)
+    if rejected:
+        return rejected
     art, dump = os.path.join(case_dir, "art"), os.path.join(case_dir, "dump")
     params = os.path.join(case_dir, "params.safetensors")
     flags = ["--batch", str(rng.choice([1, 2, 3])),
              "--seq-len", str(rng.choice([3, 5, 8]))]
     if rng.random() < 0.4:
         flags.append("--fused-attention")
-    p = run([tool(bin_dir, "hrmc"), "import", model, "-o", os.devnull])
-    if p.returncode == 1 and "key '" in p.stderr:
-        # A combination the front end rejects, with the key it names.
-        return "rejected: " + p.stderr.strip().splitlines()[-1]
     steps = [[tool(bin_dir, "hrmc"), "compile", model, "-o", art,
               "--train", "--opt-level", "0"] + flags,
              [tool(bin_dir, "hrm-run"), "init", art, "-o", params,
@@ -294,17 +316,9 @@ def check_decode_case(rng, bin_dir, case_dir):
     """'ok', 'rejected: ...' or 'WRONG: ...': a causal random description's
     greedy continuation with the KV-cached `decode` entry against the one
     that re-runs the whole window."""
-    shutil.rmtree(case_dir, ignore_errors=True)
-    os.makedirs(case_dir)
-    model = os.path.join(case_dir, "model.json")
-    config = description(rng)
-    config["attention_mask"] = "causal"  # what the caches need
-    config.pop("prefix_len", None)
-    with open(model, "w") as f:
-        json.dump(config, f, indent=1)
-    p = run([tool(bin_dir, "hrmc"), "import", model, "-o", os.devnull])
-    if p.returncode == 1 and "key '" in p.stderr:
-        return "rejected: " + p.stderr.strip().splitlines()[-1]
+    model, rejected = new_case(rng, bin_dir, case_dir, causal=True)
+    if rejected:  # (the caches need causal attention)
+        return rejected
     params = os.path.join(case_dir, "params.safetensors")
     prompt = "".join(rng.choice("abcdefgh ") for _ in range(rng.randint(1, 4)))
     texts = []
@@ -334,14 +348,9 @@ def check_cuda_case(rng, bin_dir, case_dir):
     """'ok', 'rejected: ...' or 'WRONG: ...': a random description's CUDA
     training build (random matmul precision and chips), whose every kernel
     ptxas must accept; no GPU needed."""
-    shutil.rmtree(case_dir, ignore_errors=True)
-    os.makedirs(case_dir)
-    model = os.path.join(case_dir, "model.json")
-    with open(model, "w") as f:
-        json.dump(description(rng), f, indent=1)
-    p = run([tool(bin_dir, "hrmc"), "import", model, "-o", os.devnull])
-    if p.returncode == 1 and "key '" in p.stderr:
-        return "rejected: " + p.stderr.strip().splitlines()[-1]
+    model, rejected = new_case(rng, bin_dir, case_dir)
+    if rejected:
+        return rejected
     precision = rng.choice(["f32", "tf32", "bf16"])
     chips = rng.choice(["sm_80,sm_90"] + (["sm_90a"] if precision == "bf16"
                                           else []))
