@@ -36,6 +36,9 @@ done
 # The tensor-core builds test/gpu/oracle.test checks.
 "$hrmc" compile "$root/test/e2e/Inputs/hrm_n2_t3.json" -o "$bundle/oracle/hrm_n2_t3-bf16/art" \
   --batch 2 --seq-len 8 --train --target cuda --chips sm_90 --matmul-precision bf16 --opt-level 1
+# 16 positions: the fused attention on the tensor cores too.
+"$hrmc" compile "$root/test/e2e/Inputs/hrm_n2_t3.json" -o "$bundle/oracle/hrm_n2_t3-bf16-s16/art" \
+  --batch 2 --seq-len 16 --train --target cuda --chips sm_90 --matmul-precision bf16 --opt-level 1
 "$hrmc" compile "$root/test/e2e/Inputs/transformer_l3.json" -o "$bundle/oracle/transformer_l3-tf32/art" \
   --batch 2 --seq-len 8 --train --target cuda --chips sm_90 --matmul-precision tf32 --opt-level 1
 # test/gpu/wgmma.test's build: sm_90a alone, 64 tokens (wgmma's M).

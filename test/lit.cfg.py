@@ -37,6 +37,8 @@ config.substitutions.append(("%check-grads", "/usr/bin/python3 " + os.path.join(
     config.hrm_src_root, "test", "oracle", "check_grads.py")))
 config.substitutions.append(("%check-adamw", "/usr/bin/python3 " + os.path.join(
     config.hrm_src_root, "test", "oracle", "check_adamw.py")))
+config.substitutions.append(("%close", "/usr/bin/python3 " + os.path.join(
+    config.hrm_src_root, "test", "oracle", "close.py")))
 config.substitutions.append(("%text", "/usr/share/common-licenses/GPL-3"))
 
 # ptxas (CUDA) checks the PTX that --target cuda emits; no GPU is needed.

@@ -96,6 +96,26 @@ inline constexpr llvm::StringLiteral kStoresEachElementOnce =
 /// Marks fusedAttention's loop nest (a parallel loop over (head, query)
 /// around a sequential loop over the keys), for hrm-tile-attention-keys.
 inline constexpr llvm::StringLiteral kFusedAttention = "hrm.fused_attention";
+/// The (heads, queries) of a kFusedAttention nest: two loops from 0 by 1 to
+/// constants, no results; nullopt for anything else.
+inline std::optional<std::pair<int64_t, int64_t>>
+fusedAttentionRows(scf::ParallelOp rows) {
+  if (!rows->hasAttr(kFusedAttention) || rows.getNumLoops() != 2 ||
+      rows.getNumResults() != 0)
+    return std::nullopt;
+  for (auto [lb, ub, step] :
+       llvm::zip(rows.getLowerBound(), rows.getUpperBound(), rows.getStep()))
+    if (!isConstantIntValue(lb, 0) || !isConstantIntValue(step, 1) ||
+        !getConstantIntValue(ub))
+      return std::nullopt;
+  return std::make_pair(*getConstantIntValue(rows.getUpperBound()[0]),
+                        *getConstantIntValue(rows.getUpperBound()[1]));
+}
+
+/// The nest's mask (an hrm::MaskKindAttr) and prefix length (i64), for
+/// hrm-attention-to-mma-sync.
+inline constexpr llvm::StringLiteral kAttentionMask = "hrm.mask";
+inline constexpr llvm::StringLiteral kAttentionPrefix = "hrm.prefix_len";
 
 /// The store that ends `loop` if `loop` is as hrm-accumulate-in-registers
 /// builds it: from 0 by 1, its only write its last op, a store at exactly

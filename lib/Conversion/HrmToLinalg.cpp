@@ -510,6 +510,8 @@ Value lowering::fusedAttention(Emitter &e, Value q, Value k, Value v,
                                       ValueRange{index(bh), index(n)},
                                       ValueRange{one, one});
   rows->setAttr(hrm::kFusedAttention, b.getUnitAttr());
+  rows->setAttr(hrm::kAttentionMask, MaskKindAttr::get(b.getContext(), mask));
+  rows->setAttr(hrm::kAttentionPrefix, b.getI64IntegerAttr(prefix));
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(rows.getBody());
   Value h = rows.getInductionVars()[0], i = rows.getInductionVars()[1];

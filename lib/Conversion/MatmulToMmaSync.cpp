@@ -45,8 +45,6 @@ struct MmaShape {
   bool bf16;
   int64_t k, registersA, registersB;
   SmallVector<FragmentCoord> a, b;
-  /// Elements per 32-bit register.
-  int64_t perRegister() const { return bf16 ? 2 : 1; }
 };
 
 MmaShape mmaShape(bool bf16) {
@@ -275,11 +273,12 @@ private:
                                     ValueRange{tid, index(j), index(r)});
       });
       forEachThread([&](Value tid) {
+        hrm::MmaEmulation emulation(b, loc, shape.bf16);
         unsigned n = 0;
         forEachAccumulator([&](int64_t i, int64_t j, int64_t e) {
           Value at[] = {tid, index(n++)};
           Value sum = memref::LoadOp::create(b, loc, accs, at);
-          sum = emulatedMma(tid, i, j, e, regsA, regsB, sum);
+          sum = emulation.accumulate(tid, i, j, e, regsA, regsB, sum);
           memref::StoreOp::create(b, loc, sum, accs, at);
         });
       });
@@ -612,14 +611,7 @@ private:
         vector::LoadOp::create(b, loc, VectorType::get({2}, b.getBF16Type()),
                                tile, ValueRange{stage, row, col},
                                /*nontemporal=*/false, llvm::MaybeAlign(4));
-    return asRegister(pair);
-  }
-
-  /// A vector<2xbf16> as the 32-bit register holding it.
-  Value asRegister(Value pair) {
-    pair = vector::BitCastOp::create(
-        b, loc, VectorType::get({1}, b.getI32Type()), pair);
-    return vector::ExtractOp::create(b, loc, pair, ArrayRef<int64_t>{0});
+    return hrm::bf16PairAsRegister(b, loc, pair);
   }
 
   /// The tf32 registers at `coords` of operand `operand`'s instruction
@@ -764,8 +756,10 @@ private:
         pair.push_back(memref::LoadOp::create(b, loc, load.tile,
                                               ValueRange{stage, row, col}));
       }
-      regs.push_back(asRegister(vector::FromElementsOp::create(
-          b, loc, VectorType::get({2}, b.getBF16Type()), pair)));
+      regs.push_back(hrm::bf16PairAsRegister(
+          b, loc,
+          vector::FromElementsOp::create(
+              b, loc, VectorType::get({2}, b.getBF16Type()), pair)));
     }
     return regs;
   }
@@ -792,82 +786,6 @@ private:
               b, loc, mma, ArrayRef<int64_t>{e}));
       }
     return updated;
-  }
-
-  /// PTX's layouts, from the ISA's tables rather than from FragmentCoord:
-  /// the lane and element that hold A(row, k) / B(k, col) of an m16n8kK
-  /// tile, and the (row, col) of a lane's accumulator e.
-  struct Holder {
-    Value lane, element;
-  };
-  Holder holderOfA(Value row, Value k) {
-    Value lane = mul(rem(row, 8), 4);
-    if (!shape.bf16) // a0: (g, t), a1: (g + 8, t)
-      return {arith::AddIOp::create(b, loc, lane, k), div(row, 8)};
-    // a0..a7: (g, 2t), (g, 2t + 1), (g + 8, ...), then k + 8.
-    lane = arith::AddIOp::create(b, loc, lane, div(rem(k, 8), 2));
-    Value element = arith::AddIOp::create(
-        b, loc, rem(k, 2),
-        arith::AddIOp::create(b, loc, mul(div(row, 8), 2), mul(div(k, 8), 4)));
-    return {lane, element};
-  }
-  Holder holderOfB(Value k, Value col) {
-    Value lane = mul(col, 4);
-    if (!shape.bf16) // b0: (t, g)
-      return {arith::AddIOp::create(b, loc, lane, k), index(0)};
-    // b0..b3: (2t, g), (2t + 1, g), then k + 8.
-    lane = arith::AddIOp::create(b, loc, lane, div(rem(k, 8), 2));
-    Value element = arith::AddIOp::create(b, loc, rem(k, 2), mul(div(k, 8), 2));
-    return {lane, element};
-  }
-
-  /// A register's element `element` as f32: the bf16 half (the first
-  /// element in the low half), or the tf32 (the f32's bits less the low 13).
-  Value decode(Value reg, Value element) {
-    Type i32 = b.getI32Type();
-    if (!shape.bf16)
-      return hrm::roundToTensorCoreType(
-          b, loc, arith::BitcastOp::create(b, loc, b.getF32Type(), reg),
-          /*bf16=*/false);
-    Value shift =
-        arith::IndexCastUIOp::create(b, loc, i32, mul(rem(element, 2), 16));
-    Value half = arith::ShRUIOp::create(b, loc, reg, shift);
-    half = arith::TruncIOp::create(b, loc, b.getI16Type(), half);
-    half = arith::BitcastOp::create(b, loc, b.getBF16Type(), half);
-    return arith::ExtFOp::create(b, loc, b.getF32Type(), half);
-  }
-
-  /// The element `h` names, from its lane's register of tile `tile` in
-  /// `regs` ([thread][tile][register]).
-  Value fromRegisters(Value regs, Value warpBase, const Holder &h,
-                      int64_t tile) {
-    Value lane = arith::AddIOp::create(b, loc, warpBase, h.lane);
-    Value reg = memref::LoadOp::create(
-        b, loc, regs,
-        ValueRange{lane, index(tile), div(h.element, shape.perRegister())});
-    return decode(reg, h.element);
-  }
-
-  /// `sum` plus what thread `tid`'s mma.sync of tiles (i, j) adds to its
-  /// accumulator e, from its warp's registers.
-  Value emulatedMma(Value tid, int64_t i, int64_t j, int64_t e, Value regsA,
-                    Value regsB, Value sum) {
-    Value lane = rem(tid, 32);
-    Value warpBase = arith::SubIOp::create(b, loc, tid, lane);
-    // c0, c1: (g, 2t), (g, 2t + 1); c2, c3: 8 rows further down.
-    Value row = add(div(lane, 4), e >= 2 ? 8 : 0);
-    Value col = add(mul(rem(lane, 4), 2), e & 1);
-    auto inner = scf::ForOp::create(b, loc, index(0), index(shape.k), index(1),
-                                    ValueRange{sum});
-    OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPointToStart(inner.getBody());
-    Value k = inner.getInductionVar();
-    Value x = fromRegisters(regsA, warpBase, holderOfA(row, k), i);
-    Value y = fromRegisters(regsB, warpBase, holderOfB(k, col), j);
-    Value acc = arith::AddFOp::create(b, loc, inner.getRegionIterArg(0),
-                                      arith::MulFOp::create(b, loc, x, y));
-    scf::YieldOp::create(b, loc, acc);
-    return inner.getResult(0);
   }
 
   OpBuilder &b;

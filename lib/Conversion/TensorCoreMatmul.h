@@ -15,7 +15,9 @@
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/IR/LinalgInterfaces.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/PatternMatch.h"
 
 namespace mlir::hrm {
@@ -175,6 +177,56 @@ void replaceWithBlocks(RewriterBase &rewriter, linalg::LinalgOp op,
     rewriter.eraseOp(fill);
 }
 
+/// Rewrites with `lower(nest, rewriter)` every fused attention nest under
+/// `root` that `match` takes (all matched first: the rewrites erase them).
+template <typename Match, typename Lower>
+void rewriteAttentionNests(Operation *root, Match match, Lower lower) {
+  using Nest =
+      typename std::invoke_result_t<Match, scf::ParallelOp>::value_type;
+  SmallVector<Nest> nests;
+  root->walk([&](scf::ParallelOp rows) {
+    if (std::optional<Nest> nest = match(rows))
+      nests.push_back(*nest);
+  });
+  IRRewriter rewriter(root->getContext());
+  for (Nest &nest : nests)
+    lower(nest, rewriter);
+}
+
+/// Replaces the fused attention nest `rows` with `builder`'s blocks over
+/// (query block, head): a launch of `threads` (blockIdx.x the query block,
+/// blockIdx.y the head) with `builder.sharedTypes(workgroup)`, or with
+/// `emulate` a parallel loop over the blocks on the host.
+template <typename Builder>
+void replaceWithAttentionBlocks(RewriterBase &rewriter, scf::ParallelOp rows,
+                                Builder &builder, int64_t queryBlocks,
+                                int64_t heads, int64_t threads, bool emulate) {
+  Location loc = rows.getLoc();
+  rewriter.setInsertionPoint(rows);
+  auto index = [&](int64_t v) {
+    return arith::ConstantIndexOp::create(rewriter, loc, v).getResult();
+  };
+  Value blocks = index(queryBlocks), headCount = index(heads);
+  if (emulate) {
+    Value zero = index(0), one = index(1);
+    auto grid = scf::ParallelOp::create(rewriter, loc, {zero, zero},
+                                        {headCount, blocks}, {one, one});
+    rewriter.setInsertionPointToStart(grid.getBody());
+    builder.buildEmulation(grid.getInductionVars()[1],
+                           grid.getInductionVars()[0]);
+  } else {
+    auto workgroup = gpu::AddressSpaceAttr::get(rewriter.getContext(),
+                                                gpu::AddressSpace::Workgroup);
+    auto launch =
+        createStoresOnceLaunch(rewriter, loc, blocks, headCount, index(1),
+                               threads, builder.sharedTypes(workgroup));
+    builder.buildKernel(launch.getBlockIds().x, launch.getBlockIds().y,
+                        launch.getThreadIds().x,
+                        launch.getWorkgroupAttributions());
+  }
+  rewriter.eraseOp(rows);
+}
+
 /// The pointer (in address space `space`) to element `indices` of a
 /// contiguous buffer of `shape` whose aligned pointer is the byte address
 /// `base`.
@@ -324,6 +376,123 @@ inline Value roundToTensorCoreType(OpBuilder &b, Location loc, Value v,
   bits = arith::AndIOp::create(b, loc, bits, mask);
   return arith::BitcastOp::create(b, loc, b.getF32Type(), bits);
 }
+
+/// A vector<2xbf16> as the 32-bit register holding it (the first element in
+/// the low half), as mma.sync takes a bf16 pair.
+inline Value bf16PairAsRegister(OpBuilder &b, Location loc, Value pair) {
+  pair = vector::BitCastOp::create(b, loc, VectorType::get({1}, b.getI32Type()),
+                                   pair);
+  return vector::ExtractOp::create(b, loc, pair, ArrayRef<int64_t>{0});
+}
+
+/// Index arithmetic with constant operands, for the kernel builders.
+class IndexArith {
+protected:
+  IndexArith(OpBuilder &b, Location loc) : b(b), loc(loc) {}
+
+  Value index(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
+  Value add(Value x, int64_t y) {
+    return y ? arith::AddIOp::create(b, loc, x, index(y)).getResult() : x;
+  }
+  Value mul(Value x, int64_t y) {
+    return y == 1 ? x : arith::MulIOp::create(b, loc, x, index(y)).getResult();
+  }
+  Value div(Value x, int64_t y) {
+    return arith::DivUIOp::create(b, loc, x, index(y));
+  }
+  Value rem(Value x, int64_t y) {
+    return arith::RemUIOp::create(b, loc, x, index(y));
+  }
+
+  OpBuilder &b;
+  Location loc;
+};
+
+/// The host emulations' mma.sync (m16n8k16 on bf16 pairs, or m16n8k4 on
+/// tf32), from PTX's fragment tables rather than from the kernels' own
+/// coordinates, so that a wrong coordinate in either gives wrong sums. The
+/// lanes' registers are in buffers [thread][tile][register].
+class MmaEmulation : IndexArith {
+public:
+  MmaEmulation(OpBuilder &b, Location loc, bool bf16)
+      : IndexArith(b, loc), bf16(bf16) {}
+
+  /// `sum` plus what thread `tid`'s mma.sync of A tile `tileA` and B tile
+  /// `tileB` adds to its accumulator e (c0, c1: (g, 2t), (g, 2t + 1); c2,
+  /// c3: 8 rows further down).
+  Value accumulate(Value tid, int64_t tileA, int64_t tileB, int64_t e,
+                   Value regsA, Value regsB, Value sum) {
+    Value lane = rem(tid, 32);
+    Value warpBase = arith::SubIOp::create(b, loc, tid, lane);
+    Value row = add(div(lane, 4), e >= 2 ? 8 : 0);
+    Value col = add(mul(rem(lane, 4), 2), e & 1);
+    auto inner = scf::ForOp::create(b, loc, index(0), index(bf16 ? 16 : 4),
+                                    index(1), ValueRange{sum});
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(inner.getBody());
+    Value k = inner.getInductionVar();
+    Value x = fromRegisters(regsA, warpBase, holderOfA(row, k), tileA);
+    Value y = fromRegisters(regsB, warpBase, holderOfB(k, col), tileB);
+    Value acc = arith::AddFOp::create(b, loc, inner.getRegionIterArg(0),
+                                      arith::MulFOp::create(b, loc, x, y));
+    scf::YieldOp::create(b, loc, acc);
+    return inner.getResult(0);
+  }
+
+private:
+  /// The lane and element that hold an operand's element.
+  struct Holder {
+    Value lane, element;
+  };
+  Holder holderOfA(Value row, Value k) {
+    Value lane = mul(rem(row, 8), 4);
+    if (!bf16) // a0: (g, t), a1: (g + 8, t)
+      return {arith::AddIOp::create(b, loc, lane, k), div(row, 8)};
+    // a0..a7: (g, 2t), (g, 2t + 1), (g + 8, ...), then k + 8.
+    lane = arith::AddIOp::create(b, loc, lane, div(rem(k, 8), 2));
+    Value element = arith::AddIOp::create(
+        b, loc, rem(k, 2),
+        arith::AddIOp::create(b, loc, mul(div(row, 8), 2), mul(div(k, 8), 4)));
+    return {lane, element};
+  }
+  Holder holderOfB(Value k, Value col) {
+    Value lane = mul(col, 4);
+    if (!bf16) // b0: (t, g)
+      return {arith::AddIOp::create(b, loc, lane, k), index(0)};
+    // b0..b3: (2t, g), (2t + 1, g), then k + 8.
+    lane = arith::AddIOp::create(b, loc, lane, div(rem(k, 8), 2));
+    Value element = arith::AddIOp::create(b, loc, rem(k, 2), mul(div(k, 8), 2));
+    return {lane, element};
+  }
+
+  /// A register's element `element` as f32: the bf16 half (the first
+  /// element in the low half), or the tf32 (the f32's bits less the low 13).
+  Value decode(Value reg, Value element) {
+    Type i32 = b.getI32Type();
+    if (!bf16)
+      return roundToTensorCoreType(
+          b, loc, arith::BitcastOp::create(b, loc, b.getF32Type(), reg),
+          /*bf16=*/false);
+    Value shift =
+        arith::IndexCastUIOp::create(b, loc, i32, mul(rem(element, 2), 16));
+    Value half = arith::ShRUIOp::create(b, loc, reg, shift);
+    half = arith::TruncIOp::create(b, loc, b.getI16Type(), half);
+    half = arith::BitcastOp::create(b, loc, b.getBF16Type(), half);
+    return arith::ExtFOp::create(b, loc, b.getF32Type(), half);
+  }
+
+  /// The element `h` names, from its lane's register of tile `tile`.
+  Value fromRegisters(Value regs, Value warpBase, const Holder &h,
+                      int64_t tile) {
+    Value lane = arith::AddIOp::create(b, loc, warpBase, h.lane);
+    Value reg = memref::LoadOp::create(
+        b, loc, regs,
+        ValueRange{lane, index(tile), div(h.element, bf16 ? 2 : 1)});
+    return decode(reg, h.element);
+  }
+
+  bool bf16;
+};
 
 } // namespace mlir::hrm
 

@@ -47,17 +47,12 @@ struct AttentionNest {
 };
 
 std::optional<AttentionNest> match(scf::ParallelOp rows) {
-  if (!rows->hasAttr(hrm::kFusedAttention) || rows.getNumLoops() != 2 ||
-      rows.getNumResults() != 0)
+  std::optional<std::pair<int64_t, int64_t>> shape =
+      hrm::fusedAttentionRows(rows);
+  if (!shape)
     return std::nullopt;
   AttentionNest nest{rows, {}, {}, {}, 0, 0, 0, 0, 0, 0, {}};
-  for (auto [lb, ub, step] :
-       llvm::zip(rows.getLowerBound(), rows.getUpperBound(), rows.getStep()))
-    if (!isConstantIntValue(lb, 0) || !isConstantIntValue(step, 1) ||
-        !getConstantIntValue(ub))
-      return std::nullopt;
-  nest.heads = *getConstantIntValue(rows.getUpperBound()[0]);
-  nest.queries = *getConstantIntValue(rows.getUpperBound()[1]);
+  std::tie(nest.heads, nest.queries) = *shape;
   // The ops before the key loop are cloned per thread and once with the
   // block's last query, so they must be free of effects; the key bound
   // must not decrease along the queries (as under every mask).
@@ -425,32 +420,10 @@ private:
 };
 
 void lower(AttentionNest nest, bool emulate, RewriterBase &rewriter) {
-  Location loc = nest.rows.getLoc();
-  rewriter.setInsertionPoint(nest.rows);
-  auto index = [&](int64_t v) {
-    return arith::ConstantIndexOp::create(rewriter, loc, v).getResult();
-  };
-  Value blocks = index((nest.queries + nest.tile - 1) / nest.tile);
-  Value heads = index(nest.heads);
   TiledAttention tiled(rewriter, nest);
-  if (emulate) {
-    Value zero = index(0), one = index(1);
-    auto grid = scf::ParallelOp::create(rewriter, loc, {zero, zero},
-                                        {heads, blocks}, {one, one});
-    rewriter.setInsertionPointToStart(grid.getBody());
-    tiled.buildEmulation(grid.getInductionVars()[1],
-                         grid.getInductionVars()[0]);
-  } else {
-    auto workgroup = gpu::AddressSpaceAttr::get(rewriter.getContext(),
-                                                gpu::AddressSpace::Workgroup);
-    SmallVector<Type> shared = tiled.sharedTypes(workgroup);
-    auto launch = hrm::createStoresOnceLaunch(rewriter, loc, blocks, heads,
-                                              index(1), nest.tile, shared);
-    tiled.buildKernel(launch.getBlockIds().x, launch.getBlockIds().y,
-                      launch.getThreadIds().x,
-                      launch.getWorkgroupAttributions());
-  }
-  rewriter.eraseOp(nest.rows);
+  hrm::replaceWithAttentionBlocks(rewriter, nest.rows, tiled,
+                                  (nest.queries + nest.tile - 1) / nest.tile,
+                                  nest.heads, nest.tile, emulate);
 }
 
 struct HrmTileAttentionKeysPass
@@ -459,14 +432,9 @@ struct HrmTileAttentionKeysPass
   using Base::Base;
 
   void runOnOperation() override {
-    SmallVector<AttentionNest> nests;
-    getOperation()->walk([&](scf::ParallelOp rows) {
-      if (std::optional<AttentionNest> nest = match(rows))
-        nests.push_back(*nest);
-    });
-    IRRewriter rewriter(&getContext());
-    for (AttentionNest &nest : nests)
-      lower(nest, emulate, rewriter);
+    hrm::rewriteAttentionNests(
+        getOperation(), match,
+        [&](AttentionNest &nest, RewriterBase &r) { lower(nest, emulate, r); });
   }
 };
 

@@ -62,16 +62,21 @@ static std::string bf16Operands(llvm::StringRef matmulPrecision, bool forGPU) {
                 : "hrm-bf16-matmul-operands,cse,";
 }
 
-std::string hrmc::linalgToCPUPipeline(llvm::StringRef matmulPrecision,
-                                      bool threads) {
+std::string hrmc::linalgToCPUPipeline(const CompileShape &shape) {
+  llvm::StringRef matmulPrecision = shape.matmulPrecision;
+  bool threads = shape.cpuParallel;
   // The CPU library of a tf32 / bf16 build rounds the matmuls' operands as
   // the tensor cores do (bf16 ones by storing them in bf16, as the CUDA
-  // library does), so that it computes what the CUDA library does.
+  // library does), so that it computes what the CUDA library does; a bf16
+  // build's fused attention is the tensor cores' too, emulated.
   std::string round;
   if (matmulPrecision == "tf32")
     round = "hrm-round-matmul-operands{precision=tf32},";
   if (matmulPrecision == "bf16")
-    round = "arith-expand{include-bf16},";
+    round = std::string(shape.fusedAttention
+                            ? "func.func(hrm-attention-to-mma-sync{emulate}),"
+                            : "") +
+            "arith-expand{include-bf16},";
   // hrm-fill-per-use puts each zero fill right before its matmul, where
   // hrm-cpu-register-tile folds it into the accumulators.
   return "hrm-fold-add-into-contraction," +
@@ -93,8 +98,7 @@ std::string hrmc::linalgToCPUPipeline(llvm::StringRef matmulPrecision,
 }
 
 std::string hrmc::hrmToCPUPipeline(const CompileShape &shape) {
-  return hrmToLinalgPipeline(shape) + "," +
-         linalgToCPUPipeline(shape.matmulPrecision, shape.cpuParallel);
+  return hrmToLinalgPipeline(shape) + "," + linalgToCPUPipeline(shape);
 }
 
 std::string hrmc::cudaToolkitPath() {
@@ -130,7 +134,9 @@ std::string hrmc::linalgToCUDAPipeline(llvm::ArrayRef<std::string> chips,
          "hrm-distinct-results,hrm-fill-per-use," +
          kBufferize +
          "hrm-strided-copy-to-linalg{contiguous},"
-         "func.func(hrm-host-bookkeeping,hrm-tile-attention-keys," +
+         "func.func(hrm-host-bookkeeping," +
+         (matmulPrecision == "bf16" ? "hrm-attention-to-mma-sync," : "") +
+         "hrm-tile-attention-keys," +
          (usesWgmma(chips, matmulPrecision) ? "hrm-matmul-to-wgmma," : "") +
          (matmulPrecision == "f32" ? std::string()
                                    : "hrm-matmul-to-mma-sync{precision=" +

@@ -220,9 +220,7 @@ llvm::Error hrmc::compileCPUArtifact(ModuleOp module,
       describeArtifact(module, *lowered, options.shape);
   if (!manifest)
     return manifest.takeError();
-  if (llvm::Error e = runPipeline(
-          *lowered, linalgToCPUPipeline(options.shape.matmulPrecision,
-                                        options.shape.cpuParallel)))
+  if (llvm::Error e = runPipeline(*lowered, linalgToCPUPipeline(options.shape)))
     return e;
   if (llvm::Error e = checkEntrySignatures(*lowered, *manifest))
     return e;

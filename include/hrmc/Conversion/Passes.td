@@ -532,6 +532,61 @@ def HrmMatmulToWgmma : Pass<"hrm-matmul-to-wgmma"> {
                            "::mlir::vector::VectorDialect"];
 }
 
+def HrmAttentionToMmaSync : Pass<"hrm-attention-to-mma-sync"> {
+  let summary = "Lowers the fused attention to a tensor-core flash-attention kernel (mma.sync, bf16)";
+  let description = [{
+    Rewrites the loop nest of `convert-hrm-to-linalg{fused-attention}` (a
+    parallel loop over (head, query) marked `hrm.fused_attention`, with its
+    mask in `hrm.mask` and prefix length in `hrm.prefix_len`) into a
+    `gpu.launch` of four warps per block, a block per 64 queries of one
+    head (`blockIdx.x` the query block, `blockIdx.y` the head): flash
+    attention's forward on the tensor cores, operands in bf16, sums in f32.
+
+    The block copies its query rows, and then each tile of 64 keys (32 or
+    16 where the keys or shared memory ask for it) and their values, into
+    shared memory, rounded to bf16 (nearest even), the values transposed
+    ([head dim, keys]), each row padded to an odd number of 16-byte units
+    so that a warp's 32-bit fragment loads hit 32 banks. Each warp takes 16
+    queries: it loads its Q fragments once, and per tile computes its 16 x
+    tile scores with `mma.sync.m16n8k16` (the staged keys as B, one 32-bit
+    load per register), scales them by 1/sqrt(head dim), hides what the
+    mask hides (-inf), and updates the online softmax of the two rows each
+    lane holds (the row max over the tile through two `shfl.xor`s across
+    the lane's group of four; the running sum per lane). The
+    probabilities, rounded to bf16 pairs in the accumulators' own layout
+    (which is the m16n8k16 A fragment's), multiply the staged values with
+    `mma.sync` into f32 output accumulators, rescaled as the max grows. At
+    the end the lanes' sums are added across the group and the output
+    stored once, in f32. The block reads the tiles its last query sees.
+
+    Nests whose head size is not a multiple of 16 (or above 128), whose
+    query or key count is not a multiple of 16, or that differ from what
+    `convert-hrm-to-linalg{fused-attention}` builds (q, k and v read at
+    (head, query or key, d), one output stored at (head, query, d), no other
+    effect) are left alone, for `hrm-tile-attention-keys`.
+
+    `emulate` builds the same blocks as host loops: each phase between two
+    barriers, mma.syncs and shuffles is a loop over the block's threads, the
+    lanes' registers and state in buffers; the products are taken from the
+    lanes' registers where PTX's fragment tables (written out separately
+    from the kernel's coordinates) place each element, and a shuffle reads
+    the partner lane's buffer. Run on the CPU it computes what the kernel
+    would.
+  }];
+  let options = [
+    Option<"emulate", "emulate", "bool", /*default=*/"false",
+           "Host loops and scalar arithmetic instead of gpu.launch and "
+           "mma.sync (for testing on the CPU)">,
+  ];
+  let dependentDialects = ["::mlir::gpu::GPUDialect",
+                           "::mlir::NVVM::NVVMDialect",
+                           "::mlir::LLVM::LLVMDialect",
+                           "::mlir::math::MathDialect",
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::vector::VectorDialect"];
+}
+
 def HrmTileAttentionKeys : Pass<"hrm-tile-attention-keys"> {
   let summary = "Stages the fused attention's keys and values in shared memory";
   let description = [{

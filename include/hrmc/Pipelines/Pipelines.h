@@ -34,9 +34,11 @@ struct CompileShape {
 /// (convert-hrm-to-linalg{parallel-embed-grad fused-attention}).
 std::string hrmToLinalgPipeline(const CompileShape &shape, bool forGPU = false);
 /// linalg on tensors -> LLVM dialect for the host CPU, with the runtime's
-/// packed entry points; large loop nests on OpenMP threads if `threads`.
-std::string linalgToCPUPipeline(llvm::StringRef matmulPrecision = "f32",
-                                bool threads = true);
+/// packed entry points; large loop nests on OpenMP threads with
+/// `shape.cpuParallel`; the matmuls' operands rounded as
+/// `shape.matmulPrecision` asks, and with bf16 the fused attention as the
+/// tensor cores compute it (hrm-attention-to-mma-sync's host emulation).
+std::string linalgToCPUPipeline(const CompileShape &shape);
 /// Both, as one textual pipeline that hrm-opt accepts.
 std::string hrmToCPUPipeline(const CompileShape &shape);
 

@@ -8,9 +8,11 @@
 # interpreter that has PyTorch (default /usr/bin/python3).
 # HRM_MATMUL_PRECISION=bf16|tf32 compiles the matmuls for the tensor cores
 # and checks with test/e2e/matmul-precision.test's tolerances. HRM_CHIPS
-# (hrmc compile --chips) and HRM_BATCH (default 2) change the build:
-# HRM_CHIPS=sm_90a with bf16 and a batch of 8 (64 tokens, wgmma's M) puts
-# the matmuls on wgmma.
+# (hrmc compile --chips), HRM_BATCH (default 2) and HRM_SEQ_LEN (default 8)
+# change the build: HRM_CHIPS=sm_90a with bf16 and a batch of 8 (64
+# tokens, wgmma's M) puts the matmuls on wgmma; bf16 with a sequence
+# length that is a multiple of 16 puts the fused attention on the tensor
+# cores (hrm-attention-to-mma-sync).
 set -e
 model=$1 dir=$2
 here=$(dirname "$0")
@@ -26,7 +28,7 @@ case $precision in
   *) echo "check-cuda.sh: HRM_MATMUL_PRECISION must be f32, bf16 or tf32" >&2; exit 2 ;;
 esac
 if [ -z "${HRM_PREBUILT:-}" ]; then
-  hrmc compile "$model" -o "$dir/art" --batch "${HRM_BATCH:-2}" --seq-len 8 \
+  hrmc compile "$model" -o "$dir/art" --batch "${HRM_BATCH:-2}" --seq-len "${HRM_SEQ_LEN:-8}" \
     --train --target cuda ${HRM_CHIPS:+--chips "$HRM_CHIPS"} \
     --matmul-precision "$precision" --opt-level 1
 fi
