@@ -7,6 +7,7 @@
 #include "mlir/Dialect/OpenMP/OpenMPDialect.h"
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/IR/BuiltinOps.h"
+#include "mlir/Interfaces/FunctionInterfaces.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/GPU/GPUToLLVMIRTranslation.h"
@@ -150,6 +151,31 @@ std::string inDir(llvm::StringRef dir, llvm::StringRef name) {
   return std::string(path);
 }
 
+/// The entry points' `hrm.*` argument and result attributes (roles, names,
+/// `hrm.updates`, `hrm.host`) served the manifest and the passes; LLVM has
+/// no translation for them and would warn about each.
+void dropHrmArgumentAttributes(ModuleOp module) {
+  auto isHrm = [](NamedAttribute a) {
+    return a.getName().getValue().starts_with("hrm.");
+  };
+  auto strip = [&](DictionaryAttr attrs) -> DictionaryAttr {
+    if (!attrs || llvm::none_of(attrs, isHrm))
+      return attrs;
+    SmallVector<NamedAttribute> kept;
+    llvm::copy_if(attrs, std::back_inserter(kept),
+                  [&](NamedAttribute a) { return !isHrm(a); });
+    return DictionaryAttr::get(module.getContext(), kept);
+  };
+  module.walk([&](FunctionOpInterface fn) {
+    for (unsigned i = 0, e = fn.getNumArguments(); i < e; ++i)
+      if (DictionaryAttr attrs = fn.getArgAttrDict(i))
+        fn.setArgAttrs(i, strip(attrs));
+    for (unsigned i = 0, e = fn.getNumResults(); i < e; ++i)
+      if (DictionaryAttr attrs = fn.getResultAttrDict(i))
+        fn.setResultAttrs(i, strip(attrs));
+  });
+}
+
 } // namespace
 
 llvm::Expected<std::string>
@@ -163,6 +189,7 @@ hrmc::emitHostLibrary(ModuleOp lowered, const ArtifactOptions &options,
   registerNVVMDialectTranslation(registry);
   registerOpenMPDialectTranslation(registry);
   lowered.getContext()->appendDialectRegistry(registry);
+  dropHrmArgumentAttributes(lowered);
   llvm::LLVMContext llvmContext;
   std::unique_ptr<llvm::Module> llvmModule =
       translateModuleToLLVMIR(lowered, llvmContext, "hrm_model");
