@@ -36,7 +36,8 @@ done
 # The tensor-core builds test/gpu/oracle.test checks.
 "$hrmc" compile "$root/test/e2e/Inputs/hrm_n2_t3.json" -o "$bundle/oracle/hrm_n2_t3-bf16/art" \
   --batch 2 --seq-len 8 --train --target cuda --chips sm_90 --matmul-precision bf16 --opt-level 1
-# 16 positions: the fused attention on the tensor cores too.
+# 16 positions: the tensor-core attention's key tile whole (at 8, half
+# masked).
 "$hrmc" compile "$root/test/e2e/Inputs/hrm_n2_t3.json" -o "$bundle/oracle/hrm_n2_t3-bf16-s16/art" \
   --batch 2 --seq-len 16 --train --target cuda --chips sm_90 --matmul-precision bf16 --opt-level 1
 "$hrmc" compile "$root/test/e2e/Inputs/transformer_l3.json" -o "$bundle/oracle/transformer_l3-tf32/art" \

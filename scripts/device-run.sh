@@ -41,7 +41,7 @@ case " $steps " in *" check "*)
     HRM_MATMUL_PRECISION=$p step "$root/test/gpu/Inputs/check-cuda.sh" \
       "$root/test/e2e/Inputs/$m.json" "$work/$m-$p"
   done
-  # The fused attention on the tensor cores (16 positions).
+  # The tensor-core attention with a whole key tile (16 positions).
   mkdir -p "$work/hrm_n2_t3-bf16-s16" && cp -r "$bundle/oracle/hrm_n2_t3-bf16-s16/art" "$work/hrm_n2_t3-bf16-s16/"
   HRM_MATMUL_PRECISION=bf16 step "$root/test/gpu/Inputs/check-cuda.sh" \
     "$root/test/e2e/Inputs/hrm_n2_t3.json" "$work/hrm_n2_t3-bf16-s16"

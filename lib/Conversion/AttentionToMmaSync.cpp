@@ -56,9 +56,13 @@ struct AttentionNest {
   hrm::MaskKind mask;
   int64_t prefix, heads, queries, keys, headDim, keyTile;
 
+  /// The head size the instructions see: a multiple of their K, 16 (the
+  /// columns past headDim staged as zeros).
+  int64_t paddedHeadDim() const { return llvm::alignTo(headDim, 16); }
   int64_t sharedBytes(int64_t tile) const {
-    return 2 * (kBlockQueries * paddedRow(headDim) + tile * paddedRow(headDim) +
-                headDim * paddedRow(tile));
+    int64_t hd = paddedHeadDim();
+    return 2 * (kBlockQueries * paddedRow(hd) + tile * paddedRow(hd) +
+                hd * paddedRow(tile));
   }
 };
 
@@ -137,14 +141,19 @@ std::optional<AttentionNest> match(scf::ParallelOp rows) {
   SmallVector<int64_t> kShape{nest.heads, nest.keys, nest.headDim};
   if (!isF32Buffer(nest.q, qShape) || !isF32Buffer(nest.out, qShape) ||
       !isF32Buffer(nest.k, kShape) || !isF32Buffer(nest.v, kShape) ||
-      nest.headDim % 16 || nest.headDim > hrm::lowering::kMaxFusedHeadDim ||
-      nest.queries % 16 || nest.keys % 16)
+      nest.headDim > hrm::lowering::kMaxFusedHeadDim)
     return std::nullopt;
-  for (int64_t tile : {64, 32, 16})
-    if (nest.keys % tile == 0 && nest.sharedBytes(tile) <= kSharedBudget) {
-      nest.keyTile = tile;
-      return nest;
-    }
+  // The largest tile that divides the keys, else the largest that a
+  // partial last tile does not leave mostly empty.
+  for (bool divides : {true, false})
+    for (int64_t tile : {64, 32, 16})
+      if ((divides
+               ? nest.keys % tile == 0
+               : tile <= static_cast<int64_t>(llvm::alignTo(nest.keys, 16))) &&
+          nest.sharedBytes(tile) <= kSharedBudget) {
+        nest.keyTile = tile;
+        return nest;
+      }
   return std::nullopt;
 }
 
@@ -163,7 +172,8 @@ public:
       : IndexArith(b, nest.rows.getLoc()), nest(nest) {}
 
   int64_t tile() const { return nest.keyTile; }
-  int64_t hd() const { return nest.headDim; }
+  /// The staged head size (a multiple of 16).
+  int64_t hd() const { return nest.paddedHeadDim(); }
 
   /// Q [64, hd], the key tile [tile, hd] and the values transposed [hd,
   /// tile], in bf16, rows padded.
@@ -395,12 +405,35 @@ private:
     return {lane, div(lane, 4), rem(lane, 4), mul(div(tid, 32), 16)};
   }
 
-  /// Element (r, c) of a bf16 tile from an f32 buffer, rounded to nearest
-  /// even.
-  void stage(Value tile, Value r, Value c, Value source, Value at) {
-    Value x = memref::LoadOp::create(b, loc, source, ValueRange{head, at, c});
-    x = arith::TruncFOp::create(b, loc, b.getBF16Type(), x);
-    memref::StoreOp::create(b, loc, x, tile, ValueRange{r, c});
+  /// Element (head, at, c) of an f32 buffer rounded to bf16 (nearest
+  /// even); 0 past the head size, or where `inside` (if given) is false.
+  Value staged(Value source, Value at, Value c, Value inside) {
+    Type bf16 = b.getBF16Type();
+    if (nest.headDim % 16) {
+      Value col = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, c,
+                                        index(nest.headDim));
+      inside =
+          inside ? arith::AndIOp::create(b, loc, inside, col).getResult() : col;
+    }
+    auto load = [&](OpBuilder &nested, Location l) {
+      Value x =
+          memref::LoadOp::create(nested, l, source, ValueRange{head, at, c});
+      return arith::TruncFOp::create(nested, l, bf16, x).getResult();
+    };
+    if (!inside)
+      return load(b, loc);
+    auto guarded = scf::IfOp::create(
+        b, loc, inside,
+        [&](OpBuilder &nested, Location l) {
+          scf::YieldOp::create(nested, l, load(nested, l));
+        },
+        [&](OpBuilder &nested, Location l) {
+          scf::YieldOp::create(
+              nested, l,
+              arith::ConstantOp::create(nested, l, nested.getZeroAttr(bf16))
+                  .getResult());
+        });
+    return guarded.getResult(0);
   }
 
   /// Calls `copy(r, c)` for thread `tid`'s share of `rows` x hd elements:
@@ -416,25 +449,31 @@ private:
     copy(div(flat, hd()), rem(flat, hd()));
   }
 
-  /// The block's query rows; rows past the last query repeat it (their
-  /// warps store nothing).
+  /// The block's query rows; rows past the last query repeat it (nothing
+  /// of theirs is stored).
   void stageQueries(Value tid) {
     forEachShare(tid, kBlockQueries, [&](Value r, Value c) {
       Value q = arith::MinUIOp::create(b, loc, addv(firstQuery, r),
                                        index(nest.queries - 1));
-      stage(queryTile, r, c, nest.q, q);
+      memref::StoreOp::create(b, loc, staged(nest.q, q, c, Value()), queryTile,
+                              ValueRange{r, c});
     });
   }
 
-  /// Keys [k0, k0 + tile) and their values, transposed.
+  /// Keys [k0, k0 + tile) and their values, transposed; zeros past the
+  /// last key (a probability of 0 times a value must be 0).
   void copyTile(Value tid, Value k0) {
     forEachShare(tid, tile(), [&](Value r, Value c) {
-      Value key = addv(k0, r);
-      stage(keyTile, r, c, nest.k, key);
-      Value x =
-          memref::LoadOp::create(b, loc, nest.v, ValueRange{head, key, c});
-      x = arith::TruncFOp::create(b, loc, b.getBF16Type(), x);
-      memref::StoreOp::create(b, loc, x, valueTile, ValueRange{c, r});
+      Value key = addv(k0, r), inside;
+      if (nest.keys % tile()) {
+        inside = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, key,
+                                       index(nest.keys));
+        key = arith::MinUIOp::create(b, loc, key, index(nest.keys - 1));
+      }
+      memref::StoreOp::create(b, loc, staged(nest.k, key, c, inside), keyTile,
+                              ValueRange{r, c});
+      memref::StoreOp::create(b, loc, staged(nest.v, key, c, inside), valueTile,
+                              ValueRange{c, r});
     });
   }
 
@@ -551,18 +590,26 @@ private:
     return add(addv(k0, mul(l.threadInGroup, 2)), 8 * j + (e & 1));
   }
 
-  /// Scaled by 1/sqrt(hd), -inf where the mask hides the key.
+  /// Scaled by 1/sqrt(head size), -inf where the mask hides the key or
+  /// past the last key.
   SmallVector<Value> maskedScores(const Lane &l, Value k0,
                                   ArrayRef<Value> scores) {
-    Value scale = fconst(1.0 / std::sqrt(static_cast<double>(hd())));
+    Value scale = fconst(1.0 / std::sqrt(static_cast<double>(nest.headDim)));
     Value negInf = fconst(-std::numeric_limits<double>::infinity());
     SmallVector<Value> masked;
     for (auto [n, s] : llvm::enumerate(scores)) {
       int64_t j = n / 4, e = n % 4;
       Value x = arith::MulFOp::create(b, loc, s, scale);
-      if (Value hidden =
-              hrm::lowering::maskHides(b, loc, nest.mask, nest.prefix,
-                                       queryOf(l, e), keyOf(l, k0, j, e)))
+      Value key = keyOf(l, k0, j, e);
+      Value hidden = hrm::lowering::maskHides(b, loc, nest.mask, nest.prefix,
+                                              queryOf(l, e), key);
+      if (nest.keys % tile()) {
+        Value past = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::uge,
+                                           key, index(nest.keys));
+        hidden = hidden ? arith::OrIOp::create(b, loc, hidden, past).getResult()
+                        : past;
+      }
+      if (hidden)
         x = arith::SelectOp::create(b, loc, hidden, negInf, x);
       masked.push_back(x);
     }
@@ -620,20 +667,38 @@ private:
   }
 
   /// Output element e of column tile j is out / sum of its row, stored by
-  /// the warps whose rows are queries.
+  /// the warps whose rows are queries, where its query and column are.
   void storeOutput(const Lane &l, ValueRange out, ValueRange sums) {
-    Value valid =
-        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult,
-                              addv(firstQuery, l.warpRow), index(nest.queries));
-    auto guarded = scf::IfOp::create(b, loc, valid);
+    auto less = [&](Value x, int64_t bound) {
+      return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, x,
+                                   index(bound))
+          .getResult();
+    };
+    auto guarded = scf::IfOp::create(
+        b, loc, less(addv(firstQuery, l.warpRow), nest.queries));
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(&guarded.getThenRegion().front());
     for (auto [n, o] : llvm::enumerate(out)) {
       int64_t j = n / 4, e = n % 4;
+      if (8 * j >= nest.headDim)
+        break;
+      Value query = queryOf(l, e);
       Value col = add(mul(l.threadInGroup, 2), 8 * j + (e & 1));
+      Value inside;
+      if (nest.queries % 16)
+        inside = less(query, nest.queries);
+      if (nest.headDim % 8) {
+        Value c = less(col, nest.headDim);
+        inside =
+            inside ? arith::AndIOp::create(b, loc, inside, c).getResult() : c;
+      }
+      OpBuilder::InsertionGuard element(b);
+      if (inside)
+        b.setInsertionPointToStart(
+            &scf::IfOp::create(b, loc, inside).getThenRegion().front());
       Value x = arith::DivFOp::create(b, loc, o, sums[e / 2]);
       memref::StoreOp::create(b, loc, x, nest.out,
-                              ValueRange{head, queryOf(l, e), col});
+                              ValueRange{head, query, col});
     }
   }
 

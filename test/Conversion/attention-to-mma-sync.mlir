@@ -1,4 +1,11 @@
 // RUN: hrm-opt %s --convert-hrm-to-linalg=fused-attention --one-shot-bufferize="bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map" --hrm-attention-to-mma-sync | FileCheck %s
+// Nests without the mask and prefix attributes that convert-hrm-to-linalg
+// puts on its own (hrm-tile-attention-keys' hand-written ones) are left
+// alone.
+// RUN: hrm-opt %S/tile-attention-keys.mlir -split-input-file --hrm-attention-to-mma-sync | FileCheck %s --check-prefix=ALONE
+// ALONE-NOT: gpu.launch
+// ALONE-NOT: nvvm.mma.sync
+// ALONE: hrm.fused_attention
 
 // 128 positions, head size 32: a block of 128 threads per 64 queries (x) of
 // each of the 4 (batch, head) rows (y); Q, a tile of 64 keys and the values
@@ -53,16 +60,27 @@ func.func @bidirectional(%x: tensor<1x48x32xf32>, %w: tensor<32x32xf32>) -> tens
   return %0 : tensor<1x48x32xf32>
 }
 
-// Left alone (for hrm-tile-attention-keys): head size 8, not a multiple of
-// the instruction's K; 40 positions, not a multiple of 16.
-// CHECK-LABEL: func.func @left_alone
-// CHECK-NOT: gpu.launch
-// CHECK: hrm.fused_attention
-// CHECK-NOT: gpu.launch
-// CHECK: hrm.fused_attention
-// CHECK-NOT: gpu.launch
+// Shapes off the instruction's multiples: head size 8 is staged padded to
+// 16 with zeros (columns past 8 load nothing) and only the first 8 output
+// columns are stored; 40 positions take two tiles of 32 keys, the keys past
+// 40 staged as zeros and masked, each output row stored if it is a query.
+// CHECK-LABEL: func.func @odd_shapes
+// CHECK: gpu.launch
+// CHECK-SAME: workgroup({{.*}} : memref<64x24xbf16, #gpu.address_space<workgroup>>, {{.*}} : memref<32x24xbf16, #gpu.address_space<workgroup>>, {{.*}} : memref<16x40xbf16, #gpu.address_space<workgroup>>)
+// CHECK: arith.cmpi ult, %{{.*}}, %c8
+// CHECK-NEXT: scf.if %{{.*}} -> (bf16)
+// CHECK-COUNT-4: memref.store {{.*}} : memref<2x32x8xf32>
+// CHECK-NOT: memref.store {{.*}} : memref<2x32x8xf32>
+// CHECK: gpu.launch
+// CHECK-SAME: workgroup({{.*}} : memref<64x24xbf16, #gpu.address_space<workgroup>>, {{.*}} : memref<32x24xbf16, #gpu.address_space<workgroup>>, {{.*}} : memref<16x40xbf16, #gpu.address_space<workgroup>>)
+// CHECK: arith.cmpi ult, %{{.*}}, %c40
+// CHECK: arith.cmpi uge, %{{.*}}, %c40
+// CHECK: arith.cmpi ult, %{{.*}}, %c40
+// CHECK-NEXT: scf.if
+// CHECK: arith.divf
+// CHECK-NEXT: memref.store {{.*}} : memref<2x40x16xf32>
 // CHECK: return
-func.func @left_alone(%x: tensor<1x32x16xf32>, %w: tensor<16x16xf32>, %y: tensor<1x40x32xf32>, %v: tensor<32x32xf32>) -> (tensor<1x32x16xf32>, tensor<1x40x32xf32>) {
+func.func @odd_shapes(%x: tensor<1x32x16xf32>, %w: tensor<16x16xf32>, %y: tensor<1x40x32xf32>, %v: tensor<32x32xf32>) -> (tensor<1x32x16xf32>, tensor<1x40x32xf32>) {
   %0 = hrm.attention %x weights(%w, %w, %w, %w) heads 2 mask causal : tensor<1x32x16xf32>, tensor<16x16xf32>
   %1 = hrm.attention %y weights(%v, %v, %v, %v) heads 2 mask causal : tensor<1x40x32xf32>, tensor<32x32xf32>
   return %0, %1 : tensor<1x32x16xf32>, tensor<1x40x32xf32>

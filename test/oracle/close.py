@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Compares two files of printed numbers (printMemrefF32's output, say) to a
-relative tolerance: the largest difference over the largest magnitude of the
-reference. For kernels that round differently from their reference (the
-tensor cores' bf16), where `diff` would be too strict.
+relative tolerance: in each printed memref (or the whole file), the largest
+difference over the largest magnitude of the reference; the worst of them.
+For kernels that round differently from their reference (the tensor cores'
+bf16), where `diff` would be too strict.
 
   close.py REFERENCE OTHER --tol T
 """
@@ -14,15 +15,19 @@ import sys
 NUMBER = re.compile(r"[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?|[-+]?(?:nan|inf)")
 
 
-def numbers(path):
-    values = []
+def blocks(path):
+    """The numbers of each printed memref (a block starts at its
+    descriptor line), or of the whole file."""
+    result = [[]]
     with open(path) as f:
         for line in f:
             # The descriptor lines (rank, offsets, sizes, strides) are shapes.
             if "rank =" in line:
+                if result[-1]:
+                    result.append([])
                 continue
-            values += [float(x) for x in NUMBER.findall(line)]
-    return values
+            result[-1] += [float(x) for x in NUMBER.findall(line)]
+    return result
 
 
 def main():
@@ -31,19 +36,22 @@ def main():
     parser.add_argument("other")
     parser.add_argument("--tol", type=float, required=True)
     args = parser.parse_args()
-    ref, other = numbers(args.reference), numbers(args.other)
-    if not ref or len(ref) != len(other):
-        print(f"error: {len(ref)} numbers in {args.reference}, "
-              f"{len(other)} in {args.other}")
+    ref, other = blocks(args.reference), blocks(args.other)
+    sizes = [len(b) for b in ref]
+    if not ref[0] or sizes != [len(b) for b in other]:
+        print(f"error: numbers per block {sizes} in {args.reference}, "
+              f"{[len(b) for b in other]} in {args.other}")
         return 1
-    if any(not math.isfinite(x) for x in ref + other):
-        print("error: a number is not finite")
-        return 1
-    scale = max(abs(x) for x in ref)
-    err = max(abs(x - y) for x, y in zip(ref, other)) / scale
+    err = 0.0
+    for r, o in zip(ref, other):
+        if any(not math.isfinite(x) for x in r + o):
+            print("error: a number is not finite")
+            return 1
+        scale = max(abs(x) for x in r) or 1.0
+        err = max(err, max(abs(x - y) for x, y in zip(r, o)) / scale)
     ok = err <= args.tol
-    print(f"{len(ref)} numbers, rel err {err:.3g}, tolerance {args.tol:g}: "
-          f"{'ok' if ok else 'FAIL'}")
+    print(f"{sum(sizes)} numbers in {len(sizes)} blocks, rel err {err:.3g}, "
+          f"tolerance {args.tol:g}: {'ok' if ok else 'FAIL'}")
     return 0 if ok else 1
 
 

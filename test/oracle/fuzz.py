@@ -346,18 +346,30 @@ def check_decode_case(rng, bin_dir, case_dir):
 
 def check_cuda_case(rng, bin_dir, case_dir):
     """'ok', 'rejected: ...' or 'WRONG: ...': a random description's CUDA
-    training build (random matmul precision and chips), whose every kernel
-    ptxas must accept; no GPU needed."""
+    training build (random matmul precision and chips; under bf16 the
+    attention is on the tensor cores, at times at head size 16 and 16
+    positions, unpadded), whose every kernel ptxas must accept; no GPU
+    needed."""
     model, rejected = new_case(rng, bin_dir, case_dir)
     if rejected:
         return rejected
     precision = rng.choice(["f32", "tf32", "bf16"])
     chips = rng.choice(["sm_80,sm_90"] + (["sm_90a"] if precision == "bf16"
                                           else []))
+    seq_len = rng.choice([3, 5, 8])
+    if precision == "bf16" and rng.random() < 0.5:
+        # Head size 16 and 16 positions: the tensor-core attention
+        # (hrm-attention-to-mma-sync) without padding or partial tiles.
+        with open(model) as f:
+            config = json.load(f)
+        config.update(d_model=16 * config["n_heads"], max_seq_len=16)
+        with open(model, "w") as f:
+            json.dump(config, f, indent=1)
+        seq_len = 16
     flags = ["--target", "cuda", "--train", "--opt-level", "0",
              "--matmul-precision", precision, "--chips", chips,
              "--batch", str(rng.choice([1, 2, 3])),
-             "--seq-len", str(rng.choice([3, 5, 8]))]
+             "--seq-len", str(seq_len)]
     p = run([tool(bin_dir, "hrmc"), "compile", model, "-o",
              os.path.join(case_dir, "art")] + flags)
     if p.returncode != 0:

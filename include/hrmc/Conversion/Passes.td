@@ -543,7 +543,7 @@ def HrmAttentionToMmaSync : Pass<"hrm-attention-to-mma-sync"> {
     attention's forward on the tensor cores, operands in bf16, sums in f32.
 
     The block copies its query rows, and then each tile of 64 keys (32 or
-    16 where the keys or shared memory ask for it) and their values, into
+    16 where the key count or shared memory asks for it) and their values, into
     shared memory, rounded to bf16 (nearest even), the values transposed
     ([head dim, keys]), each row padded to an odd number of 16-byte units
     so that a warp's 32-bit fragment loads hit 32 banks. Each warp takes 16
@@ -559,11 +559,14 @@ def HrmAttentionToMmaSync : Pass<"hrm-attention-to-mma-sync"> {
     the end the lanes' sums are added across the group and the output
     stored once, in f32. The block reads the tiles its last query sees.
 
-    Nests whose head size is not a multiple of 16 (or above 128), whose
-    query or key count is not a multiple of 16, or that differ from what
-    `convert-hrm-to-linalg{fused-attention}` builds (q, k and v read at
-    (head, query or key, d), one output stored at (head, query, d), no other
-    effect) are left alone, for `hrm-tile-attention-keys`.
+    Any query and key count and head size up to 128: a head size off the
+    instruction's multiple of 16 is staged padded with zeros (and its
+    padding columns are not stored), keys past the last are staged as
+    zeros and masked, and rows past the last query are not stored. Nests
+    that differ from what `convert-hrm-to-linalg{fused-attention}` builds
+    (its `hrm.mask` and `hrm.prefix_len`; q, k and v read at (head, query
+    or key, d), one output stored at (head, query, d), no other effect) are
+    left alone, for `hrm-tile-attention-keys`.
 
     `emulate` builds the same blocks as host loops: each phase between two
     barriers, mma.syncs and shuffles is a loop over the block's threads, the

@@ -10,9 +10,9 @@
 # and checks with test/e2e/matmul-precision.test's tolerances. HRM_CHIPS
 # (hrmc compile --chips), HRM_BATCH (default 2) and HRM_SEQ_LEN (default 8)
 # change the build: HRM_CHIPS=sm_90a with bf16 and a batch of 8 (64
-# tokens, wgmma's M) puts the matmuls on wgmma; bf16 with a sequence
-# length that is a multiple of 16 puts the fused attention on the tensor
-# cores (hrm-attention-to-mma-sync).
+# tokens, wgmma's M) puts the matmuls on wgmma; bf16 puts the fused
+# attention on the tensor cores too (hrm-attention-to-mma-sync), at 8
+# positions in a half-masked tile of 16 keys, at 16 in a whole one.
 set -e
 model=$1 dir=$2
 here=$(dirname "$0")
