@@ -433,12 +433,22 @@ struct LowerCrossEntropyGrad : OpRewritePattern<CrossEntropyGradOp> {
                                       floatOf(b, l, element, 0.0));
           Value scaleV =
               arith::DivFOp::create(b, l, a[4], floatOf(b, l, element, count));
-          if (op.getStep())
-            scaleV = mul(b, l, scaleV,
-                         tapFactor(b, l, op.getStep(), *op.getTapSteps(),
-                                   op.getTapWeights(), element));
-          yieldValue(b, l,
-                     mul(b, l, arith::SubFOp::create(b, l, p, target), scaleV));
+          Value factor;
+          if (op.getStep()) {
+            factor = tapFactor(b, l, op.getStep(), *op.getTapSteps(),
+                               op.getTapWeights(), element);
+            scaleV = mul(b, l, scaleV, factor);
+          }
+          Value g = mul(b, l, arith::SubFOp::create(b, l, p, target), scaleV);
+          // An untapped step's gradient is 0 whatever its logits hold
+          // (hrm-guard-loss-taps leaves them unwritten there).
+          if (factor)
+            g = arith::SelectOp::create(
+                b, l,
+                arith::CmpFOp::create(b, l, arith::CmpFPredicate::ONE, factor,
+                                      floatOf(b, l, element, 0.0)),
+                g, floatOf(b, l, element, 0.0));
+          yieldValue(b, l, g);
         });
     rewriter.replaceOp(op, grad);
     return success();

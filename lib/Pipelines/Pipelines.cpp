@@ -34,7 +34,8 @@ std::string hrmc::hrmToLinalgPipeline(const CompileShape &shape,
     options = "{" + options + "}";
   return llvm::formatv("hrm-specialize-shapes{{batch={0} seq-len={1}},"
                        "hrm-unroll,convert-hrm-to-func,{3}"
-                       "convert-hrm-loops-to-scf,{2}convert-hrm-to-linalg{4}{5},"
+                       "convert-hrm-loops-to-scf,hrm-guard-loss-taps,{2}"
+                       "convert-hrm-to-linalg{4}{5},"
                        "canonicalize,cse",
                        shape.batch, shape.decode ? 1 : shape.seqLen, decode,
                        train, options, optimizer)

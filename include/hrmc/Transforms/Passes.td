@@ -115,4 +115,39 @@ def HrmAutodiff : Pass<"hrm-autodiff", "::mlir::ModuleOp"> {
                            "::mlir::tensor::TensorDialect"];
 }
 
+def HrmGuardLossTaps : Pass<"hrm-guard-loss-taps"> {
+  let summary = "Computes a loss tap's head, loss and their gradients only at the steps that tap";
+  let description = [{
+    A loop whose loss taps a list of steps (`hrm.cross_entropy ... at %i
+    taps [...]`) multiplies the loss of every other step by 0; its head
+    (the final norm, the `lm_head` matmul over the vocabulary) and, in the
+    training graph, the head's backward still ran at every step. Runs after
+    `convert-hrm-loops-to-scf` (and `hrm-autodiff`), on every block that
+    holds such an op:
+
+    - `hrm.cross_entropy` with a step: the ops of its block that its logits
+      depend on and that serve nothing else (the head, and the final norm
+      where nothing else reads it) move with it into an `scf.if` on whether
+      the step taps (a listed step whose weight, if weights are given, is
+      not 0). Otherwise the loss sum passes through unchanged. The logits
+      may also leave the block (a training step saves them for the loss
+      gradient): elsewhere they are left unwritten (`tensor.empty`); the
+      loss gradient's lowering selects 0 at an untapped step rather than
+      multiplying by 0, so it reads nothing of them.
+    - `hrm.cross_entropy_grad` with a step: it and the gradient ops that
+      its result flows into (`hrm.linear_grad`, `hrm.rmsnorm_grad`, and sums
+      of two of their results) move into an `scf.if` together with the sums
+      that add one of their results into another gradient (`linalg.add` or
+      `hrm.add`); otherwise those sums pass their other operand through and
+      other uses get zeros.
+
+    The numbers are those of the unguarded graph (whose untapped terms are
+    exact zeros). Blocks where the ops cannot move (a value they use is
+    made after a use of theirs) are left alone.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
 #endif // HRMC_TRANSFORMS_PASSES_TD

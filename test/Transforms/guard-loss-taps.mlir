@@ -1,0 +1,128 @@
+// RUN: hrm-opt %s --split-input-file --hrm-guard-loss-taps | FileCheck %s
+
+// A loss summed over listed steps of a loop: the final norm, the head and
+// the loss run only at those steps; elsewhere the sum passes through.
+// CHECK-LABEL: func.func @loop_loss
+// CHECK: scf.for %[[I:.*]] = {{.*}} iter_args(%[[ACC:.*]] = %{{.*}})
+// CHECK-NEXT: %[[C0:.*]] = arith.constant 0 : index
+// CHECK-NEXT: %[[IS0:.*]] = arith.cmpi eq, %[[I]], %[[C0]] : index
+// CHECK-NEXT: %[[C2:.*]] = arith.constant 2 : index
+// CHECK-NEXT: %[[IS2:.*]] = arith.cmpi eq, %[[I]], %[[C2]] : index
+// CHECK-NEXT: %[[TAPS:.*]] = arith.ori %[[IS0]], %[[IS2]] : i1
+// CHECK-NEXT: %[[R:.*]] = scf.if %[[TAPS]] -> (tensor<f32>) {
+// CHECK-NEXT: hrm.rmsnorm
+// CHECK-NEXT: hrm.lm_head
+// CHECK-NEXT: %[[L:.*]] = hrm.cross_entropy {{.*}} acc(%[[ACC]] : tensor<f32>) at %[[I]] taps [0, 2]
+// CHECK-NEXT: scf.yield %[[L]]
+// CHECK-NEXT: } else {
+// CHECK-NEXT: scf.yield %[[ACC]]
+// CHECK-NEXT: }
+// CHECK-NEXT: scf.yield %[[R]]
+func.func @loop_loss(%x: tensor<1x4x8xf32>, %nw: tensor<8xf32>, %w: tensor<8x16xf32>, %t: tensor<1x4xi32>) -> tensor<f32> {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c3 = arith.constant 3 : index
+  %zero = arith.constant dense<0.0> : tensor<f32>
+  %r = scf.for %i = %c0 to %c3 step %c1 iter_args(%acc = %zero) -> (tensor<f32>) {
+    %n = hrm.rmsnorm %x weight %nw eps 1.000000e-05 : tensor<1x4x8xf32>, tensor<8xf32>
+    %l = hrm.lm_head %n, %w : tensor<1x4x8xf32>, tensor<8x16xf32> -> tensor<1x4x16xf32>
+    %s = hrm.cross_entropy %l, %t acc(%acc : tensor<f32>) at %i taps [0, 2] {scale = 5.000000e-01 : f64} : tensor<1x4x16xf32>, tensor<1x4xi32> -> tensor<f32>
+    scf.yield %s : tensor<f32>
+  }
+  return %r : tensor<f32>
+}
+
+// -----
+
+// A training step's forward returns the head's logits for its backward:
+// unwritten where the step does not tap. A step of weight 0 does not tap. The
+// norm's output leaves too (the backward reads it): it stays outside, as
+// does the state it reads.
+// CHECK-LABEL: func.func @step_fwd
+// CHECK: %[[STATE:.*]] = hrm.add
+// CHECK-NEXT: %[[N:.*]] = hrm.rmsnorm %[[STATE]]
+// CHECK-NEXT: %[[C2:.*]] = arith.constant 2 : index
+// CHECK-NEXT: %[[TAPS:.*]] = arith.cmpi eq, %{{.*}}, %[[C2]] : index
+// CHECK-NEXT: %[[R:.*]]:2 = scf.if %[[TAPS]] -> (tensor<f32>, tensor<1x4x16xf32>) {
+// CHECK-NEXT: %[[L:.*]] = hrm.lm_head %[[N]]
+// CHECK-NEXT: %[[S:.*]] = hrm.cross_entropy %[[L]]
+// CHECK-NEXT: scf.yield %[[S]], %[[L]]
+// CHECK-NEXT: } else {
+// CHECK-NEXT: %[[E:.*]] = tensor.empty() : tensor<1x4x16xf32>
+// CHECK-NEXT: scf.yield %{{.*}}, %[[E]]
+// CHECK: return %[[STATE]], %[[R]]#0, %[[N]], %[[R]]#1
+func.func @step_fwd(%i: index, %x: tensor<1x4x8xf32>, %acc: tensor<f32>, %nw: tensor<8xf32>, %w: tensor<8x16xf32>, %t: tensor<1x4xi32>) -> (tensor<1x4x8xf32>, tensor<f32>, tensor<1x4x8xf32>, tensor<1x4x16xf32>) {
+  %state = hrm.add %x, %x : tensor<1x4x8xf32>, tensor<1x4x8xf32>
+  %n = hrm.rmsnorm %state weight %nw eps 1.000000e-05 : tensor<1x4x8xf32>, tensor<8xf32>
+  %l = hrm.lm_head %n, %w : tensor<1x4x8xf32>, tensor<8x16xf32> -> tensor<1x4x16xf32>
+  %s = hrm.cross_entropy %l, %t acc(%acc : tensor<f32>) at %i taps [0, 2] weights [0.0, 1.0] : tensor<1x4x16xf32>, tensor<1x4xi32> -> tensor<f32>
+  return %state, %s, %n, %l : tensor<1x4x8xf32>, tensor<f32>, tensor<1x4x8xf32>, tensor<1x4x16xf32>
+}
+
+// -----
+
+// A training step's backward: the loss gradient, the head's and the
+// norm's gradients and the sums they are added into move into the if;
+// elsewhere each sum passes its other operand through. The state gradient,
+// used by the module's backward, is a sum too.
+// CHECK-LABEL: func.func @step_bwd
+// CHECK: %[[R:.*]]:3 = scf.if %{{.*}} -> (tensor<8x16xf32>, tensor<1x4x8xf32>, tensor<8xf32>) {
+// CHECK-NEXT: %[[G:.*]] = hrm.cross_entropy_grad
+// CHECK-NEXT: %[[DX:.*]], %[[DW:.*]] = hrm.linear_grad %{{.*}}, %{{.*}}, %[[G]]
+// CHECK-NEXT: %[[SW:.*]] = linalg.add ins(%[[WSUM:.*]], %[[DW]]
+// CHECK: %[[DN:.*]], %[[DNW:.*]] = hrm.rmsnorm_grad %{{.*}}, %[[DX]]
+// CHECK-NEXT: %[[SX:.*]] = linalg.add ins(%[[XSUM:.*]], %[[DN]]
+// CHECK: %[[SN:.*]] = linalg.add ins(%[[NSUM:.*]], %[[DNW]]
+// CHECK: scf.yield %[[SW]], %[[SX]], %[[SN]]
+// CHECK-NEXT: } else {
+// CHECK-NEXT: scf.yield %[[WSUM]], %[[XSUM]], %[[NSUM]]
+// CHECK-NEXT: }
+// CHECK-NEXT: %[[NEXT:.*]] = hrm.add %[[R]]#1, %[[R]]#1
+// CHECK-NEXT: return %[[NEXT]], %[[R]]#0, %[[R]]#2
+func.func @step_bwd(%i: index, %logits: tensor<1x4x16xf32>, %t: tensor<1x4xi32>, %dl: tensor<f32>, %n: tensor<1x4x8xf32>, %state: tensor<1x4x8xf32>, %nw: tensor<8xf32>, %w: tensor<8x16xf32>, %wsum: tensor<8x16xf32>, %xsum: tensor<1x4x8xf32>, %nsum: tensor<8xf32>) -> (tensor<1x4x8xf32>, tensor<8x16xf32>, tensor<8xf32>) {
+  %g = hrm.cross_entropy_grad %logits, %t, %dl, %i {scale = 5.000000e-01 : f64, tap_steps = array<i64: 0, 2>} : (tensor<1x4x16xf32>, tensor<1x4xi32>, tensor<f32>, index) -> tensor<1x4x16xf32>
+  %dx, %dw = hrm.linear_grad %n, %w, %g : (tensor<1x4x8xf32>, tensor<8x16xf32>, tensor<1x4x16xf32>) -> (tensor<1x4x8xf32>, tensor<8x16xf32>)
+  %sw = linalg.add ins(%wsum, %dw : tensor<8x16xf32>, tensor<8x16xf32>) outs(%wsum : tensor<8x16xf32>) -> tensor<8x16xf32>
+  %dn, %dnw = hrm.rmsnorm_grad %state, %dx, %nw : (tensor<1x4x8xf32>, tensor<1x4x8xf32>, tensor<8xf32>) -> (tensor<1x4x8xf32>, tensor<8xf32>)
+  %sx = linalg.add ins(%xsum, %dn : tensor<1x4x8xf32>, tensor<1x4x8xf32>) outs(%xsum : tensor<1x4x8xf32>) -> tensor<1x4x8xf32>
+  %sn = linalg.add ins(%nsum, %dnw : tensor<8xf32>, tensor<8xf32>) outs(%nsum : tensor<8xf32>) -> tensor<8xf32>
+  %next = hrm.add %sx, %sx : tensor<1x4x8xf32>, tensor<1x4x8xf32>
+  return %next, %sw, %sn : tensor<1x4x8xf32>, tensor<8x16xf32>, tensor<8xf32>
+}
+
+// -----
+
+// The gradient used before it could be summed (no sum: the first step of
+// an unrolled backward): the if yields it, zeros elsewhere.
+// CHECK-LABEL: func.func @first_bwd
+// CHECK: %[[R:.*]]:2 = scf.if %{{.*}} -> (tensor<1x4x8xf32>, tensor<8x16xf32>) {
+// CHECK: hrm.linear_grad
+// CHECK: } else {
+// CHECK-NEXT: arith.constant dense<0.000000e+00> : tensor<1x4x8xf32>
+// CHECK-NEXT: arith.constant dense<0.000000e+00> : tensor<8x16xf32>
+// CHECK: return %[[R]]#0, %[[R]]#1
+func.func @first_bwd(%i: index, %logits: tensor<1x4x16xf32>, %t: tensor<1x4xi32>, %dl: tensor<f32>, %n: tensor<1x4x8xf32>, %w: tensor<8x16xf32>) -> (tensor<1x4x8xf32>, tensor<8x16xf32>) {
+  %g = hrm.cross_entropy_grad %logits, %t, %dl, %i {tap_steps = array<i64: 1>} : (tensor<1x4x16xf32>, tensor<1x4xi32>, tensor<f32>, index) -> tensor<1x4x16xf32>
+  %dx, %dw = hrm.linear_grad %n, %w, %g : (tensor<1x4x8xf32>, tensor<8x16xf32>, tensor<1x4x16xf32>) -> (tensor<1x4x8xf32>, tensor<8x16xf32>)
+  return %dx, %dw : tensor<1x4x8xf32>, tensor<8x16xf32>
+}
+
+// -----
+
+// Left alone: a loss without a step (every step or the last taps), and a
+// head whose output serves something else too (only the loss moves).
+// CHECK-LABEL: func.func @untouched
+// CHECK-NOT: scf.if
+// CHECK: hrm.cross_entropy %{{.*}}, %{{.*}} :
+// CHECK: %[[L:.*]] = hrm.lm_head
+// CHECK: scf.if
+// CHECK-NEXT: hrm.cross_entropy %[[L]]
+// CHECK: return
+func.func @untouched(%i: index, %n: tensor<1x4x8xf32>, %w: tensor<8x16xf32>, %t: tensor<1x4xi32>, %acc: tensor<f32>) -> (tensor<f32>, tensor<f32>, tensor<1x4x16xf32>) {
+  %l0 = hrm.lm_head %n, %w : tensor<1x4x8xf32>, tensor<8x16xf32> -> tensor<1x4x16xf32>
+  %s0 = hrm.cross_entropy %l0, %t : tensor<1x4x16xf32>, tensor<1x4xi32> -> tensor<f32>
+  %l = hrm.lm_head %n, %w : tensor<1x4x8xf32>, tensor<8x16xf32> -> tensor<1x4x16xf32>
+  %twice = hrm.add %l, %l : tensor<1x4x16xf32>, tensor<1x4x16xf32>
+  %s = hrm.cross_entropy %l, %t acc(%acc : tensor<f32>) at %i taps [1] : tensor<1x4x16xf32>, tensor<1x4xi32> -> tensor<f32>
+  return %s0, %s, %twice : tensor<f32>, tensor<f32>, tensor<1x4x16xf32>
+}
