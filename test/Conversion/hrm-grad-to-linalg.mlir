@@ -94,13 +94,17 @@ func.func @cross_entropy_grad_tap(%l: tensor<2x3x16xf32>, %t: tensor<2x3xi32>, %
 // -----
 
 // A loss tapped at step 2 only: the gradient's factor is 1 at that step
-// and 0 at the others.
+// and 0 at the others, where the gradient is selected to be 0 (it reads
+// nothing of logits hrm-guard-loss-taps left unwritten).
 // CHECK-LABEL: func.func @cross_entropy_grad_some_steps
 // CHECK-SAME: %[[I:[a-z0-9]+]]: index
 // CHECK: %[[HIT:.*]] = arith.cmpi eq, %[[I]], %c2
 // CHECK: %[[F:.*]] = arith.select %[[HIT]], %{{.*}}, %{{.*}} : f32
 // CHECK: %[[SCALE:.*]] = arith.mulf %{{.*}}, %[[F]]
-// CHECK: arith.mulf %{{.*}}, %[[SCALE]]
+// CHECK: %[[G:.*]] = arith.mulf %{{.*}}, %[[SCALE]]
+// CHECK: %[[TAPS:.*]] = arith.cmpf one, %[[F]], %{{.*}} : f32
+// CHECK: %[[R:.*]] = arith.select %[[TAPS]], %[[G]], %{{.*}} : f32
+// CHECK: linalg.yield %[[R]]
 func.func @cross_entropy_grad_some_steps(%l: tensor<2x3x16xf32>, %t: tensor<2x3xi32>, %d: tensor<f32>, %i: index) -> tensor<2x3x16xf32> {
   %g = hrm.cross_entropy_grad %l, %t, %d, %i {tap_steps = array<i64: 2>} : (tensor<2x3x16xf32>, tensor<2x3xi32>, tensor<f32>, index) -> tensor<2x3x16xf32>
   return %g : tensor<2x3x16xf32>
