@@ -540,7 +540,8 @@ LogicalResult Sweep::forwardLoop(Operation *loop) {
         SmallVector<Value> next = dispatch(
             plan, a, TypeRange(ValueRange(iter)), [&](unsigned kind) {
               SmallVector<Value> out(iter);
-              auto [first, last] = stackRange[kind];
+              unsigned first = stackRange[kind].first,
+                       last = stackRange[kind].second;
               if (first == last) // no step of this kind in the window
                 return out;
               ValueRange state = iter.take_front(numCarried);
@@ -1395,6 +1396,15 @@ struct HrmAutodiffPass
           << entry << "' (run convert-hrm-to-func first)";
       return signalPassFailure();
     }
+    // The stacks of a rolled window are built with static shapes.
+    for (Type type : entryFn.getArgumentTypes())
+      if (auto shaped = dyn_cast<ShapedType>(type);
+          shaped && !shaped.hasStaticShape()) {
+        entryFn.emitError("hrm-autodiff: the entry point '")
+            << entry << "' has an argument of dynamic shape " << type
+            << " (run hrm-specialize-shapes first)";
+        return signalPassFailure();
+      }
     Autodiff ad(module);
     if (failed(ad.differentiateEntry(entryFn)))
       return signalPassFailure();

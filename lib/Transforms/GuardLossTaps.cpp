@@ -123,6 +123,15 @@ SmallVector<Operation *> headOf(CrossEntropyOp ce) {
   return ops;
 }
 
+/// Whether every value has a static shape (the else branch makes values
+/// of their types; hrm-specialize-shapes runs first in every pipeline).
+bool allStatic(ArrayRef<Value> values) {
+  return llvm::all_of(values, [](Value v) {
+    auto type = dyn_cast<RankedTensorType>(v.getType());
+    return type && type.hasStaticShape();
+  });
+}
+
 void guardLoss(OpBuilder &b, CrossEntropyOp ce) {
   SmallVector<Operation *> ops = headOf(ce);
   ops.push_back(ce);
@@ -134,6 +143,8 @@ void guardLoss(OpBuilder &b, CrossEntropyOp ce) {
             return user->hasTrait<OpTrait::IsTerminator>();
           }))
         yielded.push_back(v);
+  if (!allStatic(yielded))
+    return;
   auto cond = [&] {
     return tapsAt(b, ce.getLoc(), ce.getStep(), *ce.getTapSteps(),
                   ce.getTapWeights());
@@ -239,7 +250,7 @@ void guardGradient(OpBuilder &b, CrossEntropyGradOp grad) {
   for (Operation *sum : sums)
     yielded.push_back(sum->getResult(0));
   llvm::append_range(yielded, exits);
-  if (yielded.empty())
+  if (yielded.empty() || !allStatic(yielded))
     return;
   auto cond = [&] {
     return tapsAt(b, grad.getLoc(), grad.getStep(), *grad.getTapSteps(),

@@ -31,3 +31,12 @@ module {
     return
   }
 }
+
+// -----
+
+// Dynamic shapes: the window's stacks need static ones.
+// expected-error @+1 {{hrm-autodiff: the entry point 'loss' has an argument of dynamic shape 'tensor<?x4x8xf32>' (run hrm-specialize-shapes first)}}
+func.func @loss(%x: tensor<?x4x8xf32> {hrm.param = "x"}, %t: tensor<?x4xi32>) -> tensor<f32> attributes {hrm.entry} {
+  %l = hrm.cross_entropy %x, %t : tensor<?x4x8xf32>, tensor<?x4xi32> -> tensor<f32>
+  return %l : tensor<f32>
+}

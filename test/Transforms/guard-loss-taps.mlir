@@ -126,3 +126,15 @@ func.func @untouched(%i: index, %n: tensor<1x4x8xf32>, %w: tensor<8x16xf32>, %t:
   %s = hrm.cross_entropy %l, %t acc(%acc : tensor<f32>) at %i taps [1] : tensor<1x4x16xf32>, tensor<1x4xi32> -> tensor<f32>
   return %s0, %s, %twice : tensor<f32>, tensor<f32>, tensor<1x4x16xf32>
 }
+
+// -----
+
+// Dynamic shapes (before hrm-specialize-shapes): left alone.
+// CHECK-LABEL: func.func @dynamic
+// CHECK-NOT: scf.if
+// CHECK: return
+func.func @dynamic(%i: index, %l: tensor<?x?x16xf32>, %t: tensor<?x?xi32>, %dl: tensor<f32>, %n: tensor<?x?x8xf32>, %w: tensor<8x16xf32>) -> (tensor<?x?x8xf32>, tensor<8x16xf32>) {
+  %g = hrm.cross_entropy_grad %l, %t, %dl, %i {tap_steps = array<i64: 1>} : (tensor<?x?x16xf32>, tensor<?x?xi32>, tensor<f32>, index) -> tensor<?x?x16xf32>
+  %dx, %dw = hrm.linear_grad %n, %w, %g : (tensor<?x?x8xf32>, tensor<8x16xf32>, tensor<?x?x16xf32>) -> (tensor<?x?x8xf32>, tensor<8x16xf32>)
+  return %dx, %dw : tensor<?x?x8xf32>, tensor<8x16xf32>
+}

@@ -143,7 +143,8 @@ def HrmGuardLossTaps : Pass<"hrm-guard-loss-taps"> {
 
     The numbers are those of the unguarded graph (whose untapped terms are
     exact zeros). Blocks where the ops cannot move (a value they use is
-    made after a use of theirs) are left alone.
+    made after a use of theirs) and values of dynamic shape (before
+    `hrm-specialize-shapes`) are left alone.
   }];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::scf::SCFDialect",
