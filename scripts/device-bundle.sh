@@ -9,7 +9,8 @@
 # BUNDLE/oracle/<model>/art: test/gpu/oracle.test's artifacts (--train).
 # BUNDLE/decode/<model>: its KV-cached generation check's artifacts.
 # BUNDLE/train: HRM-LM's training graph for CUDA and a text to train on.
-# BUNDLE/bench/<model>: bench/gpu_forward.py --prepare.
+# BUNDLE/bench/<model>: bench/gpu_forward.py --prepare; BUNDLE/bench-long:
+# the same at 1024 positions in bf16.
 # Kernels for sm_90 alone (H100, H200): half the bytes that travel; the
 # wgmma builds for sm_90a. Without the artifacts' ptx/ copies (the PTX is
 # in each model.cuda.so); more than 64 MiB (what the device tool carries)
@@ -62,6 +63,16 @@ else
 fi
 /usr/bin/python3 "$root/bench/gpu_forward.py" --prepare "$bundle/bench" \
   --chips sm_90 --bin "$build/bin" >/dev/null
+# 1024 positions (batch 2), bf16: attention's share of the FLOPs is large
+# there, so the tensor-core attention shows.
+mkdir -p "$bundle/bench-long"
+for m in hrm_lm transformer_l12; do
+  sed 's/"max_seq_len": [0-9]*/"max_seq_len": 1024/' "$root/examples/$m.json" \
+    > "$bundle/bench-long/$m.json"
+done
+/usr/bin/python3 "$root/bench/gpu_forward.py" --prepare "$bundle/bench-long" \
+  --chips sm_90 --bin "$build/bin" --batch 2 --seq-len 1024 --precisions bf16 \
+  "$bundle/bench-long/hrm_lm.json" "$bundle/bench-long/transformer_l12.json" >/dev/null
 # The device tool carries at most 64 MiB. Each artifact's PTX is embedded
 # in its model.cuda.so (and its ptxas report in the manifest); the ptx/
 # copies are for inspection and ptxas only, so they stay here.

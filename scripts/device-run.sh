@@ -102,6 +102,9 @@ esac
 case " $steps " in *" bench "*)
   step "$HRM_PYTHON" "$root/bench/gpu_forward.py" --prebuilt "$bundle/bench" \
     --bin "$bundle/bin" --iters ${BENCH_ITERS:-20}
+  step "$HRM_PYTHON" "$root/bench/gpu_forward.py" --prebuilt "$bundle/bench-long" \
+    --bin "$bundle/bin" --iters ${BENCH_ITERS:-20} --batch 2 --seq-len 1024 \
+    --precisions bf16 "$bundle/bench-long/hrm_lm.json" "$bundle/bench-long/transformer_l12.json"
   # The same f32 artifacts' CPU libraries, on one thread and on every core.
   for m in hrm_lm transformer_l12; do
     for t in 1 0; do
