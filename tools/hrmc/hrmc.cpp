@@ -94,7 +94,8 @@ static cl::opt<bool> compileFusedAttention(
     "fused-attention",
     cl::desc("Lower attention's softmax(QK^T)V as one loop nest with an "
              "online softmax in the CPU library too (the CUDA library "
-             "always does)"),
+             "always does; with --matmul-precision bf16, the CPU library "
+             "emulates its tensor-core kernel, slowly)"),
     cl::sub(compileCmd));
 static cl::opt<unsigned> compileOptLevel(
     "opt-level", cl::desc("LLVM optimisation level of the host code (0-3)"),
