@@ -739,9 +739,18 @@ LogicalResult Sweep::reverseOp(Operation *op) {
         return success();
       })
       .Case([&](CrossEntropyOp ce) {
+        // A loss that taps listed steps makes its head's logits again here
+        // instead of saving them at every step (hrm-guard-loss-taps then
+        // makes them only at the steps that tap); the head's input is
+        // saved for its gradient anyway.
+        Value logits = p(ce.getLogits());
+        if (auto head = ce.getLogits().getDefiningOp<LMHeadOp>();
+            head && ce.getStep())
+          logits = LMHeadOp::create(b, loc, head.getType(), p(head.getInput()),
+                                    p(head.getWeight()), head.getTied());
         accumulate(ce.getLogits(), CrossEntropyGradOp::create(
-                                       b, loc, ce.getLogits().getType(),
-                                       p(ce.getLogits()), p(ce.getTargets()), d,
+                                       b, loc, ce.getLogits().getType(), logits,
+                                       p(ce.getTargets()), d,
                                        ce.getStep() ? p(ce.getStep()) : Value(),
                                        ce.getScaleAttr(), ce.getTapStepsAttr(),
                                        ce.getTapWeightsAttr()));

@@ -220,6 +220,12 @@ void guardGradient(OpBuilder &b, CrossEntropyGradOp grad) {
   llvm::sort(ops,
              [](Operation *x, Operation *y) { return x->isBeforeInBlock(y); });
   Operation *last = ops.back();
+  // The logits the gradient reads, if they are made for it alone (hrm-
+  // autodiff makes a tapped loss's logits again in the backward): only
+  // where the step taps too.
+  if (auto head = grad.getLogits().getDefiningOp<LMHeadOp>();
+      head && head->getBlock() == block && head->hasOneUse())
+    ops.insert(ops.begin(), head);
   auto madeBefore = [&](Value v, Operation *at) {
     Operation *def = v.getDefiningOp();
     return !def || def->getBlock() != block || def->isBeforeInBlock(at) ||

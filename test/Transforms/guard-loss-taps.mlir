@@ -138,3 +138,20 @@ func.func @dynamic(%i: index, %l: tensor<?x?x16xf32>, %t: tensor<?x?xi32>, %dl: 
   %dx, %dw = hrm.linear_grad %n, %w, %g : (tensor<?x?x8xf32>, tensor<8x16xf32>, tensor<?x?x16xf32>) -> (tensor<?x?x8xf32>, tensor<8x16xf32>)
   return %dx, %dw : tensor<?x?x8xf32>, tensor<8x16xf32>
 }
+
+// -----
+
+// The logits made again in the backward for the loss gradient alone move
+// into the if with it.
+// CHECK-LABEL: func.func @remade_logits
+// CHECK-NOT: hrm.lm_head
+// CHECK: scf.if
+// CHECK-NEXT: %[[L:.*]] = hrm.lm_head
+// CHECK-NEXT: hrm.cross_entropy_grad %[[L]]
+func.func @remade_logits(%i: index, %t: tensor<1x4xi32>, %dl: tensor<f32>, %n: tensor<1x4x8xf32>, %w: tensor<8x16xf32>, %wsum: tensor<8x16xf32>) -> (tensor<1x4x8xf32>, tensor<8x16xf32>) {
+  %l = hrm.lm_head %n, %w : tensor<1x4x8xf32>, tensor<8x16xf32> -> tensor<1x4x16xf32>
+  %g = hrm.cross_entropy_grad %l, %t, %dl, %i {tap_steps = array<i64: 1>} : (tensor<1x4x16xf32>, tensor<1x4xi32>, tensor<f32>, index) -> tensor<1x4x16xf32>
+  %dx, %dw = hrm.linear_grad %n, %w, %g : (tensor<1x4x8xf32>, tensor<8x16xf32>, tensor<1x4x16xf32>) -> (tensor<1x4x8xf32>, tensor<8x16xf32>)
+  %sw = linalg.add ins(%wsum, %dw : tensor<8x16xf32>, tensor<8x16xf32>) outs(%wsum : tensor<8x16xf32>) -> tensor<8x16xf32>
+  return %dx, %sw : tensor<1x4x8xf32>, tensor<8x16xf32>
+}

@@ -103,6 +103,9 @@ def HrmAutodiff : Pass<"hrm-autodiff", "::mlir::ModuleOp"> {
       backward loop's sums are updated in place through the step's and the
       module's backward instead of each returning a set of gradients to
       add.
+    - A loss that taps listed steps (`hrm.cross_entropy ... at %i taps`)
+      makes its head's logits again in the backward from the head's input
+      instead of saving them at every step.
   }];
   let options = [
     Option<"entry", "entry", "std::string", /*default=*/"\"loss\"",
@@ -134,8 +137,10 @@ def HrmGuardLossTaps : Pass<"hrm-guard-loss-taps"> {
       gradient): elsewhere they are left unwritten (`tensor.empty`); the
       loss gradient's lowering selects 0 at an untapped step rather than
       multiplying by 0, so it reads nothing of them.
-    - `hrm.cross_entropy_grad` with a step: it and the gradient ops that
-      its result flows into (`hrm.linear_grad`, `hrm.rmsnorm_grad`, and sums
+    - `hrm.cross_entropy_grad` with a step: it (with the `hrm.lm_head`
+      that makes its logits, when that serves it alone: `hrm-autodiff`
+      makes a listed-steps loss's logits again in the backward) and the
+      gradient ops that its result flows into (`hrm.linear_grad`, `hrm.rmsnorm_grad`, and sums
       of two of their results) move into an `scf.if` together with the sums
       that add one of their results into another gradient (`linalg.add` or
       `hrm.add`); otherwise those sums pass their other operand through and
