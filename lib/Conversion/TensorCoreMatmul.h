@@ -2,7 +2,10 @@
 //
 // Internal to lib/Conversion: hrm-matmul-to-mma-sync puts these matmuls on
 // the tensor cores; hrm-round-matmul-operands rounds the same ones on the
-// CPU, and hrm-bf16-matmul-operands stores their operands in bf16.
+// CPU, and hrm-bf16-matmul-operands stores their operands in bf16. Also the
+// pieces the block-level kernels share: launches, cp.async stages, the
+// host emulation's mma.sync, and the fused attention's blocks
+// (hrm-attention-to-mma-sync, hrm-tile-attention-keys).
 //
 //===----------------------------------------------------------------------===//
 #ifndef HRMC_LIB_CONVERSION_TENSORCOREMATMUL_H

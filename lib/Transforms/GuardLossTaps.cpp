@@ -166,8 +166,8 @@ void guardLoss(OpBuilder &b, CrossEntropyOp ce) {
   });
 }
 
-/// Whether `op`'s results are 0 wherever its operands from the gradient
-/// `from` are: the head's gradient ops, linear in the gradient they get.
+/// Whether `op`'s results are 0 where the gradient it gets is: the head's
+/// gradient ops, linear in that gradient.
 bool zeroPreserving(Operation *op) {
   return isa<LinearGradOp, RMSNormGradOp>(op);
 }
@@ -216,24 +216,14 @@ void guardGradient(OpBuilder &b, CrossEntropyGradOp grad) {
   // The if goes right after the last gradient op. A sum moves into it if
   // its other operand is made before that point; the others keep their
   // place and, like every other use, get zeros where the step does not tap.
-  SmallVector<Operation *> ops(zeroAt.begin(), zeroAt.end());
-  llvm::sort(ops,
-             [](Operation *x, Operation *y) { return x->isBeforeInBlock(y); });
-  Operation *last = ops.back();
-  // The logits the gradient reads, if they are made for it alone (hrm-
-  // autodiff makes a tapped loss's logits again in the backward): only
-  // where the step taps too.
-  if (auto head = grad.getLogits().getDefiningOp<LMHeadOp>();
-      head && head->getBlock() == block && head->hasOneUse())
-    ops.insert(ops.begin(), head);
-  auto madeBefore = [&](Value v, Operation *at) {
-    Operation *def = v.getDefiningOp();
-    return !def || def->getBlock() != block || def->isBeforeInBlock(at) ||
-           zeroAt.contains(def);
+  auto before = [](Operation *x, Operation *y) {
+    return x->isBeforeInBlock(y);
   };
+  Operation *last = *llvm::max_element(zeroAt, before);
   llvm::erase_if(sums, [&](Operation *sum) {
     auto [lhs, rhs] = *sumOperands(sum);
-    return !madeBefore(inZeroAt(lhs) ? rhs : lhs, last);
+    Operation *def = (inZeroAt(lhs) ? rhs : lhs).getDefiningOp();
+    return def && def->getBlock() == block && !def->isBeforeInBlock(last);
   });
   SmallVector<Value> exits;
   for (Operation *op : zeroAt)
@@ -242,9 +232,15 @@ void guardGradient(OpBuilder &b, CrossEntropyGradOp grad) {
             return !zeroAt.contains(user) && !llvm::is_contained(sums, user);
           }))
         exits.push_back(v);
+  SmallVector<Operation *> ops(zeroAt.begin(), zeroAt.end());
   llvm::append_range(ops, sums);
-  llvm::sort(ops,
-             [](Operation *x, Operation *y) { return x->isBeforeInBlock(y); });
+  // The logits the gradient reads, if they are made for it alone (hrm-
+  // autodiff makes a tapped loss's logits again in the backward): only
+  // where the step taps too.
+  if (auto head = grad.getLogits().getDefiningOp<LMHeadOp>();
+      head && head->getBlock() == block && head->hasOneUse())
+    ops.push_back(head);
+  llvm::sort(ops, before);
   // Nothing before that point may use what moves.
   llvm::SmallPtrSet<Operation *, 16> moved(ops.begin(), ops.end());
   for (Operation *op : ops)
