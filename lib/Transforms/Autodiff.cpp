@@ -8,6 +8,7 @@
 // and a backward scf.for over the gradient window.
 //
 //===----------------------------------------------------------------------===//
+#include "Zeros.h"
 #include "hrm/HrmOps.h"
 #include "hrmc/Analysis/GradientReach.h"
 #include "hrmc/Transforms/Passes.h"
@@ -41,16 +42,6 @@ bool isWeight(Type type) {
 
 RankedTensorType tensorOf(Value v) {
   return cast<RankedTensorType>(v.getType());
-}
-
-Value zerosOf(OpBuilder &b, Location loc, Type type) {
-  auto tensor = cast<RankedTensorType>(type);
-  Value empty = tensor::EmptyOp::create(b, loc, tensor.getShape(),
-                                        tensor.getElementType());
-  Value zero = arith::ConstantOp::create(
-      b, loc, b.getFloatAttr(tensor.getElementType(), 0.0));
-  return linalg::FillOp::create(b, loc, ValueRange{zero}, ValueRange{empty})
-      .getResult(0);
 }
 
 /// `x + y` written over `x`: a gradient sum (a loop's iter_arg) then

@@ -6,6 +6,7 @@
 // head's ops move into an scf.if on the step.
 //
 //===----------------------------------------------------------------------===//
+#include "Zeros.h"
 #include "hrm/HrmOps.h"
 #include "hrmc/Transforms/Passes.h"
 
@@ -38,15 +39,6 @@ Value tapsAt(OpBuilder &b, Location loc, Value step, ArrayRef<int64_t> taps,
     any = any ? arith::OrIOp::create(b, loc, any, is).getResult() : is;
   }
   return any ? any : arith::ConstantIntOp::create(b, loc, b.getI1Type(), 0);
-}
-
-/// A value of `type` that contributes nothing: a zero tensor or scalar.
-Value zeroOf(OpBuilder &b, Location loc, Type type) {
-  auto tensor = cast<RankedTensorType>(type);
-  return arith::ConstantOp::create(
-      b, loc,
-      DenseElementsAttr::get(tensor,
-                             b.getFloatAttr(tensor.getElementType(), 0.0)));
 }
 
 /// Replaces `ops` (in block order, all before `at`) by an scf.if on
@@ -160,7 +152,7 @@ void guardLoss(OpBuilder &b, CrossEntropyOp ce) {
             cast<RankedTensorType>(v.getType()).getElementType()));
       else
         values.push_back(ce.getAcc() ? ce.getAcc()
-                                     : zeroOf(els, l, v.getType()));
+                                     : zerosOf(els, l, v.getType()));
     }
     return values;
   });
@@ -267,7 +259,7 @@ void guardGradient(OpBuilder &b, CrossEntropyGradOp grad) {
             values.push_back(inZeroAt(lhs) ? rhs : lhs);
           }
           for (Value v : exits)
-            values.push_back(zeroOf(els, l, v.getType()));
+            values.push_back(zerosOf(els, l, v.getType()));
           return values;
         });
 }
