@@ -40,10 +40,10 @@ module {
       ^bb0(%arg1: index, %arg2: tensor<?x?x128xf32>, %arg3: tensor<?x?x128xf32>, %arg4: tensor<?x?x1xf32>, %arg5: tensor<?x?x1xf32>, %arg6: tensor<?x?x1xf32>):
         %11 = hrm.step_embedding %2[%arg1] : tensor<12x128xf32> -> tensor<128xf32>
         %12 = hrm.add %arg2, %11 : tensor<?x?x128xf32>, tensor<128xf32>
-        %13 = hrm.act_prob %12, %3, %4 : tensor<?x?x128xf32>, tensor<128x1xf32>, tensor<1xf32> -> tensor<?x?x1xf32>
-        %14 = hrm.apply @shared(%12) : (tensor<?x?x128xf32>) -> tensor<?x?x128xf32>
-        %new_acc, %new_halting, %new_remainders, %new_updates = hrm.act_update %13, %14, %arg3, %arg4, %arg5, %arg6 threshold 0.98999999999999999 : tensor<?x?x1xf32>, tensor<?x?x128xf32>
-        hrm.yield %14, %new_acc, %new_halting, %new_remainders, %new_updates : tensor<?x?x128xf32>, tensor<?x?x128xf32>, tensor<?x?x1xf32>, tensor<?x?x1xf32>, tensor<?x?x1xf32>
+        %13 = hrm.apply @shared(%12) : (tensor<?x?x128xf32>) -> tensor<?x?x128xf32>
+        %14 = hrm.act_prob %12, %3, %4 : tensor<?x?x128xf32>, tensor<128x1xf32>, tensor<1xf32> -> tensor<?x?x1xf32>
+        %new_acc, %new_halting, %new_remainders, %new_updates = hrm.act_update %14, %13, %arg3, %arg4, %arg5, %arg6 threshold 0.98999999999999999 : tensor<?x?x1xf32>, tensor<?x?x128xf32>
+        hrm.yield %13, %new_acc, %new_halting, %new_remainders, %new_updates : tensor<?x?x128xf32>, tensor<?x?x128xf32>, tensor<?x?x1xf32>, tensor<?x?x1xf32>, tensor<?x?x1xf32>
       }
       %8 = hrm.rmsnorm %7#1 eps 1.000000e-05 : tensor<?x?x128xf32>
       %9 = hrm.weight @lm_head : tensor<128x256xf32>
@@ -62,10 +62,10 @@ module {
       ^bb0(%arg2: index, %arg3: tensor<?x?x128xf32>, %arg4: tensor<?x?x128xf32>, %arg5: tensor<?x?x1xf32>, %arg6: tensor<?x?x1xf32>, %arg7: tensor<?x?x1xf32>):
         %14 = hrm.step_embedding %2[%arg2] : tensor<12x128xf32> -> tensor<128xf32>
         %15 = hrm.add %arg3, %14 : tensor<?x?x128xf32>, tensor<128xf32>
-        %16 = hrm.act_prob %15, %3, %4 : tensor<?x?x128xf32>, tensor<128x1xf32>, tensor<1xf32> -> tensor<?x?x1xf32>
-        %17 = hrm.apply @shared(%15) : (tensor<?x?x128xf32>) -> tensor<?x?x128xf32>
-        %new_acc, %new_halting, %new_remainders, %new_updates = hrm.act_update %16, %17, %arg4, %arg5, %arg6, %arg7 threshold 0.98999999999999999 : tensor<?x?x1xf32>, tensor<?x?x128xf32>
-        hrm.yield %17, %new_acc, %new_halting, %new_remainders, %new_updates : tensor<?x?x128xf32>, tensor<?x?x128xf32>, tensor<?x?x1xf32>, tensor<?x?x1xf32>, tensor<?x?x1xf32>
+        %16 = hrm.apply @shared(%15) : (tensor<?x?x128xf32>) -> tensor<?x?x128xf32>
+        %17 = hrm.act_prob %15, %3, %4 : tensor<?x?x128xf32>, tensor<128x1xf32>, tensor<1xf32> -> tensor<?x?x1xf32>
+        %new_acc, %new_halting, %new_remainders, %new_updates = hrm.act_update %17, %16, %arg4, %arg5, %arg6, %arg7 threshold 0.98999999999999999 : tensor<?x?x1xf32>, tensor<?x?x128xf32>
+        hrm.yield %16, %new_acc, %new_halting, %new_remainders, %new_updates : tensor<?x?x128xf32>, tensor<?x?x128xf32>, tensor<?x?x1xf32>, tensor<?x?x1xf32>, tensor<?x?x1xf32>
       }
       %8 = hrm.rmsnorm %7#1 eps 1.000000e-05 : tensor<?x?x128xf32>
       %9 = hrm.weight @lm_head : tensor<128x256xf32>

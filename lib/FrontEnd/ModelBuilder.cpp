@@ -89,6 +89,15 @@ private:
   ValueRange flatLoop(ValueRange inits,
                       llvm::function_ref<SmallVector<Value>(Value, ValueRange)>
                           step);
+  /// A flat loop with ACT per position when the description asks for it
+  /// (`flatLoop` otherwise): `step` maps (index, states) to the pondering
+  /// unit's input and the next states, and the result is state `output`
+  /// weighted by its steps' halting probabilities. Sets actRemainders and
+  /// actUpdates.
+  Value actLoop(ValueRange inits, unsigned output,
+                llvm::function_ref<
+                    std::pair<Value, SmallVector<Value>>(Value, ValueRange)>
+                    step);
 
   // Architectures: embedded input -> final hidden state.
   Value buildHRM(Value x);
@@ -478,35 +487,46 @@ Value ModelBuilder::buildUniversal(Value x) {
                          StepEmbeddingOp::create(b, loc, vec, table, i))
         .getResult();
   };
+  return actLoop({x}, 0, [&](Value i, ValueRange h) {
+    Value in = stepInput(i, h[0]);
+    return std::pair(in, SmallVector<Value>{apply(shared, {in})});
+  });
+}
+
+Value ModelBuilder::actLoop(
+    ValueRange inits, unsigned output,
+    llvm::function_ref<std::pair<Value, SmallVector<Value>>(Value, ValueRange)>
+        step) {
   if (!c.act)
-    return flatLoop({x}, [&](Value i, ValueRange h) {
-      return SmallVector<Value>{apply(shared, {stepInput(i, h[0])})};
-    })[0];
-  // ACT: the loop carries the state, the weighted output and, per
-  // position, the halting sum, the remainder and the steps taken.
+    return flatLoop(inits, [&](Value i, ValueRange states) {
+      return step(i, states).second;
+    })[output];
+  // The loop also carries the weighted output and, per position, the
+  // halting sum, the remainder and the steps taken.
   Value w = weight("act.weight", {c.dModel, 1}, matrixInit(c.dModel));
   Value bias = weight(
       "act.bias", {1},
       InitAttr::get(&ctx, InitKind::constant, llvm::APFloat(c.act->biasInit)));
   auto perPosition = RankedTensorType::get(
       {ShapedType::kDynamic, ShapedType::kDynamic, 1}, f32);
-  Value zeros = PositionZerosOp::create(b, loc, perPosition, x);
-  Value output = ZerosLikeOp::create(b, loc, x);
-  ValueRange out =
-      flatLoop({x, output, zeros, zeros, zeros}, [&](Value i, ValueRange h) {
-        Value in = stepInput(i, h[0]);
-        Value p = ActProbOp::create(b, loc, perPosition, in, w, bias);
-        Value next = apply(shared, {in});
-        auto update =
-            ActUpdateOp::create(b, loc, p, next, h[1], h[2], h[3], h[4],
-                                b.getF64FloatAttr(c.act->threshold));
-        return SmallVector<Value>{
-            next, update.getNewAcc(), update.getNewHalting(),
-            update.getNewRemainders(), update.getNewUpdates()};
-      });
-  actRemainders = out[3];
-  actUpdates = out[4];
-  return out[1];
+  Value like = inits[output];
+  Value zeros = PositionZerosOp::create(b, loc, perPosition, like);
+  SmallVector<Value> carried(inits);
+  carried.append({ZerosLikeOp::create(b, loc, like), zeros, zeros, zeros});
+  unsigned n = inits.size();
+  ValueRange out = flatLoop(carried, [&](Value i, ValueRange h) {
+    auto [in, next] = step(i, h.take_front(n));
+    Value p = ActProbOp::create(b, loc, perPosition, in, w, bias);
+    auto update =
+        ActUpdateOp::create(b, loc, p, next[output], h[n], h[n + 1], h[n + 2],
+                            h[n + 3], b.getF64FloatAttr(c.act->threshold));
+    next.append({update.getNewAcc(), update.getNewHalting(),
+                 update.getNewRemainders(), update.getNewUpdates()});
+    return next;
+  });
+  actRemainders = out[n + 2];
+  actUpdates = out[n + 3];
+  return out[n];
 }
 
 Value ModelBuilder::buildLooped(Value x) {
@@ -518,10 +538,14 @@ Value ModelBuilder::buildLooped(Value x) {
       h = block(h, Value(), "stack.blocks." + std::to_string(l));
     return SmallVector<Value>{h};
   });
+  // With ACT, the pondering unit reads the step's input before its norm,
+  // x0 + h (the embedding at the first step, as the Universal
+  // Transformer's).
   Value h0 = ZerosLikeOp::create(b, loc, x);
-  return flatLoop({h0}, [&](Value, ValueRange h) {
-    return SmallVector<Value>{apply(stack, {h[0], x})};
-  })[0];
+  return actLoop({h0}, 0, [&](Value, ValueRange h) {
+    Value in = c.act ? AddOp::create(b, loc, act, h[0], x) : Value();
+    return std::pair(in, SmallVector<Value>{apply(stack, {h[0], x})});
+  });
 }
 
 Value ModelBuilder::buildFullyLooped(Value x) {
@@ -540,12 +564,13 @@ Value ModelBuilder::buildFullyLooped(Value x) {
       });
   Value x0 = rmsnorm(x, "stack.input_norm");
   SmallVector<Value> prev(c.layers, x0);
-  ValueRange last = flatLoop(prev, [&](Value, ValueRange p) {
+  // With ACT, the pondering unit reads the previous loop's output (norm(x0)
+  // at the first loop), and the output mixes the loops' last layers.
+  return actLoop(prev, c.layers - 1, [&](Value, ValueRange p) {
     SmallVector<Value> inputs{x0};
     llvm::append_range(inputs, p);
-    return llvm::to_vector(applyAll(stack, inputs));
+    return std::pair(p.back(), llvm::to_vector(applyAll(stack, inputs)));
   });
-  return last.back();
 }
 
 Value ModelBuilder::buildRecurrentDepth(Value x) {

@@ -465,8 +465,6 @@ llvm::Expected<ModelConfig> hrmc::parseModelConfig(llvm::StringRef text,
     r.integer("n_layers", c.layers, false);
     r.integer("steps", c.steps, true);
     r.boolean("step_embedding", c.stepEmbedding);
-    if (const json::Object *act = r.nestedObject("act"))
-      readAct(*act, c.act.emplace(), error, source);
     break;
   case Architecture::Looped:
   case Architecture::FullyLooped:
@@ -495,6 +493,11 @@ llvm::Expected<ModelConfig> hrmc::parseModelConfig(llvm::StringRef text,
       c.architecture == Architecture::RecurrentDepth)
     if (const json::Object *trip = r.nestedObject("train_trip_count"))
       readTripCount(*trip, c.trainTripCount.emplace(), error, source);
+  if (c.architecture == Architecture::Universal ||
+      c.architecture == Architecture::Looped ||
+      c.architecture == Architecture::FullyLooped)
+    if (const json::Object *act = r.nestedObject("act"))
+      readAct(*act, c.act.emplace(), error, source);
   if (c.architecture == Architecture::Universal ||
       c.architecture == Architecture::Looped ||
       c.architecture == Architecture::FullyLooped)
@@ -599,7 +602,11 @@ llvm::Expected<ModelConfig> hrmc::parseModelConfig(llvm::StringRef text,
     r.fail("loss_taps", "with act the output is the steps' states weighted "
                         "by their halting probabilities; a loss at every "
                         "step does not go with it");
-  if (c.trainTripCount && c.lossTaps == LossTaps::EveryStep)
+  if (c.act && c.trainTripCount)
+    r.fail("train_trip_count",
+           "with act every position chooses how many of the loop's steps "
+           "count; a sampled trip count does not go with it");
+  else if (c.trainTripCount && c.lossTaps == LossTaps::EveryStep)
     r.fail("loss_taps", "a loss at every step averages over a fixed count; "
                         "it does not go with train_trip_count");
   else if (c.trainTripCount && c.lossTaps == LossTaps::Steps)

@@ -104,15 +104,15 @@ def description(rng):
         if arch == "universal":
             c.update({"steps": steps, "step_embedding": rng.random() < 0.5,
                       "n_layers": rng.randint(1, 2)})
-            if rng.random() < 0.3:
-                c["act"] = {"threshold": rng.choice([0.5, 0.9, 0.99]),
-                            "ponder_weight": rng.choice([0.01, 0.1])}
         elif arch in ("looped", "fully_looped"):
             c.update({"n_layers": rng.randint(1, 2), "loops": steps})
         else:
             c.update({"prelude_layers": 1, "core_layers": 1,
                       "coda_layers": 1, "steps": steps,
                       "state_init": rng.choice(["noise", "zeros"])})
+        if arch in ("universal", "looped", "fully_looped") and rng.random() < 0.3:
+            c["act"] = {"threshold": rng.choice([0.5, 0.9, 0.99]),
+                        "ponder_weight": rng.choice([0.01, 0.1])}
         c["schedule"] = schedule(rng, steps, steps, False)
         if arch != "recurrent_depth" and "act" not in c and rng.random() < 0.3:
             tapped = sorted(rng.sample(range(1, steps + 1),
@@ -122,7 +122,7 @@ def description(rng):
                 "weights": [rng.choice([0.0, 0.5, 1.0, 2.0]) for _ in tapped]}])
         if (arch != "universal" and rng.random() < 0.3
                 and c["schedule"]["unroll"] == "rolled"
-                and "loss_taps" not in c):
+                and "loss_taps" not in c and "act" not in c):
             c["train_trip_count"] = rng.choice([
                 {"distribution": "uniform", "min": 1, "max": steps + 1},
                 {"distribution": "lognormal_poisson", "mean": steps,

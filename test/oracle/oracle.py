@@ -403,76 +403,88 @@ class Model:
         return self.stack("blocks", self.c["n_layers"], x)
 
     def universal(self, x):
-        h = x
         self._window(self.c["steps"], 1)
 
-        def step(h, i):
+        def step(states, i):
+            h = states[0]
             if self.c["step_embedding"]:
                 h = h + self.p["step_embedding"][i]
-            return self.stack("shared", self.c["n_layers"], h)
-        if self.c.get("act") is not None:
-            return self._universal_act(x, step)
-        for i in range(self.c["steps"]):
-            h = self._apply(step, self._detach_at_window(h), i)
-        return h
+            return h, [self.stack("shared", self.c["n_layers"], h)]
+        return self._loop([x], 0, step, self.c["steps"])
 
-    def _universal_act(self, x, block):
-        """The Universal Transformer's ACT per position (tensor2tensor's
-        universal_transformer_act): a halting probability per position and
-        step; the output mixes each step's state by its weight. Runs all
-        `steps`: a halted position's weight is 0 from then on."""
+    def _loop(self, states, output, step, steps):
+        """A flat loop: step(states, i) gives the pondering unit's input and
+        the next states; returns state `output`, or with `act` that state
+        weighted by its steps' halting probabilities."""
+        if self.c.get("act") is None:
+            for i in range(steps):
+                states = self._detach_at_window(*states)
+                states = list(states) if isinstance(states, tuple) else [states]
+                states = self._apply(lambda *s: step(list(s), i)[1], *states)
+            return states[output]
+        return self._act(states, output, step, steps)
+
+    def _act(self, states, output, body, steps):
+        """ACT per position (tensor2tensor's universal_transformer_act): a
+        halting probability per position and step; the output mixes each
+        step's state by its weight. Runs all `steps`: a halted position's
+        weight is 0 from then on."""
         threshold = self.c["act"].get("threshold", 0.99)
-        zeros = x.new_zeros(x.shape[:-1] + (1,))
+        n = len(states)
+        like = states[output]
+        zeros = like.new_zeros(like.shape[:-1] + (1,))
 
-        def step(h, out, halting, remainders, updates, i):
-            if self.c["step_embedding"]:
-                h = h + self.p["step_embedding"][i]
+        def step(*carried):
+            *carried, i = carried
+            out, halting, remainders, updates = carried[n:]
+            h, nxt = body(carried[:n], i)
+            t = nxt[output]
             p = torch.sigmoid(h @ self.p["act.weight"] + self.p["act.bias"])
-            t = self.stack("shared", self.c["n_layers"], h)
             with torch.no_grad():
-                was = (halting < 1.0).to(h.dtype)
-                new_halt = ((halting + p * was) > threshold).to(h.dtype) * was
-                running = ((halting + p * was) <= threshold).to(h.dtype) * was
+                was = (halting < 1.0).to(t.dtype)
+                new_halt = ((halting + p * was) > threshold).to(t.dtype) * was
+                running = ((halting + p * was) <= threshold).to(t.dtype) * was
             halting = halting + p * running
             remainders = remainders + new_halt * (1 - halting)
             halting = halting + new_halt * remainders
             updates = updates + running + new_halt
             w = p * running + new_halt * remainders
-            return [t, t * w + out * (1 - w), halting, remainders, updates]
+            return nxt + [t * w + out * (1 - w), halting, remainders, updates]
 
-        state = [x, torch.zeros_like(x), zeros, zeros, zeros]
-        for i in range(self.c["steps"]):
+        state = list(states) + [torch.zeros_like(like), zeros, zeros, zeros]
+        for i in range(steps):
             state = self._apply(step, *self._detach_at_window(*state), i)
-        self._ponder = (state[3], state[4])
-        return state[1]
+        self._ponder = (state[n + 2], state[n + 3])
+        return state[n]
 
     def looped(self, x):
-        h = torch.zeros_like(x)
         self._window(self._steps("loops"), 1)
 
-        def step(h):
-            h = self.norm(h + x, "stack.inject_norm")
+        def step(states, _):
+            # With act, the pondering unit reads the step's input before
+            # its norm: x0 + h, the embedding at the first step.
+            h = states[0] + x
+            inner = self.norm(h, "stack.inject_norm")
             for layer in range(self.c["n_layers"]):
-                h = self.block(h, None, f"stack.blocks.{layer}")
-            return h
-        for _ in range(self._steps("loops")):
-            h = self._apply(step, self._detach_at_window(h))
-        return h
+                inner = self.block(inner, None, f"stack.blocks.{layer}")
+            return h, [inner]
+        return self._loop([torch.zeros_like(x)], 0, step,
+                          self._steps("loops"))
 
     def fully_looped(self, x):
         x0 = self.norm(x, "stack.input_norm")
-        prev = [x0] * self.c["n_layers"]
         self._window(self._steps("loops"), 1)
 
-        def step(prev):
+        def step(prev, _):
+            # With act, the pondering unit reads the previous loop's output.
             h, outs = x0, []
             for layer in range(self.c["n_layers"]):
                 h = self.block(h, prev[layer], f"stack.blocks.{layer}")
                 outs.append(h)
-            return outs
-        for _ in range(self._steps("loops")):
-            prev = self._apply(step, self._detach_at_window(prev))
-        return prev[-1]
+            return prev[-1], outs
+        layers = self.c["n_layers"]
+        return self._loop([x0] * layers, layers - 1, step,
+                          self._steps("loops"))
 
     def recurrent_depth(self, x):
         c = self.c

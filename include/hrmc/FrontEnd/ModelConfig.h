@@ -76,11 +76,12 @@ struct Halting {
   double lossWeight = 0.5;   // the head's loss, added to the cross-entropy
 };
 
-/// The Universal Transformer's adaptive computation time per position
-/// (`act`): a pondering unit gives each position a halting probability per
-/// step; a position halts once their sum passes `threshold`, and the output
-/// is the steps' states weighted by those probabilities. `steps` is the most
-/// a position runs. Trained with a ponder cost on the steps taken.
+/// Adaptive computation time per position, the Universal Transformer's
+/// (`act`, on universal, looped and fully looped descriptions): a pondering
+/// unit gives each position a halting probability per step; a position
+/// halts once their sum passes `threshold`, and the output is the steps'
+/// states weighted by those probabilities. The loop's count is the most a
+/// position runs. Trained with a ponder cost on the steps taken.
 struct Act {
   double threshold = 0.99;    // 1 - epsilon of Graves' ACT
   double ponderWeight = 0.01; // the ponder cost's weight in the loss
@@ -123,7 +124,7 @@ struct ModelConfig {
   // transformer, universal, looped, fully_looped
   int64_t layers = 0, steps = 0;
   bool stepEmbedding = true;
-  std::optional<Act> act; // universal
+  std::optional<Act> act; // universal, looped, fully_looped
   // recurrent_depth
   int64_t preludeLayers = 0, coreLayers = 0, codaLayers = 0;
   StateInit stateInit = StateInit::Noise;
