@@ -46,12 +46,12 @@ void lowerHierLoop(RewriterBase &rewriter, HierLoopOp loop) {
   Value n = indexConstant(rewriter, loc, loop.getNAttr().getInt());
   Value tSteps = indexConstant(rewriter, loc, t);
 
-  auto cycles = scf::ForOp::create(
-      rewriter, loc, zero, n, one,
-      ValueRange{loop.getFastInit(), loop.getSlowInit()});
+  auto cycles =
+      scf::ForOp::create(rewriter, loc, zero, n, one, loop.getCarriedInits());
   Block *cycleBody = cycles.getBody();
   Value i = cycles.getInductionVar();
   Value slowState = cycleBody->getArgument(2);
+  ValueRange accs = cycleBody->getArguments().drop_front(3);
   dropTerminator(rewriter, cycleBody);
 
   rewriter.setInsertionPointToEnd(cycleBody);
@@ -63,18 +63,22 @@ void lowerHierLoop(RewriterBase &rewriter, HierLoopOp loop) {
   Value step = arith::AddIOp::create(
       rewriter, loc, arith::MulIOp::create(rewriter, loc, i, tSteps),
       fastSteps.getInductionVar());
+  SmallVector<Value> fastArgs{step, fastBody->getArgument(1), slowState};
+  llvm::append_range(fastArgs, accs);
   SmallVector<Value> fastNext =
-      inlineStep(rewriter, loop.getFast(), fastBody,
-                 {step, fastBody->getArgument(1), slowState});
+      inlineStep(rewriter, loop.getFast(), fastBody, fastArgs);
   rewriter.setInsertionPointToEnd(fastBody);
   scf::YieldOp::create(rewriter, loc, fastNext);
 
   rewriter.setInsertionPointToEnd(cycleBody);
   Value fastState = fastSteps.getResult(0);
-  SmallVector<Value> slowNext = inlineStep(rewriter, loop.getSlow(), cycleBody,
-                                           {i, fastState, slowState});
+  SmallVector<Value> slowArgs{i, fastState, slowState};
+  llvm::append_range(slowArgs, accs);
+  SmallVector<Value> next{fastState};
+  llvm::append_range(next,
+                     inlineStep(rewriter, loop.getSlow(), cycleBody, slowArgs));
   rewriter.setInsertionPointToEnd(cycleBody);
-  scf::YieldOp::create(rewriter, loc, ValueRange{fastState, slowNext[0]});
+  scf::YieldOp::create(rewriter, loc, next);
   rewriter.replaceOp(loop, cycles.getResults());
 }
 

@@ -89,6 +89,9 @@ private:
   ValueRange flatLoop(ValueRange inits,
                       llvm::function_ref<SmallVector<Value>(Value, ValueRange)>
                           step);
+  /// Under loss taps: `acc` plus the loss of state `h` at loop step
+  /// `step` (of `steps`), weighted as the description says.
+  Value tapLoss(Value h, Value step, Value acc, int64_t steps);
   /// A flat loop with ACT per position when the description asks for it
   /// (`flatLoop` otherwise): `step` maps (index, states) to the pondering
   /// unit's input and the next states, and the result is state `output`
@@ -136,8 +139,8 @@ private:
   DictionaryAttr gradWindowAttr();
   /// Defined modules by name: a second build of the body reuses them.
   llvm::StringMap<ModuleDefOp> modules;
-  /// Under loss_taps = every_step, while the loss entry is built: its
-  /// targets, and the sum of the taps that flatLoop leaves.
+  /// Under loss taps, while the loss entry is built: its targets, and the
+  /// sum of the taps that the loop leaves.
   Value tapTargets, tapSum;
   /// ACT's remainders and step counts after a universal loop with `act`.
   Value actRemainders, actUpdates;
@@ -375,25 +378,28 @@ ValueRange ModelBuilder::flatLoop(
   ValueRange args = body->getArguments().drop_front();
   SmallVector<Value> next =
       step(body->getArgument(0), args.take_front(inits.size()));
-  if (tapTargets) {
-    // Every step's loss, or the listed steps' (the others add 0),
-    // averaged, or weighted as the description says.
-    bool some = c.lossTaps == LossTaps::Steps;
-    bool weighted = !c.tapWeights.empty();
-    SmallVector<int64_t> taps;
-    for (int64_t s : c.tapSteps)
-      taps.push_back(s - 1);
-    next.push_back(crossEntropy(
-        logitsOf(next.back()), tapTargets, args.back(),
-        weighted ? 1.0 : 1.0 / double(some ? taps.size() : c.steps),
-        some ? body->getArgument(0) : Value(),
-        some ? b.getDenseI64ArrayAttr(taps) : nullptr,
-        weighted ? b.getDenseF64ArrayAttr(c.tapWeights) : nullptr));
-  }
+  if (tapTargets)
+    next.push_back(
+        tapLoss(next.back(), body->getArgument(0), args.back(), c.steps));
   YieldOp::create(b, loc, next);
   if (tapTargets)
     tapSum = loop.getResults().back();
   return loop.getResults().take_front(inits.size());
+}
+
+Value ModelBuilder::tapLoss(Value h, Value step, Value acc, int64_t steps) {
+  // Every step's loss, or the listed steps' (the others add 0), averaged,
+  // or weighted as the description says.
+  bool some = c.lossTaps == LossTaps::Steps;
+  bool weighted = !c.tapWeights.empty();
+  SmallVector<int64_t> taps;
+  for (int64_t s : c.tapSteps)
+    taps.push_back(s - 1);
+  return crossEntropy(
+      logitsOf(h), tapTargets, acc,
+      weighted ? 1.0 : 1.0 / double(some ? taps.size() : steps),
+      some ? step : Value(), some ? b.getDenseI64ArrayAttr(taps) : nullptr,
+      weighted ? b.getDenseF64ArrayAttr(c.tapWeights) : nullptr);
 }
 
 Value ModelBuilder::buildHRM(Value x) {
@@ -421,12 +427,22 @@ Value ModelBuilder::buildHRM(Value x) {
 HierLoopOp ModelBuilder::hierLoop(ModuleDefOp fast, ModuleDefOp slow, Value x,
                                   Value fast0, Value slow0, int64_t cycles) {
   bool injected = c.injection != Injection::None;
-  auto loop = HierLoopOp::create(b, loc, act, act, fast0, slow0, gradWindow,
-                                 b.getI64IntegerAttr(cycles),
-                                 b.getI64IntegerAttr(c.t), schedule());
+  // Loss taps: the loop also carries the sum of the cycles' losses, each
+  // taken at the cycle's slow state.
+  SmallVector<Value> accs;
+  if (tapTargets)
+    accs.push_back(arith::ConstantOp::create(
+        b, loc,
+        DenseElementsAttr::get(RankedTensorType::get({}, f32),
+                               b.getF32FloatAttr(0.0f))));
+  auto loop =
+      HierLoopOp::create(b, loc, act, act, ValueRange(accs).getTypes(), fast0,
+                         slow0, accs, gradWindow, b.getI64IntegerAttr(cycles),
+                         b.getI64IntegerAttr(c.t), schedule());
   OpBuilder::InsertionGuard guard(b);
-  Type types[] = {b.getIndexType(), act, act};
-  Location locs[] = {loc, loc, loc};
+  SmallVector<Type> types{b.getIndexType(), act, act};
+  llvm::append_range(types, ValueRange(accs).getTypes());
+  SmallVector<Location> locs(types.size(), loc);
   // The fast module sees the slow state plus the input (or the slow state
   // alone); the slow module sees the fast state.
   Block *fastBody = b.createBlock(&loop.getFast(), {}, types, locs);
@@ -438,7 +454,13 @@ HierLoopOp ModelBuilder::hierLoop(ModuleDefOp fast, ModuleDefOp slow, Value x,
   Block *slowBody = b.createBlock(&loop.getSlow(), {}, types, locs);
   f = slowBody->getArgument(1);
   s = slowBody->getArgument(2);
-  YieldOp::create(b, loc, injected ? apply(slow, {s, f}) : apply(slow, {s}));
+  SmallVector<Value> next{injected ? apply(slow, {s, f}) : apply(slow, {s})};
+  if (tapTargets) {
+    next.push_back(tapLoss(next[0], slowBody->getArgument(0),
+                           slowBody->getArgument(3), cycles));
+    tapSum = loop.getAccResults()[0];
+  }
+  YieldOp::create(b, loc, next);
   return loop;
 }
 

@@ -498,9 +498,8 @@ llvm::Expected<ModelConfig> hrmc::parseModelConfig(llvm::StringRef text,
       c.architecture == Architecture::FullyLooped)
     if (const json::Object *act = r.nestedObject("act"))
       readAct(*act, c.act.emplace(), error, source);
-  if (c.architecture == Architecture::Universal ||
-      c.architecture == Architecture::Looped ||
-      c.architecture == Architecture::FullyLooped)
+  if (c.architecture != Architecture::Transformer &&
+      c.architecture != Architecture::RecurrentDepth)
     readLossTaps(r, c, error, source);
   if (c.hasLoop())
     if (const json::Object *warmup = r.nestedObject("grad_warmup"))
@@ -578,26 +577,47 @@ llvm::Expected<ModelConfig> hrmc::parseModelConfig(llvm::StringRef text,
   if (c.halting && c.segments < 2)
     r.fail("halting", "halting chooses how many of the `segments` a sequence "
                       "runs; set segments >= 2 (the most it may run)");
-  if (c.lossTaps == LossTaps::Steps && c.tapSteps.back() > c.steps)
-    r.fail("loss_taps", llvm::formatv("step {0} is beyond the loop's {1}",
-                                      c.tapSteps.back(), c.steps));
+  // On an hrm description the steps that tap are cycles: the head reads
+  // each cycle's slow state.
+  bool hrm = c.architecture == Architecture::HRM;
+  int64_t tapPoints = hrm ? c.n : c.steps;
+  if (c.lossTaps == LossTaps::Steps && c.tapSteps.back() > tapPoints)
+    r.fail("loss_taps", hrm ? llvm::formatv("cycle {0} is beyond N = {1}",
+                                            c.tapSteps.back(), c.n)
+                                  .str()
+                            : llvm::formatv("step {0} is beyond the loop's {1}",
+                                            c.tapSteps.back(), c.steps)
+                                  .str());
   else if (c.lossTaps == LossTaps::Steps && !c.trainTripCount) {
     // (A sampled count is its own error below.) The window's steps are the last
     // ones; a tap before it adds its loss but no gradient.
-    int64_t window =
-        gradientApplications(c.schedule.grad, c.schedule.gradSteps, c.steps, 1);
+    const LoopSchedule &s = c.schedule;
     // The last step that counts (a weight of 0 adds nothing).
     int64_t last = 0;
     for (size_t i = 0; i < c.tapSteps.size(); ++i)
       if (c.tapWeights.empty() || c.tapWeights[i] > 0)
         last = c.tapSteps[i];
-    if (last <= c.steps - window)
+    int64_t total = hrm ? c.n * c.t + c.n : c.steps;
+    int64_t window =
+        gradientApplications(s.grad, s.gradSteps, total, hrm ? 2 : 1);
+    // The application that makes the tapped state: a cycle's slow one.
+    bool reaches =
+        hrm ? last * (c.t + 1) > total - window : last > total - window;
+    if (hrm && s.grad == GradKind::slow_first)
+      reaches = mlir::hrm::slowFirstSplit(s.gradSteps, c.n, c.t)
+                    .hasGradient(/*isSlow=*/true, last - 1, c.n, c.t);
+    if (!reaches)
       r.fail("loss_taps",
-             llvm::formatv("every tapped step comes before the gradient "
-                           "window (the last {0} of {1} steps), so no "
+             llvm::formatv("every tapped {0} comes before the gradient "
+                           "window (the last {1} of {2} {3}), so no "
                            "parameter would get a gradient",
-                           window, c.steps));
+                           hrm ? "cycle" : "step", window, total,
+                           hrm ? "module applications" : "steps"));
   }
+  if (hrm && c.lossTaps != LossTaps::Last && c.segments > 1)
+    r.fail("loss_taps", "taps the cycles of one run of the loop; with "
+                        "segments the loss is the last segment's (not "
+                        "built together)");
   if (c.act && c.lossTaps != LossTaps::Last)
     r.fail("loss_taps", "with act the output is the steps' states weighted "
                         "by their halting probabilities; a loss at every "

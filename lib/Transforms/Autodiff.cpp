@@ -1272,13 +1272,11 @@ LogicalResult Autodiff::outlineLoop(Operation *loop, StringRef prefix,
     SmallVector<Value> yields = llvm::map_to_vector(
         body.getTerminator()->getOperands(),
         [&](Value v) { return map.lookupOrDefault(v); });
+    // A hierarchical loop's fast step writes the fast state; its slow step
+    // the slow state and the accumulators.
     SmallVector<Value> outs(entry->getArguments().slice(1, carried.size()));
-    if (plan.steps.size() == 0 && regions.size() == 2)
-      outs[0] = yields[0];
-    else if (regions.size() == 2)
-      outs[1] = yields[0];
-    else
-      outs = yields;
+    unsigned first = regions.size() == 2 ? plan.steps.size() : 0;
+    llvm::copy(yields, outs.begin() + first);
     func::ReturnOp::create(b, loop->getLoc(), outs);
     plan.steps.push_back(step);
   }

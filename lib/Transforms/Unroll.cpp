@@ -63,6 +63,21 @@ SmallVector<Value> unrollWithWindow(OpBuilder &b, Location loc,
   return carried;
 }
 
+/// One application of `loop`'s fast or slow region on its carried values
+/// `s` (the fast and slow states, then the accumulators): the fast region
+/// writes the fast state, the slow one the slow state and the
+/// accumulators, detached when `detach` says so.
+SmallVector<Value> applyRegion(OpBuilder &b, HierLoopOp loop, bool slow,
+                               Value index, SmallVector<Value> s,
+                               MemoryPolicyAttr memory, bool detach = false) {
+  SmallVector<Value> out =
+      cloneStep(b, slow ? loop.getSlow() : loop.getFast(), index, s, memory);
+  for (auto [k, v] : llvm::enumerate(out))
+    s[slow ? 1 + k : 0] =
+        detach ? DetachOp::create(b, loop.getLoc(), v).getResult() : v;
+  return s;
+}
+
 /// Under slow_first(k) every application outside the gradient's choice
 /// runs with its result detached, wherever it falls; the state it leaves
 /// unchanged is not detached.
@@ -78,12 +93,8 @@ SmallVector<Value> unrollSlowFirst(OpBuilder &b, HierLoopOp loop,
       bool slow = j == t;
       int64_t index = slow ? cycle : cycle * t + j;
       bool grad = split.hasGradient(slow, index, n, t);
-      Value &state = states[slow];
-      state = cloneStep(b, slow ? loop.getSlow() : loop.getFast(),
-                        indexConstant(b, loc, index), states,
-                        grad ? memory : MemoryPolicyAttr())[0];
-      if (!grad)
-        state = DetachOp::create(b, loc, state);
+      states = applyRegion(b, loop, slow, indexConstant(b, loc, index), states,
+                           grad ? memory : MemoryPolicyAttr(), !grad);
     }
   }
   return states;
@@ -95,7 +106,7 @@ void unrollFully(HierLoopOp loop) {
   int64_t t = loop.getTAttr().getInt();
   int64_t total = loop.getNumSteps();
   ScheduleAttr schedule = loop.getSchedule();
-  SmallVector<Value> states{loop.getFastInit(), loop.getSlowInit()};
+  SmallVector<Value> states = loop.getCarriedInits();
   if (schedule.getGrad() == GradKind::slow_first) {
     loop.replaceAllUsesWith(unrollSlowFirst(b, loop, states));
     loop.erase();
@@ -105,14 +116,9 @@ void unrollFully(HierLoopOp loop) {
       b, loc, states, total, schedule.gradientApplications(total, 2), schedule,
       [&](int64_t p, SmallVector<Value> s, MemoryPolicyAttr memory) {
         int64_t cycle = p / (t + 1), j = p % (t + 1);
-        if (j < t) {
-          s[0] = cloneStep(b, loop.getFast(),
-                           indexConstant(b, loc, cycle * t + j), s, memory)[0];
-        } else {
-          s[1] = cloneStep(b, loop.getSlow(), indexConstant(b, loc, cycle), s,
-                           memory)[0];
-        }
-        return s;
+        return applyRegion(b, loop, j == t,
+                           indexConstant(b, loc, j < t ? cycle * t + j : cycle),
+                           s, memory);
       });
   loop.replaceAllUsesWith(states);
   loop.erase();
@@ -228,14 +234,9 @@ SmallVector<Value> applyHier(HierLoopOp loop, int64_t cycles, OpBuilder &b,
   Location loc = loop.getLoc();
   int64_t t = loop.getTAttr().getInt();
   int64_t c = first * cycles + j / (t + 1), fast = j % (t + 1);
-  if (fast < t) {
-    Value index = stepIndex(b, loc, iter, cycles * t, c * t + fast);
-    s[0] = cloneStep(b, loop.getFast(), index, s, memory)[0];
-  } else {
-    Value index = stepIndex(b, loc, iter, cycles, c);
-    s[1] = cloneStep(b, loop.getSlow(), index, s, memory)[0];
-  }
-  return s;
+  Value index = fast < t ? stepIndex(b, loc, iter, cycles * t, c * t + fast)
+                         : stepIndex(b, loc, iter, cycles, c);
+  return applyRegion(b, loop, fast == t, index, s, memory);
 }
 
 /// Under slow_first(k) whether an application has gradient follows a
@@ -266,13 +267,15 @@ SmallVector<Value> unrollSlowFirstByFactor(HierLoopOp loop, int64_t cycles) {
   // Application j of iteration `iter + first`, detached without gradient.
   auto apply = [&](Value iter, int64_t first, int64_t j, SmallVector<Value> s,
                    bool grad, MemoryPolicyAttr policy) {
-    int64_t kind = j % (t + 1) == t;
-    s = applyHier(loop, cycles, b, iter, first, j, s, grad ? policy : nullptr);
+    SmallVector<Value> out =
+        applyHier(loop, cycles, b, iter, first, j, s, grad ? policy : nullptr);
     if (!grad)
-      s[kind] = DetachOp::create(b, loc, s[kind]);
-    return s;
+      for (auto [v, before] : llvm::zip(out, s))
+        if (v != before)
+          v = DetachOp::create(b, loc, v);
+    return out;
   };
-  SmallVector<Value> states{loop.getFastInit(), loop.getSlowInit()};
+  SmallVector<Value> states = loop.getCarriedInits();
   for (int64_t first = 0; first < iterations;) {
     SmallVector<bool> grad = pattern(first);
     int64_t end = first + 1;
@@ -311,7 +314,7 @@ void unrollByFactor(HierLoopOp loop, int64_t k) {
       schedule.getGrad() == GradKind::slow_first
           ? unrollSlowFirstByFactor(loop, cycles)
           : unrollByFactor(
-                loop, {loop.getFastInit(), loop.getSlowInit()}, n / cycles, per,
+                loop, loop.getCarriedInits(), n / cycles, per,
                 schedule.gradientApplications(loop.getNumSteps(), 2), schedule,
                 [&](OpBuilder &b, Value iter, int64_t first, int64_t j,
                     SmallVector<Value> s, MemoryPolicyAttr memory) {

@@ -20,6 +20,17 @@
 // CHECK: return %[[R]]#1
 // CHECK-NOT: hrm.apply
 
+// An accumulator (a loss per cycle) is carried by the cycle loop and
+// passes by the fast steps; the slow step adds to it.
+// CHECK-LABEL: func.func @hier_acc
+// CHECK: %[[RA:.*]]:3 = scf.for %[[I:.*]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%[[F:.*]] = %{{.*}}, %[[S:.*]] = %{{.*}}, %[[L:.*]] = %{{.*}})
+// CHECK:   %[[FN:.*]] = scf.for %{{.*}} = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%[[FJ:.*]] = %[[F]]) -> (tensor<2x4x8xf32>)
+// CHECK:     hrm.apply @fast(%[[FJ]], %[[S]])
+// CHECK:   %[[SN:.*]] = hrm.apply @slow(%[[S]], %[[FN]])
+// CHECK:   %[[LN:.*]] = arith.addf %[[L]], %{{.*}} : tensor<f32>
+// CHECK:   scf.yield %[[FN]], %[[SN]], %[[LN]]
+// CHECK: return %[[RA]]#2
+
 // CHECK-LABEL: func.func @flat
 // CHECK: %[[L:.*]]:2 = scf.for %[[K:.*]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%[[A0:.*]] = %{{.*}}, %[[B0:.*]] = %{{.*}})
 // CHECK:   %[[AB:.*]]:2 = hrm.apply @pair(%[[A0]], %[[B0]])
@@ -63,6 +74,21 @@ hrm.model @m attributes {max_seq_len = 8 : i64} {
       hrm.yield %a : tensor<2x4x8xf32>
     }
     return %s : tensor<2x4x8xf32>
+  }
+  func.func @hier_acc(%x: tensor<2x4x8xf32>, %one: tensor<f32>) -> tensor<f32> {
+    %zero = arith.constant dense<0.0> : tensor<f32>
+    %f, %s, %l = hrm.hier_loop N 2 T 3 init(%x, %x) : tensor<2x4x8xf32>, tensor<2x4x8xf32> acc(%zero : tensor<f32>)
+        schedule <unroll = rolled, grad = full, memory = keep> fast {
+    ^bb0(%k: index, %zf: tensor<2x4x8xf32>, %zs: tensor<2x4x8xf32>, %acc: tensor<f32>):
+      %a = hrm.apply @fast(%zf, %zs) : (tensor<2x4x8xf32>, tensor<2x4x8xf32>) -> tensor<2x4x8xf32>
+      hrm.yield %a : tensor<2x4x8xf32>
+    } slow {
+    ^bb0(%i: index, %zf: tensor<2x4x8xf32>, %zs: tensor<2x4x8xf32>, %acc: tensor<f32>):
+      %a = hrm.apply @slow(%zs, %zf) : (tensor<2x4x8xf32>, tensor<2x4x8xf32>) -> tensor<2x4x8xf32>
+      %next = arith.addf %acc, %one : tensor<f32>
+      hrm.yield %a, %next : tensor<2x4x8xf32>, tensor<f32>
+    }
+    return %l : tensor<f32>
   }
   func.func @flat(%x: tensor<2x4x8xf32>) -> tensor<2x4x8xf32> {
     %r:2 = hrm.loop steps 6 iter(%x, %x : tensor<2x4x8xf32>, tensor<2x4x8xf32>) -> tensor<2x4x8xf32>, tensor<2x4x8xf32>

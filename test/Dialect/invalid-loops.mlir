@@ -105,6 +105,40 @@ func.func @f(%x: !act) {
 // -----
 
 !act = tensor<?x?x8xf32>
+func.func @f(%x: !act, %z: tensor<f32>) {
+  // expected-error @+1 {{slow region must take ('index', 'tensor<?x?x8xf32>', 'tensor<?x?x8xf32>', 'tensor<f32>')}}
+  %a, %b, %l = hrm.hier_loop N 2 T 3 init(%x, %x) : !act, !act acc(%z : tensor<f32>)
+      schedule <unroll = rolled, grad = full, memory = keep>
+    fast {
+    ^bb0(%k: index, %f: !act, %s: !act, %l0: tensor<f32>):
+      hrm.yield %f : !act
+    } slow {
+    ^bb0(%i: index, %f: !act, %s: !act):
+      hrm.yield %s, %z : !act, tensor<f32>
+    }
+  return
+}
+
+// -----
+
+!act = tensor<?x?x8xf32>
+func.func @f(%x: !act, %z: tensor<f32>) {
+  %a, %b, %l = hrm.hier_loop N 2 T 3 init(%x, %x) : !act, !act acc(%z : tensor<f32>)
+      schedule <unroll = rolled, grad = full, memory = keep>
+    fast {
+    ^bb0(%k: index, %f: !act, %s: !act, %l0: tensor<f32>):
+      hrm.yield %f : !act
+    } slow {
+    ^bb0(%i: index, %f: !act, %s: !act, %l0: tensor<f32>):
+      // expected-error @+1 {{yields 1 values of types ('tensor<?x?x8xf32>'), expected ('tensor<?x?x8xf32>', 'tensor<f32>')}}
+      hrm.yield %s : !act
+    }
+  return
+}
+
+// -----
+
+!act = tensor<?x?x8xf32>
 func.func @f(%x: !act, %y: tensor<?x?x4xf32>) {
   %a, %b = hrm.hier_loop N 2 T 3 init(%x, %x) : !act, !act
       schedule <unroll = rolled, grad = full, memory = keep>

@@ -114,6 +114,19 @@ hrm.model @everything attributes {max_seq_len = 16 : i64} {
       ^bb0(%i: index, %f: !act, %s: !act):
         hrm.yield %s : !act
       }
+    // An accumulator the slow region adds to (a loss per cycle).
+    // CHECK: %{{.*}}, %{{.*}}, %{{.*}} = hrm.hier_loop N 2 T 3 init(%{{.*}}, %{{.*}}) : tensor<?x?x8xf32>, tensor<?x?x8xf32> acc(%{{.*}} : tensor<f32>) schedule <unroll = rolled, grad = full, memory = keep> fast {
+    %zero = arith.constant dense<0.0> : tensor<f32>
+    %tf, %ts, %tl = hrm.hier_loop N 2 T 3 init(%f0, %x) : !act, !act acc(%zero : tensor<f32>)
+        schedule <unroll = rolled, grad = full, memory = keep>
+      fast {
+      ^bb0(%k: index, %f: !act, %s: !act, %l: tensor<f32>):
+        hrm.yield %f : !act
+      } slow {
+      ^bb0(%i: index, %f: !act, %s: !act, %l: tensor<f32>):
+        // CHECK: hrm.yield %{{.*}}, %{{.*}} : tensor<?x?x8xf32>, tensor<f32>
+        hrm.yield %s, %l : !act, tensor<f32>
+      }
     // CHECK: hrm.loop steps 4 iter(%{{.*}}, %{{.*}} : tensor<?x?x8xf32>, tensor<?x?x8xf32>) -> tensor<?x?x8xf32>, tensor<?x?x8xf32> schedule <unroll = full, grad = one_step, memory = keep>
     %h:2 = hrm.loop steps 4 iter(%zs, %r : !act, !act) -> !act, !act
         schedule <unroll = full, grad = one_step, memory = keep> {

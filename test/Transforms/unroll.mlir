@@ -52,6 +52,78 @@ hrm.model @one_step {
 
 !act = tensor<?x?x8xf32>
 
+// An accumulator (a loss per cycle) is written by each slow application and
+// detached with the states at the window's start; under slow_first(2) a
+// slow application without gradient has the accumulator it writes
+// detached too.
+// CHECK-LABEL: hrm.model @acc
+hrm.model @acc {
+  hrm.module @f(%a: !act, %b: !act) -> !act {
+    hrm.yield %b : !act
+  }
+  hrm.module @s(%a: !act, %b: !act) -> !act {
+    hrm.yield %b : !act
+  }
+  // CHECK-LABEL: func.func @one_step
+  func.func @one_step(%x: !act, %one: tensor<f32>) -> tensor<f32> {
+    // CHECK: %[[S0:.*]] = hrm.apply @s(
+    // CHECK: %[[L0:.*]] = arith.addf %cst, %arg1
+    // CHECK: hrm.detach
+    // CHECK: hrm.detach %[[S0]]
+    // CHECK: %[[DL:.*]] = hrm.detach %[[L0]]
+    // CHECK: hrm.apply @f({{.*}}) {memory = #hrm.memory<keep>}
+    // CHECK: hrm.apply @s({{.*}}) {memory = #hrm.memory<keep>}
+    // CHECK: %[[L1:.*]] = arith.addf %[[DL]], %arg1
+    // CHECK: return %[[L1]]
+    %zero = arith.constant dense<0.0> : tensor<f32>
+    %zf, %zs, %l = hrm.hier_loop N 2 T 1 init(%x, %x) : !act, !act acc(%zero : tensor<f32>)
+        schedule <unroll = full, grad = one_step, memory = keep>
+      fast {
+      ^bb0(%k: index, %f: !act, %s: !act, %acc: tensor<f32>):
+        %f1 = hrm.apply @f(%f, %s) : (!act, !act) -> !act
+        hrm.yield %f1 : !act
+      } slow {
+      ^bb0(%i: index, %f: !act, %s: !act, %acc: tensor<f32>):
+        %s1 = hrm.apply @s(%s, %f) : (!act, !act) -> !act
+        %acc1 = arith.addf %acc, %one : tensor<f32>
+        hrm.yield %s1, %acc1 : !act, tensor<f32>
+      }
+    return %l : tensor<f32>
+  }
+  // CHECK-LABEL: func.func @slow_first
+  func.func @slow_first(%x: !act, %one: tensor<f32>) -> tensor<f32> {
+    // CHECK: hrm.apply @f(
+    // CHECK: hrm.detach
+    // CHECK: %[[S0:.*]] = hrm.apply @s(
+    // CHECK: %[[L0:.*]] = arith.addf %cst, %arg1
+    // CHECK: hrm.detach %[[S0]]
+    // CHECK: %[[DL:.*]] = hrm.detach %[[L0]]
+    // CHECK: hrm.apply @f({{.*}}) {memory = #hrm.memory<keep>}
+    // CHECK: hrm.apply @s({{.*}}) {memory = #hrm.memory<keep>}
+    // CHECK: %[[L1:.*]] = arith.addf %[[DL]], %arg1
+    // CHECK-NOT: hrm.detach
+    // CHECK: return %[[L1]]
+    %zero = arith.constant dense<0.0> : tensor<f32>
+    %zf, %zs, %l = hrm.hier_loop N 2 T 1 init(%x, %x) : !act, !act acc(%zero : tensor<f32>)
+        schedule <unroll = full, grad = slow_first(2), memory = keep>
+      fast {
+      ^bb0(%k: index, %f: !act, %s: !act, %acc: tensor<f32>):
+        %f1 = hrm.apply @f(%f, %s) : (!act, !act) -> !act
+        hrm.yield %f1 : !act
+      } slow {
+      ^bb0(%i: index, %f: !act, %s: !act, %acc: tensor<f32>):
+        %s1 = hrm.apply @s(%s, %f) : (!act, !act) -> !act
+        %acc1 = arith.addf %acc, %one : tensor<f32>
+        hrm.yield %s1, %acc1 : !act, tensor<f32>
+      }
+    return %l : tensor<f32>
+  }
+}
+
+// -----
+
+!act = tensor<?x?x8xf32>
+
 // Full gradient: no detach, every application carries the memory policy;
 // the step index becomes a constant.
 // CHECK-LABEL: hrm.model @full_grad

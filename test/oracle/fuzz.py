@@ -51,6 +51,14 @@ def schedule(rng, total, loops, hrm, t=1):
             "memory": rng.choice(["keep", "recompute"])}
 
 
+def loss_taps(rng, steps):
+    """Every step, some of the `steps` (1-based), or some with weights."""
+    tapped = sorted(rng.sample(range(1, steps + 1), rng.randint(1, steps)))
+    return rng.choice(["every_step", tapped, {
+        "steps": tapped,
+        "weights": [rng.choice([0.0, 0.5, 1.0, 2.0]) for _ in tapped]}])
+
+
 def description(rng):
     arch = rng.choice(["hrm", "hrm", "transformer", "universal", "looped",
                        "fully_looped", "recurrent_depth"])
@@ -90,6 +98,8 @@ def description(rng):
                     [{}, {"position": "last", "exploration": 0.5}])
         if "fixed" in (c["fast_init"], c["slow_init"]) and rng.random() < 0.3:
             c["train_initial_states"] = True
+        if c.get("segments", 1) == 1 and rng.random() < 0.3:
+            c["loss_taps"] = loss_taps(rng, n)
         grad = c["schedule"]["grad"]
         if (rng.random() < 0.2 and c["schedule"]["unroll"] == "rolled"
                 and grad.startswith(("truncated", "slow_first"))):
@@ -115,11 +125,7 @@ def description(rng):
                         "ponder_weight": rng.choice([0.01, 0.1])}
         c["schedule"] = schedule(rng, steps, steps, False)
         if arch != "recurrent_depth" and "act" not in c and rng.random() < 0.3:
-            tapped = sorted(rng.sample(range(1, steps + 1),
-                                       rng.randint(1, steps)))
-            c["loss_taps"] = rng.choice(["every_step", tapped, {
-                "steps": tapped,
-                "weights": [rng.choice([0.0, 0.5, 1.0, 2.0]) for _ in tapped]}])
+            c["loss_taps"] = loss_taps(rng, steps)
         if (arch != "universal" and rng.random() < 0.3
                 and c["schedule"]["unroll"] == "rolled"
                 and "loss_taps" not in c and "act" not in c):

@@ -395,8 +395,13 @@ class Model:
 
         for i in range(n):
             for j in range(t):
-                zf = run(i * t + j >= n * t - fast_grad, fast, zf, zs)
+                enabled = i * t + j >= n * t - fast_grad
+                zf = run(enabled, fast, zf, zs)
+                if self._taps is not None:
+                    self._taps.append((zf, enabled))
             zs = run(i >= n - slow_grad, slow, zs, zf)
+            if self._taps is not None:
+                self._taps.append((zs, i >= n - slow_grad))
         return zf, zs
 
     def transformer(self, x):
@@ -543,6 +548,8 @@ class Model:
         self._taps = []
         self.logits(tokens)
         taps, self._taps = self._taps, None
+        if self.c["architecture"] == "hrm":  # each cycle's slow state
+            taps = taps[self.c["T"]::self.c["T"] + 1]
         if isinstance(tapped, dict):
             steps, weights = tapped["steps"], tapped["weights"]
         elif tapped == "every_step":

@@ -169,9 +169,12 @@ LogicalResult YieldOp::verify() {
   if (auto module = dyn_cast<ModuleDefOp>(parent)) {
     llvm::append_range(expected, module.getResultTypes());
   } else if (auto loop = dyn_cast<HierLoopOp>(parent)) {
-    bool inFast = (*this)->getParentRegion() == &loop.getFast();
-    expected.push_back(inFast ? loop.getFastInit().getType()
-                              : loop.getSlowInit().getType());
+    if ((*this)->getParentRegion() == &loop.getFast()) {
+      expected.push_back(loop.getFastInit().getType());
+    } else {
+      expected.push_back(loop.getSlowInit().getType());
+      llvm::append_range(expected, loop.getAccInits().getTypes());
+    }
   } else if (auto loop = dyn_cast<LoopOp>(parent)) {
     llvm::append_range(expected, loop.getInits().getTypes());
   }
@@ -583,7 +586,8 @@ LogicalResult HierLoopOp::verify() {
 }
 
 LogicalResult HierLoopOp::verifyRegions() {
-  SmallVector<Type> states{getFastInit().getType(), getSlowInit().getType()};
+  SmallVector<Value> carried = getCarriedInits();
+  TypeRange states = ValueRange(carried).getTypes();
   if (failed(verifyStepRegion(*this, getFast(), "fast", states)) ||
       failed(verifyStepRegion(*this, getSlow(), "slow", states)))
     return failure();

@@ -710,7 +710,9 @@ def Hrm_CarryInOp : Hrm_Op<"carry_in", [Pure,
 def Hrm_HierLoopOp : Hrm_Op<"hier_loop", [
     AllTypesMatch<["fast_init", "fast_result"]>,
     AllTypesMatch<["slow_init", "slow_result"]>,
-    RecursiveMemoryEffects]> {
+    RangedTypesMatchWith<"the accumulators' results match their inits",
+                         "acc_inits", "acc_results", "$_self">,
+    AttrSizedOperandSegments, RecursiveMemoryEffects]> {
   let summary = "the two-speed loop: a fast step every step, a slow step every T";
   let description = [{
     Runs N cycles; each cycle runs the `fast` region T times and then the
@@ -741,6 +743,26 @@ def Hrm_HierLoopOp : Hrm_Op<"hier_loop", [
       }
     ```
 
+    With `acc(...)`, the loop also carries accumulators that the slow
+    region updates once per cycle (the losses tapped at each cycle's slow
+    state): both regions take them after the states, the slow region
+    yields their next values after its state, and their last values are
+    results after the states.
+
+    ```mlir
+    %zf, %zs, %loss = hrm.hier_loop N 2 T 3 init(%zf0, %zs0) : ... acc(%zero : tensor<f32>)
+        schedule <unroll = rolled, grad = full, memory = keep>
+      fast {
+      ^bb0(%k: index, %f: tensor<?x?x64xf32>, %s: tensor<?x?x64xf32>, %l: tensor<f32>):
+        ...
+        hrm.yield %f1 : tensor<?x?x64xf32>
+      } slow {
+      ^bb0(%i: index, %f: tensor<?x?x64xf32>, %s: tensor<?x?x64xf32>, %l: tensor<f32>):
+        ...
+        hrm.yield %s1, %l1 : tensor<?x?x64xf32>, tensor<f32>
+      }
+    ```
+
     With `window %k`, the gradient schedule's k (of `truncated(k)` or
     `slow_first(k)`) is the bound and `%k` the window used, a number known
     only at run time (HRM-Text warms it up over training). It is clamped
@@ -754,12 +776,15 @@ def Hrm_HierLoopOp : Hrm_Op<"hier_loop", [
     ```
   }];
   let arguments = (ins AnyTensor:$fast_init, AnyTensor:$slow_init,
+                       Variadic<AnyTensor>:$acc_inits,
                        Optional<Index>:$window,
                        I64Attr:$n, I64Attr:$t, Hrm_ScheduleAttr:$schedule);
-  let results = (outs AnyTensor:$fast_result, AnyTensor:$slow_result);
+  let results = (outs AnyTensor:$fast_result, AnyTensor:$slow_result,
+                      Variadic<AnyTensor>:$acc_results);
   let regions = (region SizedRegion<1>:$fast, SizedRegion<1>:$slow);
   let assemblyFormat = [{
     `N` $n `T` $t (`window` $window^)? `init` `(` $fast_init `,` $slow_init `)` `:` type($fast_init) `,` type($slow_init)
+    (`acc` `(` $acc_inits^ `:` type($acc_inits) `)`)?
     `schedule` $schedule attr-dict-with-keyword `fast` $fast `slow` $slow
   }];
   let hasVerifier = 1;
@@ -767,6 +792,12 @@ def Hrm_HierLoopOp : Hrm_Op<"hier_loop", [
   let extraClassDeclaration = [{
     /// Fast plus slow module applications: N*T + N.
     int64_t getNumSteps() { return getN() * getT() + getN(); }
+    /// The carried values: the fast and slow states, then the accumulators.
+    SmallVector<Value> getCarriedInits() {
+      SmallVector<Value> inits{getFastInit(), getSlowInit()};
+      llvm::append_range(inits, getAccInits());
+      return inits;
+    }
   }];
 }
 
