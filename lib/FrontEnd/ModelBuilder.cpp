@@ -89,6 +89,13 @@ private:
   ValueRange flatLoop(ValueRange inits,
                       llvm::function_ref<SmallVector<Value>(Value, ValueRange)>
                           step);
+  /// A 0-d zero that a loss sum starts from.
+  Value zeroLoss() {
+    return arith::ConstantOp::create(
+        b, loc,
+        DenseElementsAttr::get(RankedTensorType::get({}, f32),
+                               b.getF32FloatAttr(0.0f)));
+  }
   /// Under loss taps: `acc` plus the loss of state `h` at loop step
   /// `step` (of `steps`), weighted as the description says.
   Value tapLoss(Value h, Value step, Value acc, int64_t steps);
@@ -142,7 +149,7 @@ private:
   /// Under loss taps, while the loss entry is built: its targets, and the
   /// sum of the taps that the loop leaves.
   Value tapTargets, tapSum;
-  /// ACT's remainders and step counts after a universal loop with `act`.
+  /// ACT's remainders and step counts after a flat loop with `act`.
   Value actRemainders, actUpdates;
   /// Under segments > 1, while the loss entry (one segment) is built: its
   /// reset mask and carried states in, and the states it ends with.
@@ -363,10 +370,8 @@ ValueRange ModelBuilder::flatLoop(
   // Loss taps: the loop also carries the sum of every step's loss, each
   // scaled by 1/steps, so the sum is their mean.
   SmallVector<Value> carried(inits);
-  auto scalar = RankedTensorType::get({}, f32);
   if (tapTargets)
-    carried.push_back(arith::ConstantOp::create(
-        b, loc, DenseElementsAttr::get(scalar, b.getF32FloatAttr(0.0f))));
+    carried.push_back(zeroLoss());
   auto loop =
       LoopOp::create(b, loc, ValueRange(carried).getTypes(), carried, tripCount,
                      gradWindow, b.getI64IntegerAttr(c.steps), schedule());
@@ -431,10 +436,7 @@ HierLoopOp ModelBuilder::hierLoop(ModuleDefOp fast, ModuleDefOp slow, Value x,
   // taken at the cycle's slow state.
   SmallVector<Value> accs;
   if (tapTargets)
-    accs.push_back(arith::ConstantOp::create(
-        b, loc,
-        DenseElementsAttr::get(RankedTensorType::get({}, f32),
-                               b.getF32FloatAttr(0.0f))));
+    accs.push_back(zeroLoss());
   auto loop =
       HierLoopOp::create(b, loc, act, act, ValueRange(accs).getTypes(), fast0,
                          slow0, accs, gradWindow, b.getI64IntegerAttr(cycles),
