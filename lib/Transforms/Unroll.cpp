@@ -227,16 +227,18 @@ Value stepIndex(OpBuilder &b, Location loc, Value iter, int64_t scale,
 }
 
 /// Application `j` of iteration `iter + first` of a hierarchical loop
-/// unrolled `cycles` cycles at a time.
+/// unrolled `cycles` cycles at a time (what it writes detached with
+/// `detach`).
 SmallVector<Value> applyHier(HierLoopOp loop, int64_t cycles, OpBuilder &b,
                              Value iter, int64_t first, int64_t j,
-                             SmallVector<Value> s, MemoryPolicyAttr memory) {
+                             SmallVector<Value> s, MemoryPolicyAttr memory,
+                             bool detach = false) {
   Location loc = loop.getLoc();
   int64_t t = loop.getTAttr().getInt();
   int64_t c = first * cycles + j / (t + 1), fast = j % (t + 1);
   Value index = fast < t ? stepIndex(b, loc, iter, cycles * t, c * t + fast)
                          : stepIndex(b, loc, iter, cycles, c);
-  return applyRegion(b, loop, fast == t, index, s, memory);
+  return applyRegion(b, loop, fast == t, index, s, memory, detach);
 }
 
 /// Under slow_first(k) whether an application has gradient follows a
@@ -267,13 +269,8 @@ SmallVector<Value> unrollSlowFirstByFactor(HierLoopOp loop, int64_t cycles) {
   // Application j of iteration `iter + first`, detached without gradient.
   auto apply = [&](Value iter, int64_t first, int64_t j, SmallVector<Value> s,
                    bool grad, MemoryPolicyAttr policy) {
-    SmallVector<Value> out =
-        applyHier(loop, cycles, b, iter, first, j, s, grad ? policy : nullptr);
-    if (!grad)
-      for (auto [v, before] : llvm::zip(out, s))
-        if (v != before)
-          v = DetachOp::create(b, loc, v);
-    return out;
+    return applyHier(loop, cycles, b, iter, first, j, s,
+                     grad ? policy : nullptr, /*detach=*/!grad);
   };
   SmallVector<Value> states = loop.getCarriedInits();
   for (int64_t first = 0; first < iterations;) {
