@@ -1,6 +1,7 @@
 //===- ModelStats.cpp - parameter, FLOP and memory counts -----------------===//
 #include "hrmc/Analysis/ModelStats.h"
 #include "hrmc/Analysis/GradientReach.h"
+#include "hrmc/Analysis/LossHead.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/SymbolTable.h"
@@ -44,7 +45,10 @@ public:
   CostModel(int64_t seqLen, std::optional<GradientPlan> plan)
       : s(double(seqLen)), plan(plan) {}
 
-  Cost block(Block &block, bool grad, std::optional<MemoryPolicy> memory);
+  /// `index` is the loop step (or cycle) the block runs at, if it is one:
+  /// a loss tapping other steps skips its head there.
+  Cost block(Block &block, bool grad, std::optional<MemoryPolicy> memory,
+             std::optional<int64_t> index = std::nullopt);
 
 private:
   Cost op(Operation *op, bool grad, std::optional<MemoryPolicy> memory);
@@ -52,6 +56,14 @@ private:
   /// The operands the op's gradient op reads (hrm-autodiff stores them and
   /// the gradient op recomputes the op's internals from them).
   static SmallVector<Value> savedInputs(Operation *op);
+  /// Whether the head's logits are made again in the backward: they feed a
+  /// loss tapping listed steps.
+  static bool remadeForTaps(LMHeadOp head) {
+    return llvm::any_of(head->getUsers(), [](Operation *user) {
+      auto ce = dyn_cast<CrossEntropyOp>(user);
+      return ce && ce.getStep();
+    });
+  }
   template <typename Callable>
   Cost body(Callable callee, bool grad, std::optional<MemoryPolicy> memory) {
     return block(callee.getBody().front(), grad, memory);
@@ -90,16 +102,29 @@ private:
 } // namespace
 
 Cost CostModel::block(Block &block, bool grad,
-                      std::optional<MemoryPolicy> memory) {
+                      std::optional<MemoryPolicy> memory,
+                      std::optional<int64_t> index) {
   // With gradient, only ops whose results reach the block's results
   // without passing a detach take part in the backward pass.
   llvm::SmallPtrSet<Operation *, 32> reached;
   if (grad)
     reached = hrmc::opsReachingResults(block);
+  // A loss tapping listed steps runs its head only at them
+  // (hrm-guard-loss-taps).
+  llvm::SmallPtrSet<Operation *, 8> untapped;
+  if (index)
+    for (auto ce : block.getOps<CrossEntropyOp>())
+      if (!hrmc::lossTapsAt(ce, *index)) {
+        untapped.insert(ce);
+        for (Operation *head : hrmc::lossHeadOf(ce))
+          untapped.insert(head);
+      }
   // A value read by several gradient ops is stored once.
   llvm::SmallPtrSet<Value, 16> stored;
   Cost total;
   for (Operation &o : block.without_terminator()) {
+    if (untapped.contains(&o))
+      continue;
     bool g = grad && reached.contains(&o);
     total.add(op(&o, g, memory));
     if (g)
@@ -123,10 +148,20 @@ SmallVector<Value> CostModel::savedInputs(Operation *o) {
     return {op.getInput()};
   if (auto op = dyn_cast<RMSNormOp>(o))
     return {op.getInput()};
-  if (auto op = dyn_cast<LMHeadOp>(o))
+  if (auto op = dyn_cast<LMHeadOp>(o)) {
+    // Under a loss tapping listed steps the backward makes the logits, and
+    // a final norm serving only them, again (hrm-autodiff).
+    if (remadeForTaps(op))
+      if (auto norm = op.getInput().getDefiningOp<RMSNormOp>();
+          norm && norm->hasOneUse())
+        return {norm.getInput()};
     return {op.getInput()};
-  if (auto op = dyn_cast<CrossEntropyOp>(o))
+  }
+  if (auto op = dyn_cast<CrossEntropyOp>(o)) {
+    if (op.getStep())
+      return {};
     return {op.getLogits()};
+  }
   if (auto op = dyn_cast<ActProbOp>(o))
     return {op.getState()};
   if (auto op = dyn_cast<ActUpdateOp>(o))
@@ -181,8 +216,10 @@ Cost CostModel::op(Operation *o, bool grad,
     MemoryPolicy mem = memoryOf(loop.getSchedule());
     Cost fast[2] = {block(loop.getFast().front(), false, mem),
                     block(loop.getFast().front(), true, mem)};
-    Cost slow[2] = {block(loop.getSlow().front(), false, mem),
-                    block(loop.getSlow().front(), true, mem)};
+    // A loss tap sits at a cycle's slow update.
+    auto slow = [&](int64_t cycle, bool in) {
+      return block(loop.getSlow().front(), in, mem, cycle);
+    };
     ScheduleAttr schedule = loop.getSchedule();
     if (grad &&
         (plan ? plan->grad : schedule.getGrad()) == GradKind::slow_first) {
@@ -192,21 +229,21 @@ Cost CostModel::op(Operation *o, bool grad,
       for (int64_t cycle = 0; cycle < n; ++cycle) {
         for (int64_t j = 0; j < t; ++j)
           c.add(fast[split.hasGradient(false, cycle * t + j, n, t)]);
-        c.add(slow[split.hasGradient(true, cycle, n, t)]);
+        c.add(slow(cycle, split.hasGradient(true, cycle, n, t)));
       }
       return c;
     }
     return window(total, g, [&](int64_t p, bool in) {
-      return (p % (t + 1) == t) ? slow[in] : fast[in];
+      return (p % (t + 1) == t) ? slow(p / (t + 1), in) : fast[in];
     });
   }
   if (auto loop = dyn_cast<LoopOp>(o)) {
     int64_t steps = loop.getStepsAttr().getInt();
     int64_t g = grad ? gradApplications(loop.getSchedule(), steps, 1) : 0;
     MemoryPolicy mem = memoryOf(loop.getSchedule());
-    Cost step[2] = {block(loop.getBody().front(), false, mem),
-                    block(loop.getBody().front(), true, mem)};
-    return window(steps, g, [&](int64_t, bool in) { return step[in]; });
+    return window(steps, g, [&](int64_t p, bool in) {
+      return block(loop.getBody().front(), in, mem, p);
+    });
   }
   return leaf(o, grad);
 }
@@ -217,7 +254,7 @@ Cost CostModel::leaf(Operation *o, bool grad) {
   };
   // The backward of a matmul is two matmuls of its size; attention_grad
   // and mlp_grad first recompute the op's internals from its input.
-  double fwd = 0, bwdFactor = 2;
+  double fwd = 0, bwdFactor = 2, recompute = 0;
   if (auto op = dyn_cast<LinearOp>(o)) {
     fwd = 2 * dim(op.getWeight(), 0) * dim(op.getWeight(), 1) * s;
   } else if (auto op = dyn_cast<AttentionOp>(o)) {
@@ -238,12 +275,15 @@ Cost CostModel::leaf(Operation *o, bool grad) {
     bwdFactor = 3;
   } else if (auto op = dyn_cast<LMHeadOp>(o)) {
     fwd = 2 * tokens(op.getInput()) * tokens(op.getResult()) / s;
+    if (grad && remadeForTaps(op))
+      recompute = fwd;
   } else if (auto op = dyn_cast<ActProbOp>(o)) {
     fwd = 2 * dim(op.getWeight(), 0) * s; // a matrix-vector product
     bwdFactor = 3;                        // p recomputed
   }
   Cost c;
   c.fwd = fwd;
+  c.recompute = recompute;
   if (grad)
     c.bwd = bwdFactor * fwd;
   return c;

@@ -43,11 +43,14 @@ std::string hrmc::hrmToLinalgPipeline(const CompileShape &shape,
 }
 
 /// linalg on tensors -> buffers: results become the caller's buffers (the
-/// runtime's arena), every temporary is freed.
+/// runtime's arena), every temporary is freed. The canonicalizer folds an
+/// scf.if whose branches both yield one argument's buffer (a gradient sum
+/// updated in place where a loss tap is taken) into that buffer, so that
+/// the result is dropped instead of copied into an out-parameter.
 static constexpr const char *kBufferize =
     "one-shot-bufferize{bufferize-function-boundaries "
     "function-boundary-type-conversion=identity-layout-map "
-    "allow-return-allocs-from-loops},"
+    "allow-return-allocs-from-loops},canonicalize,"
     "drop-equivalent-buffer-results,hrm-drop-updated-results,"
     "buffer-results-to-out-params{hoist-static-allocs "
     "modify-public-functions},"

@@ -732,13 +732,25 @@ LogicalResult Sweep::reverseOp(Operation *op) {
       .Case([&](CrossEntropyOp ce) {
         // A loss that taps listed steps makes its head's logits again here
         // instead of saving them at every step (hrm-guard-loss-taps then
-        // makes them only at the steps that tap); the head's input is
-        // saved for its gradient anyway.
+        // makes them only at the steps that tap). A final norm that serves
+        // only the head is made again too, from its input (which its own
+        // gradient reads anyway), so that the forward need not run it at a
+        // step that does not tap; the head's gradient reads the new one.
         Value logits = p(ce.getLogits());
         if (auto head = ce.getLogits().getDefiningOp<LMHeadOp>();
-            head && ce.getStep())
-          logits = LMHeadOp::create(b, loc, head.getType(), p(head.getInput()),
+            head && ce.getStep()) {
+          Value input = p(head.getInput());
+          if (auto norm = head.getInput().getDefiningOp<RMSNormOp>();
+              norm && norm->hasOneUse()) {
+            input = RMSNormOp::create(
+                b, loc, norm.getType(), p(norm.getInput()),
+                norm.getWeight() ? p(norm.getWeight()) : Value(),
+                norm.getEpsAttr());
+            primal.map(norm.getResult(), input);
+          }
+          logits = LMHeadOp::create(b, loc, head.getType(), input,
                                     p(head.getWeight()), head.getTied());
+        }
         accumulate(ce.getLogits(), CrossEntropyGradOp::create(
                                        b, loc, ce.getLogits().getType(), logits,
                                        p(ce.getTargets()), d,

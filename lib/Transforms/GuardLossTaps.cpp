@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 #include "Zeros.h"
 #include "hrm/HrmOps.h"
+#include "hrmc/Analysis/LossHead.h"
 #include "hrmc/Transforms/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -76,45 +77,6 @@ void guard(
     op->erase();
 }
 
-/// The ops of `ce`'s block that its logits depend on and whose results
-/// serve only it or each other; the head's logits may also leave by the
-/// block's terminator (a training step saves them for the loss gradient,
-/// which gets them unwritten where the step does not tap). Anything else that
-/// leaves (a state, the norm a backward reads elsewhere) is computed
-/// anyway.
-SmallVector<Operation *> headOf(CrossEntropyOp ce) {
-  Block *block = ce->getBlock();
-  llvm::SetVector<Operation *> chain;
-  // The logits' producers; the targets, the sum and the step stay outside.
-  SmallVector<Value> worklist{ce.getLogits()};
-  while (!worklist.empty()) {
-    Operation *def = worklist.pop_back_val().getDefiningOp();
-    if (!def || def->getBlock() != block || !isPure(def) ||
-        def->getNumRegions() || !chain.insert(def))
-      continue;
-    llvm::append_range(worklist, def->getOperands());
-  }
-  // Drop what serves anything else, until nothing changes.
-  for (bool changed = true; changed;) {
-    changed = false;
-    for (Operation *op : chain.takeVector()) {
-      bool servesOthers = llvm::any_of(op->getUsers(), [&](Operation *user) {
-        return user != ce && !chain.contains(user) &&
-               !(isa<LMHeadOp>(op) && user->getBlock() == block &&
-                 user->hasTrait<OpTrait::IsTerminator>());
-      });
-      if (servesOthers)
-        changed = true;
-      else
-        chain.insert(op);
-    }
-  }
-  SmallVector<Operation *> ops(chain.begin(), chain.end());
-  llvm::sort(ops,
-             [](Operation *x, Operation *y) { return x->isBeforeInBlock(y); });
-  return ops;
-}
-
 /// Whether every value has a static shape (the else branch makes values
 /// of their types; hrm-specialize-shapes runs first in every pipeline).
 bool allStatic(ArrayRef<Value> values) {
@@ -125,7 +87,7 @@ bool allStatic(ArrayRef<Value> values) {
 }
 
 void guardLoss(OpBuilder &b, CrossEntropyOp ce) {
-  SmallVector<Operation *> ops = headOf(ce);
+  SmallVector<Operation *> ops = hrmc::lossHeadOf(ce);
   ops.push_back(ce);
   SmallVector<Value> yielded{ce.getResult()};
   for (Operation *op : ops)
@@ -227,11 +189,19 @@ void guardGradient(OpBuilder &b, CrossEntropyGradOp grad) {
   SmallVector<Operation *> ops(zeroAt.begin(), zeroAt.end());
   llvm::append_range(ops, sums);
   // The logits the gradient reads, if they are made for it alone (hrm-
-  // autodiff makes a tapped loss's logits again in the backward): only
+  // autodiff makes a tapped loss's logits again in the backward, and the
+  // final norm they read, which the head's gradient reads too): only
   // where the step taps too.
   if (auto head = grad.getLogits().getDefiningOp<LMHeadOp>();
-      head && head->getBlock() == block && head->hasOneUse())
+      head && head->getBlock() == block && head->hasOneUse()) {
     ops.push_back(head);
+    if (auto norm = head.getInput().getDefiningOp<RMSNormOp>();
+        norm && norm->getBlock() == block &&
+        llvm::all_of(norm->getUsers(), [&](Operation *user) {
+          return user == head || zeroAt.contains(user);
+        }))
+      ops.push_back(norm);
+  }
   llvm::sort(ops, before);
   // Nothing before that point may use what moves.
   llvm::SmallPtrSet<Operation *, 16> moved(ops.begin(), ops.end());

@@ -35,9 +35,9 @@ func.func @loop_loss(%x: tensor<1x4x8xf32>, %nw: tensor<8xf32>, %w: tensor<8x16x
 // -----
 
 // A training step's forward returns the head's logits for its backward:
-// unwritten where the step does not tap. A step of weight 0 does not tap. The
-// norm's output leaves too (the backward reads it): it stays outside, as
-// does the state it reads.
+// unwritten where the step does not tap. A step of weight 0 does not tap. A
+// norm whose output leaves too (a backward that reads it; hrm-autodiff
+// makes the norm again instead) stays outside, as does the state it reads.
 // CHECK-LABEL: func.func @step_fwd
 // CHECK: %[[STATE:.*]] = hrm.add
 // CHECK-NEXT: %[[N:.*]] = hrm.rmsnorm %[[STATE]]
@@ -154,4 +154,29 @@ func.func @remade_logits(%i: index, %t: tensor<1x4xi32>, %dl: tensor<f32>, %n: t
   %dx, %dw = hrm.linear_grad %n, %w, %g : (tensor<1x4x8xf32>, tensor<8x16xf32>, tensor<1x4x16xf32>) -> (tensor<1x4x8xf32>, tensor<8x16xf32>)
   %sw = linalg.add ins(%wsum, %dw : tensor<8x16xf32>, tensor<8x16xf32>) outs(%wsum : tensor<8x16xf32>) -> tensor<8x16xf32>
   return %dx, %sw : tensor<1x4x8xf32>, tensor<8x16xf32>
+}
+
+// -----
+
+// The final norm made again in the backward with the logits, which the
+// head's gradient reads too: it moves into the if with them. The state it
+// reads, which the norm's gradient reads too, stays outside.
+// CHECK-LABEL: func.func @remade_norm
+// CHECK-NOT: hrm.rmsnorm
+// CHECK: scf.if
+// CHECK-NEXT: %[[N:.*]] = hrm.rmsnorm %[[STATE:arg[0-9]+]]
+// CHECK-NEXT: %[[L:.*]] = hrm.lm_head %[[N]]
+// CHECK-NEXT: %[[G:.*]] = hrm.cross_entropy_grad %[[L]]
+// CHECK-NEXT: %[[DX:.*]], %{{.*}} = hrm.linear_grad %[[N]], %{{.*}}, %[[G]]
+// CHECK: hrm.rmsnorm_grad %[[STATE]], %[[DX]]
+// CHECK: } else {
+func.func @remade_norm(%i: index, %t: tensor<1x4xi32>, %dl: tensor<f32>, %state: tensor<1x4x8xf32>, %nw: tensor<8xf32>, %w: tensor<8x16xf32>, %wsum: tensor<8x16xf32>, %xsum: tensor<1x4x8xf32>) -> (tensor<1x4x8xf32>, tensor<8x16xf32>) {
+  %n = hrm.rmsnorm %state weight %nw eps 1.000000e-05 : tensor<1x4x8xf32>, tensor<8xf32>
+  %l = hrm.lm_head %n, %w : tensor<1x4x8xf32>, tensor<8x16xf32> -> tensor<1x4x16xf32>
+  %g = hrm.cross_entropy_grad %l, %t, %dl, %i {tap_steps = array<i64: 1>} : (tensor<1x4x16xf32>, tensor<1x4xi32>, tensor<f32>, index) -> tensor<1x4x16xf32>
+  %dx, %dw = hrm.linear_grad %n, %w, %g : (tensor<1x4x8xf32>, tensor<8x16xf32>, tensor<1x4x16xf32>) -> (tensor<1x4x8xf32>, tensor<8x16xf32>)
+  %sw = linalg.add ins(%wsum, %dw : tensor<8x16xf32>, tensor<8x16xf32>) outs(%wsum : tensor<8x16xf32>) -> tensor<8x16xf32>
+  %dn, %dnw = hrm.rmsnorm_grad %state, %dx, %nw : (tensor<1x4x8xf32>, tensor<1x4x8xf32>, tensor<8xf32>) -> (tensor<1x4x8xf32>, tensor<8xf32>)
+  %sx = linalg.add ins(%xsum, %dn : tensor<1x4x8xf32>, tensor<1x4x8xf32>) outs(%xsum : tensor<1x4x8xf32>) -> tensor<1x4x8xf32>
+  return %sx, %sw : tensor<1x4x8xf32>, tensor<8x16xf32>
 }

@@ -104,8 +104,10 @@ def HrmAutodiff : Pass<"hrm-autodiff", "::mlir::ModuleOp"> {
       module's backward instead of each returning a set of gradients to
       add.
     - A loss that taps listed steps (`hrm.cross_entropy ... at %i taps`)
-      makes its head's logits again in the backward from the head's input
-      instead of saving them at every step.
+      makes its head's logits again in the backward instead of saving them
+      at every step, and a final norm that feeds only the head too (from
+      its input, which the norm's gradient reads anyway), so that
+      `hrm-guard-loss-taps` can run the norm only where the step taps.
   }];
   let options = [
     Option<"entry", "entry", "std::string", /*default=*/"\"loss\"",
@@ -139,7 +141,9 @@ def HrmGuardLossTaps : Pass<"hrm-guard-loss-taps"> {
       multiplying by 0, so it reads nothing of them.
     - `hrm.cross_entropy_grad` with a step: it (with the `hrm.lm_head`
       that makes its logits, when that serves it alone: `hrm-autodiff`
-      makes a listed-steps loss's logits again in the backward) and the
+      makes a listed-steps loss's logits again in the backward, and the
+      `hrm.rmsnorm` that head reads, when only it and the gradient ops below
+      read that) and the
       gradient ops that its result flows into (`hrm.linear_grad`, `hrm.rmsnorm_grad`, and sums
       of two of their results) move into an `scf.if` together with the sums
       that add one of their results into another gradient (`linalg.add` or
