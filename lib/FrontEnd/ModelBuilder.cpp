@@ -149,6 +149,9 @@ private:
   /// Under loss taps, while the loss entry is built: its targets, and the
   /// sum of the taps that the loop leaves.
   Value tapTargets, tapSum;
+  /// Under loss taps, what a tapped state goes through before the final
+  /// norm and the head (recurrent depth's coda), if anything.
+  ModuleDefOp tapReadout;
   /// ACT's remainders and step counts after a flat loop with `act`.
   Value actRemainders, actUpdates;
   /// Under segments > 1, while the loss entry (one segment) is built: its
@@ -400,6 +403,8 @@ Value ModelBuilder::tapLoss(Value h, Value step, Value acc, int64_t steps) {
   SmallVector<int64_t> taps;
   for (int64_t s : c.tapSteps)
     taps.push_back(s - 1);
+  if (tapReadout)
+    h = apply(tapReadout, {h});
   return crossEntropy(
       logitsOf(h), tapTargets, acc,
       weighted ? 1.0 : 1.0 / double(some ? taps.size() : steps),
@@ -614,9 +619,16 @@ Value ModelBuilder::buildRecurrentDepth(Value x) {
   ModuleDefOp coda = defineStack("coda", c.codaLayers, false, false);
   Value e = apply(prelude, {x});
   Value s0 = initialState(c.stateInit, "core.init", e);
+  // A tapped step's state is read out as the last one is: through the coda.
+  tapReadout = coda;
   Value s = flatLoop({s0}, [&](Value, ValueRange st) {
     return SmallVector<Value>{apply(core, {st[0], e})};
   })[0];
+  tapReadout = nullptr;
+  // The taps read every step out; nothing reads the loop's last state (a
+  // module application the canonicalizer would not remove).
+  if (tapTargets)
+    return s;
   return apply(coda, {s});
 }
 
@@ -754,11 +766,23 @@ OwningOpRef<ModuleOp> ModelBuilder::build() {
     carryReset = lossFn.getArgument(2);
     carriedFast = lossFn.getArgument(3);
     carriedSlow = lossFn.getArgument(4);
+    // Under loss taps the segment's loop sums a loss per cycle.
+    if (c.lossTaps != LossTaps::Last)
+      tapTargets = lossFn.getArgument(1);
     Value h = hidden(lossFn, controls);
-    Value logits = logitsOf(h);
-    loss = crossEntropy(logits, lossFn.getArgument(1));
+    Value logits;
+    if (tapTargets) {
+      loss = tapSum;
+      tapTargets = tapSum = Value();
+    } else {
+      logits = logitsOf(h);
+      loss = crossEntropy(logits, lossFn.getArgument(1));
+    }
     lossOuts = carryOut;
     if (c.halting) {
+      // Whether a sequence is right is judged on the segment's last logits.
+      if (!logits)
+        logits = logitsOf(h);
       Value lm = loss;
       auto [q, total] = haltingLoss(h, logits, lossFn.getArgument(1),
                                     lossFn.getArgument(5), lm);

@@ -498,8 +498,7 @@ llvm::Expected<ModelConfig> hrmc::parseModelConfig(llvm::StringRef text,
       c.architecture == Architecture::FullyLooped)
     if (const json::Object *act = r.nestedObject("act"))
       readAct(*act, c.act.emplace(), error, source);
-  if (c.architecture != Architecture::Transformer &&
-      c.architecture != Architecture::RecurrentDepth)
+  if (c.architecture != Architecture::Transformer)
     readLossTaps(r, c, error, source);
   if (c.hasLoop())
     if (const json::Object *warmup = r.nestedObject("grad_warmup"))
@@ -614,10 +613,6 @@ llvm::Expected<ModelConfig> hrmc::parseModelConfig(llvm::StringRef text,
                            hrm ? "cycle" : "step", window, total,
                            hrm ? "module applications" : "steps"));
   }
-  if (hrm && c.lossTaps != LossTaps::Last && c.segments > 1)
-    r.fail("loss_taps", "taps the cycles of one run of the loop; with "
-                        "segments the loss is the last segment's (not "
-                        "built together)");
   if (c.act && c.lossTaps != LossTaps::Last)
     r.fail("loss_taps", "with act the output is the steps' states weighted "
                         "by their halting probabilities; a loss at every "

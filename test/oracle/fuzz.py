@@ -98,7 +98,7 @@ def description(rng):
                     [{}, {"position": "last", "exploration": 0.5}])
         if "fixed" in (c["fast_init"], c["slow_init"]) and rng.random() < 0.3:
             c["train_initial_states"] = True
-        if c.get("segments", 1) == 1 and rng.random() < 0.3:
+        if rng.random() < 0.3:  # with segments: one segment's cycles
             c["loss_taps"] = loss_taps(rng, n)
         grad = c["schedule"]["grad"]
         if (rng.random() < 0.2 and c["schedule"]["unroll"] == "rolled"
@@ -124,7 +124,7 @@ def description(rng):
             c["act"] = {"threshold": rng.choice([0.5, 0.9, 0.99]),
                         "ponder_weight": rng.choice([0.01, 0.1])}
         c["schedule"] = schedule(rng, steps, steps, False)
-        if arch != "recurrent_depth" and "act" not in c and rng.random() < 0.3:
+        if "act" not in c and rng.random() < 0.3:
             c["loss_taps"] = loss_taps(rng, steps)
         if (arch != "universal" and rng.random() < 0.3
                 and c["schedule"]["unroll"] == "rolled"

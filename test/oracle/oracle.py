@@ -337,9 +337,15 @@ class Model:
         last segment, the larger logit before)). Returns (loss, q, the
         sequences every target of which is the argmax)."""
         x = self.embed(tokens)
+        tapped = self.c.get("loss_taps", "last") != "last"
+        self._taps = [] if tapped else None
         zf, zs = self._hrm_segments(x)
         logits = self.head(zs)
-        lm = cross_entropy(logits, targets)
+        if tapped:  # the last segment's cycles' losses
+            taps, self._taps = self._taps, None
+            lm = self._tap_loss(taps, targets)
+        else:
+            lm = cross_entropy(logits, targets)
         q = self.q_head(zs)
         with torch.no_grad():
             picked = logits.gather(-1, targets.long()[..., None])[..., 0]
@@ -538,18 +544,26 @@ class Model:
             remainders, updates = self._ponder
             weight = self.c["act"].get("ponder_weight", 0.01)
             return ce + weight * (remainders + updates).mean()
-        tapped = self.c.get("loss_taps", "last")
-        if tapped == "last":
+        if self.c.get("loss_taps", "last") == "last":
             return cross_entropy(self.logits(tokens), targets)
-        # The mean over the loop's steps (every one, or the listed 1-based
-        # steps) of each step's loss, or the weighted sum over the listed
-        # steps ({"steps": [...], "weights": [...]}); a step before the
-        # gradient window runs without gradient, its loss included.
         self._taps = []
         self.logits(tokens)
         taps, self._taps = self._taps, None
-        if self.c["architecture"] == "hrm":  # each cycle's slow state
-            taps = taps[self.c["T"]::self.c["T"] + 1]
+        return self._tap_loss(taps, targets)
+
+    def _tap_loss(self, taps, targets):
+        """The mean over the loop's steps (every one, or the listed 1-based
+        steps) of each step's loss, or the weighted sum over the listed
+        steps ({"steps": [...], "weights": [...]}), from the (state, with
+        gradient) pairs the loop recorded; a step before the gradient
+        window runs without gradient, its loss included. On an hrm model a
+        step is a cycle, its state the slow one, and with segments the
+        cycles are the last segment's; recurrent depth reads a step's state
+        out through the coda, as the last one."""
+        tapped = self.c["loss_taps"]
+        if self.c["architecture"] == "hrm":
+            per_segment = self.c["N"] * (self.c["T"] + 1)
+            taps = taps[-per_segment:][self.c["T"]::self.c["T"] + 1]
         if isinstance(tapped, dict):
             steps, weights = tapped["steps"], tapped["weights"]
         elif tapped == "every_step":
@@ -561,6 +575,9 @@ class Model:
         for s, w in zip(steps, weights):
             h, grad = taps[s - 1]
             with torch.set_grad_enabled(grad and torch.is_grad_enabled()):
+                if self.c["architecture"] == "recurrent_depth":
+                    # read out through the coda, as the last step is
+                    h = self.stack("coda", self.c["coda_layers"], h)
                 total = total + w * cross_entropy(self.head(h), targets)
         return total
 
