@@ -807,6 +807,28 @@ struct LowerCarryIn : OpRewritePattern<CarryInOp> {
   }
 };
 
+struct LowerDivideByCount : OpRewritePattern<DivideByCountOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(DivideByCountOp op,
+                                PatternRewriter &rewriter) const override {
+    Emitter e(rewriter, op.getLoc());
+    RankedTensorType type = op.getType();
+    Type element = type.getElementType();
+    AffineMap scalar = AffineMap::get(0, 0, {}, rewriter.getContext());
+    Value count = op.getCount();
+    rewriter.replaceOp(
+        op,
+        e.generic(op.getInput(), e.empty({}, element), {scalar, scalar}, {},
+                  [&](OpBuilder &b, Location l, ValueRange args) {
+                    Value n = arith::IndexCastUIOp::create(b, l, b.getI64Type(),
+                                                           count);
+                    Value nf = arith::UIToFPOp::create(b, l, element, n);
+                    yieldValue(b, l, arith::DivFOp::create(b, l, args[0], nf));
+                  }));
+    return success();
+  }
+};
+
 struct LowerZerosLike : OpRewritePattern<ZerosLikeOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(ZerosLikeOp op,
@@ -966,8 +988,8 @@ struct ConvertHrmToLinalgPass
     patterns.add<LowerEmbed, LowerRMSNorm, LowerLinear, LowerLMHead, LowerAdd,
                  LowerConcat, LowerMlp, LowerCachedAttention, LowerCrossEntropy,
                  LowerBroadcast, LowerCarryIn, LowerZerosLike,
-                 LowerRandomNormalLike, LowerStepEmbedding, LowerDetach,
-                 LowerSplatConstant>(&getContext());
+                 LowerDivideByCount, LowerRandomNormalLike, LowerStepEmbedding,
+                 LowerDetach, LowerSplatConstant>(&getContext());
     populateHrmGradToLinalgPatterns(patterns, parallelEmbedGrad);
     populateHaltingToLinalgPatterns(patterns);
     populateActToLinalgPatterns(patterns);
@@ -981,7 +1003,7 @@ struct ConvertHrmToLinalgPass
         RMSNormGradOp, AttentionGradOp, MlpGradOp, LinearGradOp, EmbedGradOp,
         CrossEntropyGradOp, QHeadOp, SequenceCorrectOp, HaltLossOp, QHeadGradOp,
         HaltLossGradOp, ActProbOp, ActUpdateOp, PonderCostOp, PositionZerosOp,
-        ActProbGradOp, ActUpdateGradOp, PonderCostGradOp>();
+        ActProbGradOp, ActUpdateGradOp, PonderCostGradOp, DivideByCountOp>();
     target.addDynamicallyLegalOp<arith::ConstantOp>(
         [](arith::ConstantOp op) { return !isFloatSplat(op); });
     target.markUnknownOpDynamicallyLegal([](Operation *) { return true; });

@@ -390,8 +390,14 @@ ValueRange ModelBuilder::flatLoop(
     next.push_back(
         tapLoss(next.back(), body->getArgument(0), args.back(), c.steps));
   YieldOp::create(b, loc, next);
-  if (tapTargets)
+  if (tapTargets) {
     tapSum = loop.getResults().back();
+    // Every step's loss, summed over a count known at run time: their mean.
+    if (tripCount && c.lossTaps == LossTaps::EveryStep) {
+      b.setInsertionPointAfter(loop);
+      tapSum = DivideByCountOp::create(b, loc, tapSum, tripCount);
+    }
+  }
   return loop.getResults().take_front(inits.size());
 }
 
@@ -405,10 +411,14 @@ Value ModelBuilder::tapLoss(Value h, Value step, Value acc, int64_t steps) {
     taps.push_back(s - 1);
   if (tapReadout)
     h = apply(tapReadout, {h});
+  // (A run-time count divides the sum after the loop instead.)
+  double scale = weighted    ? 1.0
+                 : some      ? 1.0 / double(taps.size())
+                 : tripCount ? 1.0
+                             : 1.0 / double(steps);
   return crossEntropy(
-      logitsOf(h), tapTargets, acc,
-      weighted ? 1.0 : 1.0 / double(some ? taps.size() : steps),
-      some ? step : Value(), some ? b.getDenseI64ArrayAttr(taps) : nullptr,
+      logitsOf(h), tapTargets, acc, scale, some ? step : Value(),
+      some ? b.getDenseI64ArrayAttr(taps) : nullptr,
       weighted ? b.getDenseF64ArrayAttr(c.tapWeights) : nullptr);
 }
 

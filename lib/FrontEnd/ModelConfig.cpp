@@ -621,12 +621,10 @@ llvm::Expected<ModelConfig> hrmc::parseModelConfig(llvm::StringRef text,
     r.fail("train_trip_count",
            "with act every position chooses how many of the loop's steps "
            "count; a sampled trip count does not go with it");
-  else if (c.trainTripCount && c.lossTaps == LossTaps::EveryStep)
-    r.fail("loss_taps", "a loss at every step averages over a fixed count; "
-                        "it does not go with train_trip_count");
   else if (c.trainTripCount && c.lossTaps == LossTaps::Steps)
-    r.fail("loss_taps", "losses at listed steps need the loop's fixed count; "
-                        "they do not go with train_trip_count");
+    r.fail("loss_taps", "losses at listed steps need the loop's fixed count "
+                        "(a sampled one may end before them); they do not "
+                        "go with train_trip_count (\"every_step\" does)");
   else if (c.trainTripCount) {
     if (c.schedule.unroll != UnrollKind::rolled)
       r.fail("train_trip_count", "a sampled trip count needs the loop kept "

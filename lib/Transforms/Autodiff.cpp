@@ -761,6 +761,11 @@ LogicalResult Sweep::reverseOp(Operation *op) {
           accumulate(ce.getAcc(), d);
         return success();
       })
+      .Case([&](DivideByCountOp div) {
+        accumulate(div.getInput(),
+                   DivideByCountOp::create(b, loc, d, p(div.getCount())));
+        return success();
+      })
       .Case([&](StepEmbeddingOp se) {
         RankedTensorType table = tensorOf(se.getTable());
         int64_t width = table.getDimSize(1);

@@ -538,3 +538,20 @@ func.func @f(%x: tensor<2x4x8xf32>) {
   %z = hrm.position_zeros %x : tensor<2x4x8xf32> -> tensor<2x4x2xf32>
   return
 }
+
+// -----
+
+func.func @f(%sum: tensor<f32>) {
+  %zero = arith.constant 0 : index
+  // expected-error @+1 {{count must be at least 1, got 0}}
+  %m = hrm.divide_by_count %sum, %zero : tensor<f32>
+  return
+}
+
+// -----
+
+func.func @f(%sum: tensor<2xf32>, %n: index) {
+  // expected-error @+1 {{must be 0D tensor of floating-point values}}
+  %m = hrm.divide_by_count %sum, %n : tensor<2xf32>
+  return
+}

@@ -219,6 +219,14 @@ func.func @halting(%z: tensor<?x?x8xf32>, %w: tensor<8x2xf32>, %b: tensor<2xf32>
   return %l : tensor<f32>
 }
 
+// A loss sum over a run-time count of steps, made their mean.
+// CHECK-LABEL: func.func @divide_by_count
+// CHECK: hrm.divide_by_count %{{.*}}, %{{.*}} : tensor<f32>
+func.func @divide_by_count(%sum: tensor<f32>, %n: index) -> tensor<f32> {
+  %mean = hrm.divide_by_count %sum, %n : tensor<f32>
+  return %mean : tensor<f32>
+}
+
 // The Universal Transformer's ACT per position and its gradients.
 // CHECK-LABEL: func.func @act
 func.func @act(%x: tensor<?x?x8xf32>, %t: tensor<?x?x8xf32>,

@@ -128,7 +128,8 @@ def description(rng):
             c["loss_taps"] = loss_taps(rng, steps)
         if (arch != "universal" and rng.random() < 0.3
                 and c["schedule"]["unroll"] == "rolled"
-                and "loss_taps" not in c and "act" not in c):
+                and c.get("loss_taps", "every_step") == "every_step"
+                and "act" not in c):
             c["train_trip_count"] = rng.choice([
                 {"distribution": "uniform", "min": 1, "max": steps + 1},
                 {"distribution": "lognormal_poisson", "mean": steps,

@@ -5,6 +5,7 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
+#include "mlir/IR/Matchers.h"
 #include "mlir/IR/OpImplementation.h"
 #include "mlir/Interfaces/FunctionImplementation.h"
 
@@ -502,6 +503,15 @@ LogicalResult PonderCostOp::verify() {
                             getWeight().convertToDouble())))
     return failure();
   return expectDim(*this, "remainders width", lastDim(getRemainders()), 1);
+}
+
+LogicalResult DivideByCountOp::verify() {
+  APInt count;
+  if (matchPattern(getCount(), m_ConstantInt(&count)) &&
+      count.getSExtValue() < 1)
+    return emitOpError("count must be at least 1, got ")
+           << count.getSExtValue();
+  return success();
 }
 
 LogicalResult PositionZerosOp::verify() {

@@ -578,6 +578,27 @@ def Hrm_PonderCostOp : Hrm_Op<"ponder_cost", [Pure,
   let hasVerifier = 1;
 }
 
+def Hrm_DivideByCountOp : Hrm_Op<"divide_by_count", [Pure,
+    AllTypesMatch<["input", "result"]>]> {
+  let summary = "a loss sum divided by a count known at run time";
+  let description = [{
+    `input / count`: a loss summed over a loop's steps made their mean when
+    the loop's count is an input (a sampled trip count), so that it cannot
+    be a `scale`. The gradient is the result's, divided the same way. A
+    constant count must be at least 1.
+
+    ```mlir
+    %mean = hrm.divide_by_count %sum, %n : tensor<f32>
+    ```
+  }];
+  let arguments = (ins 0DTensorOf<[AnyFloat]>:$input, Index:$count);
+  let results = (outs 0DTensorOf<[AnyFloat]>:$result);
+  let assemblyFormat = [{
+    $input `,` $count attr-dict `:` type($input)
+  }];
+  let hasVerifier = 1;
+}
+
 def Hrm_PositionZerosOp : Hrm_Op<"position_zeros", [Pure]> {
   let summary = "a zero per position of an activation";
   let description = [{
