@@ -135,28 +135,29 @@ Cost CostModel::block(Block &block, bool grad,
   return total;
 }
 
+/// What a gradient op saves to read `v`: an RMSNorm's output is made again
+/// in the backward from the norm's input (hrm-autodiff).
+static Value savedFor(Value v) {
+  if (auto norm = v.getDefiningOp<RMSNormOp>())
+    return norm.getInput();
+  return v;
+}
+
 SmallVector<Value> CostModel::savedInputs(Operation *o) {
   if (auto op = dyn_cast<LinearOp>(o))
-    return {op.getInput()};
+    return {savedFor(op.getInput())};
   if (auto op = dyn_cast<AttentionOp>(o)) {
-    SmallVector<Value> in{op.getInput()};
+    SmallVector<Value> in{savedFor(op.getInput())};
     if (op.getQuery())
-      in.push_back(op.getQuery());
+      in.push_back(savedFor(op.getQuery()));
     return in;
   }
   if (auto op = dyn_cast<MlpOp>(o))
-    return {op.getInput()};
+    return {savedFor(op.getInput())};
   if (auto op = dyn_cast<RMSNormOp>(o))
     return {op.getInput()};
-  if (auto op = dyn_cast<LMHeadOp>(o)) {
-    // Under a loss tapping listed steps the backward makes the logits, and
-    // a final norm serving only them, again (hrm-autodiff).
-    if (remadeForTaps(op))
-      if (auto norm = op.getInput().getDefiningOp<RMSNormOp>();
-          norm && norm->hasOneUse())
-        return {norm.getInput()};
-    return {op.getInput()};
-  }
+  if (auto op = dyn_cast<LMHeadOp>(o))
+    return {savedFor(op.getInput())};
   if (auto op = dyn_cast<CrossEntropyOp>(o)) {
     if (op.getStep())
       return {};

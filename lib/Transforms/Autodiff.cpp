@@ -218,6 +218,11 @@ private:
   LogicalResult reverseCall(func::CallOp call);
   LogicalResult reverseLoop(Operation *loop);
   Value gradOrZeros(Value original);
+  /// The primal of `v` for a gradient op that reads it. An RMSNorm's output
+  /// is made again here from the norm's input, which the norm's gradient
+  /// saves anyway, instead of being saved too: a norm is O(S d) work, while
+  /// saving its output costs S d values per application in the window.
+  Value readInBackward(Value v);
   /// `grads` where `cond` holds, zeros of their types otherwise.
   SmallVector<Value> gradientsIf(Value cond, ValueRange grads);
   /// Emits `step(kind)` for application `a`: an scf.if over the two kinds
@@ -253,6 +258,9 @@ private:
   OpBuilder &b;
   DenseMap<Value, Value> grads;
   DenseMap<Operation *, Saved> saved;
+  /// Norm outputs made again in the backward, by the block they were made
+  /// in (a use elsewhere makes its own).
+  DenseMap<std::pair<Value, Block *>, Value> remade;
   /// The forward block's ops a gradient can flow through; the others run
   /// as plain calls and loops, saving nothing.
   llvm::SmallPtrSet<Operation *, 32> reached;
@@ -609,6 +617,19 @@ SmallVector<Value> Sweep::gradientsIf(Value cond, ValueRange grads) {
   return SmallVector<Value>(ifOp.getResults());
 }
 
+Value Sweep::readInBackward(Value v) {
+  auto norm = v.getDefiningOp<RMSNormOp>();
+  if (!norm)
+    return primal.lookup(v);
+  Value &again = remade[{v, b.getInsertionBlock()}];
+  if (!again)
+    again = RMSNormOp::create(
+        b, norm.getLoc(), norm.getType(), primal.lookup(norm.getInput()),
+        norm.getWeight() ? primal.lookup(norm.getWeight()) : Value(),
+        norm.getEpsAttr());
+  return again;
+}
+
 Value Sweep::gradOrZeros(Value original) {
   if (Value g = grads.lookup(original))
     return g;
@@ -661,9 +682,10 @@ LogicalResult Sweep::reverseOp(Operation *op) {
             b, loc, attn.getType(), attn.getWq().getType(),
             attn.getWk().getType(), attn.getWv().getType(),
             attn.getWo().getType(), query ? query.getType() : Type(),
-            p(attn.getInput()), d, p(attn.getWq()), p(attn.getWk()),
-            p(attn.getWv()), p(attn.getWo()), query ? p(query) : Value(),
-            attn.getHeadsAttr(), attn.getMaskAttr(), attn.getPrefixLenAttr(),
+            readInBackward(attn.getInput()), d, p(attn.getWq()),
+            p(attn.getWk()), p(attn.getWv()), p(attn.getWo()),
+            query ? readInBackward(query) : Value(), attn.getHeadsAttr(),
+            attn.getMaskAttr(), attn.getPrefixLenAttr(),
             attn.getRopeThetaAttr());
         accumulate(attn.getInput(), g.getInputGrad());
         accumulate(attn.getWq(), g.getWqGrad());
@@ -679,8 +701,8 @@ LogicalResult Sweep::reverseOp(Operation *op) {
         auto g = MlpGradOp::create(
             b, loc, mlp.getType(), gate ? gate.getType() : Type(),
             mlp.getUp().getType(), mlp.getDown().getType(), mlp.getKindAttr(),
-            p(mlp.getInput()), d, gate ? p(gate) : Value(), p(mlp.getUp()),
-            p(mlp.getDown()));
+            readInBackward(mlp.getInput()), d, gate ? p(gate) : Value(),
+            p(mlp.getUp()), p(mlp.getDown()));
         accumulate(mlp.getInput(), g.getInputGrad());
         if (gate)
           accumulate(gate, g.getGateGrad());
@@ -689,10 +711,10 @@ LogicalResult Sweep::reverseOp(Operation *op) {
         return success();
       })
       .Case([&](LinearOp lin) {
-        auto g = LinearGradOp::create(b, loc, lin.getInput().getType(),
-                                      lin.getWeight().getType(),
-                                      p(lin.getInput()), p(lin.getWeight()), d,
-                                      /*transposed=*/false);
+        auto g = LinearGradOp::create(
+            b, loc, lin.getInput().getType(), lin.getWeight().getType(),
+            readInBackward(lin.getInput()), p(lin.getWeight()), d,
+            /*transposed=*/false);
         accumulate(lin.getInput(), g.getInputGrad());
         accumulate(lin.getWeight(), g.getWeightGrad());
         return success();
@@ -700,8 +722,8 @@ LogicalResult Sweep::reverseOp(Operation *op) {
       .Case([&](LMHeadOp head) {
         auto g = LinearGradOp::create(b, loc, head.getInput().getType(),
                                       head.getWeight().getType(),
-                                      p(head.getInput()), p(head.getWeight()),
-                                      d, head.getTied());
+                                      readInBackward(head.getInput()),
+                                      p(head.getWeight()), d, head.getTied());
         accumulate(head.getInput(), g.getInputGrad());
         accumulate(head.getWeight(), g.getWeightGrad());
         return success();
@@ -732,25 +754,14 @@ LogicalResult Sweep::reverseOp(Operation *op) {
       .Case([&](CrossEntropyOp ce) {
         // A loss that taps listed steps makes its head's logits again here
         // instead of saving them at every step (hrm-guard-loss-taps then
-        // makes them only at the steps that tap). A final norm that serves
-        // only the head is made again too, from its input (which its own
-        // gradient reads anyway), so that the forward need not run it at a
-        // step that does not tap; the head's gradient reads the new one.
+        // makes them only at the steps that tap, with the final norm the
+        // head reads, which the backward makes again anyway).
         Value logits = p(ce.getLogits());
         if (auto head = ce.getLogits().getDefiningOp<LMHeadOp>();
-            head && ce.getStep()) {
-          Value input = p(head.getInput());
-          if (auto norm = head.getInput().getDefiningOp<RMSNormOp>();
-              norm && norm->hasOneUse()) {
-            input = RMSNormOp::create(
-                b, loc, norm.getType(), p(norm.getInput()),
-                norm.getWeight() ? p(norm.getWeight()) : Value(),
-                norm.getEpsAttr());
-            primal.map(norm.getResult(), input);
-          }
-          logits = LMHeadOp::create(b, loc, head.getType(), input,
+            head && ce.getStep())
+          logits = LMHeadOp::create(b, loc, head.getType(),
+                                    readInBackward(head.getInput()),
                                     p(head.getWeight()), head.getTied());
-        }
         accumulate(ce.getLogits(), CrossEntropyGradOp::create(
                                        b, loc, ce.getLogits().getType(), logits,
                                        p(ce.getTargets()), d,

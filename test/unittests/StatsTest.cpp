@@ -41,9 +41,10 @@ TEST(ModelStats, HandCountedTinyHRM) {
   // Backward: attention_grad and mlp_grad recompute their op (3 x its
   // forward), matmuls are 2 x: 3 * 6976 per block, 2 * 1024 for the head.
   EXPECT_DOUBLE_EQ(s.own.trainFlops, 42880 + 2 * 3 * 6976 + 2 * 1024);
-  // Stored per token: 5 inputs of gradient ops and 2 carried inputs of 8
-  // per application in the window, the head's input and the logits.
-  EXPECT_DOUBLE_EQ(s.own.activationElems, 4 * (2 * (5 * 8 + 2 * 8) + 8 + 16));
+  // Stored per token: the 3 norms' inputs (attention and the MLP read norm
+  // outputs, made again in the backward) and 2 carried inputs of 8 per
+  // application in the window, the head's input and the logits.
+  EXPECT_DOUBLE_EQ(s.own.activationElems, 4 * (2 * (3 * 8 + 2 * 8) + 8 + 16));
 }
 
 TEST(ModelStats, OneStepMemoryIsFlatInNT) {

@@ -80,7 +80,11 @@ def HrmAutodiff : Pass<"hrm-autodiff", "::mlir::ModuleOp"> {
     - Every differentiated function `f` (a module function or a loop step)
       gets `f_fwd`, returning its results and the values its backward needs,
       `f_bwd`, taking those values, and `f_vjp`, which recomputes them. The
-      compute ops' gradients are the `hrm.*_grad` ops.
+      compute ops' gradients are the `hrm.*_grad` ops. An `hrm.rmsnorm`
+      output that a gradient op reads (attention's, the MLP's, a linear
+      layer's or the head's input) is not among those values: the backward
+      makes it again from the norm's input, which the norm's gradient
+      reads anyway.
     - A rolled `hrm.hier_loop` or `hrm.loop` keeps one `scf.for` per phase:
       the applications before the gradient window run forward only (their
       state is detached), the window's applications store what the backward
