@@ -4,7 +4,7 @@
 //   hrm-run eval     ARTIFACT --params P --text FILE [--batches N]
 //                    [--dump DIR]
 //   hrm-run generate ARTIFACT --params P --prompt TEXT [--max-new-tokens N]
-//                    [--temperature T] [--top-k K] [--seed S]
+//                    [--temperature T] [--top-k K] [--top-p P] [--seed S]
 //   hrm-run bench    ARTIFACT [--params P] [--iters N]
 //   hrm-run memory   ARTIFACT [--params P] [--entry NAME]
 //   hrm-run devices  (which devices this machine can run on)
@@ -161,6 +161,11 @@ static cl::opt<double> temperature(
 static cl::opt<int64_t> topK("top-k",
                              cl::desc("Sample among the k likeliest (0: all)"),
                              cl::init(0), cl::sub(generateCmd));
+static cl::opt<double>
+    topP("top-p",
+         cl::desc("Sample among the fewest likeliest tokens whose "
+                  "probabilities sum to at least p (nucleus sampling; 1: all)"),
+         cl::init(1.0), cl::sub(generateCmd));
 static cl::opt<int64_t> iters("iters", cl::desc("Timed iterations"),
                               cl::init(10), cl::sub(benchCmd));
 static cl::opt<std::string> memoryEntry(
@@ -435,7 +440,8 @@ static int runEval() {
   return 0;
 }
 
-/// Greedy at temperature 0, else softmax(logits / T) over the top k.
+/// Greedy at temperature 0, else softmax(logits / T) over the top k, then
+/// over the fewest of those whose probabilities sum to at least top-p.
 static int32_t sampleToken(const float *row, int64_t vocab,
                            std::mt19937_64 &rng) {
   if (temperature <= 0)
@@ -447,8 +453,19 @@ static int32_t sampleToken(const float *row, int64_t vocab,
   if (topK > 0 && topK < vocab)
     ranked.resize(topK);
   std::vector<double> weights;
-  for (auto &[logit, v] : ranked)
+  double total = 0;
+  for (auto &[logit, v] : ranked) {
     weights.push_back(std::exp((logit - ranked[0].first) / temperature));
+    total += weights.back();
+  }
+  if (topP < 1) {
+    // The likeliest first: keep up to the one that reaches p.
+    double sum = 0;
+    size_t keep = 0;
+    while (keep < weights.size() && (keep == 0 || sum < topP * total))
+      sum += weights[keep++];
+    weights.resize(keep);
+  }
   std::discrete_distribution<size_t> pick(weights.begin(), weights.end());
   return ranked[pick(rng)].second;
 }
@@ -518,6 +535,8 @@ static int runGenerate() {
                 optionValue(temperature));
   if (topK < 0)
     return fail("--top-k must be >= 0 (0: all), got " + Twine(topK));
+  if (!(topP > 0 && topP <= 1))
+    return fail("--top-p must be in (0, 1] (1: all), got " + optionValue(topP));
   Expected<std::unique_ptr<Model>> loaded = loadModel(true);
   if (!loaded)
     return fail(loaded.takeError());
