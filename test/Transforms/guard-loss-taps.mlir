@@ -180,3 +180,56 @@ func.func @remade_norm(%i: index, %t: tensor<1x4xi32>, %dl: tensor<f32>, %state:
   %sx = linalg.add ins(%xsum, %dn : tensor<1x4x8xf32>, tensor<1x4x8xf32>) outs(%xsum : tensor<1x4x8xf32>) -> tensor<1x4x8xf32>
   return %sx, %sw : tensor<1x4x8xf32>, tensor<8x16xf32>
 }
+
+// -----
+
+// A readout module before the head (recurrent depth's coda, a call after
+// convert-hrm-to-func) moves with it when its body is pure; a call of a
+// function without a body, which may do anything, stays outside.
+// CHECK-LABEL: func.func @readout
+// CHECK-NOT: call @coda
+// CHECK: scf.if
+// CHECK-NEXT: %[[R:.*]] = func.call @coda(
+// CHECK-NEXT: hrm.lm_head %[[R]]
+// CHECK-LABEL: func.func @opaque_readout
+// CHECK: %[[R:.*]] = call @opaque(
+// CHECK: scf.if
+// CHECK-NEXT: hrm.lm_head %[[R]]
+func.func private @coda(%x: tensor<1x4x8xf32>, %nw: tensor<8xf32>) -> tensor<1x4x8xf32> {
+  %n = hrm.rmsnorm %x weight %nw eps 1.000000e-05 : tensor<1x4x8xf32>, tensor<8xf32>
+  %y = hrm.add %x, %n : tensor<1x4x8xf32>, tensor<1x4x8xf32>
+  return %y : tensor<1x4x8xf32>
+}
+func.func private @opaque(tensor<1x4x8xf32>) -> tensor<1x4x8xf32>
+func.func @readout(%i: index, %x: tensor<1x4x8xf32>, %nw: tensor<8xf32>, %w: tensor<8x16xf32>, %t: tensor<1x4xi32>, %acc: tensor<f32>) -> tensor<f32> {
+  %r = func.call @coda(%x, %nw) : (tensor<1x4x8xf32>, tensor<8xf32>) -> tensor<1x4x8xf32>
+  %l = hrm.lm_head %r, %w : tensor<1x4x8xf32>, tensor<8x16xf32> -> tensor<1x4x16xf32>
+  %s = hrm.cross_entropy %l, %t acc(%acc : tensor<f32>) at %i taps [1] : tensor<1x4x16xf32>, tensor<1x4xi32> -> tensor<f32>
+  return %s : tensor<f32>
+}
+func.func @opaque_readout(%i: index, %x: tensor<1x4x8xf32>, %w: tensor<8x16xf32>, %t: tensor<1x4xi32>, %acc: tensor<f32>) -> tensor<f32> {
+  %r = func.call @opaque(%x) : (tensor<1x4x8xf32>) -> tensor<1x4x8xf32>
+  %l = hrm.lm_head %r, %w : tensor<1x4x8xf32>, tensor<8x16xf32> -> tensor<1x4x16xf32>
+  %s = hrm.cross_entropy %l, %t acc(%acc : tensor<f32>) at %i taps [1] : tensor<1x4x16xf32>, tensor<1x4xi32> -> tensor<f32>
+  return %s : tensor<f32>
+}
+
+// -----
+
+// Unrolled code: the step is a constant that the head's inputs read too
+// (a step embedding). It stays outside, since the guard compares it; the
+// embedding's row, read only by the head, moves.
+// CHECK-LABEL: func.func @constant_step
+// CHECK: %[[C1:.*]] = arith.constant 1 : index
+// CHECK-NOT: hrm.step_embedding
+// CHECK: arith.cmpi eq, %[[C1]], %{{.*}} : index
+// CHECK: scf.if
+// CHECK-NEXT: hrm.step_embedding %{{.*}}[%[[C1]]]
+func.func @constant_step(%x: tensor<1x4x8xf32>, %table: tensor<3x8xf32>, %w: tensor<8x16xf32>, %t: tensor<1x4xi32>, %acc: tensor<f32>) -> tensor<f32> {
+  %c1 = arith.constant 1 : index
+  %e = hrm.step_embedding %table[%c1] : tensor<3x8xf32> -> tensor<8xf32>
+  %h = hrm.add %x, %e : tensor<1x4x8xf32>, tensor<8xf32>
+  %l = hrm.lm_head %h, %w : tensor<1x4x8xf32>, tensor<8x16xf32> -> tensor<1x4x16xf32>
+  %s = hrm.cross_entropy %l, %t acc(%acc : tensor<f32>) at %c1 taps [1] : tensor<1x4x16xf32>, tensor<1x4xi32> -> tensor<f32>
+  return %s : tensor<f32>
+}

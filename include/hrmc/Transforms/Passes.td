@@ -135,8 +135,11 @@ def HrmGuardLossTaps : Pass<"hrm-guard-loss-taps"> {
     holds such an op:
 
     - `hrm.cross_entropy` with a step: the ops of its block that its logits
-      depend on and that serve nothing else (the head, and the final norm
-      where nothing else reads it) move with it into an `scf.if` on whether
+      depend on and that serve nothing else (the head, the final norm
+      where nothing else reads it, and a call of a function whose body is
+      pure ops, such as recurrent depth's coda, or in unrolled code the
+      last step's module application when only the head reads it; not the
+      loss's step, targets or sum) move with it into an `scf.if` on whether
       the step taps (a listed step whose weight, if weights are given, is
       not 0). Otherwise the loss sum passes through unchanged. The logits
       may also leave the block (a training step saves them for the loss
