@@ -17,7 +17,7 @@ static bool movable(Operation *op, int depth = 0) {
   if (auto call = dyn_cast<func::CallOp>(op)) {
     auto callee = SymbolTable::lookupNearestSymbolFrom<func::FuncOp>(
         call, call.getCalleeAttr());
-    if (!callee || callee.isExternal() || depth > 8)
+    if (!callee || !callee.getBody().hasOneBlock() || depth > 8)
       return false;
     return llvm::all_of(
         callee.getBody().front().without_terminator(),
