@@ -188,19 +188,22 @@ void guardGradient(OpBuilder &b, CrossEntropyGradOp grad) {
         exits.push_back(v);
   SmallVector<Operation *> ops(zeroAt.begin(), zeroAt.end());
   llvm::append_range(ops, sums);
-  // The logits the gradient reads, if they are made for it alone (hrm-
-  // autodiff makes a tapped loss's logits again in the backward, and the
-  // final norm they read, which the head's gradient reads too): only
-  // where the step taps too.
-  if (auto head = grad.getLogits().getDefiningOp<LMHeadOp>();
-      head && head->getBlock() == block && head->hasOneUse()) {
-    ops.push_back(head);
-    if (auto norm = head.getInput().getDefiningOp<RMSNormOp>();
-        norm && norm->getBlock() == block &&
-        llvm::all_of(norm->getUsers(), [&](Operation *user) {
-          return user == head || zeroAt.contains(user);
-        }))
-      ops.push_back(norm);
+  // What makes the logits the gradient reads, where only moving ops read
+  // it (hrm-autodiff makes a tapped loss's logits again in the backward,
+  // and the final norm they read, which the head's gradient reads too):
+  // only where the step taps too.
+  llvm::SmallPtrSet<Operation *, 16> moving(ops.begin(), ops.end());
+  SmallVector<Value> producers{grad.getLogits()};
+  while (!producers.empty()) {
+    Operation *def = producers.pop_back_val().getDefiningOp();
+    if (!def || def->getBlock() != block || !isPure(def) ||
+        def->getNumRegions() || moving.contains(def) ||
+        !llvm::all_of(def->getUsers(),
+                      [&](Operation *user) { return moving.contains(user); }))
+      continue;
+    moving.insert(def);
+    ops.push_back(def);
+    llvm::append_range(producers, def->getOperands());
   }
   llvm::sort(ops, before);
   // Nothing before that point may use what moves.
