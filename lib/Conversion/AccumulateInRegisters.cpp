@@ -1,6 +1,7 @@
 //===- AccumulateInRegisters.cpp - fill + reduction -> one loop nest ------===//
 #include "BufferLoops.h"
 #include "hrmc/Conversion/Passes.h"
+#include "hrmc/Support/Remarks.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -134,8 +135,13 @@ struct HrmAccumulateInRegistersPass
       work.emplace_back(precedingFill(op), op);
     });
     IRRewriter rewriter(&getContext());
-    for (auto [fill, op] : work)
+    for (auto [fill, op] : work) {
+      remark::passed(op.getLoc(),
+                     hrmc::remarkOpts(*this, "register-accumulation", op))
+          << remark::metric("reduced-loops", op.getNumReductionLoops())
+          << remark::metric("fill-folded", fill ? "yes" : "no");
       lower(fill, op, rewriter);
+    }
   }
 };
 

@@ -14,6 +14,7 @@
 #include "LinalgEmitter.h"
 #include "TensorCoreMatmul.h"
 #include "hrmc/Conversion/Passes.h"
+#include "hrmc/Support/Remarks.h"
 
 #include "hrm/HrmOps.h"
 
@@ -721,8 +722,16 @@ struct HrmAttentionToMmaSyncPass
 
   void runOnOperation() override {
     hrm::rewriteAttentionNests(
-        getOperation(), match,
-        [&](AttentionNest &nest, RewriterBase &r) { lower(nest, emulate, r); });
+        getOperation(), match, [&](AttentionNest &nest, RewriterBase &r) {
+          remark::passed(
+              nest.rows.getLoc(),
+              hrmc::remarkOpts(*this, "flash-attention-mma-sync", nest.rows))
+              << remark::metric("heads", nest.heads)
+              << remark::metric("queries", nest.queries)
+              << remark::metric("keys", nest.keys)
+              << remark::metric("head-dim", nest.headDim);
+          lower(nest, emulate, r);
+        });
   }
 };
 

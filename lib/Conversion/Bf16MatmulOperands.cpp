@@ -1,6 +1,7 @@
 //===- Bf16MatmulOperands.cpp - bf16 storage of tensor-core operands ------===//
 #include "TensorCoreMatmul.h"
 #include "hrmc/Conversion/Passes.h"
+#include "hrmc/Support/Remarks.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
@@ -298,11 +299,15 @@ struct HrmBf16MatmulOperandsPass
         work.push_back(op);
     });
     IRRewriter rewriter(&getContext());
-    for (linalg::LinalgOp op : work)
+    for (linalg::LinalgOp op : work) {
+      Location loc = op.getLoc();
+      remark::RemarkOpts opts = hrmc::remarkOpts(*this, "bf16-operands", op);
       if (failed(readOperandsAsBF16(rewriter, op, kContiguousArguments))) {
         op.emitError("cannot generalize this contraction");
         return signalPassFailure();
       }
+      remark::passed(loc, opts);
+    }
     while (castArgumentsAtCalls(getOperation())) {
     }
   }

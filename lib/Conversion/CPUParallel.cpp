@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 #include "BufferLoops.h"
 #include "hrmc/Conversion/Passes.h"
+#include "hrmc/Support/Remarks.h"
 
 #include "mlir/Dialect/Utils/StructuredOpsUtils.h"
 #include "mlir/IR/PatternMatch.h"
@@ -227,8 +228,16 @@ struct HrmCPUParallelPass
       if (taken.contains(op))
         continue;
       SmallVector<Split> splits = splitsFor(op, minIterations, chunks);
-      if (!splits.empty())
+      if (!splits.empty()) {
+        remark::passed(op.getLoc(), hrmc::remarkOpts(*this, "split", op))
+            << remark::metric("dims", splits.size())
+            << remark::metric("chunks",
+                              llvm::accumulate(splits, int64_t(1),
+                                               [](int64_t n, const Split &s) {
+                                                 return n * s.count;
+                                               }));
         splitOp(rewriter, op, fillOf.lookup(op), splits);
+      }
     }
   }
 };

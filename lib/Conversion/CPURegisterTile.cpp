@@ -11,6 +11,7 @@
 //===----------------------------------------------------------------------===//
 #include "BufferLoops.h"
 #include "hrmc/Conversion/Passes.h"
+#include "hrmc/Support/Remarks.h"
 
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/PatternMatch.h"
@@ -403,6 +404,11 @@ struct HrmCPURegisterTilePass
       };
       addRows(0, mMain, r);
       addRows(mMain, m, 1);
+      remark::passed(op.getLoc(), hrmc::remarkOpts(*this, "register-tile", op))
+          << remark::metric("m", m) << remark::metric("n", n)
+          << remark::metric("tile-m", r)
+          << remark::metric("tile-n", int64_t(width * vectors))
+          << remark::metric("fill-folded", fill ? "yes" : "no");
       rewriter.setInsertionPoint(op);
       TileBuilder(rewriter, op, plan, fill).emit(blocks);
       rewriter.eraseOp(op);

@@ -1,5 +1,6 @@
 //===- FoldAddIntoContraction.cpp - x + A B -> A B accumulated onto x -----===//
 #include "hrmc/Conversion/Passes.h"
+#include "hrmc/Support/Remarks.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -111,8 +112,14 @@ struct HrmFoldAddIntoContractionPass
     SmallVector<linalg::GenericOp> adds;
     getOperation()->walk([&](linalg::GenericOp op) { adds.push_back(op); });
     IRRewriter rewriter(&getContext());
-    for (linalg::GenericOp add : adds)
-      fold(add, rewriter);
+    for (linalg::GenericOp add : adds) {
+      Location loc = add.getLoc();
+      remark::RemarkOpts opts =
+          hrmc::remarkOpts(*this, "residual-epilogue", add);
+      if (fold(add, rewriter))
+        remark::passed(loc, opts)
+            << remark::add("the addition is the contraction's start value");
+    }
   }
 };
 

@@ -1,6 +1,7 @@
 //===- FuseEpilogues.cpp - an elementwise consumer in its producer's loop -===//
 #include "BufferLoops.h"
 #include "hrmc/Conversion/Passes.h"
+#include "hrmc/Support/Remarks.h"
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
@@ -268,8 +269,11 @@ struct HrmFuseEpiloguesPass
           producers.push_back(std::move(p));
     IRRewriter rewriter(&getContext());
     for (const Producer &p : producers)
-      if (Epilogue e = findEpilogue(p); e.generic)
+      if (Epilogue e = findEpilogue(p); e.generic) {
+        remark::passed(e.generic.getLoc(),
+                       hrmc::remarkOpts(*this, "epilogue", e.generic));
         fuse(p, e, rewriter);
+      }
   }
 };
 

@@ -1,6 +1,7 @@
 //===- FuseRowConsumers.cpp - a row reduction and its broadcast consumer --===//
 #include "BufferLoops.h"
 #include "hrmc/Conversion/Passes.h"
+#include "hrmc/Support/Remarks.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -131,8 +132,11 @@ struct HrmFuseRowConsumersPass
       memref::StoreOp store = mlir::hrm::finalStore(loop);
       if (!store)
         continue;
-      if (linalg::GenericOp generic = rowConsumer(loop, store))
+      if (linalg::GenericOp generic = rowConsumer(loop, store)) {
+        remark::passed(generic.getLoc(),
+                       hrmc::remarkOpts(*this, "row-consumer", generic));
         fuse(loop, store, generic, rewriter);
+      }
     }
   }
 };

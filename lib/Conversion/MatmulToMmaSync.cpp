@@ -12,6 +12,7 @@
 #include "BufferLoops.h"
 #include "TensorCoreMatmul.h"
 #include "hrmc/Conversion/Passes.h"
+#include "hrmc/Support/Remarks.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -829,13 +830,21 @@ struct HrmMatmulToMmaSyncPass
     };
     SmallVector<Work> work;
     getOperation()->walk([&](linalg::LinalgOp op) {
+      std::string whyNot;
       if (std::optional<hrm::MatmulDims> dims =
-              hrm::matchTensorCoreMatmul(op, shape.k))
+              hrm::matchTensorCoreMatmul(op, shape.k, &whyNot))
         work.push_back({op, hrm::precedingFill(op), *dims});
+      else if (linalg::isaContractionOpInterface(op) && !whyNot.empty())
+        remark::missed(op.getLoc(), hrmc::remarkOpts(*this, "mma-sync", op))
+            << remark::reason("{0}", whyNot)
+            << remark::add("stays on the CUDA cores");
     });
     IRRewriter rewriter(&getContext());
-    for (Work &w : work)
+    for (Work &w : work) {
+      hrm::matmulRemark(*this, "mma-sync", w.op, w.dims)
+          << remark::metric("precision", precision.getValue());
       lower(w.op, w.fill, w.dims, shape, emulate, rewriter);
+    }
   }
 };
 

@@ -11,6 +11,7 @@
 #include "BufferLoops.h"
 #include "TensorCoreMatmul.h"
 #include "hrmc/Conversion/Passes.h"
+#include "hrmc/Support/Remarks.h"
 
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -511,10 +512,20 @@ struct HrmMatmulToWgmmaPass
         return;
       if (std::optional<Tiling> t = tiling(*dims))
         work.push_back({op, hrm::precedingFill(op), *dims, *t});
+      else
+        remark::missed(op.getLoc(), hrmc::remarkOpts(*this, "wgmma", op))
+            << remark::reason("M x N x K = {0} x {1} x {2}: a warpgroup tile "
+                              "needs M a multiple of {3}, N of 8, K of 16",
+                              dims->mSize, dims->nSize, dims->kSize, kTileM)
+            << remark::add("left to hrm-matmul-to-mma-sync");
     });
     IRRewriter rewriter(&getContext());
-    for (Work &w : work)
+    for (Work &w : work) {
+      hrm::matmulRemark(*this, "wgmma", w.op, w.dims)
+          << remark::metric("tile-n", w.t.n)
+          << remark::metric("k-chunk", w.t.kChunk);
       lower(w.op, w.fill, w.dims, w.t, emulate, rewriter);
+    }
   }
 };
 

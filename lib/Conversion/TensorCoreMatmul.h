@@ -12,6 +12,7 @@
 #define HRMC_LIB_CONVERSION_TENSORCOREMATMUL_H
 
 #include "BufferLoops.h"
+#include "hrmc/Support/Remarks.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
@@ -22,6 +23,9 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/PatternMatch.h"
+#include "llvm/Support/FormatVariadic.h"
+
+#include <string>
 
 namespace mlir::hrm {
 
@@ -34,25 +38,34 @@ struct MatmulDims {
 /// The loop dimensions of a contraction whose M, N and K are multiples of
 /// the instruction's (16, 8, kStep), accumulating in f32, with f32 operands
 /// or, for the bf16 instruction (kStep 16), operands already stored in bf16
-/// (hrm-bf16-matmul-operands). On tensors or buffers.
+/// (hrm-bf16-matmul-operands). On tensors or buffers. A contraction that
+/// does not qualify gets the reason in `whyNot`, when given.
 inline std::optional<MatmulDims> tensorCoreDims(linalg::LinalgOp op,
-                                                int64_t kStep) {
+                                                int64_t kStep,
+                                                std::string *whyNot = nullptr) {
+  auto no = [&](llvm::StringRef reason) -> std::optional<MatmulDims> {
+    if (whyNot)
+      *whyNot = reason.str();
+    return std::nullopt;
+  };
   if (op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1 ||
-      op.hasDynamicShape() || !linalg::isaContractionOpInterface(op))
-    return std::nullopt;
+      !linalg::isaContractionOpInterface(op))
+    return no("not a contraction of two operands into one");
+  if (op.hasDynamicShape())
+    return no("dynamic shape");
   if (!getElementTypeOrSelf(op.getDpsInitOperand(0)->get().getType()).isF32())
-    return std::nullopt;
+    return no("does not accumulate in f32");
   for (OpOperand *input : op.getDpsInputOperands()) {
     Type type = getElementTypeOrSelf(input->get().getType());
     if (!type.isF32() && !(kStep == 16 && type.isBF16()))
-      return std::nullopt;
+      return no("an operand is neither f32 nor (for bf16) bf16");
   }
   FailureOr<linalg::ContractionDimensions> dims =
       linalg::inferContractionDims(op);
   if (failed(dims) || dims->batch.size() > 1 || dims->m.size() != 1 ||
       dims->n.size() != 1 || dims->k.size() != 1 ||
       op.getNumLoops() != dims->batch.size() + 3)
-    return std::nullopt;
+    return no("not one (batched) matmul: M, N and K must be one loop each");
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
   MatmulDims d;
   if (!dims->batch.empty())
@@ -65,17 +78,33 @@ inline std::optional<MatmulDims> tensorCoreDims(linalg::LinalgOp op,
   d.nSize = ranges[d.n];
   d.kSize = ranges[d.k];
   if (d.mSize % 16 || d.nSize % 8 || d.kSize % kStep)
-    return std::nullopt;
+    return no(llvm::formatv("M x N x K = {0} x {1} x {2}: the instruction "
+                            "needs multiples of 16 x 8 x {3}",
+                            d.mSize, d.nSize, d.kSize, kStep)
+                  .str());
   return d;
+}
+
+/// A passed remark of `pass` on the tensor-core matmul `op`, with its shape.
+inline remark::detail::InFlightRemark matmulRemark(const Pass &pass,
+                                                   StringRef name,
+                                                   linalg::LinalgOp op,
+                                                   const MatmulDims &d) {
+  remark::detail::InFlightRemark r =
+      remark::passed(op.getLoc(), hrmc::remarkOpts(pass, name, op));
+  r << remark::metric("batch", d.batchSize) << remark::metric("m", d.mSize)
+    << remark::metric("n", d.nSize) << remark::metric("k", d.kSize);
+  return r;
 }
 
 /// The contractions on buffers that hrm-matmul-to-mma-sync puts on the
 /// tensor cores.
-inline std::optional<MatmulDims> matchTensorCoreMatmul(linalg::LinalgOp op,
-                                                       int64_t kStep) {
+inline std::optional<MatmulDims>
+matchTensorCoreMatmul(linalg::LinalgOp op, int64_t kStep,
+                      std::string *whyNot = nullptr) {
   if (!op.hasPureBufferSemantics() || op->getParentOfType<gpu::LaunchOp>())
     return std::nullopt;
-  return tensorCoreDims(op, kStep);
+  return tensorCoreDims(op, kStep, whyNot);
 }
 
 /// The loop-dimension values of the op's point (m, n, k) in `batch` (any

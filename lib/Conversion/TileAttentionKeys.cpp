@@ -12,6 +12,7 @@
 #include "BufferLoops.h"
 #include "TensorCoreMatmul.h"
 #include "hrmc/Conversion/Passes.h"
+#include "hrmc/Support/Remarks.h"
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -433,8 +434,16 @@ struct HrmTileAttentionKeysPass
 
   void runOnOperation() override {
     hrm::rewriteAttentionNests(
-        getOperation(), match,
-        [&](AttentionNest &nest, RewriterBase &r) { lower(nest, emulate, r); });
+        getOperation(), match, [&](AttentionNest &nest, RewriterBase &r) {
+          remark::passed(
+              nest.rows.getLoc(),
+              hrmc::remarkOpts(*this, "shared-memory-keys", nest.rows))
+              << remark::metric("heads", nest.heads)
+              << remark::metric("queries", nest.queries)
+              << remark::metric("keys", nest.keyCount)
+              << remark::metric("key-tile", nest.tile);
+          lower(nest, emulate, r);
+        });
   }
 };
 

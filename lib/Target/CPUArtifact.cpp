@@ -35,6 +35,12 @@ llvm::Error hrmc::runPipeline(ModuleOp module, llvm::StringRef pipeline) {
   std::string error;
   if (!hrmc::addPipeline(pm, pipeline, error))
     return llvm::createStringError("bad pipeline: " + error);
+  // A tool that registered MLIR's pass manager options (hrmc) gets IR
+  // printing after each pass, crash reproducers and timing; without them
+  // these do nothing.
+  if (failed(applyPassManagerCLOptions(pm)))
+    return llvm::createStringError("bad pass manager options");
+  applyDefaultTimingPassManagerCLOptions(pm);
   if (failed(pm.run(module)))
     return llvm::createStringError(
         "cannot lower the model (see the errors above)");

@@ -11,6 +11,7 @@
 #include "Zeros.h"
 #include "hrm/HrmOps.h"
 #include "hrmc/Analysis/GradientReach.h"
+#include "hrmc/Support/Remarks.h"
 #include "hrmc/Transforms/Passes.h"
 
 #include "mlir/Analysis/TopologicalSortUtils.h"
@@ -286,6 +287,12 @@ public:
 
   DenseMap<Operation *, LoopPlan> plans;
 
+  /// What the pass reports as statistics.
+  struct Counts {
+    unsigned rolledLoops = 0, stacks = 0, remade = 0;
+  } counts;
+  unsigned numDerivatives() const { return derivatives.size(); }
+
 private:
   func::FuncOp newFunction(StringRef name, FunctionType type, Location loc);
   LogicalResult outlineLoop(Operation *loop, StringRef prefix, unsigned id);
@@ -533,6 +540,8 @@ LogicalResult Sweep::forwardLoop(Operation *loop) {
     }
     stackRange.push_back({first, static_cast<unsigned>(inits.size())});
   }
+  ++ad.counts.rolledLoops;
+  ad.counts.stacks += inits.size() - carried.size();
   auto window = scf::ForOp::create(
       b, loc, start, total, indexConst(b, loc, 1), inits,
       [&](OpBuilder &, Location, Value a, ValueRange iter) {
@@ -622,11 +631,13 @@ Value Sweep::readInBackward(Value v) {
   if (!norm)
     return primal.lookup(v);
   Value &again = remade[{v, b.getInsertionBlock()}];
-  if (!again)
+  if (!again) {
+    ++ad.counts.remade;
     again = RMSNormOp::create(
         b, norm.getLoc(), norm.getType(), primal.lookup(norm.getInput()),
         norm.getWeight() ? primal.lookup(norm.getWeight()) : Value(),
         norm.getEpsAttr());
+  }
   return again;
 }
 
@@ -1434,6 +1445,13 @@ struct HrmAutodiffPass
     Autodiff ad(module);
     if (failed(ad.differentiateEntry(entryFn)))
       return signalPassFailure();
+    remark::passed(entryFn.getLoc(),
+                   hrmc::remarkOpts(*this, "differentiate", entryFn))
+        << remark::add("built {0}_grad", entry.getValue())
+        << remark::metric("derivatives", ad.numDerivatives())
+        << remark::metric("rolled-windows", ad.counts.rolledLoops)
+        << remark::metric("stacks", ad.counts.stacks)
+        << remark::metric("remade-norms", ad.counts.remade);
     // Derivative functions nothing calls (a _bwd under recompute, a _vjp
     // under keep).
     for (bool changed = true; changed;) {

@@ -9,6 +9,7 @@
 #include "Zeros.h"
 #include "hrm/HrmOps.h"
 #include "hrmc/Analysis/LossHead.h"
+#include "hrmc/Support/Remarks.h"
 #include "hrmc/Transforms/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -86,7 +87,8 @@ bool allStatic(ArrayRef<Value> values) {
   });
 }
 
-void guardLoss(OpBuilder &b, CrossEntropyOp ce) {
+/// Returns how many ops moved under the if (0: none, the loss is left).
+unsigned guardLoss(OpBuilder &b, CrossEntropyOp ce) {
   SmallVector<Operation *> ops = hrmc::lossHeadOf(ce);
   ops.push_back(ce);
   SmallVector<Value> yielded{ce.getResult()};
@@ -98,7 +100,7 @@ void guardLoss(OpBuilder &b, CrossEntropyOp ce) {
           }))
         yielded.push_back(v);
   if (!allStatic(yielded))
-    return;
+    return 0;
   auto cond = [&] {
     return tapsAt(b, ce.getLoc(), ce.getStep(), *ce.getTapSteps(),
                   ce.getTapWeights());
@@ -118,6 +120,7 @@ void guardLoss(OpBuilder &b, CrossEntropyOp ce) {
     }
     return values;
   });
+  return ops.size();
 }
 
 /// Whether `op`'s results are 0 where the gradient it gets is: the head's
@@ -136,7 +139,8 @@ std::optional<std::pair<Value, Value>> sumOperands(Operation *op) {
   return std::nullopt;
 }
 
-void guardGradient(OpBuilder &b, CrossEntropyGradOp grad) {
+/// Returns how many ops moved under the if (0: none, the gradient is left).
+unsigned guardGradient(OpBuilder &b, CrossEntropyGradOp grad) {
   Block *block = grad->getBlock();
   // The gradient ops the loss gradient flows into, and the sums that add
   // one of their results into another gradient.
@@ -212,13 +216,13 @@ void guardGradient(OpBuilder &b, CrossEntropyGradOp grad) {
     for (Operation *user : op->getUsers())
       if (!moved.contains(user) && user->getBlock() == block &&
           !last->isBeforeInBlock(user))
-        return;
+        return 0;
   SmallVector<Value> yielded;
   for (Operation *sum : sums)
     yielded.push_back(sum->getResult(0));
   llvm::append_range(yielded, exits);
   if (yielded.empty() || !allStatic(yielded))
-    return;
+    return 0;
   auto cond = [&] {
     return tapsAt(b, grad.getLoc(), grad.getStep(), *grad.getTapSteps(),
                   grad.getTapWeights());
@@ -235,6 +239,7 @@ void guardGradient(OpBuilder &b, CrossEntropyGradOp grad) {
             values.push_back(zerosOf(els, l, v.getType()));
           return values;
         });
+  return ops.size();
 }
 
 struct HrmGuardLossTapsPass
@@ -251,10 +256,29 @@ struct HrmGuardLossTapsPass
         grads.push_back(g);
     });
     OpBuilder b(&getContext());
-    for (CrossEntropyOp ce : losses)
-      guardLoss(b, ce);
-    for (CrossEntropyGradOp g : grads)
-      guardGradient(b, g);
+    // `what` is the subject of "... at tapped steps".
+    auto report = [&](Location loc, remark::RemarkOpts opts, StringRef what,
+                      unsigned moved) {
+      if (moved)
+        remark::passed(loc, opts)
+            << remark::add("{0} only at tapped steps", what)
+            << remark::metric("ops-moved", moved);
+      else
+        remark::missed(loc, opts)
+            << remark::add("{0} at every step", what)
+            << remark::reason("a value it makes has a dynamic shape or is "
+                              "read before the guard");
+    };
+    for (CrossEntropyOp ce : losses) {
+      Location loc = ce.getLoc();
+      remark::RemarkOpts opts = hrmc::remarkOpts(*this, "guard", ce);
+      report(loc, opts, "the loss and its head run", guardLoss(b, ce));
+    }
+    for (CrossEntropyGradOp g : grads) {
+      Location loc = g.getLoc();
+      remark::RemarkOpts opts = hrmc::remarkOpts(*this, "guard", g);
+      report(loc, opts, "the loss's gradient runs", guardGradient(b, g));
+    }
   }
 };
 

@@ -1,5 +1,6 @@
 //===- Unroll.cpp - unroll hrm loops by their schedules -------------------===//
 #include "hrm/HrmOps.h"
+#include "hrmc/Support/Remarks.h"
 #include "hrmc/Transforms/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -366,21 +367,35 @@ struct HrmUnrollPass : public mlir::hrm::impl::HrmUnrollBase<HrmUnrollPass> {
   LogicalResult unroll(Operation *op, std::optional<UnrollKind> forced) {
     auto schedule = op->getAttrOfType<ScheduleAttr>("schedule");
     UnrollKind kind = forced.value_or(schedule.getUnroll());
-    if (kind == UnrollKind::rolled)
+    remark::RemarkOpts opts = hrmc::remarkOpts(*this, "unroll", op);
+    if (kind == UnrollKind::rolled) {
+      remark::analysis(op->getLoc(), opts)
+          << remark::add("kept rolled: the loop is compiled once, whatever "
+                         "its trip count");
       return success();
+    }
     if (auto loop = dyn_cast<LoopOp>(op); loop && loop.getCount())
       return loop.emitError("hrm-unroll: cannot unroll a loop whose trip "
                             "count is known only at run time");
     if (runTimeGradWindow(op))
       return op->emitError("hrm-unroll: cannot unroll a loop whose "
                            "gradient window is known only at run time");
+    int64_t steps = isa<HierLoopOp>(op)
+                        ? cast<HierLoopOp>(op).getNumSteps()
+                        : cast<LoopOp>(op).getStepsAttr().getInt();
     if (kind == UnrollKind::full) {
+      remark::passed(op->getLoc(), opts) << remark::metric("unroll", "full")
+                                         << remark::metric("bodies", steps);
       if (auto loop = dyn_cast<HierLoopOp>(op))
         unrollFully(loop);
       else
         unrollFully(cast<LoopOp>(op));
       return success();
     }
+    remark::passed(op->getLoc(), opts)
+        << remark::metric("unroll", "factor")
+        << remark::metric("factor", schedule.getUnrollFactor())
+        << remark::metric("steps", steps);
     if (auto loop = dyn_cast<HierLoopOp>(op))
       unrollByFactor(loop, schedule.getUnrollFactor());
     else

@@ -1,4 +1,11 @@
 // RUN: hrm-opt %s --split-input-file --hrm-accumulate-in-registers | FileCheck %s
+// RUN: hrm-opt %s --split-input-file --hrm-accumulate-in-registers --remarks-filter=hrm-accumulate-in-registers -o /dev/null 2>&1 | FileCheck %s --check-prefix=REMARK
+// What the pass did, where, and (missed) why not: one remark each.
+// REMARK: accumulate-in-registers.mlir:{{[0-9]+}}:{{[0-9]+}}: remark: [Passed] register-accumulation | Category:hrm-accumulate-in-registers | Function=matmul | fill-folded=yes, reduced-loops=1
+// REMARK: accumulate-in-registers.mlir:{{[0-9]+}}:{{[0-9]+}}: remark: [Passed] register-accumulation | Category:hrm-accumulate-in-registers | Function=generic_two_reductions | fill-folded=yes, reduced-loops=2
+// REMARK: accumulate-in-registers.mlir:{{[0-9]+}}:{{[0-9]+}}: remark: [Passed] register-accumulation | Category:hrm-accumulate-in-registers | Function=from_output | fill-folded=no, reduced-loops=1
+// REMARK: accumulate-in-registers.mlir:{{[0-9]+}}:{{[0-9]+}}: remark: [Passed] register-accumulation | Category:hrm-accumulate-in-registers | Function=from_output | fill-folded=no, reduced-loops=1
+// REMARK-NOT: remark:
 
 // A zero fill and the matmul into it: one parallel loop over the output,
 // the reduction carried in a register from the fill's value, one store.

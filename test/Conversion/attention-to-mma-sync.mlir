@@ -1,4 +1,11 @@
 // RUN: hrm-opt %s --convert-hrm-to-linalg=fused-attention --one-shot-bufferize="bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map" --hrm-attention-to-mma-sync | FileCheck %s
+// RUN: hrm-opt %s --convert-hrm-to-linalg=fused-attention --one-shot-bufferize="bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map" --hrm-attention-to-mma-sync --remarks-filter=hrm-attention-to-mma-sync -o /dev/null 2>&1 | FileCheck %s --check-prefix=REMARK
+// What the pass did, where, and (missed) why not: one remark each.
+// REMARK: attention-to-mma-sync.mlir:{{[0-9]+}}:{{[0-9]+}}: remark: [Passed] flash-attention-mma-sync | Category:hrm-attention-to-mma-sync | Function=causal | head-dim=32, heads=4, keys=128, queries=128
+// REMARK: attention-to-mma-sync.mlir:{{[0-9]+}}:{{[0-9]+}}: remark: [Passed] flash-attention-mma-sync | Category:hrm-attention-to-mma-sync | Function=bidirectional | head-dim=16, heads=2, keys=48, queries=48
+// REMARK: attention-to-mma-sync.mlir:{{[0-9]+}}:{{[0-9]+}}: remark: [Passed] flash-attention-mma-sync | Category:hrm-attention-to-mma-sync | Function=odd_shapes | head-dim=8, heads=2, keys=32, queries=32
+// REMARK: attention-to-mma-sync.mlir:{{[0-9]+}}:{{[0-9]+}}: remark: [Passed] flash-attention-mma-sync | Category:hrm-attention-to-mma-sync | Function=odd_shapes | head-dim=16, heads=2, keys=40, queries=40
+// REMARK-NOT: remark:
 // Nests without the mask and prefix attributes that convert-hrm-to-linalg
 // puts on its own (hrm-tile-attention-keys' hand-written ones) are left
 // alone.

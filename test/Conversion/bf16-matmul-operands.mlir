@@ -1,6 +1,15 @@
 // RUN: hrm-opt %s --split-input-file --hrm-bf16-matmul-operands | FileCheck %s
 // RUN: hrm-opt %s --split-input-file --hrm-bf16-matmul-operands --cse --hrm-fuse-elementwise | FileCheck %s --check-prefix=FUSED
 // RUN: hrm-opt %s --split-input-file --hrm-bf16-matmul-operands=k-contiguous-arguments | FileCheck %s --check-prefix=KC
+// RUN: hrm-opt %s --split-input-file --hrm-bf16-matmul-operands --remarks-filter=hrm-bf16-matmul-operands -o /dev/null 2>&1 | FileCheck %s --check-prefix=REMARK
+// What the pass did, where, and (missed) why not: one remark each.
+// REMARK: bf16-matmul-operands.mlir:{{[0-9]+}}:{{[0-9]+}}: remark: [Passed] bf16-operands | Category:hrm-bf16-matmul-operands | Function=named |
+// REMARK: bf16-matmul-operands.mlir:{{[0-9]+}}:{{[0-9]+}}: remark: [Passed] bf16-operands | Category:hrm-bf16-matmul-operands | Function=batched |
+// REMARK: bf16-matmul-operands.mlir:{{[0-9]+}}:{{[0-9]+}}: remark: [Passed] bf16-operands | Category:hrm-bf16-matmul-operands | Function=through_reshape |
+// REMARK: bf16-matmul-operands.mlir:{{[0-9]+}}:{{[0-9]+}}: remark: [Passed] bf16-operands | Category:hrm-bf16-matmul-operands | Function=after_named_add |
+// REMARK: bf16-matmul-operands.mlir:{{[0-9]+}}:{{[0-9]+}}: remark: [Passed] bf16-operands | Category:hrm-bf16-matmul-operands | Function=inner |
+// REMARK: bf16-matmul-operands.mlir:{{[0-9]+}}:{{[0-9]+}}: remark: [Passed] bf16-operands | Category:hrm-bf16-matmul-operands | Function=mixed |
+// REMARK-NOT: remark:
 
 // A named matmul reads bf16 casts of both operands, widens them in its body
 // and accumulates in f32.

@@ -1,6 +1,15 @@
 // RUN: hrm-opt %s --split-input-file --hrm-cpu-parallel="min-iterations=4096 chunks=4" | FileCheck %s
 // RUN: hrm-opt %s --split-input-file --hrm-cpu-parallel | FileCheck %s --check-prefix=DEFAULT
 // RUN: not hrm-opt %s --split-input-file --hrm-cpu-parallel="chunks=1" 2>&1 | FileCheck %s --check-prefix=BAD
+// RUN: hrm-opt %s --split-input-file --hrm-cpu-parallel="min-iterations=4096 chunks=4" --remarks-filter=hrm-cpu-parallel -o /dev/null 2>&1 | FileCheck %s --check-prefix=REMARK
+// What the pass did, where, and (missed) why not: one remark each.
+// REMARK: cpu-parallel.mlir:{{[0-9]+}}:{{[0-9]+}}: remark: [Passed] split | Category:hrm-cpu-parallel | Function=matmul | chunks=4, dims=1
+// REMARK: cpu-parallel.mlir:{{[0-9]+}}:{{[0-9]+}}: remark: [Passed] split | Category:hrm-cpu-parallel | Function=matmul_rows_of_tiles | chunks=2, dims=1
+// REMARK: cpu-parallel.mlir:{{[0-9]+}}:{{[0-9]+}}: remark: [Passed] split | Category:hrm-cpu-parallel | Function=causal_mask | chunks=4, dims=2
+// REMARK: cpu-parallel.mlir:{{[0-9]+}}:{{[0-9]+}}: remark: [Passed] split | Category:hrm-cpu-parallel | Function=row_sum | chunks=4, dims=1
+// REMARK: cpu-parallel.mlir:{{[0-9]+}}:{{[0-9]+}}: remark: [Passed] split | Category:hrm-cpu-parallel | Function=columns | chunks=4, dims=1
+// REMARK: cpu-parallel.mlir:{{[0-9]+}}:{{[0-9]+}}: remark: [Passed] split | Category:hrm-cpu-parallel | Function=columns | chunks=4, dims=1
+// REMARK-NOT: remark:
 // BAD: hrm-cpu-parallel: chunks must be at least 2
 
 #a = affine_map<(i, k, j) -> (i, k)>

@@ -1,5 +1,11 @@
 // RUN: hrm-opt %s --split-input-file --hrm-cpu-register-tile="rows=2 vectors=2 width=4" | FileCheck %s
 // RUN: not hrm-opt %s --split-input-file --hrm-cpu-register-tile="rows=0" 2>&1 | FileCheck %s --check-prefix=BAD
+// RUN: hrm-opt %s --split-input-file --hrm-cpu-register-tile="rows=2 vectors=2 width=4" --remarks-filter=hrm-cpu-register-tile -o /dev/null 2>&1 | FileCheck %s --check-prefix=REMARK
+// What the pass did, where, and (missed) why not: one remark each.
+// REMARK: cpu-register-tile.mlir:{{[0-9]+}}:{{[0-9]+}}: remark: [Passed] register-tile | Category:hrm-cpu-register-tile | Function=filled | fill-folded=yes, m=4, n=8, tile-m=2, tile-n=8
+// REMARK: cpu-register-tile.mlir:{{[0-9]+}}:{{[0-9]+}}: remark: [Passed] register-tile | Category:hrm-cpu-register-tile | Function=residual_with_tails | fill-folded=no, m=3, n=13, tile-m=2, tile-n=8
+// REMARK: cpu-register-tile.mlir:{{[0-9]+}}:{{[0-9]+}}: remark: [Passed] register-tile | Category:hrm-cpu-register-tile | Function=batched | fill-folded=no, m=2, n=8, tile-m=2, tile-n=8
+// REMARK-NOT: remark:
 // BAD: rows, vectors and width must be positive
 
 #a = affine_map<(i, k, j) -> (i, k)>

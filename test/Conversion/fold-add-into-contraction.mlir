@@ -1,4 +1,10 @@
 // RUN: hrm-opt %s --split-input-file --hrm-fold-add-into-contraction | FileCheck %s
+// RUN: hrm-opt %s --split-input-file --hrm-fold-add-into-contraction --remarks-filter=hrm-fold-add-into-contraction -o /dev/null 2>&1 | FileCheck %s --check-prefix=REMARK
+// What the pass did, where, and (missed) why not: one remark each.
+// REMARK: fold-add-into-contraction.mlir:{{[0-9]+}}:{{[0-9]+}}: remark: [Passed] residual-epilogue | Category:hrm-fold-add-into-contraction | Function=residual | Remark="the addition is the contraction's start value"
+// REMARK: fold-add-into-contraction.mlir:{{[0-9]+}}:{{[0-9]+}}: remark: [Passed] residual-epilogue | Category:hrm-fold-add-into-contraction | Function=product_first | Remark="the addition is the contraction's start value"
+// REMARK: fold-add-into-contraction.mlir:{{[0-9]+}}:{{[0-9]+}}: remark: [Passed] residual-epilogue | Category:hrm-fold-add-into-contraction | Function=generic_contraction | Remark="the addition is the contraction's start value"
+// REMARK-NOT: remark:
 
 // A residual add of a matmul started from zero, through the expand_shape
 // that restores the batch dimension: the matmul starts from the residual,

@@ -1,4 +1,9 @@
 // RUN: hrm-opt %s --hrm-fuse-elementwise | FileCheck %s
+// RUN: hrm-opt %s --hrm-fuse-elementwise --remarks-filter=hrm-fuse-elementwise -o /dev/null 2>&1 | FileCheck %s --check-prefix=REMARK
+// What the pass did, where, and (missed) why not: one remark each.
+// REMARK: fuse-elementwise.mlir:{{[0-9]+}}:{{[0-9]+}}: remark: [Passed] fused | Category:hrm-fuse-elementwise | Function=chain | ops-removed=1
+// REMARK: fuse-elementwise.mlir:{{[0-9]+}}:{{[0-9]+}}: remark: [Passed] fused | Category:hrm-fuse-elementwise | Function=transpose_into_contraction | ops-removed=1
+// REMARK-NOT: remark:
 
 #id2 = affine_map<(d0, d1) -> (d0, d1)>
 #id3 = affine_map<(d0, d1, d2) -> (d0, d1, d2)>

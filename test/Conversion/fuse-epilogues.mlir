@@ -1,4 +1,9 @@
 // RUN: hrm-opt %s --split-input-file --hrm-fuse-epilogues | FileCheck %s
+// RUN: hrm-opt %s --split-input-file --hrm-fuse-epilogues --remarks-filter=hrm-fuse-epilogues -o /dev/null 2>&1 | FileCheck %s --check-prefix=REMARK
+// What the pass did, where, and (missed) why not: one remark each.
+// REMARK: fuse-epilogues.mlir:{{[0-9]+}}:{{[0-9]+}}: remark: [Passed] epilogue | Category:hrm-fuse-epilogues | Function=swiglu |
+// REMARK: fuse-epilogues.mlir:{{[0-9]+}}:{{[0-9]+}}: remark: [Passed] epilogue | Category:hrm-fuse-epilogues | Function=kept |
+// REMARK-NOT: remark:
 
 // A matmul loop as hrm-accumulate-in-registers builds it, then SwiGLU's
 // elementwise consumer reading its output through an expand_shape: the

@@ -1,4 +1,8 @@
 // RUN: hrm-opt %s --split-input-file --hrm-fuse-row-consumers | FileCheck %s
+// RUN: hrm-opt %s --split-input-file --hrm-fuse-row-consumers --remarks-filter=hrm-fuse-row-consumers -o /dev/null 2>&1 | FileCheck %s --check-prefix=REMARK
+// What the pass did, where, and (missed) why not: one remark each.
+// REMARK: fuse-row-consumers.mlir:{{[0-9]+}}:{{[0-9]+}}: remark: [Passed] row-consumer | Category:hrm-fuse-row-consumers | Function=rmsnorm_like |
+// REMARK-NOT: remark:
 
 // A row loop storing each row's value, then a consumer reading it
 // broadcast along the row and writing in place of the row loop's input:

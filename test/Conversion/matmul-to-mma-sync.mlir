@@ -1,6 +1,21 @@
 // RUN: hrm-opt %s --split-input-file --hrm-matmul-to-mma-sync --canonicalize --cse | FileCheck %s
 // RUN: hrm-opt %s --split-input-file --hrm-matmul-to-mma-sync=precision=tf32 --canonicalize --cse | FileCheck %s --check-prefix=TF32
 // RUN: not hrm-opt %s --split-input-file --hrm-matmul-to-mma-sync=precision=fp8 2>&1 | FileCheck %s --check-prefix=BAD
+// RUN: hrm-opt %s --split-input-file --hrm-matmul-to-mma-sync --remarks-filter=hrm-matmul-to-mma-sync -o /dev/null 2>&1 | FileCheck %s --check-prefix=REMARK
+// What the pass did, where, and (missed) why not: one remark each.
+// REMARK: matmul-to-mma-sync.mlir:{{[0-9]+}}:{{[0-9]+}}: remark: [Passed] mma-sync | Category:hrm-matmul-to-mma-sync | Function=fill_matmul | batch=1, k=64, m=256, n=128, precision=bf16
+// REMARK: matmul-to-mma-sync.mlir:{{[0-9]+}}:{{[0-9]+}}: remark: [Passed] mma-sync | Category:hrm-matmul-to-mma-sync | Function=batch_accumulate | batch=3, k=16, m=48, n=8, precision=bf16
+// REMARK: matmul-to-mma-sync.mlir:{{[0-9]+}}:{{[0-9]+}}: remark: [Missed] mma-sync | Category:hrm-matmul-to-mma-sync | Function=left_alone | Reason="M x N x K = 15 x 8 x 16: the instruction needs multiples of 16 x 8 x 16", Remark="stays on the CUDA cores"
+// REMARK: matmul-to-mma-sync.mlir:{{[0-9]+}}:{{[0-9]+}}: remark: [Missed] mma-sync | Category:hrm-matmul-to-mma-sync | Function=left_alone | Reason="M x N x K = 16 x 12 x 16: the instruction needs multiples of 16 x 8 x 16", Remark="stays on the CUDA cores"
+// REMARK: matmul-to-mma-sync.mlir:{{[0-9]+}}:{{[0-9]+}}: remark: [Missed] mma-sync | Category:hrm-matmul-to-mma-sync | Function=left_alone | Reason="M x N x K = 16 x 8 x 8: the instruction needs multiples of 16 x 8 x 16", Remark="stays on the CUDA cores"
+// REMARK: matmul-to-mma-sync.mlir:{{[0-9]+}}:{{[0-9]+}}: remark: [Missed] mma-sync | Category:hrm-matmul-to-mma-sync | Function=left_alone | Reason="dynamic shape", Remark="stays on the CUDA cores"
+// REMARK: matmul-to-mma-sync.mlir:{{[0-9]+}}:{{[0-9]+}}: remark: [Missed] mma-sync | Category:hrm-matmul-to-mma-sync | Function=left_alone | Reason="does not accumulate in f32", Remark="stays on the CUDA cores"
+// REMARK: matmul-to-mma-sync.mlir:{{[0-9]+}}:{{[0-9]+}}: remark: [Passed] mma-sync | Category:hrm-matmul-to-mma-sync | Function=fill_read_in_between | batch=1, k=16, m=16, n=8, precision=bf16
+// REMARK: matmul-to-mma-sync.mlir:{{[0-9]+}}:{{[0-9]+}}: remark: [Passed] mma-sync | Category:hrm-matmul-to-mma-sync | Function=stored_bf16 | batch=1, k=16, m=16, n=8, precision=bf16
+// REMARK: matmul-to-mma-sync.mlir:{{[0-9]+}}:{{[0-9]+}}: remark: [Passed] mma-sync | Category:hrm-matmul-to-mma-sync | Function=stored_bf16_k_last | batch=1, k=64, m=32, n=8, precision=bf16
+// REMARK: matmul-to-mma-sync.mlir:{{[0-9]+}}:{{[0-9]+}}: remark: [Passed] mma-sync | Category:hrm-matmul-to-mma-sync | Function=stored_bf16_k_last | batch=1, k=16, m=16, n=8, precision=bf16
+// REMARK: matmul-to-mma-sync.mlir:{{[0-9]+}}:{{[0-9]+}}: remark: [Passed] mma-sync | Category:hrm-matmul-to-mma-sync | Function=pipelined_partial_rows | batch=1, k=64, m=80, n=16, precision=bf16
+// REMARK-NOT: remark:
 
 // BAD: precision must be bf16 or tf32, not 'fp8'
 

@@ -1,4 +1,12 @@
 // RUN: hrm-opt %s --split-input-file --hrm-matmul-to-wgmma --canonicalize --cse | FileCheck %s
+// RUN: hrm-opt %s --split-input-file --hrm-matmul-to-wgmma --remarks-filter=hrm-matmul-to-wgmma -o /dev/null 2>&1 | FileCheck %s --check-prefix=REMARK
+// What the pass did, where, and (missed) why not: one remark each.
+// REMARK: matmul-to-wgmma.mlir:{{[0-9]+}}:{{[0-9]+}}: remark: [Passed] wgmma | Category:hrm-matmul-to-wgmma | Function=fill_matmul | batch=1, k=32, k-chunk=32, m=128, n=64, tile-n=64
+// REMARK: matmul-to-wgmma.mlir:{{[0-9]+}}:{{[0-9]+}}: remark: [Passed] wgmma | Category:hrm-matmul-to-wgmma | Function=accumulate | batch=1, k=48, k-chunk=16, m=64, n=24, tile-n=8
+// REMARK: matmul-to-wgmma.mlir:{{[0-9]+}}:{{[0-9]+}}: remark: [Passed] wgmma | Category:hrm-matmul-to-wgmma | Function=batch | batch=3, k=16, k-chunk=16, m=64, n=16, tile-n=16
+// REMARK: matmul-to-wgmma.mlir:{{[0-9]+}}:{{[0-9]+}}: remark: [Missed] wgmma | Category:hrm-matmul-to-wgmma | Function=left_alone | Reason="M x N x K = 48 x 64 x 16: a warpgroup tile needs M a multiple of 64, N of 8, K of 16", Remark="left to hrm-matmul-to-mma-sync"
+// REMARK: matmul-to-wgmma.mlir:{{[0-9]+}}:{{[0-9]+}}: remark: [Passed] wgmma | Category:hrm-matmul-to-wgmma | Function=pipelined | batch=1, k=128, k-chunk=64, m=64, n=64, tile-n=64
+// REMARK-NOT: remark:
 
 // bf16 operands with K last: one warpgroup per 64 x 64 tile (two blocks
 // along y), both tiles in one workgroup buffer of 16-byte vectors (two

@@ -1,4 +1,9 @@
 // RUN: hrm-opt %s -split-input-file --hrm-tile-attention-keys --cse | FileCheck %s
+// RUN: hrm-opt %s -split-input-file --hrm-tile-attention-keys --remarks-filter=hrm-tile-attention-keys -o /dev/null 2>&1 | FileCheck %s --check-prefix=REMARK
+// What the pass did, where, and (missed) why not: one remark each.
+// REMARK: tile-attention-keys.mlir:{{[0-9]+}}:{{[0-9]+}}: remark: [Passed] shared-memory-keys | Category:hrm-tile-attention-keys | Function=causal | heads=2, key-tile=64, keys=70, queries=70
+// REMARK: tile-attention-keys.mlir:{{[0-9]+}}:{{[0-9]+}}: remark: [Passed] shared-memory-keys | Category:hrm-tile-attention-keys | Function=wide | heads=1, key-tile=32, keys=40, queries=40
+// REMARK-NOT: remark:
 
 // A block per 64 queries of a head, a thread per query. The threads copy
 // the block's query rows into shared memory once, each row padded by one

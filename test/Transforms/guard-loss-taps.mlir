@@ -1,4 +1,18 @@
 // RUN: hrm-opt %s --split-input-file --hrm-guard-loss-taps | FileCheck %s
+// RUN: hrm-opt %s --split-input-file --hrm-guard-loss-taps --remarks-filter=hrm-guard-loss-taps -o /dev/null 2>&1 | FileCheck %s --check-prefix=REMARK
+// What the pass did, where, and (missed) why not: one remark each.
+// REMARK: guard-loss-taps.mlir:{{[0-9]+}}:{{[0-9]+}}: remark: [Passed] guard | Category:hrm-guard-loss-taps | Function=loop_loss | Remark="the loss and its head run only at tapped steps", ops-moved=3
+// REMARK: guard-loss-taps.mlir:{{[0-9]+}}:{{[0-9]+}}: remark: [Passed] guard | Category:hrm-guard-loss-taps | Function=step_fwd | Remark="the loss and its head run only at tapped steps", ops-moved=2
+// REMARK: guard-loss-taps.mlir:{{[0-9]+}}:{{[0-9]+}}: remark: [Passed] guard | Category:hrm-guard-loss-taps | Function=step_bwd | Remark="the loss's gradient runs only at tapped steps", ops-moved=6
+// REMARK: guard-loss-taps.mlir:{{[0-9]+}}:{{[0-9]+}}: remark: [Passed] guard | Category:hrm-guard-loss-taps | Function=first_bwd | Remark="the loss's gradient runs only at tapped steps", ops-moved=2
+// REMARK: guard-loss-taps.mlir:{{[0-9]+}}:{{[0-9]+}}: remark: [Passed] guard | Category:hrm-guard-loss-taps | Function=untouched | Remark="the loss and its head run only at tapped steps", ops-moved=1
+// REMARK: guard-loss-taps.mlir:{{[0-9]+}}:{{[0-9]+}}: remark: [Missed] guard | Category:hrm-guard-loss-taps | Function=dynamic | Reason="a value it makes has a dynamic shape or is read before the guard", Remark="the loss's gradient runs at every step"
+// REMARK: guard-loss-taps.mlir:{{[0-9]+}}:{{[0-9]+}}: remark: [Passed] guard | Category:hrm-guard-loss-taps | Function=remade_logits | Remark="the loss's gradient runs only at tapped steps", ops-moved=4
+// REMARK: guard-loss-taps.mlir:{{[0-9]+}}:{{[0-9]+}}: remark: [Passed] guard | Category:hrm-guard-loss-taps | Function=remade_norm | Remark="the loss's gradient runs only at tapped steps", ops-moved=7
+// REMARK: guard-loss-taps.mlir:{{[0-9]+}}:{{[0-9]+}}: remark: [Passed] guard | Category:hrm-guard-loss-taps | Function=readout | Remark="the loss and its head run only at tapped steps", ops-moved=3
+// REMARK: guard-loss-taps.mlir:{{[0-9]+}}:{{[0-9]+}}: remark: [Passed] guard | Category:hrm-guard-loss-taps | Function=opaque_readout | Remark="the loss and its head run only at tapped steps", ops-moved=2
+// REMARK: guard-loss-taps.mlir:{{[0-9]+}}:{{[0-9]+}}: remark: [Passed] guard | Category:hrm-guard-loss-taps | Function=constant_step | Remark="the loss and its head run only at tapped steps", ops-moved=4
+// REMARK-NOT: remark:
 
 // A loss summed over listed steps of a loop: the final norm, the head and
 // the loss run only at those steps; elsewhere the sum passes through.

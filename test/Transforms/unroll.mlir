@@ -1,5 +1,22 @@
 // RUN: hrm-opt %s -split-input-file -hrm-unroll | FileCheck %s
 // RUN: hrm-opt %s -split-input-file -hrm-unroll=force=rolled | FileCheck %s --check-prefix=ROLLED
+// RUN: hrm-opt %s -split-input-file -hrm-unroll --remarks-filter=hrm-unroll -o /dev/null 2>&1 | FileCheck %s --check-prefix=REMARK
+// What the pass did, where, and (missed) why not: one remark each.
+// REMARK: unroll.mlir:{{[0-9]+}}:{{[0-9]+}}: remark: [Passed] unroll | Category:hrm-unroll | Function=g | bodies=6, unroll=full
+// REMARK: unroll.mlir:{{[0-9]+}}:{{[0-9]+}}: remark: [Passed] unroll | Category:hrm-unroll | Function=one_step | bodies=4, unroll=full
+// REMARK: unroll.mlir:{{[0-9]+}}:{{[0-9]+}}: remark: [Passed] unroll | Category:hrm-unroll | Function=slow_first | bodies=4, unroll=full
+// REMARK: unroll.mlir:{{[0-9]+}}:{{[0-9]+}}: remark: [Passed] unroll | Category:hrm-unroll | Function=g | bodies=3, unroll=full
+// REMARK: unroll.mlir:{{[0-9]+}}:{{[0-9]+}}: remark: [Passed] unroll | Category:hrm-unroll | Function=g | bodies=4, unroll=full
+// REMARK: unroll.mlir:{{[0-9]+}}:{{[0-9]+}}: remark: [Passed] unroll | Category:hrm-unroll | Function=g | factor=4, steps=12, unroll=factor
+// REMARK: unroll.mlir:{{[0-9]+}}:{{[0-9]+}}: remark: [Passed] unroll | Category:hrm-unroll | Function=g | factor=3, steps=6, unroll=factor
+// REMARK: unroll.mlir:{{[0-9]+}}:{{[0-9]+}}: remark: [Analysis] unroll | Category:hrm-unroll | Function=g | Remark="kept rolled: the loop is compiled once, whatever its trip count"
+// REMARK: unroll.mlir:{{[0-9]+}}:{{[0-9]+}}: remark: [Passed] unroll | Category:hrm-unroll | Function=g | factor=3, steps=8, unroll=factor
+// REMARK: unroll.mlir:{{[0-9]+}}:{{[0-9]+}}: remark: [Passed] unroll | Category:hrm-unroll | Function=g | factor=3, steps=8, unroll=factor
+// REMARK: unroll.mlir:{{[0-9]+}}:{{[0-9]+}}: remark: [Passed] unroll | Category:hrm-unroll | Function=g | factor=2, steps=4, unroll=factor
+// REMARK: unroll.mlir:{{[0-9]+}}:{{[0-9]+}}: remark: [Passed] unroll | Category:hrm-unroll | Function=g | bodies=6, unroll=full
+// REMARK: unroll.mlir:{{[0-9]+}}:{{[0-9]+}}: remark: [Passed] unroll | Category:hrm-unroll | Function=g | factor=1, steps=10, unroll=factor
+// REMARK: unroll.mlir:{{[0-9]+}}:{{[0-9]+}}: remark: [Passed] unroll | Category:hrm-unroll | Function=g | factor=1, steps=8, unroll=factor
+// REMARK-NOT: remark:
 
 !act = tensor<?x?x8xf32>
 

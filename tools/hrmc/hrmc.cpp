@@ -23,12 +23,16 @@
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
+#include "mlir/IR/Remarks.h"
 #include "mlir/Parser/Parser.h"
+#include "mlir/Pass/PassManager.h"
 #include "mlir/Support/FileUtilities.h"
+#include "mlir/Support/Timing.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/Regex.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/raw_ostream.h"
@@ -123,6 +127,12 @@ static cl::opt<bool> compileCPUParallel(
              "(as many as OMP_NUM_THREADS or hrm-run --cpu-threads says; "
              "default on). Off: one thread, no libomp"),
     cl::init(true), cl::sub(compileCmd));
+static cl::opt<std::string> compileRemarks(
+    "remarks",
+    cl::desc("Print the optimization remarks (passed, missed, analysis) of "
+             "the passes whose name matches this regex, e.g. 'hrm-.*' or "
+             "'hrm-matmul-to-mma-sync' (docs/remarks.md)"),
+    cl::value_desc("regex"), cl::sub(compileCmd));
 static cl::opt<bool> compilePrintPipeline(
     "print-pipeline",
     cl::desc("Print the pass pipeline (for hrm-opt) and exit"),
@@ -243,6 +253,24 @@ static int runCompile(mlir::MLIRContext &context) {
   mlir::registerAllToLLVMIRTranslations(registry);
   mlir::registerAllGPUToLLVMIRTranslations(registry);
   context.appendDialectRegistry(registry);
+  if (!compileRemarks.empty()) {
+    std::string error;
+    if (!Regex(compileRemarks).isValid(error)) {
+      errs() << "error: --remarks: '" << compileRemarks
+             << "' is not a regex: " << error << "\n";
+      return 1;
+    }
+    mlir::remark::RemarkCategories categories;
+    categories.passed = categories.missed = categories.failed =
+        categories.analysis = compileRemarks.getValue();
+    if (failed(mlir::remark::enableOptimizationRemarks(
+            context, /*streamer=*/nullptr,
+            std::make_unique<mlir::remark::RemarkEmittingPolicyAll>(),
+            categories, /*printAsEmitRemarks=*/true))) {
+      errs() << "error: --remarks: cannot enable remarks\n";
+      return 1;
+    }
+  }
   mlir::OwningOpRef<mlir::ModuleOp> module = loadModel(compileInput, context);
   if (!module)
     return 1;
@@ -267,12 +295,18 @@ static int runCompile(mlir::MLIRContext &context) {
 
 int main(int argc, char **argv) {
   InitLLVM init(argc, argv);
-  mlir::registerAsmPrinterCLOptions();
-  mlir::registerMLIRContextCLOptions();
-  cl::ParseCommandLineOptions(argc, argv, "hrmc: the hrm compiler driver\n");
+  // Before the pass manager's options: --mlir-print-ir-after=<pass> takes
+  // the passes registered when it is made.
   mlir::registerAllPasses();
   mlir::hrm::registerHrmPasses();
   mlir::hrm::registerHrmConversionPasses();
+  mlir::registerAsmPrinterCLOptions();
+  mlir::registerMLIRContextCLOptions();
+  // --mlir-print-ir-after-all, --mlir-print-ir-tree-dir, --mlir-timing, ...
+  // for every pipeline `hrmc compile` runs.
+  mlir::registerPassManagerCLOptions();
+  mlir::registerDefaultTimingManagerCLOptions();
+  cl::ParseCommandLineOptions(argc, argv, "hrmc: the hrm compiler driver\n");
   mlir::MLIRContext context;
   // Errors as `file:line:col: error: ...` with the line, for descriptions
   // (the IR's location) and IR files alike.

@@ -200,6 +200,9 @@ def HrmFoldAddIntoContraction : Pass<"hrm-fold-add-into-contraction"> {
     `x`'s buffer in place when `x` is dead afterwards, else it copies `x`
     first (no worse than the addition's kernel). Additions of broadcast
     operands (a bias) are left alone.
+
+    Remarks (docs/remarks.md): `residual-epilogue`, passed for each addition
+    folded.
   }];
   let dependentDialects = ["::mlir::linalg::LinalgDialect",
                            "::mlir::tensor::TensorDialect"];
@@ -214,6 +217,9 @@ def HrmFuseElementwise : Pass<"hrm-fuse-elementwise"> {
     times per score. This pass fuses a producer into a consumer only when
     the consumer has no reduction loop, or when the producer only moves data
     (a transpose or broadcast: its body just yields an input).
+
+    Remarks (docs/remarks.md): `fused`, passed per function with the linalg
+    ops fusion removed.
   }];
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
@@ -263,6 +269,9 @@ def HrmCPURegisterTile : Pass<"hrm-cpu-register-tile"> {
     contiguous, and inputs that are contiguous along that loop wherever
     they depend on it (a transposed operand is left to
     `convert-linalg-to-loops`), none of them a view of the output.
+
+    Remarks (docs/remarks.md): `register-tile`, passed for each contraction
+    tiled (its output and register tile).
   }];
   let options = [
     Option<"rows", "rows", "unsigned", /*default=*/"4",
@@ -303,6 +312,9 @@ def HrmCPUParallel : Pass<"hrm-cpu-parallel"> {
     shapes, maps that are not projected permutations, outputs that share
     a buffer, inputs that are views of an output at another map, and ops
     already inside an `scf.parallel` or `scf.forall`.
+
+    Remarks (docs/remarks.md): `split`, passed for each op split (dimensions
+    and chunks).
   }];
   let options = [
     Option<"minIterations", "min-iterations", "int64_t", /*default=*/"65536",
@@ -368,6 +380,9 @@ def HrmAccumulateInRegisters : Pass<"hrm-accumulate-in-registers"> {
     the accumulator starting from the output's element (one load per
     element instead of one per step); other ops are left to
     `convert-linalg-to-parallel-loops`.
+
+    Remarks (docs/remarks.md): `register-accumulation`, passed for each
+    reduction lowered.
   }];
   let dependentDialects = ["::mlir::scf::SCFDialect",
                            "::mlir::affine::AffineDialect",
@@ -393,6 +408,8 @@ def HrmFuseEpilogues : Pass<"hrm-fuse-epilogues", "::mlir::func::FuncOp"> {
     down to the generic); the generic may not write what the loop reads,
     nor read its output buffer other than element for element. The
     tensor-core kernels of `hrm-matmul-to-mma-sync` are not fused.
+
+    Remarks (docs/remarks.md): `epilogue`, passed for each consumer fused.
   }];
   let dependentDialects = ["::mlir::scf::SCFDialect",
                            "::mlir::arith::ArithDialect",
@@ -460,6 +477,10 @@ def HrmMatmulToMmaSync : Pass<"hrm-matmul-to-mma-sync"> {
     registers where PTX's fragment layouts, written out separately from
     the ones the kernel uses, place each element: run on the CPU, a wrong
     fragment, staging or accumulator coordinate gives wrong numbers.
+
+    Remarks (docs/remarks.md): `mma-sync`, passed for each matmul lowered
+    (batch, M, N, K, precision), missed with the reason for each contraction
+    on buffers left on the CUDA cores.
   }];
   let options = [
     Option<"precision", "precision", "std::string", /*default=*/"\"bf16\"",
@@ -517,6 +538,10 @@ def HrmMatmulToWgmma : Pass<"hrm-matmul-to-wgmma"> {
     them, so that the copy layout, the descriptors and the accumulator
     coordinates are run and checked against each other on the CPU. It
     does not check the hardware's reading of the descriptors.
+
+    Remarks (docs/remarks.md): `wgmma`, passed for each matmul lowered
+    (shape and tiling), missed for each tensor-core matmul whose M is not a
+    multiple of 64.
   }];
   let options = [
     Option<"emulate", "emulate", "bool", /*default=*/"false",
@@ -575,6 +600,9 @@ def HrmAttentionToMmaSync : Pass<"hrm-attention-to-mma-sync"> {
     from the kernel's coordinates) place each element, and a shuffle reads
     the partner lane's buffer. Run on the CPU it computes what the kernel
     would.
+
+    Remarks (docs/remarks.md): `flash-attention-mma-sync`, passed for each
+    attention lowered (heads, queries, keys, head size).
   }];
   let options = [
     Option<"emulate", "emulate", "bool", /*default=*/"false",
@@ -620,6 +648,9 @@ def HrmTileAttentionKeys : Pass<"hrm-tile-attention-keys"> {
     `emulate` builds the same blocks on the host (`scf.parallel` over the
     blocks, loops over the threads between what would be barriers, the
     threads' carried state in a buffer), so that the tiling runs on the CPU.
+
+    Remarks (docs/remarks.md): `shared-memory-keys`, passed for each
+    attention tiled (heads, queries, keys, key tile).
   }];
   let options = [
     Option<"emulate", "emulate", "bool", /*default=*/"false",
@@ -664,6 +695,9 @@ def HrmBf16MatmulOperands : Pass<"hrm-bf16-matmul-operands", "::mlir::ModuleOp">
     the same values are rounded at the same points, only stored in
     between. Contractions off the instruction's multiples and ops other
     than f32 contractions are left alone.
+
+    Remarks (docs/remarks.md): `bf16-operands`, passed for each contraction
+    that reads bf16 operands.
   }];
   let options = [
     Option<"kContiguousArguments", "k-contiguous-arguments", "bool",
@@ -711,6 +745,9 @@ def HrmFuseRowConsumers : Pass<"hrm-fuse-row-consumers"> {
     writes that the row loop reads is the same buffer read in the same row
     (so a row's reads come before its writes). The row values are still
     stored for any later reader.
+
+    Remarks (docs/remarks.md): `row-consumer`, passed for each consumer
+    fused.
   }];
   let dependentDialects = ["::mlir::scf::SCFDialect",
                            "::mlir::affine::AffineDialect",

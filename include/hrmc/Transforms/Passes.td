@@ -39,6 +39,9 @@ def HrmUnroll : Pass<"hrm-unroll"> {
 
     With `force=full` or `force=rolled` every loop is treated so, whatever
     its schedule.
+
+    Remarks (docs/remarks.md): `unroll`, passed for each loop unrolled (the
+    kind, and the step bodies or the factor), analysis for each kept rolled.
   }];
   let options = [
     Option<"force", "force", "std::string", /*default=*/"\"\"",
@@ -112,6 +115,10 @@ def HrmAutodiff : Pass<"hrm-autodiff", "::mlir::ModuleOp"> {
       at every step, and a final norm that feeds only the head too (from
       its input, which the norm's gradient reads anyway), so that
       `hrm-guard-loss-taps` can run the norm only where the step taps.
+
+    Remarks (docs/remarks.md): `differentiate`, passed on the entry, with
+    the functions differentiated, the rolled windows, their stacks and the
+    norm outputs made again in the backward.
   }];
   let options = [
     Option<"entry", "entry", "std::string", /*default=*/"\"loss\"",
@@ -161,6 +168,10 @@ def HrmGuardLossTaps : Pass<"hrm-guard-loss-taps"> {
     exact zeros). Blocks where the ops cannot move (a value they use is
     made after a use of theirs) and values of dynamic shape (before
     `hrm-specialize-shapes`) are left alone.
+
+    Remarks (docs/remarks.md): `guard`, passed for each tapped loss or loss
+    gradient put under an `scf.if` (the ops moved), missed for one left to
+    run at every step.
   }];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::scf::SCFDialect",
