@@ -136,8 +136,7 @@ struct HrmAccumulateInRegistersPass
     });
     IRRewriter rewriter(&getContext());
     for (auto [fill, op] : work) {
-      remark::passed(op.getLoc(),
-                     hrmc::remarkOpts(*this, "register-accumulation", op))
+      hrmc::remarkPassed(*this, "register-accumulation", op)
           << remark::metric("reduced-loops", op.getNumReductionLoops())
           << remark::metric("fill-folded", fill ? "yes" : "no");
       lower(fill, op, rewriter);

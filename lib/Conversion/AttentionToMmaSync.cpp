@@ -723,9 +723,7 @@ struct HrmAttentionToMmaSyncPass
   void runOnOperation() override {
     hrm::rewriteAttentionNests(
         getOperation(), match, [&](AttentionNest &nest, RewriterBase &r) {
-          remark::passed(
-              nest.rows.getLoc(),
-              hrmc::remarkOpts(*this, "flash-attention-mma-sync", nest.rows))
+          hrmc::remarkPassed(*this, "flash-attention-mma-sync", nest.rows)
               << remark::metric("heads", nest.heads)
               << remark::metric("queries", nest.queries)
               << remark::metric("keys", nest.keys)

@@ -300,13 +300,12 @@ struct HrmBf16MatmulOperandsPass
     });
     IRRewriter rewriter(&getContext());
     for (linalg::LinalgOp op : work) {
-      Location loc = op.getLoc();
-      remark::RemarkOpts opts = hrmc::remarkOpts(*this, "bf16-operands", op);
+      hrmc::RemarkSite site(op);
       if (failed(readOperandsAsBF16(rewriter, op, kContiguousArguments))) {
         op.emitError("cannot generalize this contraction");
         return signalPassFailure();
       }
-      remark::passed(loc, opts);
+      hrmc::remarkPassed(*this, "bf16-operands", site);
     }
     while (castArgumentsAtCalls(getOperation())) {
     }

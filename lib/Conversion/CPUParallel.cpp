@@ -229,7 +229,7 @@ struct HrmCPUParallelPass
         continue;
       SmallVector<Split> splits = splitsFor(op, minIterations, chunks);
       if (!splits.empty()) {
-        remark::passed(op.getLoc(), hrmc::remarkOpts(*this, "split", op))
+        hrmc::remarkPassed(*this, "split", op)
             << remark::metric("dims", splits.size())
             << remark::metric("chunks",
                               llvm::accumulate(splits, int64_t(1),

@@ -404,7 +404,7 @@ struct HrmCPURegisterTilePass
       };
       addRows(0, mMain, r);
       addRows(mMain, m, 1);
-      remark::passed(op.getLoc(), hrmc::remarkOpts(*this, "register-tile", op))
+      hrmc::remarkPassed(*this, "register-tile", op)
           << remark::metric("m", m) << remark::metric("n", n)
           << remark::metric("tile-m", r)
           << remark::metric("tile-n", int64_t(width * vectors))

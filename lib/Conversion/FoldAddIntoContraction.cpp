@@ -113,11 +113,9 @@ struct HrmFoldAddIntoContractionPass
     getOperation()->walk([&](linalg::GenericOp op) { adds.push_back(op); });
     IRRewriter rewriter(&getContext());
     for (linalg::GenericOp add : adds) {
-      Location loc = add.getLoc();
-      remark::RemarkOpts opts =
-          hrmc::remarkOpts(*this, "residual-epilogue", add);
+      hrmc::RemarkSite site(add);
       if (fold(add, rewriter))
-        remark::passed(loc, opts)
+        hrmc::remarkPassed(*this, "residual-epilogue", site)
             << remark::add("the addition is the contraction's start value");
     }
   }

@@ -59,7 +59,7 @@ struct HrmFuseElementwisePass
     llvm::MapVector<Operation *, unsigned> after = countOps();
     for (auto [fn, n] : before)
       if (unsigned left = after.lookup(fn); left < n)
-        remark::passed(fn->getLoc(), hrmc::remarkOpts(*this, "fused", fn))
+        hrmc::remarkPassed(*this, "fused", fn)
             << remark::metric("ops-removed", n - left);
   }
 };

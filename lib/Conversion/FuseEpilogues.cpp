@@ -270,8 +270,7 @@ struct HrmFuseEpiloguesPass
     IRRewriter rewriter(&getContext());
     for (const Producer &p : producers)
       if (Epilogue e = findEpilogue(p); e.generic) {
-        remark::passed(e.generic.getLoc(),
-                       hrmc::remarkOpts(*this, "epilogue", e.generic));
+        hrmc::remarkPassed(*this, "epilogue", e.generic);
         fuse(p, e, rewriter);
       }
   }

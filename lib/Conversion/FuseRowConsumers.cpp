@@ -133,8 +133,7 @@ struct HrmFuseRowConsumersPass
       if (!store)
         continue;
       if (linalg::GenericOp generic = rowConsumer(loop, store)) {
-        remark::passed(generic.getLoc(),
-                       hrmc::remarkOpts(*this, "row-consumer", generic));
+        hrmc::remarkPassed(*this, "row-consumer", generic);
         fuse(loop, store, generic, rewriter);
       }
     }

@@ -835,7 +835,7 @@ struct HrmMatmulToMmaSyncPass
               hrm::matchTensorCoreMatmul(op, shape.k, &whyNot))
         work.push_back({op, hrm::precedingFill(op), *dims});
       else if (linalg::isaContractionOpInterface(op) && !whyNot.empty())
-        remark::missed(op.getLoc(), hrmc::remarkOpts(*this, "mma-sync", op))
+        hrmc::remarkMissed(*this, "mma-sync", op)
             << remark::reason("{0}", whyNot)
             << remark::add("stays on the CUDA cores");
     });

@@ -513,7 +513,7 @@ struct HrmMatmulToWgmmaPass
       if (std::optional<Tiling> t = tiling(*dims))
         work.push_back({op, hrm::precedingFill(op), *dims, *t});
       else
-        remark::missed(op.getLoc(), hrmc::remarkOpts(*this, "wgmma", op))
+        hrmc::remarkMissed(*this, "wgmma", op)
             << remark::reason("M x N x K = {0} x {1} x {2}: a warpgroup tile "
                               "needs M a multiple of {3}, N of 8, K of 16",
                               dims->mSize, dims->nSize, dims->kSize, kTileM)

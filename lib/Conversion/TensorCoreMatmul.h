@@ -90,8 +90,7 @@ inline remark::detail::InFlightRemark matmulRemark(const Pass &pass,
                                                    StringRef name,
                                                    linalg::LinalgOp op,
                                                    const MatmulDims &d) {
-  remark::detail::InFlightRemark r =
-      remark::passed(op.getLoc(), hrmc::remarkOpts(pass, name, op));
+  remark::detail::InFlightRemark r = hrmc::remarkPassed(pass, name, op);
   r << remark::metric("batch", d.batchSize) << remark::metric("m", d.mSize)
     << remark::metric("n", d.nSize) << remark::metric("k", d.kSize);
   return r;

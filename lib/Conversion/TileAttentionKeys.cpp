@@ -435,9 +435,7 @@ struct HrmTileAttentionKeysPass
   void runOnOperation() override {
     hrm::rewriteAttentionNests(
         getOperation(), match, [&](AttentionNest &nest, RewriterBase &r) {
-          remark::passed(
-              nest.rows.getLoc(),
-              hrmc::remarkOpts(*this, "shared-memory-keys", nest.rows))
+          hrmc::remarkPassed(*this, "shared-memory-keys", nest.rows)
               << remark::metric("heads", nest.heads)
               << remark::metric("queries", nest.queries)
               << remark::metric("keys", nest.keyCount)

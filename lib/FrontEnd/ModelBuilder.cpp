@@ -53,6 +53,13 @@ private:
     return InitAttr::get(&ctx, kind, llvm::APFloat(0.0));
   }
 
+  /// The location of a layer's op: the description's, named after the
+  /// layer's parameters (their common prefix), which lowered ops keep and
+  /// the passes' remarks report.
+  Location at(const std::string &layer) {
+    return NameLoc::get(b.getStringAttr(layer), loc);
+  }
+
   // Layers.
   Value rmsnorm(Value x, const std::string &weightName);
   Value attention(Value x, Value query, const std::string &prefix);
@@ -191,7 +198,7 @@ private:
       h = rmsnorm(h, "final_norm");
     auto type = RankedTensorType::get(
         {ShapedType::kDynamic, ShapedType::kDynamic, c.vocabSize}, f32);
-    return LMHeadOp::create(b, loc, type, h, head(),
+    return LMHeadOp::create(b, at("lm_head"), type, h, head(),
                             c.tieEmbeddings ? b.getUnitAttr() : nullptr);
   }
 };
@@ -246,7 +253,7 @@ Value ModelBuilder::rmsnorm(Value x, const std::string &weightName) {
   Value w;
   if (c.normWeight)
     w = weight(weightName, {c.dModel}, fill(InitKind::ones));
-  return RMSNormOp::create(b, loc, x.getType(), x, w,
+  return RMSNormOp::create(b, at(weightName), x.getType(), x, w,
                            b.getF64FloatAttr(c.normEps));
 }
 
@@ -259,7 +266,7 @@ Value ModelBuilder::attention(Value x, Value query, const std::string &p) {
   IntegerAttr prefix =
       c.mask == MaskKind::prefix ? b.getI64IntegerAttr(c.prefixLen) : nullptr;
   FloatAttr rope = c.rope ? b.getF64FloatAttr(c.ropeTheta) : nullptr;
-  return AttentionOp::create(b, loc, act, x, wq, wk, wv, wo, query,
+  return AttentionOp::create(b, at(p), act, x, wq, wk, wv, wo, query,
                              b.getI64IntegerAttr(c.nHeads),
                              MaskKindAttr::get(&ctx, c.mask), prefix, rope);
 }
@@ -271,8 +278,8 @@ Value ModelBuilder::mlp(Value x, const std::string &p) {
     gate = weight(p + ".gate", {d, h}, matrixInit(d));
   Value up = weight(p + ".up", {d, h}, matrixInit(d));
   Value down = weight(p + ".down", {h, d}, matrixInit(h));
-  return MlpOp::create(b, loc, act, MlpKindAttr::get(&ctx, c.mlp), x, gate, up,
-                       down);
+  return MlpOp::create(b, at(p), act, MlpKindAttr::get(&ctx, c.mlp), x, gate,
+                       up, down);
 }
 
 Value ModelBuilder::block(Value h, Value query, const std::string &p) {
@@ -307,7 +314,7 @@ Value ModelBuilder::enter(Value state, Value injection, const std::string &p) {
     Value both = ConcatOp::create(b, loc, wide, state, injection);
     Value w = weight(p + ".inject", {2 * c.dModel, c.dModel},
                      matrixInit(2 * c.dModel));
-    return LinearOp::create(b, loc, act, both, w);
+    return LinearOp::create(b, at(p + ".inject"), act, both, w);
   }
   case Injection::None:
     return state;
@@ -618,10 +625,9 @@ Value ModelBuilder::buildRecurrentDepth(Value x) {
     auto wide = RankedTensorType::get(
         {ShapedType::kDynamic, ShapedType::kDynamic, 2 * c.dModel}, f32);
     Value both = ConcatOp::create(b, loc, wide, args[0], args[1]);
-    Value h = LinearOp::create(
-        b, loc, act, both,
-        weight("core.inject", {2 * c.dModel, c.dModel},
-               matrixInit(2 * c.dModel)));
+    Value h = LinearOp::create(b, at("core.inject"), act, both,
+                               weight("core.inject", {2 * c.dModel, c.dModel},
+                                      matrixInit(2 * c.dModel)));
     for (int64_t l = 0; l < c.coreLayers; ++l)
       h = block(h, Value(), "core.blocks." + std::to_string(l));
     return SmallVector<Value>{h};
@@ -657,7 +663,7 @@ Value ModelBuilder::hidden(
   }
   Value table = weight("embed", {c.vocabSize, c.dModel}, matrixInit(c.dModel));
   double scale = c.embedScale ? std::sqrt(double(c.dModel)) : 1.0;
-  Value x = EmbedOp::create(b, loc, act, fn.getArgument(0), table,
+  Value x = EmbedOp::create(b, at("embed"), act, fn.getArgument(0), table,
                             b.getF64FloatAttr(scale));
   switch (c.architecture) {
   case Architecture::HRM:

@@ -1445,8 +1445,7 @@ struct HrmAutodiffPass
     Autodiff ad(module);
     if (failed(ad.differentiateEntry(entryFn)))
       return signalPassFailure();
-    remark::passed(entryFn.getLoc(),
-                   hrmc::remarkOpts(*this, "differentiate", entryFn))
+    hrmc::remarkPassed(*this, "differentiate", entryFn)
         << remark::add("built {0}_grad", entry.getValue())
         << remark::metric("derivatives", ad.numDerivatives())
         << remark::metric("rolled-windows", ad.counts.rolledLoops)

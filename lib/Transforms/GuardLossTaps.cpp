@@ -257,27 +257,25 @@ struct HrmGuardLossTapsPass
     });
     OpBuilder b(&getContext());
     // `what` is the subject of "... at tapped steps".
-    auto report = [&](Location loc, remark::RemarkOpts opts, StringRef what,
+    auto report = [&](const hrmc::RemarkSite &site, StringRef what,
                       unsigned moved) {
       if (moved)
-        remark::passed(loc, opts)
+        hrmc::remarkPassed(*this, "guard", site)
             << remark::add("{0} only at tapped steps", what)
             << remark::metric("ops-moved", moved);
       else
-        remark::missed(loc, opts)
+        hrmc::remarkMissed(*this, "guard", site)
             << remark::add("{0} at every step", what)
             << remark::reason("a value it makes has a dynamic shape or is "
                               "read before the guard");
     };
     for (CrossEntropyOp ce : losses) {
-      Location loc = ce.getLoc();
-      remark::RemarkOpts opts = hrmc::remarkOpts(*this, "guard", ce);
-      report(loc, opts, "the loss and its head run", guardLoss(b, ce));
+      hrmc::RemarkSite site(ce);
+      report(site, "the loss and its head run", guardLoss(b, ce));
     }
     for (CrossEntropyGradOp g : grads) {
-      Location loc = g.getLoc();
-      remark::RemarkOpts opts = hrmc::remarkOpts(*this, "guard", g);
-      report(loc, opts, "the loss's gradient runs", guardGradient(b, g));
+      hrmc::RemarkSite site(g);
+      report(site, "the loss's gradient runs", guardGradient(b, g));
     }
   }
 };

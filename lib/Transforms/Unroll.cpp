@@ -367,9 +367,8 @@ struct HrmUnrollPass : public mlir::hrm::impl::HrmUnrollBase<HrmUnrollPass> {
   LogicalResult unroll(Operation *op, std::optional<UnrollKind> forced) {
     auto schedule = op->getAttrOfType<ScheduleAttr>("schedule");
     UnrollKind kind = forced.value_or(schedule.getUnroll());
-    remark::RemarkOpts opts = hrmc::remarkOpts(*this, "unroll", op);
     if (kind == UnrollKind::rolled) {
-      remark::analysis(op->getLoc(), opts)
+      hrmc::remarkAnalysis(*this, "unroll", op)
           << remark::add("kept rolled: the loop is compiled once, whatever "
                          "its trip count");
       return success();
@@ -384,15 +383,16 @@ struct HrmUnrollPass : public mlir::hrm::impl::HrmUnrollBase<HrmUnrollPass> {
                         ? cast<HierLoopOp>(op).getNumSteps()
                         : cast<LoopOp>(op).getStepsAttr().getInt();
     if (kind == UnrollKind::full) {
-      remark::passed(op->getLoc(), opts) << remark::metric("unroll", "full")
-                                         << remark::metric("bodies", steps);
+      hrmc::remarkPassed(*this, "unroll", op)
+          << remark::metric("unroll", "full")
+          << remark::metric("bodies", steps);
       if (auto loop = dyn_cast<HierLoopOp>(op))
         unrollFully(loop);
       else
         unrollFully(cast<LoopOp>(op));
       return success();
     }
-    remark::passed(op->getLoc(), opts)
+    hrmc::remarkPassed(*this, "unroll", op)
         << remark::metric("unroll", "factor")
         << remark::metric("factor", schedule.getUnrollFactor())
         << remark::metric("steps", steps);
