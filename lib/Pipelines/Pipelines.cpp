@@ -46,12 +46,16 @@ std::string hrmc::hrmToLinalgPipeline(const CompileShape &shape,
 /// runtime's arena), every temporary is freed. The canonicalizer folds an
 /// scf.if whose branches both yield one argument's buffer (a gradient sum
 /// updated in place where a loss tap is taken) into that buffer, so that
-/// the result is dropped instead of copied into an out-parameter.
+/// the result is dropped instead of copied into an out-parameter. Once the
+/// callees' in-place results are dropped, it folds the loop results that
+/// are their iteration arguments (the weights' gradient sums through the
+/// backward loop) into the buffers they start from, which
+/// buffer-results-to-out-params then replaces with the caller's.
 static constexpr const char *kBufferize =
     "one-shot-bufferize{bufferize-function-boundaries "
     "function-boundary-type-conversion=identity-layout-map "
     "allow-return-allocs-from-loops},canonicalize,"
-    "drop-equivalent-buffer-results,hrm-drop-updated-results,"
+    "drop-equivalent-buffer-results,hrm-drop-updated-results,canonicalize,"
     "buffer-results-to-out-params{hoist-static-allocs "
     "modify-public-functions},"
     "buffer-deallocation-pipeline,hrm-strided-copy-to-linalg,";
