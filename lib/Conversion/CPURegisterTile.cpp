@@ -48,22 +48,31 @@ struct Plan {
 /// linalg.generic on buffers with one init and a reduction, projected
 /// permutation maps, an elementwise body, and the output's last axis
 /// indexed by a parallel loop along which every operand that depends on it
-/// is contiguous.
-std::optional<Plan> planFor(linalg::GenericOp op) {
+/// is contiguous. A reduction on buffers with one init that does not
+/// qualify gets the reason in `whyNot`.
+std::optional<Plan> planFor(linalg::GenericOp op, std::string &whyNot) {
   if (!op.hasPureBufferSemantics() || op.getNumDpsInits() != 1 ||
-      op.getNumReductionLoops() == 0 || op.hasDynamicShape() ||
-      op.hasIndexSemantics())
+      op.getNumReductionLoops() == 0)
     return std::nullopt;
+  auto no = [&](llvm::StringRef reason) -> std::optional<Plan> {
+    whyNot = reason.str();
+    return std::nullopt;
+  };
+  if (op.hasDynamicShape())
+    return no("dynamic shape");
+  if (op.hasIndexSemantics())
+    return no("the body reads loop indices");
   OpOperand *out = op.getDpsInitOperand(0);
   AffineMap outMap = op.getMatchingIndexingMap(out);
   if (outMap.getNumResults() == 0 || !outMap.isProjectedPermutation() ||
       !unitLastStride(out->get()))
-    return std::nullopt;
+    return no("the output is a scalar, not indexed by loops alone, or not "
+              "contiguous along its last dimension");
   SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
   Plan plan;
   plan.col = cast<AffineDimExpr>(outMap.getResults().back()).getPosition();
   if (iterators[plan.col] != utils::IteratorType::parallel)
-    return std::nullopt;
+    return no("the output's last dimension is a reduction");
   if (outMap.getNumResults() > 1) {
     unsigned row = cast<AffineDimExpr>(outMap.getResults().drop_back().back())
                        .getPosition();
@@ -73,11 +82,11 @@ std::optional<Plan> planFor(linalg::GenericOp op) {
   // Every output element written by exactly one iteration of the parallel
   // loops: the tiles' accumulators start from it (or the fill) once.
   if (outMap.getNumResults() != op.getNumParallelLoops())
-    return std::nullopt;
+    return no("an output element is written by more than one iteration");
   for (AffineExpr e : outMap.getResults())
     if (iterators[cast<AffineDimExpr>(e).getPosition()] !=
         utils::IteratorType::parallel)
-      return std::nullopt;
+      return no("the output is indexed by a reduction");
   Value outRoot = hrm::rootBuffer(out->get());
   for (OpOperand *input : op.getDpsInputOperands()) {
     if (!isa<MemRefType>(input->get().getType()))
@@ -85,21 +94,25 @@ std::optional<Plan> planFor(linalg::GenericOp op) {
     // Tiles reorder the updates across output elements; an input that is
     // the output may see another element's update.
     if (hrm::rootBuffer(input->get()) == outRoot)
-      return std::nullopt;
+      return no("an input is a view of the output");
     AffineMap map = op.getMatchingIndexingMap(input);
     if (!map.isProjectedPermutation())
-      return std::nullopt;
+      return no("an input is not indexed by loops alone");
     if (!map.isFunctionOfDim(plan.col))
       continue;
-    if (cast<AffineDimExpr>(map.getResults().back()).getPosition() !=
-            plan.col ||
-        !unitLastStride(input->get()))
-      return std::nullopt;
+    unsigned inner = cast<AffineDimExpr>(map.getResults().back()).getPosition();
+    if (iterators[inner] == utils::IteratorType::reduction)
+      return no("an input that varies along the output's last dimension "
+                "is contiguous along the reduction (a row reduction, or a "
+                "transposed matmul operand)");
+    if (inner != plan.col || !unitLastStride(input->get()))
+      return no("an input is not contiguous along the output's last "
+                "dimension (a transposed operand)");
   }
   for (Operation &bodyOp : op.getBlock()->without_terminator())
     if (!bodyOp.hasTrait<OpTrait::Elementwise>() ||
         bodyOp.getNumResults() != 1 || bodyOp.getNumRegions() != 0)
-      return std::nullopt;
+      return no("the body is not elementwise arithmetic");
   return plan;
 }
 
@@ -375,8 +388,13 @@ struct HrmCPURegisterTilePass
     }
     SmallVector<std::pair<linalg::GenericOp, Plan>> work;
     getOperation()->walk([&](linalg::GenericOp op) {
-      if (std::optional<Plan> plan = planFor(op))
+      std::string whyNot;
+      if (std::optional<Plan> plan = planFor(op, whyNot))
         work.emplace_back(op, *plan);
+      else if (!whyNot.empty())
+        hrmc::remarkMissed(*this, "register-tile", op)
+            << remark::reason("{0}", whyNot)
+            << remark::add("left to convert-linalg-to-loops");
     });
     IRRewriter rewriter(&getContext());
     for (auto [op, plan] : work) {

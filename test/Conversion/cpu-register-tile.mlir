@@ -5,6 +5,11 @@
 // REMARK: cpu-register-tile.mlir:{{[0-9]+}}:{{[0-9]+}}: remark: [Passed] register-tile | Category:hrm-cpu-register-tile | Function=filled | fill-folded=yes, m=4, n=8, tile-m=2, tile-n=8
 // REMARK: cpu-register-tile.mlir:{{[0-9]+}}:{{[0-9]+}}: remark: [Passed] register-tile | Category:hrm-cpu-register-tile | Function=residual_with_tails | fill-folded=no, m=3, n=13, tile-m=2, tile-n=8
 // REMARK: cpu-register-tile.mlir:{{[0-9]+}}:{{[0-9]+}}: remark: [Passed] register-tile | Category:hrm-cpu-register-tile | Function=batched | fill-folded=no, m=2, n=8, tile-m=2, tile-n=8
+// REMARK: cpu-register-tile.mlir:{{[0-9]+}}:{{[0-9]+}}: remark: [Missed] register-tile | Category:hrm-cpu-register-tile | Function=left_alone | Reason="an input that varies along the output's last dimension is contiguous along the reduction (a row reduction, or a transposed matmul operand)", Remark="left to convert-linalg-to-loops"
+// REMARK: cpu-register-tile.mlir:{{[0-9]+}}:{{[0-9]+}}: remark: [Missed] register-tile | Category:hrm-cpu-register-tile | Function=left_alone | Reason="an input that varies along the output's last dimension is contiguous along the reduction (a row reduction, or a transposed matmul operand)", Remark="left to convert-linalg-to-loops"
+// REMARK: cpu-register-tile.mlir:{{[0-9]+}}:{{[0-9]+}}: remark: [Missed] register-tile | Category:hrm-cpu-register-tile | Function=left_alone | Reason="an input is a view of the output", Remark="left to convert-linalg-to-loops"
+// REMARK: cpu-register-tile.mlir:{{[0-9]+}}:{{[0-9]+}}: remark: [Missed] register-tile | Category:hrm-cpu-register-tile | Function=left_alone | Reason="the body reads loop indices", Remark="left to convert-linalg-to-loops"
+// REMARK: cpu-register-tile.mlir:{{[0-9]+}}:{{[0-9]+}}: remark: [Missed] register-tile | Category:hrm-cpu-register-tile | Function=left_alone | Reason="an output element is written by more than one iteration", Remark="left to convert-linalg-to-loops"
 // REMARK-NOT: remark:
 // BAD: rows, vectors and width must be positive
 

@@ -271,7 +271,8 @@ def HrmCPURegisterTile : Pass<"hrm-cpu-register-tile"> {
     `convert-linalg-to-loops`), none of them a view of the output.
 
     Remarks (docs/remarks.md): `register-tile`, passed for each contraction
-    tiled (its output and register tile).
+    tiled (its output and register tile), missed with the reason for each
+    other reduction on buffers.
   }];
   let options = [
     Option<"rows", "rows", "unsigned", /*default=*/"4",
