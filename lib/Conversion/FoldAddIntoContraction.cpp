@@ -46,38 +46,50 @@ matchAddition(linalg::GenericOp add) {
 }
 
 /// The contraction behind `value` (through at most one expand_shape) that
-/// starts from a zero fill and has `value` as its only use; null if none.
+/// starts from a zero fill and has `value` as its only use; null if none,
+/// with the reason in `whyNot` when `value` is a contraction's result.
 linalg::LinalgOp zeroStartedContraction(Value value,
-                                        tensor::ExpandShapeOp &expand) {
+                                        tensor::ExpandShapeOp &expand,
+                                        std::string &whyNot) {
   expand = value.getDefiningOp<tensor::ExpandShapeOp>();
-  if (expand) {
-    if (!expand->hasOneUse())
-      return {};
+  Value reshaped = value;
+  if (expand)
     value = expand.getSrc();
-  }
   auto op = value.getDefiningOp<linalg::LinalgOp>();
-  if (!op || !value.hasOneUse() || op->getNumResults() != 1 ||
-      op.getNumDpsInits() != 1 || !op.hasPureTensorSemantics() ||
-      !linalg::isaContractionOpInterface(op))
+  if (!op || op->getNumResults() != 1 || op.getNumDpsInits() != 1 ||
+      !op.hasPureTensorSemantics() || !linalg::isaContractionOpInterface(op))
     return {};
+  if (!value.hasOneUse() || !reshaped.hasOneUse()) {
+    whyNot = "the product is read elsewhere too";
+    return {};
+  }
   auto fill = op.getDpsInitOperand(0)->get().getDefiningOp<linalg::FillOp>();
-  if (!fill || !matchPattern(fill.getInputs()[0], m_AnyZeroFloat()))
+  if (!fill || !matchPattern(fill.getInputs()[0], m_AnyZeroFloat())) {
+    whyNot = "the product does not start from zeros";
     return {};
+  }
   return op;
 }
 
 /// Rewrites `add` if one input is such a contraction and the other has its
 /// shape. The new contraction is built at `add`, where both are defined.
-bool fold(linalg::GenericOp add, RewriterBase &rewriter) {
+/// An addition of a contraction's product left alone gets the reason in
+/// `whyNot`.
+bool fold(linalg::GenericOp add, RewriterBase &rewriter, std::string &whyNot) {
   auto inputs = matchAddition(add);
   if (!inputs)
     return false;
   for (auto [product, addend] :
        {*inputs, std::make_pair(inputs->second, inputs->first)}) {
     tensor::ExpandShapeOp expand;
-    linalg::LinalgOp contraction = zeroStartedContraction(product->get(), expand);
-    if (!contraction || addend->get().getType() != product->get().getType())
+    linalg::LinalgOp contraction =
+        zeroStartedContraction(product->get(), expand, whyNot);
+    if (!contraction)
       continue;
+    if (addend->get().getType() != product->get().getType()) {
+      whyNot = "the addend has another type";
+      continue;
+    }
     rewriter.setInsertionPoint(add);
     Value init = addend->get();
     if (expand)
@@ -114,9 +126,14 @@ struct HrmFoldAddIntoContractionPass
     IRRewriter rewriter(&getContext());
     for (linalg::GenericOp add : adds) {
       hrmc::RemarkSite site(add);
-      if (fold(add, rewriter))
+      std::string whyNot;
+      if (fold(add, rewriter, whyNot))
         hrmc::remarkPassed(*this, "residual-epilogue", site)
             << remark::add("the addition is the contraction's start value");
+      else if (!whyNot.empty())
+        hrmc::remarkMissed(*this, "residual-epilogue", site)
+            << remark::reason("{0}", whyNot)
+            << remark::add("the addition stays a kernel of its own");
     }
   }
 };

@@ -4,6 +4,9 @@
 // REMARK: fold-add-into-contraction.mlir:{{[0-9]+}}:{{[0-9]+}}: remark: [Passed] residual-epilogue | Category:hrm-fold-add-into-contraction | Function=residual | Remark="the addition is the contraction's start value"
 // REMARK: fold-add-into-contraction.mlir:{{[0-9]+}}:{{[0-9]+}}: remark: [Passed] residual-epilogue | Category:hrm-fold-add-into-contraction | Function=product_first | Remark="the addition is the contraction's start value"
 // REMARK: fold-add-into-contraction.mlir:{{[0-9]+}}:{{[0-9]+}}: remark: [Passed] residual-epilogue | Category:hrm-fold-add-into-contraction | Function=generic_contraction | Remark="the addition is the contraction's start value"
+// REMARK: fold-add-into-contraction.mlir:{{[0-9]+}}:{{[0-9]+}}: remark: [Missed] residual-epilogue | Category:hrm-fold-add-into-contraction | Function=left_alone | Reason="the product does not start from zeros", Remark="the addition stays a kernel of its own"
+// REMARK: fold-add-into-contraction.mlir:{{[0-9]+}}:{{[0-9]+}}: remark: [Missed] residual-epilogue | Category:hrm-fold-add-into-contraction | Function=left_alone | Reason="the product is read elsewhere too", Remark="the addition stays a kernel of its own"
+// REMARK: fold-add-into-contraction.mlir:{{[0-9]+}}:{{[0-9]+}}: remark: [Missed] residual-epilogue | Category:hrm-fold-add-into-contraction | Function=left_alone | Reason="the product is read elsewhere too", Remark="the addition stays a kernel of its own"
 // REMARK-NOT: remark:
 
 // A residual add of a matmul started from zero, through the expand_shape

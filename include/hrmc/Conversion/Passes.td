@@ -202,7 +202,8 @@ def HrmFoldAddIntoContraction : Pass<"hrm-fold-add-into-contraction"> {
     operands (a bias) are left alone.
 
     Remarks (docs/remarks.md): `residual-epilogue`, passed for each addition
-    folded.
+    folded, missed with the reason for each addition of a contraction's
+    product left alone.
   }];
   let dependentDialects = ["::mlir::linalg::LinalgDialect",
                            "::mlir::tensor::TensorDialect"];
