@@ -40,9 +40,13 @@ bool shouldFuse(OpOperand *operand) {
 struct HrmFuseElementwisePass
     : public mlir::hrm::impl::HrmFuseElementwiseBase<HrmFuseElementwisePass> {
   void runOnOperation() override {
-    // linalg ops by the function they are in.
+    // linalg ops by the function they are in, counted for the remarks
+    // only when they are on.
+    bool remarks = getContext().getRemarkEngine() != nullptr;
     auto countOps = [&] {
       llvm::MapVector<Operation *, unsigned> n;
+      if (!remarks)
+        return n;
       getOperation()->walk([&](linalg::LinalgOp op) {
         Operation *fn = op->getParentOfType<FunctionOpInterface>();
         ++n[fn ? fn : getOperation()];
