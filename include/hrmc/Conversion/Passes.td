@@ -357,7 +357,11 @@ def HrmFillPerUse : Pass<"hrm-fill-per-use"> {
     as an init, and drops the original when nothing else uses it, so that
     each op's output is filled in place just before the op: a fill, not a
     fill and a copy, and one that `hrm-accumulate-in-registers` folds into
-    the op.
+    the op. An `scf.for` that starts an iter_arg from such a fill (the
+    backward loop's gradient sums, all from one zero fill) gets a fill per
+    iter_arg too, right before the loop: each sum is then filled where it
+    lives (after `buffer-results-to-out-params`, the caller's gradient
+    buffer) instead of being a copy of one shared zero buffer.
   }];
   let dependentDialects = ["::mlir::linalg::LinalgDialect",
                            "::mlir::tensor::TensorDialect"];
