@@ -116,19 +116,72 @@ std::optional<Plan> planFor(linalg::GenericOp op, std::string &whyNot) {
   return plan;
 }
 
+/// Bytes per output column of the memref inputs that vary along loop
+/// `col` (the output's columns), over all of the reduction: what a column
+/// of the output reads of a matmul's right-hand side.
+int64_t bytesPerColumn(linalg::GenericOp op, unsigned col) {
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
+  int64_t bytes = 0;
+  for (OpOperand *input : op.getDpsInputOperands()) {
+    auto type = dyn_cast<MemRefType>(input->get().getType());
+    AffineMap map = op.getMatchingIndexingMap(input);
+    if (!type || !map.isFunctionOfDim(col))
+      continue;
+    int64_t elements = 1;
+    for (unsigned dim = 0; dim < ranges.size(); ++dim)
+      if (iterators[dim] == utils::IteratorType::reduction &&
+          map.isFunctionOfDim(dim))
+        elements *= ranges[dim];
+    bytes += elements * type.getElementTypeBitWidth() / 8;
+  }
+  return bytes;
+}
+
+/// The input a column panel copies: the one memref input that varies
+/// along the columns, when it does not vary along the rows and the op has
+/// one reduction (a matmul's right-hand side); null if none.
+OpOperand *panelCopied(linalg::GenericOp op, const Plan &plan) {
+  if (op.getNumReductionLoops() != 1)
+    return nullptr;
+  OpOperand *found = nullptr;
+  for (OpOperand *input : op.getDpsInputOperands()) {
+    AffineMap map = op.getMatchingIndexingMap(input);
+    if (!map.isFunctionOfDim(plan.col))
+      continue;
+    if (found || !isa<MemRefType>(input->get().getType()) ||
+        (plan.row && map.isFunctionOfDim(*plan.row)))
+      return nullptr;
+    found = input;
+  }
+  return found;
+}
+
 /// One rectangle of the output's (row, col) plane, tiled by `rows` x
 /// (`vectors` x `width`) blocks; `width` 1 is scalar code.
 struct Block2D {
   int64_t rowBegin, rowEnd, rows;
   int64_t colBegin, colEnd, width, vectors;
+  /// Columns per panel (0: none): all rows of one panel, then the next.
+  int64_t panel = 0;
+  /// The input each panel copies into a contiguous buffer first, if any.
+  OpOperand *packed = nullptr;
+};
+
+/// A panel's copy of `input`: `buffer[t][k][c]` holds the input at
+/// reduction index k and column `first + t * tile width + c`.
+struct PanelCopy {
+  OpOperand *input;
+  Value buffer, first;
+  unsigned reduction;
 };
 
 class TileBuilder {
 public:
   TileBuilder(RewriterBase &rewriter, linalg::GenericOp op, Plan plan,
-              linalg::FillOp fill)
-      : b(rewriter), op(op), plan(plan), fill(fill), loc(op.getLoc()),
-        ranges(op.getStaticLoopRanges()) {}
+              linalg::FillOp fill, bool contract)
+      : b(rewriter), op(op), plan(plan), fill(fill), contract(contract),
+        loc(op.getLoc()), ranges(op.getStaticLoopRanges()) {}
 
   /// Emits the blocks at the insertion point, inside loops over the other
   /// parallel dimensions (`ivs` holds their variables).
@@ -214,10 +267,85 @@ private:
   void emitBlock(const Block2D &block, SmallVector<Value> &ivs) {
     if (block.rowBegin >= block.rowEnd || block.colBegin >= block.colEnd)
       return;
+    int64_t tileWidth = block.width * block.vectors;
+    if (block.panel && block.colEnd - block.colBegin > block.panel) {
+      // Panels of columns, so that the columns' slice of the operand that
+      // varies along them stays in cache while every row tile reads it.
+      auto panels = scf::ForOp::create(b, loc, index(block.colBegin),
+                                       index(block.colEnd), index(block.panel));
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(panels.getBody());
+      Value first = panels.getInductionVar();
+      Value end = arith::MinSIOp::create(
+          b, loc, arith::AddIOp::create(b, loc, first, index(block.panel)),
+          index(block.colEnd));
+      std::optional<PanelCopy> copy;
+      if (block.packed)
+        copy = copyPanel(block, ivs, first, end);
+      loopOver(block.rowBegin, block.rowEnd, block.rows, [&](Value row) {
+        auto cols = scf::ForOp::create(b, loc, first, end, index(tileWidth));
+        OpBuilder::InsertionGuard inner(b);
+        b.setInsertionPointToStart(cols.getBody());
+        emitTile(block, ivs, row, cols.getInductionVar(),
+                 copy ? &*copy : nullptr);
+      });
+      if (copy) {
+        b.setInsertionPointAfter(panels);
+        memref::DeallocOp::create(b, loc, copy->buffer);
+      }
+      return;
+    }
     loopOver(block.rowBegin, block.rowEnd, block.rows, [&](Value row) {
       loopOver(block.colBegin, block.colEnd, block.width * block.vectors,
                [&](Value col) { emitTile(block, ivs, row, col); });
     });
+  }
+
+  /// Copies the panel [first, end) of `block.packed` (all of its one
+  /// reduction) tile by tile into a buffer allocated before the panel
+  /// loop: each tile's K x width slice is contiguous, so the row tiles read
+  /// it sequentially instead of one cache line per K from rows a power of
+  /// two apart (which all fall into the same few sets of the L1 cache).
+  PanelCopy copyPanel(const Block2D &block, ArrayRef<Value> ivs, Value first,
+                      Value end) {
+    OpOperand *input = block.packed;
+    unsigned reduction = 0;
+    SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
+    for (unsigned dim = 0; dim < iterators.size(); ++dim)
+      if (iterators[dim] == utils::IteratorType::reduction)
+        reduction = dim;
+    int64_t tileWidth = block.width * block.vectors;
+    Type element = elementType(input->get());
+    auto type = MemRefType::get(
+        {block.panel / tileWidth, ranges[reduction], tileWidth}, element);
+    Value buffer;
+    {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPoint(b.getInsertionBlock()->getParentOp());
+      buffer = memref::AllocOp::create(b, loc, type, b.getI64IntegerAttr(64));
+    }
+    auto tiles = scf::ForOp::create(b, loc, first, end, index(tileWidth));
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(tiles.getBody());
+    Value tile = arith::DivUIOp::create(
+        b, loc, arith::SubIOp::create(b, loc, tiles.getInductionVar(), first),
+        index(tileWidth));
+    auto ks = scf::ForOp::create(b, loc, index(0), index(ranges[reduction]),
+                                 index(1));
+    b.setInsertionPointToStart(ks.getBody());
+    SmallVector<Value> point(ivs);
+    point[reduction] = ks.getInductionVar();
+    for (int64_t v = 0; v < block.vectors; ++v) {
+      point[plan.col] = offset(tiles.getInductionVar(), v * block.width);
+      Value value = load(input->get(), indices(input, point), block.width);
+      SmallVector<Value> to = {tile, ks.getInductionVar(),
+                               index(v * block.width)};
+      if (block.width == 1)
+        memref::StoreOp::create(b, loc, value, buffer, to);
+      else
+        vector::StoreOp::create(b, loc, value, buffer, to);
+    }
+    return {input, buffer, first, reduction};
   }
 
   /// The loop variables at row `r` and vector `v` of the tile at (row, col).
@@ -247,7 +375,7 @@ private:
   }
 
   void emitTile(const Block2D &block, SmallVector<Value> &ivs, Value row,
-                Value col) {
+                Value col, const PanelCopy *copy = nullptr) {
     int64_t rows = plan.row ? block.rows : 1;
     OpOperand *out = op.getDpsInitOperand(0);
 
@@ -272,6 +400,11 @@ private:
     inner[plan.col] = col;
     if (plan.row)
       inner[*plan.row] = row;
+    Value copyTile;
+    if (copy)
+      copyTile = arith::DivUIOp::create(
+          b, loc, arith::SubIOp::create(b, loc, col, copy->first),
+          index(block.width * block.vectors));
     SmallVector<scf::ForOp> loops;
     OpBuilder::InsertionGuard guard(b);
     Operation *afterLoops = nullptr;
@@ -316,7 +449,12 @@ private:
             continue;
           }
           SmallVector<Value> here = at(inner, row, col, r, v, block.width);
-          if (alongCol)
+          if (copy && input == copy->input)
+            values.push_back(
+                load(copy->buffer,
+                     {copyTile, inner[copy->reduction], index(v * block.width)},
+                     block.width));
+          else if (alongCol)
             values.push_back(load(memref, indices(input, here), block.width));
           else
             values.push_back(splat(
@@ -345,7 +483,22 @@ private:
             loc, bodyOp.getName(), operands,
             {typeOf(bodyOp.getResult(0).getType(), block.width)},
             bodyOp.getAttrs());
-        mapping.map(bodyOp.getResult(0), b.create(state)->getResult(0));
+        Operation *created = b.create(state);
+        // `contract` lets LLVM fuse the multiply and the add into one FMA.
+        if (contract &&
+            isa<arith::MulFOp, arith::AddFOp, arith::SubFOp>(created))
+          if (auto fastMath =
+                  dyn_cast<arith::ArithFastMathInterface>(created)) {
+            arith::FastMathFlags flags =
+                fastMath.getFastMathFlagsAttr()
+                    ? fastMath.getFastMathFlagsAttr().getValue()
+                    : arith::FastMathFlags::none;
+            created->setAttr(
+                fastMath.getFastMathAttrName(),
+                arith::FastMathFlagsAttr::get(
+                    b.getContext(), flags | arith::FastMathFlags::contract));
+          }
+        mapping.map(bodyOp.getResult(0), created->getResult(0));
       }
       updated.push_back(mapping.lookup(body->getTerminator()->getOperand(0)));
     }
@@ -369,6 +522,7 @@ private:
   linalg::GenericOp op;
   Plan plan;
   linalg::FillOp fill;
+  bool contract;
   Location loc;
   SmallVector<int64_t> ranges;
   llvm::DenseMap<int64_t, Value> constants;
@@ -421,14 +575,28 @@ struct HrmCPURegisterTilePass
         }
       };
       addRows(0, mMain, r);
+      // Column panels for the whole tiles when the operand that varies
+      // along the columns is larger than the cache budget: its slice for
+      // one panel (all of K) stays in cache across the row tiles.
+      if (int64_t columnBytes = bytesPerColumn(op, plan.col);
+          cacheBytes && columnBytes * n > int64_t(cacheBytes)) {
+        int64_t tileWidth = width * vectors;
+        int64_t tiles = std::max<int64_t>(1, int64_t(cacheBytes) /
+                                                 (columnBytes * tileWidth));
+        blocks.front().panel = tiles * tileWidth;
+        blocks.front().packed = panelCopied(op, plan);
+      }
       addRows(mMain, m, 1);
       hrmc::remarkPassed(*this, "register-tile", op)
           << remark::metric("m", m) << remark::metric("n", n)
           << remark::metric("tile-m", r)
           << remark::metric("tile-n", int64_t(width * vectors))
-          << remark::metric("fill-folded", fill ? "yes" : "no");
+          << remark::metric("fill-folded", fill ? "yes" : "no")
+          << remark::metric("panel-columns", blocks.front().panel)
+          << remark::metric("panel-copied",
+                            blocks.front().packed ? "yes" : "no");
       rewriter.setInsertionPoint(op);
-      TileBuilder(rewriter, op, plan, fill).emit(blocks);
+      TileBuilder(rewriter, op, plan, fill, contract).emit(blocks);
       rewriter.eraseOp(op);
       if (fill)
         rewriter.eraseOp(fill);

@@ -2,15 +2,18 @@
 // RUN: not hrm-opt %s --split-input-file --hrm-cpu-register-tile="rows=0" 2>&1 | FileCheck %s --check-prefix=BAD
 // RUN: hrm-opt %s --split-input-file --hrm-cpu-register-tile="rows=2 vectors=2 width=4" --remarks-filter=hrm-cpu-register-tile -o /dev/null 2>&1 | FileCheck %s --check-prefix=REMARK
 // What the pass did, where, and (missed) why not: one remark each.
-// REMARK: cpu-register-tile.mlir:{{[0-9]+}}:{{[0-9]+}}: remark: [Passed] register-tile | Category:hrm-cpu-register-tile | Function=filled | fill-folded=yes, m=4, n=8, tile-m=2, tile-n=8
-// REMARK: cpu-register-tile.mlir:{{[0-9]+}}:{{[0-9]+}}: remark: [Passed] register-tile | Category:hrm-cpu-register-tile | Function=residual_with_tails | fill-folded=no, m=3, n=13, tile-m=2, tile-n=8
-// REMARK: cpu-register-tile.mlir:{{[0-9]+}}:{{[0-9]+}}: remark: [Passed] register-tile | Category:hrm-cpu-register-tile | Function=batched | fill-folded=no, m=2, n=8, tile-m=2, tile-n=8
+// REMARK: cpu-register-tile.mlir:{{[0-9]+}}:{{[0-9]+}}: remark: [Passed] register-tile | Category:hrm-cpu-register-tile | Function=filled | fill-folded=yes, m=4, n=8, panel-columns=0, panel-copied=no, tile-m=2, tile-n=8
+// REMARK: cpu-register-tile.mlir:{{[0-9]+}}:{{[0-9]+}}: remark: [Passed] register-tile | Category:hrm-cpu-register-tile | Function=residual_with_tails | fill-folded=no, m=3, n=13, panel-columns=0, panel-copied=no, tile-m=2, tile-n=8
+// REMARK: cpu-register-tile.mlir:{{[0-9]+}}:{{[0-9]+}}: remark: [Passed] register-tile | Category:hrm-cpu-register-tile | Function=batched | fill-folded=no, m=2, n=8, panel-columns=0, panel-copied=no, tile-m=2, tile-n=8
 // REMARK: cpu-register-tile.mlir:{{[0-9]+}}:{{[0-9]+}}: remark: [Missed] register-tile | Category:hrm-cpu-register-tile | Function=left_alone | Reason="an input that varies along the output's last dimension is contiguous along the reduction (a row reduction, or a transposed matmul operand)", Remark="left to convert-linalg-to-loops"
 // REMARK: cpu-register-tile.mlir:{{[0-9]+}}:{{[0-9]+}}: remark: [Missed] register-tile | Category:hrm-cpu-register-tile | Function=left_alone | Reason="an input that varies along the output's last dimension is contiguous along the reduction (a row reduction, or a transposed matmul operand)", Remark="left to convert-linalg-to-loops"
 // REMARK: cpu-register-tile.mlir:{{[0-9]+}}:{{[0-9]+}}: remark: [Missed] register-tile | Category:hrm-cpu-register-tile | Function=left_alone | Reason="an input is a view of the output", Remark="left to convert-linalg-to-loops"
 // REMARK: cpu-register-tile.mlir:{{[0-9]+}}:{{[0-9]+}}: remark: [Missed] register-tile | Category:hrm-cpu-register-tile | Function=left_alone | Reason="the body reads loop indices", Remark="left to convert-linalg-to-loops"
 // REMARK: cpu-register-tile.mlir:{{[0-9]+}}:{{[0-9]+}}: remark: [Missed] register-tile | Category:hrm-cpu-register-tile | Function=left_alone | Reason="an output element is written by more than one iteration", Remark="left to convert-linalg-to-loops"
+// REMARK: cpu-register-tile.mlir:{{[0-9]+}}:{{[0-9]+}}: remark: [Passed] register-tile | Category:hrm-cpu-register-tile | Function=panels | fill-folded=no, m=4, n=32, panel-columns=0, panel-copied=no, tile-m=2, tile-n=8
 // REMARK-NOT: remark:
+// RUN: hrm-opt %s --split-input-file --hrm-cpu-register-tile="rows=2 vectors=2 width=4 cache-bytes=256" --remarks-filter=hrm-cpu-register-tile -o /dev/null 2>&1 | FileCheck %s --check-prefix=REMARK-PANEL
+// REMARK-PANEL: Function=panels | fill-folded=no, m=4, n=32, panel-columns=16, panel-copied=yes, tile-m=2, tile-n=8
 // BAD: rows, vectors and width must be positive
 
 #a = affine_map<(i, k, j) -> (i, k)>
@@ -38,14 +41,14 @@
 // CHECK-NEXT: %[[A1V:.*]] = vector.broadcast %[[A1]] : f32 to vector<4xf32>
 // CHECK-NEXT: %[[B0:.*]] = vector.load %[[B]][%[[K]], %[[C0]]] : memref<3x8xf32>, vector<4xf32>
 // CHECK-NEXT: %[[B1:.*]] = vector.load %[[B]][%[[K]], %[[C4]]] : memref<3x8xf32>, vector<4xf32>
-// CHECK-NEXT: %[[M00:.*]] = arith.mulf %[[A0V]], %[[B0]] : vector<4xf32>
-// CHECK-NEXT: %[[N00:.*]] = arith.addf %[[C00]], %[[M00]] : vector<4xf32>
-// CHECK-NEXT: %[[M01:.*]] = arith.mulf %[[A0V]], %[[B1]] : vector<4xf32>
-// CHECK-NEXT: %[[N01:.*]] = arith.addf %[[C01]], %[[M01]] : vector<4xf32>
-// CHECK-NEXT: %[[M10:.*]] = arith.mulf %[[A1V]], %[[B0]] : vector<4xf32>
-// CHECK-NEXT: %[[N10:.*]] = arith.addf %[[C10]], %[[M10]] : vector<4xf32>
-// CHECK-NEXT: %[[M11:.*]] = arith.mulf %[[A1V]], %[[B1]] : vector<4xf32>
-// CHECK-NEXT: %[[N11:.*]] = arith.addf %[[C11]], %[[M11]] : vector<4xf32>
+// CHECK-NEXT: %[[M00:.*]] = arith.mulf %[[A0V]], %[[B0]] fastmath<contract> : vector<4xf32>
+// CHECK-NEXT: %[[N00:.*]] = arith.addf %[[C00]], %[[M00]] fastmath<contract> : vector<4xf32>
+// CHECK-NEXT: %[[M01:.*]] = arith.mulf %[[A0V]], %[[B1]] fastmath<contract> : vector<4xf32>
+// CHECK-NEXT: %[[N01:.*]] = arith.addf %[[C01]], %[[M01]] fastmath<contract> : vector<4xf32>
+// CHECK-NEXT: %[[M10:.*]] = arith.mulf %[[A1V]], %[[B0]] fastmath<contract> : vector<4xf32>
+// CHECK-NEXT: %[[N10:.*]] = arith.addf %[[C10]], %[[M10]] fastmath<contract> : vector<4xf32>
+// CHECK-NEXT: %[[M11:.*]] = arith.mulf %[[A1V]], %[[B1]] fastmath<contract> : vector<4xf32>
+// CHECK-NEXT: %[[N11:.*]] = arith.addf %[[C11]], %[[M11]] fastmath<contract> : vector<4xf32>
 // CHECK-NEXT: scf.yield %[[N00]], %[[N01]], %[[N10]], %[[N11]] :
 // CHECK-NEXT: }
 // CHECK-NEXT: vector.store %[[SUMS]]#0, %[[C]][%[[I]], %[[C0]]]
@@ -177,6 +180,36 @@ func.func @left_alone(%a: memref<4x3xf32>, %bt: memref<8x3xf32>, %c: memref<4x8x
     %m = arith.mulf %x, %y : f32
     %r = arith.addf %acc, %m : f32
     linalg.yield %r : f32
+  }
+  return
+}
+
+// -----
+
+// A right-hand side larger than the cache budget (4 x 32 x 4 bytes against
+// 256): panels of 16 columns (one tile of 2 x 4; 256 / (16 * 8)), each
+// copied tile by tile into a contiguous buffer that the tiles then read.
+// RUN: hrm-opt %s --split-input-file --hrm-cpu-register-tile="rows=2 vectors=2 width=4 cache-bytes=256" | FileCheck %s --check-prefix=PANEL
+// CHECK-LABEL: func.func @panels
+// PANEL-LABEL: func.func @panels
+// PANEL-SAME: %[[A:[^:]*]]: memref<4x4xf32>, %[[B:[^:]*]]: memref<4x32xf32>
+// PANEL: %[[BUF:.*]] = memref.alloc() {alignment = 64 : i64} : memref<2x4x8xf32>
+// PANEL: scf.for %[[FIRST:.*]] = %{{.*}} to %{{.*}} step %{{.*}} {
+// PANEL: %[[END:.*]] = arith.minsi
+// PANEL: scf.for %[[COL:.*]] = %[[FIRST]] to %[[END]] step
+// PANEL: %[[T:.*]] = arith.divui
+// PANEL: scf.for %[[K:.*]] =
+// PANEL-NEXT: %[[V0:.*]] = vector.load %[[B]][%[[K]], %[[COL]]] : memref<4x32xf32>, vector<4xf32>
+// PANEL-NEXT: vector.store %[[V0]], %[[BUF]][%[[T]], %[[K]], %{{.*}}] : memref<2x4x8xf32>, vector<4xf32>
+// PANEL: vector.load %[[BUF]]
+// PANEL-NOT: vector.load %[[B]]
+// PANEL: memref.dealloc %[[BUF]] : memref<2x4x8xf32>
+func.func @panels(%a: memref<4x4xf32>, %b: memref<4x32xf32>, %c: memref<4x32xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(i, k, j) -> (i, k)>, affine_map<(i, k, j) -> (k, j)>, affine_map<(i, k, j) -> (i, j)>], iterator_types = ["parallel", "reduction", "parallel"]} ins(%a, %b : memref<4x4xf32>, memref<4x32xf32>) outs(%c : memref<4x32xf32>) {
+  ^bb0(%x: f32, %y: f32, %o: f32):
+    %m = arith.mulf %x, %y : f32
+    %s = arith.addf %o, %m : f32
+    linalg.yield %s : f32
   }
   return
 }

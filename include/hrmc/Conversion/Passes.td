@@ -259,10 +259,30 @@ def HrmCPURegisterTile : Pass<"hrm-cpu-register-tile"> {
     `precedingFill`) becomes the accumulators' initial value and goes.
 
     Every output element is still summed in the order of the reduction
-    loops, with the same operations, so results are bit for bit those of
-    `convert-linalg-to-loops`. The output's rows and columns not covered
+    loops, with the same operations, so with `contract=false` results are
+    bit for bit those of `convert-linalg-to-loops`. The output's rows and columns not covered
     by whole tiles get tiles of one row, then single vectors, then
     scalars.
+
+    When the operands that vary along the output's columns (a matmul's
+    right-hand side, K x N) are larger than `cache-bytes`, the whole
+    tiles go in column panels: every row tile of one panel of columns,
+    whose K x panel slice of those operands fits in `cache-bytes`, then
+    the next panel. Otherwise each row tile would stream the whole
+    right-hand side through the cache again (a 512 x 2048 f32 weight is
+    4 MiB, twice a core's L2 here). Each panel of a matmul's right-hand
+    side (the one input that varies along the columns and not the rows,
+    one reduction) is first copied into a buffer in which every tile's
+    K x (vectors x width) slice is contiguous: read in place, its rows
+    are a power of two apart and fall into the same few sets of the L1
+    cache. The order of each element's sum does not change.
+
+    With `contract` (the default) the tiles' multiplies and additions
+    carry `fastmath<contract>`, so LLVM fuses each pair into one FMA: one
+    rounding instead of two, so the results are no longer bit for bit
+    those of `convert-linalg-to-loops` (within 1e-5 in
+    test/Conversion/cpu-register-tile-run.mlir); `contract=false` keeps
+    them so.
 
     Taken are static generics with one init and at least one reduction,
     projected permutation maps, a body of single-result elementwise ops,
@@ -282,6 +302,12 @@ def HrmCPURegisterTile : Pass<"hrm-cpu-register-tile"> {
            "Vectors per tile row">,
     Option<"width", "width", "unsigned", /*default=*/"8",
            "Elements per vector (8 x f32: one AVX register)">,
+    Option<"cacheBytes", "cache-bytes", "unsigned", /*default=*/"524288",
+           "Bytes of the operand that varies along the columns one column "
+           "panel may read (0: no panels)">,
+    Option<"contract", "contract", "bool", /*default=*/"true",
+           "Mark the tiles' arithmetic `contract`, so that LLVM fuses each "
+           "multiply and add into one FMA">,
   ];
   let dependentDialects = ["::mlir::scf::SCFDialect",
                            "::mlir::arith::ArithDialect",
