@@ -70,6 +70,14 @@ static std::string bf16Operands(llvm::StringRef matmulPrecision, bool forGPU) {
                 : "hrm-bf16-matmul-operands,cse,";
 }
 
+/// The register tiles at the target's vector width (the pass's default,
+/// 8 floats, is AVX's).
+static std::string registerTile(int64_t vectorWidth) {
+  if (vectorWidth == 8)
+    return "hrm-cpu-register-tile,";
+  return "hrm-cpu-register-tile{width=" + std::to_string(vectorWidth) + "},";
+}
+
 std::string hrmc::linalgToCPUPipeline(const CompileShape &shape) {
   llvm::StringRef matmulPrecision = shape.matmulPrecision;
   bool threads = shape.cpuParallel;
@@ -92,7 +100,8 @@ std::string hrmc::linalgToCPUPipeline(const CompileShape &shape) {
          "hrm-fuse-elementwise,"
          "hrm-cpu-loop-order,hrm-distinct-results,hrm-fill-per-use," +
          kBufferize + round + (threads ? "hrm-cpu-parallel," : "") +
-         "hrm-cpu-register-tile,hrm-cpu-polynomial-exp,convert-linalg-to-loops,"
+         registerTile(shape.cpuVectorWidth) +
+         "hrm-cpu-polynomial-exp,convert-linalg-to-loops,"
          "expand-strided-metadata,lower-affine," +
          // convert-scf-to-openmp wraps each chunk in a memref.alloca_scope,
          // which canonicalize inlines (convert-scf-to-cf needs one block).
@@ -219,9 +228,15 @@ struct PipelineOptions : public ShapeOptions<PipelineOptions> {
       llvm::cl::desc("hrm-to-cpu: split large loop nests across OpenMP "
                      "threads"),
       llvm::cl::init(true)};
+  Option<int64_t> cpuVectorWidth{
+      *this, "cpu-vector-width",
+      llvm::cl::desc("hrm-to-cpu: f32 lanes of the register tiles' vectors "
+                     "(16 for AVX-512; hrmc compile picks the target's)"),
+      llvm::cl::init(8)};
   hrmc::CompileShape shape() const {
     hrmc::CompileShape shape{batch, seqLen, decode, train, fusedAttention};
     shape.cpuParallel = cpuParallel;
+    shape.cpuVectorWidth = cpuVectorWidth;
     return shape;
   }
 };

@@ -91,6 +91,32 @@ createHostTargetMachine(const std::string &cpuName, unsigned optLevel) {
   return machine;
 }
 
+} // namespace
+
+int64_t hrmc::cpuVectorWidth(const std::string &cpu) {
+  auto has = [&](llvm::StringRef feature) {
+    if (cpu.empty()) {
+      llvm::StringMap<bool> features = llvm::sys::getHostCPUFeatures();
+      return features.lookup(feature);
+    }
+    llvm::InitializeNativeTarget();
+    llvm::Triple triple(llvm::sys::getDefaultTargetTriple());
+    std::string error;
+    const llvm::Target *target =
+        llvm::TargetRegistry::lookupTarget(triple, error);
+    if (!target)
+      return false;
+    std::unique_ptr<llvm::MCSubtargetInfo> info(
+        target->createMCSubtargetInfo(triple, cpu, ""));
+    return info && info->checkFeatures(("+" + feature).str());
+  };
+  if (has("avx512f"))
+    return 16;
+  return has("avx") ? 8 : 4;
+}
+
+namespace {
+
 llvm::Error emitObject(llvm::Module &module, llvm::TargetMachine &machine,
                        llvm::StringRef path) {
   std::error_code ec;

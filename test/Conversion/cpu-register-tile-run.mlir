@@ -1,5 +1,5 @@
-// Without `contract`, the register tiles compute what the loops of the
-// linalg ops do, bit for bit: every output element sums in the same order.
+// Without `contract`, the register tiles (of 8, 4 or AVX-512's 16 floats)
+// compute what the loops of the linalg ops do, bit for bit: every output element sums in the same order.
 // Both versions run on the CPU and must print the same numbers; the
 // operands are not integers, so most sums round. Column panels (a budget
 // of 64 bytes: panels of one 4-wide tile, seven of them across 29 columns)
@@ -8,6 +8,7 @@
 // DEFINE: %{lower} = hrm-opt --convert-linalg-to-loops --lower-affine --convert-scf-to-cf --expand-strided-metadata --finalize-memref-to-llvm --convert-to-llvm --reconcile-unrealized-casts | mlir-runner -e main -entry-point-result=void -shared-libs=%mlir_runner_utils | sed -e 's/base@ = 0x[0-9a-f]*//'
 // RUN: hrm-opt %s --hrm-cpu-loop-order --hrm-cpu-register-tile="contract=false" | %{lower} > %t.tiled
 // RUN: hrm-opt %s --hrm-cpu-loop-order --hrm-cpu-register-tile="rows=3 vectors=3 width=4 contract=false" | %{lower} > %t.other
+// RUN: hrm-opt %s --hrm-cpu-loop-order --hrm-cpu-register-tile="width=16 contract=false" | %{lower} > %t.avx512
 // RUN: hrm-opt %s --hrm-cpu-loop-order --hrm-cpu-register-tile="rows=2 vectors=1 width=4 contract=false cache-bytes=64" | %{lower} > %t.panels
 // RUN: hrm-opt %s --hrm-cpu-loop-order --hrm-cpu-register-tile | %{lower} > %t.fma
 // RUN: hrm-opt %s --hrm-cpu-loop-order | %{lower} > %t.ref
@@ -15,6 +16,7 @@
 // RUN: FileCheck %s < %t.fma
 // RUN: diff %t.ref %t.tiled
 // RUN: diff %t.ref %t.other
+// RUN: diff %t.ref %t.avx512
 // RUN: diff %t.ref %t.panels
 // RUN: %close %t.ref %t.fma --tol 1e-5
 // RUN: not diff %t.ref %t.fma > /dev/null

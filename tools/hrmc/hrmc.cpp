@@ -236,6 +236,7 @@ static int runCompile(mlir::MLIRContext &context) {
   }
   shape.matmulPrecision = compileMatmulPrecision;
   shape.cpuParallel = compileCPUParallel;
+  shape.cpuVectorWidth = hrmc::cpuVectorWidth(compileCPU);
   if (compilePrintPipeline) {
     outs() << "builtin.module(" << hrmc::hrmToCPUPipeline(shape) << ")\n";
     if (!chips.empty())

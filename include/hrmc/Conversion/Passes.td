@@ -301,7 +301,8 @@ def HrmCPURegisterTile : Pass<"hrm-cpu-register-tile"> {
     Option<"vectors", "vectors", "unsigned", /*default=*/"2",
            "Vectors per tile row">,
     Option<"width", "width", "unsigned", /*default=*/"8",
-           "Elements per vector (8 x f32: one AVX register)">,
+           "Elements per vector (8 x f32: one AVX register; hrmc compile "
+           "passes 16 for AVX-512 targets)">,
     Option<"cacheBytes", "cache-bytes", "unsigned", /*default=*/"524288",
            "Bytes of the operand that varies along the columns one column "
            "panel may read (0: no panels)">,

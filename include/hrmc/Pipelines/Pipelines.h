@@ -27,6 +27,9 @@ struct CompileShape {
   /// Split the CPU library's large loop nests across OpenMP threads
   /// (hrm-cpu-parallel, convert-scf-to-openmp); off: one thread.
   bool cpuParallel = true;
+  /// f32 lanes of the target CPU's vectors (hrmc compile: 16 with AVX-512,
+  /// 8 with AVX); the width of hrm-cpu-register-tile's vectors.
+  int64_t cpuVectorWidth = 8;
 };
 
 /// hrm -> linalg on tensors with static shapes, loops as scf.for.

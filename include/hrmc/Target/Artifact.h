@@ -27,6 +27,10 @@ struct ArtifactOptions {
   std::vector<std::string> cudaChips;
 };
 
+/// f32 lanes of the widest vectors of `cpu` ("": this machine's): 16 with
+/// AVX-512, 8 with AVX, else 4.
+int64_t cpuVectorWidth(const std::string &cpu);
+
 /// The manifest of a compile: the parameters (with init specs) of the one
 /// hrm.model in `hrmModule`, and the entry points of `lowered`, that model
 /// after `hrmToLinalgPipeline(shape)`.
