@@ -296,10 +296,20 @@ llvm::Error hrmc::compileCPUArtifact(ModuleOp module,
       createHostTargetMachine(options.cpu, options.optLevel);
   if (!machine)
     return machine.takeError();
+  // The vector extensions the code may use, which the runtime checks the
+  // CPU for before loading the library (a missing one is SIGILL).
+  llvm::json::Array features;
+  if ((*machine)->getTargetTriple().isX86())
+    for (llvm::StringRef feature :
+         {"avx", "avx2", "fma", "avx512f", "avx512bw", "avx512dq", "avx512vl"})
+      if ((*machine)->getMCSubtargetInfo()->checkFeatures(
+              ("+" + feature).str()))
+        features.push_back(feature.str());
   (*manifest)["target"] =
       llvm::json::Object{{"kind", "cpu"},
                          {"triple", (*machine)->getTargetTriple().str()},
                          {"cpu", (*machine)->getTargetCPU().str()},
+                         {"features", std::move(features)},
                          {"matmul_precision", options.shape.matmulPrecision},
                          {"threads", threaded ? "openmp" : "one"}};
   (*manifest)["library"] = *library;

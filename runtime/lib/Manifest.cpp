@@ -203,6 +203,17 @@ llvm::Expected<Manifest> Manifest::parse(llvm::StringRef text,
     if (std::optional<llvm::StringRef> chip = cuda->getString("loads"))
       m.cudaChip = chip->str();
   }
+  if (const json::Object *target = root->getObject("target")) {
+    if (std::optional<llvm::StringRef> cpu = target->getString("cpu"))
+      m.cpu = cpu->str();
+    if (const json::Array *features = target->getArray("features"))
+      for (const json::Value &f : *features) {
+        std::optional<llvm::StringRef> name = f.getAsString();
+        if (!name)
+          return bad(source, "'target.features' must be a list of strings");
+        m.cpuFeatures.push_back(name->str());
+      }
+  }
   m.batch = *batch;
   m.seqLen = *seqLen;
 

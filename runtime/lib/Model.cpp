@@ -5,6 +5,7 @@
 
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/SmallString.h"
+#include "llvm/ADT/StringSwitch.h"
 #include "llvm/Support/Path.h"
 
 #include <cassert>
@@ -58,6 +59,38 @@ llvm::Expected<Device> hrmrt::parseDevice(llvm::StringRef name) {
     return Device::cuda;
   return llvm::createStringError("unknown device '" + name +
                                  "' (auto, cpu or cuda)");
+}
+
+bool hrmrt::cpuHasFeature(llvm::StringRef feature) {
+#if defined(__x86_64__) || defined(__i386__)
+  // __builtin_cpu_supports takes string literals only.
+  return llvm::StringSwitch<bool>(feature)
+      .Case("avx", __builtin_cpu_supports("avx"))
+      .Case("avx2", __builtin_cpu_supports("avx2"))
+      .Case("fma", __builtin_cpu_supports("fma"))
+      .Case("avx512f", __builtin_cpu_supports("avx512f"))
+      .Case("avx512bw", __builtin_cpu_supports("avx512bw"))
+      .Case("avx512dq", __builtin_cpu_supports("avx512dq"))
+      .Case("avx512vl", __builtin_cpu_supports("avx512vl"))
+      .Default(false);
+#else
+  (void)feature;
+  return false;
+#endif
+}
+
+llvm::Error hrmrt::checkCPUFeatures(const Manifest &manifest) {
+  std::string missing;
+  for (const std::string &feature : manifest.cpuFeatures)
+    if (!cpuHasFeature(feature))
+      missing += (missing.empty() ? "" : ", ") + feature;
+  if (missing.empty())
+    return llvm::Error::success();
+  return llvm::createStringError(
+      "the artifact's code was compiled for CPU '" + manifest.cpu +
+      "' and uses " + missing +
+      ", which this CPU lacks (recompile it here, or with `hrmc compile "
+      "--cpu` naming this CPU)");
 }
 
 llvm::Error hrmrt::checkChipRunsOn(llvm::StringRef chip, int capability) {
@@ -234,6 +267,9 @@ Model::load(llvm::StringRef dir, Device device,
   if (cuda)
     model->deviceName_ = std::string("cuda (") + cuda->deviceName() + ")";
 
+  // Both libraries' host code was compiled for m.cpu.
+  if (llvm::Error e = checkCPUFeatures(m))
+    return std::move(e);
   llvm::SmallString<256> libraryPath(dir);
   llvm::sys::path::append(libraryPath, cuda ? m.cudaLibrary : m.library);
   model->library_ = dlopen(libraryPath.c_str(), RTLD_NOW | RTLD_LOCAL);

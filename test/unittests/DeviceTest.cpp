@@ -76,3 +76,25 @@ TEST(Device, ChipRunsOn) {
             "the manifest's CUDA chip 'gfx90a' is not an architecture like "
             "sm_80");
 }
+
+// A library compiled for vector extensions this CPU lacks is refused before
+// it is loaded (it would die of SIGILL); a name the runtime cannot check
+// counts as missing.
+TEST(Device, CPUFeaturesAreCheckedBeforeLoading) {
+  Manifest m;
+  m.cpu = "future-cpu";
+  EXPECT_FALSE(static_cast<bool>(checkCPUFeatures(m)));
+  m.cpuFeatures = {"made-up-extension", "avx", "another-one"};
+  std::string error = llvm::toString(checkCPUFeatures(m));
+  EXPECT_NE(error.find("compiled for CPU 'future-cpu'"), std::string::npos)
+      << error;
+  EXPECT_NE(error.find("uses made-up-extension, another-one, which this CPU "
+                       "lacks"),
+            std::string::npos)
+      << error;
+  EXPECT_FALSE(cpuHasFeature("made-up-extension"));
+#if defined(__x86_64__)
+  // Every x86-64 CPU this project builds on has AVX (the tiles' default).
+  EXPECT_TRUE(cpuHasFeature("avx"));
+#endif
+}

@@ -102,6 +102,11 @@ struct Manifest {
   /// The architecture of the PTX that library loads ("sm_80", "sm_90a"),
   /// or "" when the manifest does not say.
   std::string cudaChip;
+  /// The CPU the host code was compiled for, and the vector extensions it
+  /// may use (x86: "avx2", "fma", "avx512f", ...); empty when the manifest
+  /// does not say.
+  std::string cpu;
+  std::vector<std::string> cpuFeatures;
   int64_t batch = 0;
   int64_t seqLen = 0;
   std::vector<ParamSpec> params;

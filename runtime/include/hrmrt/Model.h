@@ -30,6 +30,13 @@ llvm::Expected<int> cudaComputeCapability();
 /// own. The error names both.
 llvm::Error checkChipRunsOn(llvm::StringRef chip, int capability);
 
+/// Whether this CPU has the vector extension `feature` (x86's "avx2",
+/// "fma", "avx512f", ...; a name this runtime cannot check: no).
+bool cpuHasFeature(llvm::StringRef feature);
+/// Success if this CPU has every extension `manifest.cpuFeatures` lists,
+/// else an error that names the missing ones and the artifact's CPU.
+llvm::Error checkCPUFeatures(const Manifest &manifest);
+
 /// A compiled artifact (manifest.json + model.so) loaded into the process,
 /// with its parameters, inputs and outputs in one arena. The accessors
 /// below return host memory. On the CUDA backend that arena is a pinned
