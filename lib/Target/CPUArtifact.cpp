@@ -94,21 +94,17 @@ createHostTargetMachine(const std::string &cpuName, unsigned optLevel) {
 } // namespace
 
 int64_t hrmc::cpuVectorWidth(const std::string &cpu) {
+  // The same subtarget the library is compiled for (an unknown --cpu is
+  // reported when it is).
+  llvm::Expected<std::unique_ptr<llvm::TargetMachine>> machine =
+      createHostTargetMachine(cpu, /*optLevel=*/0);
+  if (!machine) {
+    llvm::consumeError(machine.takeError());
+    return 8;
+  }
   auto has = [&](llvm::StringRef feature) {
-    if (cpu.empty()) {
-      llvm::StringMap<bool> features = llvm::sys::getHostCPUFeatures();
-      return features.lookup(feature);
-    }
-    llvm::InitializeNativeTarget();
-    llvm::Triple triple(llvm::sys::getDefaultTargetTriple());
-    std::string error;
-    const llvm::Target *target =
-        llvm::TargetRegistry::lookupTarget(triple, error);
-    if (!target)
-      return false;
-    std::unique_ptr<llvm::MCSubtargetInfo> info(
-        target->createMCSubtargetInfo(triple, cpu, ""));
-    return info && info->checkFeatures(("+" + feature).str());
+    return (*machine)->getMCSubtargetInfo()->checkFeatures(
+        ("+" + feature).str());
   };
   if (has("avx512f"))
     return 16;
