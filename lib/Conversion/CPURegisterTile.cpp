@@ -448,13 +448,15 @@ private:
             values.push_back(splat(memref, block.width));
             continue;
           }
-          SmallVector<Value> here = at(inner, row, col, r, v, block.width);
-          if (copy && input == copy->input)
+          if (copy && input == copy->input) {
             values.push_back(
                 load(copy->buffer,
                      {copyTile, inner[copy->reduction], index(v * block.width)},
                      block.width));
-          else if (alongCol)
+            continue;
+          }
+          SmallVector<Value> here = at(inner, row, col, r, v, block.width);
+          if (alongCol)
             values.push_back(load(memref, indices(input, here), block.width));
           else
             values.push_back(splat(
